@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.db import models
+
+from .base import ModeloEmpresa, chave_empresa
+
+
+class Contato(ModeloEmpresa):
+    """A customer: one person across channels (identities in IdentidadeContato)."""
+
+    nome = models.CharField(max_length=200, blank=True)
+    telefone = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text="E.164, dígitos"
+    )
+    email = models.EmailField(blank=True, db_index=True)
+    observacoes = models.TextField("observações", blank=True)
+    metadados = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "atendimento_contatos"
+        verbose_name = "contato"
+        verbose_name_plural = "contatos"
+        ordering = ["nome"]
+        constraints = [chave_empresa("atendimento_contatos")]
+
+    def __str__(self) -> str:
+        return self.nome or self.telefone or self.email or str(self.id)
+
+
+class IdentidadeContato(ModeloEmpresa):
+    """How a contact is known on one channel: WhatsApp wa_id or business-scoped user id,
+    Telegram user id (64-bit), phone (E.164 digits, Brazilian mobiles with the ninth digit),
+    e-mail address."""
+
+    class Tipo(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp (wa_id)"
+        WHATSAPP_BSUID = "whatsapp_bsuid", "WhatsApp (ID de usuário da empresa)"
+        TELEGRAM = "telegram", "Telegram"
+        TELEFONE = "telefone", "Telefone"
+        EMAIL = "email", "E-mail"
+
+    contato = models.ForeignKey(Contato, on_delete=models.CASCADE, related_name="identidades")
+    tipo = models.CharField(max_length=20, choices=Tipo.choices)
+    valor = models.CharField(max_length=255)
+    nome_exibicao = models.CharField("nome de exibição", max_length=200, blank=True)
+    username = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "atendimento_contato_identidades"
+        verbose_name = "identidade do contato"
+        verbose_name_plural = "identidades do contato"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["empresa", "tipo", "valor"], name="identidade_empresa_tipo_valor_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tipo_display()}: {self.valor}"

@@ -1,0 +1,307 @@
+"""The channel adapter interface and the dataclasses that cross it.
+
+Every provider module in this package implements :class:`AdaptadorCanal`; nothing outside this
+package sees a provider dict or talks to a provider.  The core (``atendimento.services``)
+consumes :class:`EventoEntrada` values and produces :class:`MensagemSaida` values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+# ------------------------------------------------------------------------------- errors
+class ErroCanal(Exception):
+    """Base for every adapter error."""
+
+
+class RequisicaoRecusada(ErroCanal):
+    """Inbound request refused before anything is stored (HTTP status in ``status``)."""
+
+    def __init__(self, detalhe: str, status: int = 403) -> None:
+        super().__init__(detalhe)
+        self.detalhe = detalhe
+        self.status = status
+
+
+class AssinaturaInvalida(RequisicaoRecusada):
+    def __init__(self, detalhe: str = "assinatura inválida", status: int = 401) -> None:
+        super().__init__(detalhe, status)
+
+
+class PayloadInvalido(ErroCanal):
+    """A verified body that cannot be interpreted (malformed JSON, wrong shape)."""
+
+
+class ErroTransitorio(ErroCanal):
+    """Timeouts, 5xx, 429: worth retrying (after ``retry_after`` seconds when the provider says)."""
+
+    def __init__(self, detalhe: str, *, retry_after: float | None = None, codigo: str = "") -> None:
+        super().__init__(detalhe)
+        self.detalhe = detalhe
+        self.retry_after = retry_after
+        self.codigo = codigo
+
+
+class ErroDefinitivo(ErroCanal):
+    """The provider refused for good (e.g. WhatsApp 131047 outside the 24 h window)."""
+
+    def __init__(self, detalhe: str, *, codigo: str = "") -> None:
+        super().__init__(detalhe)
+        self.detalhe = detalhe
+        self.codigo = codigo
+
+
+class OperacaoNaoSuportada(ErroCanal):
+    """The channel cannot do this (e.g. 'typing' over SMS); callers skip it quietly."""
+
+
+# ------------------------------------------------------------------------------- enums
+class TipoMensagem(enum.StrEnum):
+    TEXTO = "texto"
+    IMAGEM = "imagem"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENTO = "documento"
+    LOCALIZACAO = "localizacao"
+    CONTATO = "contato"
+    INTERATIVO = "interativo"
+    REACAO = "reacao"
+    STICKER = "sticker"
+    SISTEMA = "sistema"
+    DESCONHECIDO = "desconhecido"
+
+
+class StatusEntrega(enum.StrEnum):
+    ENVIADA = "enviada"
+    ENTREGUE = "entregue"
+    LIDA = "lida"
+    ERRO = "erro"
+
+
+class TipoIdentidade(enum.StrEnum):
+    WHATSAPP = "whatsapp"  # wa_id (digits)
+    WHATSAPP_BSUID = "whatsapp_bsuid"  # business-scoped user id (users without a phone)
+    TELEGRAM = "telegram"  # Telegram user id (64-bit, as a string)
+    TELEFONE = "telefone"  # E.164 digits
+    EMAIL = "email"
+
+
+# ------------------------------------------------------------------------------- inbound
+@dataclass(frozen=True, slots=True)
+class RequisicaoWebhook:
+    """A webhook request as the provider sent it, independent of the web framework."""
+
+    metodo: str
+    url: str  # absolute URL the provider called (Twilio signs it)
+    cabecalhos: Mapping[str, str]  # lower-case names
+    corpo: bytes
+    query: Mapping[str, str] = field(default_factory=dict)
+
+    def cabecalho(self, nome: str, padrao: str = "") -> str:
+        return self.cabecalhos.get(nome.lower(), padrao)
+
+
+@dataclass(frozen=True, slots=True)
+class RespostaHandshake:
+    """What to answer to a verification request (WhatsApp GET)."""
+
+    status: int
+    corpo: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Identidade:
+    tipo: TipoIdentidade
+    valor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Remetente:
+    """Who sent an inbound message: the identities we can match a contact by."""
+
+    identidades: tuple[Identidade, ...]
+    nome: str = ""
+    telefone: str = ""  # E.164 digits when known
+    email: str = ""
+    username: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversa:
+    """The provider-side conversation a message belongs to (one ticket per conversation)."""
+
+    id_externo: str  # WhatsApp: wa_id/bsuid; Telegram: chat id; Twilio: From; e-mail: thread root
+    grupo: bool = False
+    titulo: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MidiaRef:
+    """Media announced by the provider, downloaded later by a task."""
+
+    ref: str  # provider media id / file_id / URL
+    mime: str = ""
+    nome: str = ""
+    tamanho: int | None = None
+    sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MensagemEntrada:
+    id_externo: str
+    conversa: Conversa
+    remetente: Remetente
+    tipo: TipoMensagem
+    data: datetime
+    conteudo: str = ""  # text, caption, or a readable summary (location, contact, reply title)
+    midias: tuple[MidiaRef, ...] = ()
+    dados: Mapping[str, Any] = field(default_factory=dict)  # lat/long, contacts, button id, emoji
+    responde_a: str = ""  # id_externo of the quoted message
+    ordem: int | None = None  # provider ordering hint inside the conversation (Telegram message_id)
+    tipo_original: str = ""  # provider's own type name (kept for unknown types)
+    # e-mail threading: Message-ID / In-Reply-To / References / Subject
+    cabecalhos: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EdicaoEntrada:
+    id_externo: str  # the message that was edited
+    conversa: Conversa
+    conteudo: str
+    data: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntrada:
+    id_externo: str  # our outbound message's provider id
+    status: StatusEntrega
+    data: datetime
+    erro_codigo: str = ""
+    erro_detalhe: str = ""
+    conversa_id_externo: str = ""  # recipient (opens WhatsApp's 24 h window bookkeeping, if needed)
+
+
+EventoEntrada = MensagemEntrada | EdicaoEntrada | StatusEntrada
+
+
+# ------------------------------------------------------------------------------- outbound
+@dataclass(frozen=True, slots=True)
+class MidiaSaida:
+    tipo: TipoMensagem  # IMAGEM | AUDIO | VIDEO | DOCUMENTO | STICKER
+    mime: str
+    nome: str
+    conteudo: bytes | None = None  # uploaded to the provider when given
+    url: str = ""  # or a public URL the provider fetches (Twilio MediaUrl)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSaida:
+    nome: str
+    idioma: str = "pt_BR"
+    componentes: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MensagemSaida:
+    destino: str  # Conversa.id_externo of the ticket
+    texto: str = ""
+    midia: MidiaSaida | None = None
+    template: TemplateSaida | None = None
+    responder_a: str = ""  # id_externo of the message being answered
+    assunto: str = ""  # e-mail
+    cabecalhos: Mapping[str, str] = field(default_factory=dict)  # e-mail threading headers
+
+
+@dataclass(frozen=True, slots=True)
+class ResultadoEnvio:
+    id_externo: str
+    status: StatusEntrega = StatusEntrega.ENVIADA
+
+
+@dataclass(frozen=True, slots=True)
+class MidiaBaixada:
+    conteudo: bytes
+    mime: str
+    nome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultadoTeste:
+    ok: bool
+    detalhe: str
+    dados: Mapping[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------- the interface
+class AdaptadorCanal:
+    """One provider.  Instances are cheap: built per call from the channel's config.
+
+    ``config`` is the channel's whole configuration (public keys and decrypted secrets), the
+    keys of CONTRACT §4 for this ``tipo``.
+    """
+
+    tipo: ClassVar[str]
+    #: config keys that are secrets (encrypted at rest, never returned)
+    campos_segredo: ClassVar[frozenset[str]] = frozenset()
+    #: config keys required to activate the channel
+    campos_obrigatorios: ClassVar[frozenset[str]] = frozenset()
+    #: per-channel media limits: bytes per kind and accepted MIME types
+    limite_midia_bytes: ClassVar[Mapping[TipoMensagem, int]] = {}
+    mimes_aceitos: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+
+    # -- routing: which channel does an inbound request belong to? --------------------------
+    @classmethod
+    def identificador_da_config(cls, config: Mapping[str, Any]) -> str:
+        """The routing key stored on the channel row (``Canal.identificador``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def identificador_da_requisicao(cls, req: RequisicaoWebhook) -> str | None:
+        """The same key read from an inbound request (before verification); None: unknown."""
+        raise NotImplementedError
+
+    # -- inbound -----------------------------------------------------------------------------
+    def handshake(self, req: RequisicaoWebhook) -> RespostaHandshake | None:
+        """Answer a provider's verification request, or None when ``req`` is not one."""
+        return None
+
+    def verificar(self, req: RequisicaoWebhook) -> None:
+        """Raise :class:`AssinaturaInvalida` unless ``req`` really comes from the provider."""
+        raise NotImplementedError
+
+    def id_evento(self, req: RequisicaoWebhook) -> str | None:
+        """Provider's id for the whole delivery (dedupe of EventoWebhook), when it has one."""
+        return None
+
+    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+        """Normalise a verified request into events; :class:`PayloadInvalido` when malformed."""
+        raise NotImplementedError
+
+    # -- outbound ----------------------------------------------------------------------------
+    def enviar(self, mensagem: MensagemSaida) -> ResultadoEnvio:
+        raise NotImplementedError
+
+    def baixar_midia(self, midia: MidiaRef) -> MidiaBaixada:
+        raise OperacaoNaoSuportada("download de mídia")
+
+    def marcar_lida(self, *, destino: str, id_externo: str) -> None:
+        raise OperacaoNaoSuportada("confirmação de leitura")
+
+    def digitando(self, *, destino: str, id_externo: str = "") -> None:
+        raise OperacaoNaoSuportada("indicador de digitação")
+
+    def testar_conexao(self) -> ResultadoTeste:
+        raise NotImplementedError
+
+    def registrar_webhook(self, url: str) -> None:
+        """Point the provider at ``url`` where the provider allows it (Telegram setWebhook)."""
+        raise OperacaoNaoSuportada("registro de webhook")

@@ -1,0 +1,13 @@
+"""Celery application: four queues (CONTRACT §7), routed by task name."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
+
+app = Celery("conectcrm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

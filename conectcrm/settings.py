@@ -1,0 +1,285 @@
+"""Settings: read only from the environment (django-environ; ``.env`` when present).
+
+With ``DATABASE_URL`` / ``REDIS_URL`` unset, the embedded PostgreSQL+pgvector and Redis of
+``conectcrm.embedded`` are started on demand (data under ``.devdata/<perfil>``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG and env.bool("CONECTCRM_EXIGIR_SECRET_KEY", default=False):
+        raise RuntimeError("SECRET_KEY is required in production")
+    # Development default: stable per checkout, never used when SECRET_KEY is set.
+    SECRET_KEY = "dev-insecure-" + str(BASE_DIR)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Secrets at rest (Canal.segredos, IntegracaoConfig.segredos): Fernet key(s), newest first.
+FIELD_ENCRYPTION_KEY = env.list(
+    "FIELD_ENCRYPTION_KEY",
+    # Development default derived from the checkout; production must set its own key.
+    default=["tGc3tQq8sB9c2yZr6mQ5c3o8P1nJvVb2xWk7s4dA0eY="],
+)
+
+# ----------------------------------------------------------------------------- services
+PERFIL_DEV = env("CONECTCRM_PERFIL", default="run")
+_embutido = None
+if not env("DATABASE_URL", default="") or not env("REDIS_URL", default=""):
+    from conectcrm import embedded as _embutido
+
+    _PASTA_DEV = _embutido.pasta_dados(PERFIL_DEV)
+
+DATABASE_URL = env("DATABASE_URL", default="") or _embutido.garantir_postgres(_PASTA_DEV)
+REDIS_URL = env("REDIS_URL", default="") or _embutido.garantir_redis(_PASTA_DEV)
+
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})
+if env("TEST_DB_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME")}
+
+
+def _redis_urls(url: str, db: int) -> tuple[str, str]:
+    """(redis-py URL, Celery/kombu URL) for logical database ``db`` of REDIS_URL."""
+    partes = urlsplit(url)
+    if partes.scheme == "unix":
+        return f"unix://{partes.path}?db={db}", f"redis+socket://{partes.path}?virtual_host={db}"
+    base = url.rsplit("/", 1)[0] if partes.path.strip("/").isdigit() else url.rstrip("/")
+    return f"{base}/{db}", f"{base}/{db}"
+
+
+REDIS_DB_BASE = env.int("REDIS_DB_BASE", default=0)  # tests of parallel sessions use other dbs
+REDIS_CACHE_URL, _ = _redis_urls(REDIS_URL, REDIS_DB_BASE)
+_, CELERY_BROKER_URL = _redis_urls(REDIS_URL, REDIS_DB_BASE + 1)
+REDIS_CANAIS_URL, _ = _redis_urls(REDIS_URL, REDIS_DB_BASE + 2)
+
+# ----------------------------------------------------------------------------- apps
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "channels",
+    "atendimento",
+    "canais",
+    "ia",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "conectcrm.urls"
+WSGI_APPLICATION = "conectcrm.wsgi.application"
+ASGI_APPLICATION = "conectcrm.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", default="America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".devdata" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".devdata" / PERFIL_DEV / "media")
+MEDIA_URL = "/media/"  # never served publicly: media goes through a permission-checked view
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+        "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
+    }
+}
+
+# ----------------------------------------------------------------------------- email
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="atendimento@localhost")
+
+# ----------------------------------------------------------------------------- DRF / JWT / OpenAPI
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"login": env("THROTTLE_LOGIN", default="10/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ConectCRM Atendimento API",
+    "DESCRIPTION": "API do atendimento omnichannel: tickets, mensagens, canais, filas, atendentes.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+}
+
+# ----------------------------------------------------------------------------- Channels
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
+            # BZPOPMIN: give it room, and cap the pool (anchors/performance.md, gotchas 1-2).
+            "hosts": [
+                {
+                    "address": REDIS_CANAIS_URL,
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "max_connections": 1000,
+                }
+            ],
+            "capacity": 1000,
+            "expiry": 60,
+            "group_expiry": 3600,
+            "prefix": env("CHANNELS_PREFIX", default="asgi"),
+        },
+    }
+}
+
+# ----------------------------------------------------------------------------- Celery
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_DEFAULT_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {
+    "canais.tasks.process_webhook": {"queue": "webhooks"},
+    "atendimento.tasks.nova_mensagem": {"queue": "webhooks"},
+    "atendimento.tasks.status_mensagem": {"queue": "webhooks"},
+    "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
+    "canais.tasks.baixar_midia": {"queue": "messages"},
+    "canais.tasks.enviar_mensagem": {"queue": "messages"},
+    "canais.tasks.enviar_midia": {"queue": "messages"},
+    "canais.tasks.enviar_lote": {"queue": "messages"},
+    "canais.tasks.reenviar_mensagem": {"queue": "messages"},
+    "canais.tasks.digitando": {"queue": "messages"},
+    "ia.tasks.*": {"queue": "ai-analysis"},
+    "atendimento.tasks.*": {"queue": "notifications"},
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task not acked within this window is re-delivered (lost worker).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_timeout": 5,
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "varrer-webhooks-pendentes": {
+        "task": "canais.tasks.varrer_webhooks_pendentes",
+        "schedule": env.float("VARREDURA_WEBHOOKS_SEGUNDOS", default=30.0),
+    },
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# ----------------------------------------------------------------------------- AI
+AI_PROVIDER = env("AI_PROVIDER", default="local")
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-3-5-haiku-latest")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+
+# ----------------------------------------------------------------------------- logging
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"simples": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simples"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG and env.bool("SECURE_COOKIES", default=False):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

@@ -1,0 +1,11 @@
+"""Test settings: the base settings on a separate embedded data folder (``.devdata/test``)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("CONECTCRM_PERFIL", "test")
+
+from conectcrm.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

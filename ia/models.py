@@ -1,0 +1,179 @@
+"""AI tables of the seed: insights, knowledge base (RAG over pgvector), answers log, metrics."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+from atendimento.models.base import ModeloEmpresa, chave_empresa
+
+from .constantes import DIMENSOES_EMBEDDING
+
+
+class AIInsight(ModeloEmpresa):
+    """One AI analysis of a ticket (sentiment, intent, classification, churn)."""
+
+    class Tipo(models.TextChoices):
+        SENTIMENTO = "sentimento", "Sentimento"
+        INTENCAO = "intencao", "Intenção"
+        CLASSIFICACAO = "classificacao", "Classificação"
+        CHURN = "churn", "Risco de churn"
+        COMPLETA = "completa", "Análise completa"
+
+    ticket = models.ForeignKey(
+        "atendimento.Ticket", on_delete=models.CASCADE, related_name="insights_ia"
+    )
+    mensagem = models.ForeignKey(
+        "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tipo = models.CharField(max_length=20, choices=Tipo.choices)
+    resultado = models.JSONField(default=dict)
+    sentimento = models.CharField(max_length=10, blank=True)
+    sentimento_score = models.FloatField(null=True, blank=True)
+    intencao = models.CharField("intenção", max_length=20, blank=True)
+    intencao_confianca = models.FloatField(null=True, blank=True)
+    categoria = models.CharField(max_length=80, blank=True)
+    urgencia = models.CharField("urgência", max_length=10, blank=True)
+    churn_risco = models.CharField(max_length=10, blank=True)
+    churn_probabilidade = models.FloatField(null=True, blank=True)
+    provider = models.CharField(max_length=20)
+    modelo = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_insights"
+        verbose_name = "insight de IA"
+        verbose_name_plural = "insights de IA"
+        ordering = ["-criado_em"]
+        indexes = [models.Index(fields=["ticket", "-criado_em"], name="insight_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.get_tipo_display()} #{self.ticket_id}"
+
+
+class ArtigoConhecimento(ModeloEmpresa):
+    """A knowledge-base article; split into TrechoConhecimento chunks for retrieval."""
+
+    titulo = models.CharField("título", max_length=255)
+    conteudo = models.TextField("conteúdo")
+    categoria = models.CharField(max_length=80, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    ativo = models.BooleanField(default=True)
+    indexado_em = models.DateTimeField("indexado em", null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "atendimento_base_conhecimento"
+        verbose_name = "artigo da base de conhecimento"
+        verbose_name_plural = "base de conhecimento"
+        ordering = ["titulo"]
+        constraints = [chave_empresa("atendimento_base_conhecimento")]
+
+    def __str__(self) -> str:
+        return self.titulo
+
+
+class TrechoConhecimento(ModeloEmpresa):
+    """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
+    hybrid search = vector similarity + ts_rank."""
+
+    artigo = models.ForeignKey(ArtigoConhecimento, on_delete=models.CASCADE, related_name="trechos")
+    ordem = models.PositiveIntegerField(default=0)
+    texto = models.TextField()
+    embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True)
+    modelo_embedding = models.CharField(max_length=100, blank=True)
+    busca = models.GeneratedField(
+        expression=SearchVector("texto", config="portuguese"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        db_table = "atendimento_base_conhecimento_trechos"
+        verbose_name = "trecho da base de conhecimento"
+        verbose_name_plural = "trechos da base de conhecimento"
+        ordering = ["artigo", "ordem"]
+        indexes = [
+            HnswIndex(
+                name="trecho_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            GinIndex(fields=["busca"], name="trecho_busca_gin"),
+            models.Index(fields=["empresa", "artigo"], name="trecho_empresa_artigo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artigo_id}#{self.ordem}"
+
+
+class AIResposta(ModeloEmpresa):
+    """Log of every suggested answer: what was asked, what came back, at what cost, and what the
+    agent did with it."""
+
+    class Resultado(models.TextChoices):
+        PENDENTE = "pendente", "Pendente"
+        ACEITA = "aceita", "Aceita"
+        EDITADA = "editada", "Editada"
+        REJEITADA = "rejeitada", "Rejeitada"
+
+    ticket = models.ForeignKey(
+        "atendimento.Ticket", on_delete=models.CASCADE, related_name="respostas_ia"
+    )
+    mensagem = models.ForeignKey(
+        "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pergunta = models.TextField()
+    resposta = models.TextField()
+    confianca = models.FloatField("confiança", default=0)
+    fontes = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=20)
+    modelo = models.CharField(max_length=100, blank=True)
+    tokens_entrada = models.PositiveIntegerField(default=0)
+    tokens_saida = models.PositiveIntegerField(default=0)
+    custo = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    latencia_ms = models.PositiveIntegerField("latência (ms)", default=0)
+    resultado = models.CharField(
+        max_length=10, choices=Resultado.choices, default=Resultado.PENDENTE
+    )
+
+    class Meta:
+        db_table = "atendimento_ai_respostas"
+        verbose_name = "resposta de IA"
+        verbose_name_plural = "respostas de IA"
+        ordering = ["-criado_em"]
+
+    def __str__(self) -> str:
+        return self.resposta[:60]
+
+
+class AIMetrica(ModeloEmpresa):
+    """Daily roll-up of AI usage per provider, model and feature (calls, tokens, cost)."""
+
+    data = models.DateField()
+    provider = models.CharField(max_length=20)
+    modelo = models.CharField(max_length=100, blank=True)
+    funcionalidade = models.CharField(max_length=40)
+    chamadas = models.PositiveIntegerField(default=0)
+    erros = models.PositiveIntegerField(default=0)
+    tokens_entrada = models.PositiveBigIntegerField(default=0)
+    tokens_saida = models.PositiveBigIntegerField(default=0)
+    custo = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    latencia_total_ms = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table = "atendimento_ai_metricas"
+        verbose_name = "métrica de IA"
+        verbose_name_plural = "métricas de IA"
+        ordering = ["-data"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["empresa", "data", "provider", "modelo", "funcionalidade"],
+                name="ai_metrica_dia_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.data} {self.provider} {self.funcionalidade}"
