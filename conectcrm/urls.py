@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/atendimento/webhooks/", include("canais.urls")),
+    path("api/", include("atendimento.api.urls")),
+    path("", include("atendimento.inbox.urls")),
 ]

@@ -4,8 +4,19 @@ from pathlib import Path
 
 import pytest
 
+from atendimento.models import Atendente
+
+from .factories import (
+    AtendenteFactory,
+    AtendenteFilaFactory,
+    CanalFactory,
+    EmpresaFactory,
+    FilaFactory,
+)
+
 SHARED_FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SENHA = "senha-forte-123"
 
 
 @pytest.fixture
@@ -17,3 +28,63 @@ def fixture_bytes():
         return (local if local.exists() else SHARED_FIXTURES / nome).read_bytes()
 
     return carregar
+
+
+@pytest.fixture
+def empresa(db):
+    return EmpresaFactory(nome="Loja Aurora")
+
+
+@pytest.fixture
+def outra_empresa(db):
+    return EmpresaFactory(nome="Concorrente")
+
+
+@pytest.fixture
+def fila(empresa):
+    return FilaFactory(empresa=empresa, nome="Suporte")
+
+
+@pytest.fixture
+def outra_fila(empresa):
+    return FilaFactory(empresa=empresa, nome="Financeiro")
+
+
+@pytest.fixture
+def admin(empresa):
+    return AtendenteFactory(empresa=empresa, papel=Atendente.Papel.ADMIN, nome="Ana Admin")
+
+
+@pytest.fixture
+def supervisor(empresa):
+    return AtendenteFactory(empresa=empresa, papel=Atendente.Papel.SUPERVISOR, nome="Sérgio Sup")
+
+
+@pytest.fixture
+def atendente(empresa, fila):
+    """An atendente who belongs to ``fila`` only."""
+    a = AtendenteFactory(empresa=empresa, papel=Atendente.Papel.ATENDENTE, nome="Beto Atendente")
+    AtendenteFilaFactory(atendente=a, fila=fila)
+    return a
+
+
+@pytest.fixture
+def atendente_outra_fila(empresa, outra_fila):
+    a = AtendenteFactory(empresa=empresa, papel=Atendente.Papel.ATENDENTE, nome="Carla Financeiro")
+    AtendenteFilaFactory(atendente=a, fila=outra_fila)
+    return a
+
+
+@pytest.fixture
+def admin_outra_empresa(outra_empresa):
+    return AtendenteFactory(empresa=outra_empresa, papel=Atendente.Papel.ADMIN, nome="Zeca Outro")
+
+
+@pytest.fixture
+def canal_whatsapp(empresa, fila):
+    return CanalFactory(empresa=empresa, fila_padrao=fila)
+
+
+@pytest.fixture
+def canal_telegram(empresa, fila):
+    return CanalFactory(empresa=empresa, fila_padrao=fila, telegram=True)

@@ -1,0 +1,60 @@
+"""Who may see what. Every read of tenant data goes through these functions, so the tenant and
+queue rules live in one place (Zulip's access_* pattern): another empresa's row, or a ticket
+outside an agent's queues, is NaoEncontrado (404), never 403."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from atendimento.exceptions import NaoEncontrado
+from atendimento.models import Atendente, Ticket
+
+
+def atendente_do_usuario(usuario) -> Atendente:
+    """The Atendente of a logged-in user; users without one (or inactive) see nothing."""
+    if usuario is None or not usuario.is_authenticated:
+        raise NaoEncontrado("Usuário sem acesso ao atendimento.")
+    try:
+        atendente = usuario.atendente
+    except Atendente.DoesNotExist:
+        raise NaoEncontrado("Usuário sem acesso ao atendimento.") from None
+    if not atendente.ativo:
+        raise NaoEncontrado("Usuário sem acesso ao atendimento.")
+    return atendente
+
+
+def filtro_tickets_visiveis(atendente: Atendente) -> Q:
+    """Q over Ticket: the empresa for admins/supervisors; for an atendente, the tickets of the
+    queues they belong to plus those assigned to them."""
+    if atendente.gerencia_empresa:
+        return Q(empresa_id=atendente.empresa_id)
+    return Q(empresa_id=atendente.empresa_id) & (
+        Q(fila__membros__atendente_id=atendente.id) | Q(atendente_id=atendente.id)
+    )
+
+
+def tickets_visiveis(atendente: Atendente) -> QuerySet[Ticket]:
+    qs = Ticket.objects.filter(filtro_tickets_visiveis(atendente))
+    if not atendente.gerencia_empresa:
+        qs = qs.distinct()
+    return qs
+
+
+def ticket_visivel(atendente: Atendente, ticket: Ticket) -> bool:
+    if ticket.empresa_id != atendente.empresa_id:
+        return False
+    if atendente.gerencia_empresa or ticket.atendente_id == atendente.id:
+        return True
+    if ticket.fila_id is None:
+        return False
+    return atendente.membros_fila.filter(fila_id=ticket.fila_id).exists()
+
+
+def ticket_obter(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
+    try:
+        return tickets_visiveis(atendente).get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Ticket não encontrado.") from None
