@@ -149,6 +149,8 @@ def garantir_redis(pasta: Path) -> str:
                 "no",
                 "--maxclients",
                 "4000",
+                "--databases",
+                "64",
             ],
             check=True,
         )

@@ -39,7 +39,7 @@ class UsuarioFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "senha-forte-123")
 
     @factory.post_generation
-    def salvar(obj, create, extracted, **kwargs):  # noqa: N805
+    def salvar(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
