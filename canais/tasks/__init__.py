@@ -1,0 +1,7 @@
+"""Channel tasks. Names are explicit (``canais.tasks.<nome>``) and routed to their queues in
+settings.CELERY_TASK_ROUTES: inbound processing on ``webhooks``, sending on ``messages``."""
+
+from __future__ import annotations
+
+from .entrada import *  # noqa: F403
+from .envio import *  # noqa: F403
