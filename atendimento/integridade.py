@@ -26,7 +26,7 @@ def gatilho_ligacao_mesma_empresa(
 ) -> migrations.RunSQL:
     """For many-to-many tables without an empresa column: both sides in the same empresa."""
     funcao = f"{tabela}_mesma_empresa"
-    return migrations.RunSQL(  # noqa: S608 - table names are migration constants
+    return migrations.RunSQL(
         f"""
         CREATE FUNCTION {funcao}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -39,7 +39,7 @@ def gatilho_ligacao_mesma_empresa(
         END $$;
         CREATE TRIGGER {funcao} BEFORE INSERT OR UPDATE ON "{tabela}"
             FOR EACH ROW EXECUTE FUNCTION {funcao}();
-        """,
+        """,  # noqa: S608 - table names are migration constants
         f'DROP TRIGGER {funcao} ON "{tabela}"; DROP FUNCTION {funcao}();',
     )
 
