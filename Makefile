@@ -1,0 +1,47 @@
+# ConectCRM Atendimento — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell sha1sum pyproject.toml | cut -c1-12)
+RUN_OK  := $(VENV)/.run-$(HASH)
+TEST_OK := $(VENV)/.test-$(HASH)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint e2e stop clean chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_OK): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e .
+	touch $@
+
+$(TEST_OK): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $@ $(RUN_OK)
+
+## make run: the product on the embedded PostgreSQL+pgvector and Redis (or DATABASE_URL/REDIS_URL)
+run: $(RUN_OK)
+	$(BIN)/python -m conectcrm.executar
+
+## Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+	  || echo "AVISO: não foi possível instalar o chromium; os testes e2e serão pulados"; }
+
+lint: $(TEST_OK)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	CONECTCRM_PERFIL=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+## make test: lint + migrations check + the whole suite on real PostgreSQL and Redis
+test: $(TEST_OK) chromium lint
+	CONECTCRM_PERFIL=test $(BIN)/python -m conectcrm.testar $(PYTEST_ARGS)
+
+stop:
+	-$(BIN)/python -m conectcrm.embedded stop run
+	-$(BIN)/python -m conectcrm.embedded stop test
+
+clean: stop
+	rm -rf .devdata

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from atendimento.models import Canal, EventoWebhook, IntegracaoConfig
+
+from .base import AdminEmpresa, empresa_do_usuario
+
+
+def mascarar(segredos: dict | None) -> str:
+    if not segredos:
+        return "—"
+    return ", ".join(f"{chave}: ••••{str(valor)[-4:]}" for chave, valor in sorted(segredos.items()))
+
+
+class FormularioSegredos(forms.ModelForm):
+    """Secrets are write-only: the form never shows them; what is typed replaces them."""
+
+    novos_segredos = forms.JSONField(
+        label=_("definir segredos"),
+        required=False,
+        help_text=_(
+            'JSON com os segredos a definir ou substituir, ex. {"access_token": "..."}. '
+            "Em branco mantém os atuais. Nunca são exibidos."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+
+    def clean_novos_segredos(self):
+        valor = self.cleaned_data.get("novos_segredos") or {}
+        if not isinstance(valor, dict):
+            raise forms.ValidationError(_("Informe um objeto JSON."))
+        return {str(k): str(v) for k, v in valor.items() if v not in (None, "")}
+
+
+class CanalForm(FormularioSegredos):
+    class Meta:
+        model = Canal
+        fields = ["tipo", "nome", "config", "fila_padrao", "empresa"]
+
+
+@admin.register(Canal)
+class CanalAdmin(AdminEmpresa):
+    form = CanalForm
+    list_display = ["nome", "tipo", "ativo", "identificador", "fila_padrao", "ultimo_teste_ok"]
+    list_filter = ["tipo", "ativo"]
+    search_fields = ["nome", "identificador"]
+    readonly_fields = [
+        "ativo",
+        "identificador",
+        "segredos_mascarados",
+        "webhook_registrado_em",
+        "ultimo_teste_em",
+        "ultimo_teste_ok",
+        "ultimo_teste_detalhe",
+    ]
+    actions = ["acao_ativar", "acao_desativar", "acao_testar"]
+
+    @admin.display(description=_("segredos"))
+    def segredos_mascarados(self, obj: Canal) -> str:
+        return mascarar(obj.segredos)
+
+    def save_model(self, request, obj, form, change):
+        from canais.services import canal_atualizar, canal_criar
+
+        config = {**(form.cleaned_data.get("config") or {}), **form.cleaned_data["novos_segredos"]}
+        empresa = empresa_do_usuario(request) or form.cleaned_data.get("empresa")
+        if change:
+            atualizado = canal_atualizar(
+                canal=Canal.objects.get(pk=obj.pk),
+                nome=obj.nome,
+                config=config,
+                fila_padrao=obj.fila_padrao,
+            )
+        else:
+            atualizado = canal_criar(
+                empresa=empresa,
+                tipo=obj.tipo,
+                nome=obj.nome,
+                config=config,
+                fila_padrao=obj.fila_padrao,
+            )
+        obj.pk = atualizado.pk
+        obj.__dict__.update(atualizado.__dict__)
+
+    @admin.action(description=_("Ativar canais selecionados (registra o webhook)"))
+    def acao_ativar(self, request, queryset):
+        from canais.services import canal_ativar
+
+        for canal in queryset:
+            url = request.build_absolute_uri(
+                f"/api/atendimento/webhooks/{canal.tipo}/{canal.empresa_id}/"
+            )
+            try:
+                canal_ativar(canal=canal, url_webhook=url)
+            except Exception as erro:  # shown to the supervisor, nothing half-done
+                self.message_user(request, f"{canal}: {erro}", messages.ERROR)
+            else:
+                self.message_user(request, f"{canal}: ativado.", messages.SUCCESS)
+
+    @admin.action(description=_("Desativar canais selecionados"))
+    def acao_desativar(self, request, queryset):
+        from canais.services import canal_desativar
+
+        for canal in queryset:
+            canal_desativar(canal=canal)
+        self.message_user(request, _("Canais desativados."), messages.SUCCESS)
+
+    @admin.action(description=_("Testar conexão com o provedor"))
+    def acao_testar(self, request, queryset):
+        from canais.services import canal_testar
+
+        for canal in queryset:
+            resultado = canal_testar(canal=canal)
+            nivel = messages.SUCCESS if resultado.ok else messages.ERROR
+            self.message_user(request, f"{canal}: {resultado.detalhe}", nivel)
+
+
+@admin.register(EventoWebhook)
+class EventoWebhookAdmin(AdminEmpresa):
+    list_display = ["recebido_em", "canal", "status", "tentativas", "id_evento_externo"]
+    list_filter = ["status", "canal__tipo"]
+    search_fields = ["id_evento_externo", "erro"]
+    date_hierarchy = "recebido_em"
+    exclude = ["corpo"]
+    readonly_fields = ["corpo_texto"]
+
+    @admin.display(description=_("corpo"))
+    def corpo_texto(self, obj: EventoWebhook) -> str:
+        return bytes(obj.corpo or b"").decode("utf-8", errors="replace")[:20000]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IntegracaoForm(FormularioSegredos):
+    class Meta:
+        model = IntegracaoConfig
+        fields = ["tipo", "ativo", "configuracao", "empresa"]
+
+
+@admin.register(IntegracaoConfig)
+class IntegracaoConfigAdmin(AdminEmpresa):
+    form = IntegracaoForm
+    list_display = ["tipo", "ativo", "atualizado_em"]
+    list_filter = ["tipo", "ativo"]
+    readonly_fields = ["segredos_mascarados"]
+
+    @admin.display(description=_("segredos"))
+    def segredos_mascarados(self, obj: IntegracaoConfig) -> str:
+        return mascarar(obj.segredos)
+
+    def save_model(self, request, obj, form, change):
+        novos = form.cleaned_data["novos_segredos"]
+        if novos:
+            obj.segredos = {**(obj.segredos or {}), **novos}
+        super().save_model(request, obj, form, change)
