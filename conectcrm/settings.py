@@ -242,6 +242,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.enviar_lote": {"queue": "messages"},
     "canais.tasks.reenviar_mensagem": {"queue": "messages"},
     "canais.tasks.digitando": {"queue": "messages"},
+    "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
