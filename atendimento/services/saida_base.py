@@ -1,0 +1,265 @@
+"""Rules and building blocks shared by the outbound services (:mod:`atendimento.services.saida`):
+the WhatsApp 24-hour window, where a ticket's messages go, the checks before storing a message,
+storing it with the ticket's bookkeeping, and queueing it after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from atendimento.exceptions import NaoEncontrado, RegraNegocio
+from atendimento.models import (
+    Atendente,
+    Canal,
+    Historico,
+    IdentidadeContato,
+    Mensagem,
+    Template,
+    Ticket,
+)
+from atendimento.realtime.eventos import (
+    publicar_nova_mensagem,
+    publicar_status_mensagem,
+    publicar_ticket_atualizado,
+)
+from atendimento.selectors.acesso import ticket_visivel
+from canais.adapters.base import AdaptadorCanal
+from canais.registry import TipoCanalDesconhecido, classe_adaptador
+
+logger = logging.getLogger(__name__)
+
+
+JANELA_ATENDIMENTO = timedelta(hours=24)
+
+#: channels bound by a customer-service window: tipo -> does this channel have it?
+CANAIS_COM_JANELA: dict[str, Callable[[Canal], bool]] = {
+    Canal.Tipo.WHATSAPP: lambda canal: True,
+    # Twilio's WhatsApp senders ("whatsapp:+55…") follow the same rule (error 63016)
+    Canal.Tipo.TWILIO: lambda canal: str((canal.config or {}).get("numero", "")).startswith(
+        "whatsapp:"
+    ),
+}
+#: channels that send approved WhatsApp templates (Template tipo "whatsapp")
+CANAIS_COM_TEMPLATE = frozenset({Canal.Tipo.WHATSAPP})
+#: where to send when the ticket has no conversation id: contact identities, in order
+IDENTIDADES_DESTINO: dict[str, tuple[str, ...]] = {
+    Canal.Tipo.WHATSAPP: (
+        IdentidadeContato.Tipo.WHATSAPP,
+        IdentidadeContato.Tipo.WHATSAPP_BSUID,
+        IdentidadeContato.Tipo.TELEFONE,
+    ),
+    Canal.Tipo.TELEGRAM: (IdentidadeContato.Tipo.TELEGRAM,),
+    Canal.Tipo.TWILIO: (IdentidadeContato.Tipo.TELEFONE, IdentidadeContato.Tipo.WHATSAPP),
+    Canal.Tipo.EMAIL: (IdentidadeContato.Tipo.EMAIL,),
+}
+CAMPO_CONTATO_DESTINO = {
+    Canal.Tipo.WHATSAPP: "telefone",
+    Canal.Tipo.TWILIO: "telefone",
+    Canal.Tipo.EMAIL: "email",
+}
+
+
+# ------------------------------------------------------------------------------- reads
+def janela_aberta(ticket: Ticket, *, agora=None) -> bool:
+    """True when free text may be sent: the channel has no window, or the customer wrote in
+    the last 24 hours."""
+    tem_janela = CANAIS_COM_JANELA.get(ticket.canal.tipo)
+    if tem_janela is None or not tem_janela(ticket.canal):
+        return True
+    if ticket.ultima_entrada_em is None:
+        return False
+    return (agora or timezone.now()) - ticket.ultima_entrada_em < JANELA_ATENDIMENTO
+
+
+def destino_do_ticket(ticket: Ticket) -> str:
+    """The provider address of the ticket's conversation ("" when the contact has none here)."""
+    if ticket.conversa_id_externo:
+        return ticket.conversa_id_externo
+    tipo = ticket.canal.tipo
+    tipos = IDENTIDADES_DESTINO.get(tipo, ())
+    identidades = dict(
+        IdentidadeContato.objects.filter(contato_id=ticket.contato_id, tipo__in=tipos).values_list(
+            "tipo", "valor"
+        )
+    )
+    for tipo_identidade in tipos:
+        if identidades.get(tipo_identidade):
+            return identidades[tipo_identidade]
+    campo = CAMPO_CONTATO_DESTINO.get(tipo)
+    return str(getattr(ticket.contato, campo, "") or "") if campo else ""
+
+
+def resumo(mensagem: Mensagem) -> str:
+    texto = " ".join(mensagem.conteudo.split())
+    if mensagem.tipo != Mensagem.Tipo.TEXTO:
+        rotulo = f"[{mensagem.get_tipo_display()}]"
+        texto = f"{rotulo} {texto or mensagem.midia_nome}".strip()
+    return texto[:200]
+
+
+# ------------------------------------------------------------------------------- checks
+def ticket_para_envio(atendente: Atendente, ticket: Ticket | Any) -> Ticket:
+    """The ticket, locked, if this agent may send on it now."""
+    try:
+        bloqueado = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("canal", "contato")
+            .get(pk=getattr(ticket, "pk", ticket), empresa_id=atendente.empresa_id)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NaoEncontrado("Ticket não encontrado.") from None
+    if not ticket_visivel(atendente, bloqueado):
+        raise NaoEncontrado("Ticket não encontrado.")
+    if bloqueado.status == Ticket.Status.FECHADO:
+        raise RegraNegocio("O ticket está fechado: reabra-o para enviar mensagens.")
+    if not bloqueado.canal.ativo:
+        raise RegraNegocio(
+            f"O canal “{bloqueado.canal.nome}” está inativo: ative-o para enviar mensagens."
+        )
+    if not destino_do_ticket(bloqueado):
+        raise RegraNegocio(
+            f"O contato não tem endereço no canal {bloqueado.canal.get_tipo_display()}."
+        )
+    return bloqueado
+
+
+def exigir_janela(ticket: Ticket) -> None:
+    if janela_aberta(ticket):
+        return
+    if ticket.ultima_entrada_em is None:
+        quando = "o cliente ainda não escreveu nesta conversa"
+    else:
+        local = timezone.localtime(ticket.ultima_entrada_em)
+        quando = f"a última mensagem do cliente foi em {local:%d/%m/%Y às %H:%M}"
+    raise RegraNegocio(
+        "A janela de 24 horas de atendimento do WhatsApp está fechada "
+        f"({quando}). Fora dela só é possível enviar um template aprovado do WhatsApp: "
+        "escolha um template para retomar a conversa.",
+        janela_aberta=False,
+        ultima_entrada_em=ticket.ultima_entrada_em.isoformat()
+        if ticket.ultima_entrada_em
+        else None,
+    )
+
+
+def template_valido(atendente: Atendente, ticket: Ticket, template: Template | Any) -> Template:
+    if not isinstance(template, Template):
+        try:
+            template = Template.objects.get(pk=template, empresa_id=atendente.empresa_id)
+        except (Template.DoesNotExist, ValueError, TypeError):
+            raise NaoEncontrado("Template não encontrado.") from None
+    if template.empresa_id != atendente.empresa_id:
+        raise NaoEncontrado("Template não encontrado.")
+    if not template.ativo:
+        raise RegraNegocio(f"O template “{template.nome}” está inativo.")
+    if template.tipo == Template.Tipo.WHATSAPP and ticket.canal.tipo not in CANAIS_COM_TEMPLATE:
+        raise RegraNegocio("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
+    return template
+
+
+def mensagem_respondida(ticket: Ticket, responder_a: Mensagem | Any) -> Mensagem | None:
+    if responder_a is None or responder_a == "":
+        return None
+    try:
+        return Mensagem.objects.get(pk=getattr(responder_a, "pk", responder_a), ticket=ticket)
+    except (Mensagem.DoesNotExist, ValueError, TypeError):
+        raise NaoEncontrado("A mensagem respondida não pertence a este ticket.") from None
+
+
+def classe_do_canal(canal: Canal) -> type[AdaptadorCanal]:
+    try:
+        return classe_adaptador(canal.tipo)
+    except TipoCanalDesconhecido:
+        raise RegraNegocio(
+            f"O canal {canal.get_tipo_display()} ainda não envia mensagens."
+        ) from None
+
+
+# ------------------------------------------------------------------------------- writes
+def nova_saida(ticket: Ticket, atendente: Atendente, **campos: Any) -> Mensagem:
+    return Mensagem(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        canal_id=ticket.canal_id,
+        direcao=Mensagem.Direcao.SAIDA,
+        remetente_tipo=Mensagem.Remetente.ATENDENTE,
+        atendente=atendente,
+        remetente_nome=atendente.nome,
+        status=Mensagem.Status.PENDENTE,
+        data=timezone.now(),
+        **campos,
+    )
+
+
+def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Mensagem:
+    """Insert the message and update the ticket (first response, counters), then publish."""
+    mensagem.save(force_insert=True)
+    agora = mensagem.data
+    ticket.ultima_mensagem_em = agora
+    ticket.ultima_mensagem_resumo = resumo(mensagem)
+    ticket.total_mensagens = F("total_mensagens") + 1
+    campos = ["ultima_mensagem_em", "ultima_mensagem_resumo", "total_mensagens", "atualizado_em"]
+    if ticket.primeira_resposta_em is None:
+        ticket.primeira_resposta_em = agora
+        campos.append("primeira_resposta_em")
+    if ticket.status == Ticket.Status.ABERTO:
+        ticket.status = Ticket.Status.EM_ATENDIMENTO
+        campos.append("status")
+        Historico.objects.create(
+            empresa_id=ticket.empresa_id,
+            ticket=ticket,
+            acao=Historico.Acao.STATUS,
+            descricao="Primeira resposta enviada: ticket em atendimento.",
+            dados={"de": Ticket.Status.ABERTO, "para": Ticket.Status.EM_ATENDIMENTO},
+            atendente=atendente,
+            usuario_id=atendente.usuario_id,
+        )
+    ticket.save(update_fields=campos)
+    ticket.refresh_from_db(fields=["total_mensagens"])
+    publicar_nova_mensagem(mensagem, ticket)
+    publicar_ticket_atualizado(ticket)
+    return mensagem
+
+
+def enfileirar(nome_task: str, mensagem_id) -> None:
+    """Queue ``canais.tasks.<nome_task>(mensagem_id)`` after commit."""
+    transaction.on_commit(lambda: enfileirar_agora(nome_task, mensagem_id))
+
+
+def enfileirar_agora(nome_task: str, mensagem_id, **opcoes: Any) -> bool:
+    """Hand the message to the broker; on failure keep it ``pendente`` with the reason shown
+    (never lost: ``mensagem_reenviar`` queues it again)."""
+    from canais.tasks import envio
+
+    try:
+        getattr(envio, nome_task).apply_async(
+            args=[str(mensagem_id)],
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+            **opcoes,
+        )
+    except Exception:  # broker unreachable: the stored message is the source of truth
+        logger.exception("não foi possível enfileirar %s(%s)", nome_task, mensagem_id)
+        registrar_nao_enfileirada(mensagem_id)
+        return False
+    return True
+
+
+@transaction.atomic
+def registrar_nao_enfileirada(mensagem_id) -> None:
+    alterou = Mensagem.objects.filter(pk=mensagem_id, status=Mensagem.Status.PENDENTE).update(
+        erro_codigo="fila_indisponivel",
+        erro_detalhe=(
+            "A mensagem foi salva mas não entrou na fila de envio (serviço de filas "
+            "indisponível). Use “reenviar” para tentar de novo."
+        ),
+        atualizado_em=timezone.now(),
+    )
+    if alterou:
+        mensagem = Mensagem.objects.select_related("ticket").get(pk=mensagem_id)
+        publicar_status_mensagem(mensagem, mensagem.ticket)

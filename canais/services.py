@@ -1,0 +1,324 @@
+"""Channel management: create, update, activate, deactivate, test.  Used by the API and the
+admin actions alike.
+
+``config`` as given by the admin is split into the public keys (``Canal.config``) and the secret
+ones (``Canal.segredos``, Fernet-encrypted at rest, never returned: :func:`config_mascarada`).
+Which keys are secret and which are required come from the adapter class
+(``campos_segredo`` / ``campos_obrigatorios``).  Channel types listed in the contract whose
+adapter does not exist yet (Twilio, e-mail) can be created and configured — their secrets are
+classified by :data:`SEGREDOS_SEM_ADAPTADOR` — but not activated or tested.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from atendimento.exceptions import Conflito, NaoEncontrado, RegraNegocio, ServicoIndisponivel
+from atendimento.models import Canal, Empresa, Fila
+from canais.adapters.base import (
+    AdaptadorCanal,
+    ErroCanal,
+    ErroTransitorio,
+    OperacaoNaoSuportada,
+    ResultadoTeste,
+)
+from canais.registry import TipoCanalDesconhecido, classe_adaptador
+
+MASCARA = "••••"
+_INALTERADO: Any = object()
+
+#: every config key of CONTRACT §4 per tipo (public and secret)
+CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
+    Canal.Tipo.WHATSAPP: frozenset(
+        {
+            "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
+            "api_version", "api_base_url",
+        }
+    ),
+    Canal.Tipo.TELEGRAM: frozenset({"bot_token", "webhook_secret", "api_base_url"}),
+    Canal.Tipo.TWILIO: frozenset({"account_sid", "auth_token", "numero", "api_base_url"}),
+    Canal.Tipo.EMAIL: frozenset(
+        {
+            "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
+            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url",
+        }
+    ),
+}  # fmt: skip
+#: secret keys of the types whose adapter is not written yet (CONTRACT §4, marked *)
+SEGREDOS_SEM_ADAPTADOR: dict[str, frozenset[str]] = {
+    Canal.Tipo.TWILIO: frozenset({"auth_token"}),
+    Canal.Tipo.EMAIL: frozenset({"smtp_url", "inbound_senha", "sendgrid_api_key"}),
+}
+#: routing key of the types whose adapter is not written yet
+IDENTIFICADOR_SEM_ADAPTADOR: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    Canal.Tipo.TWILIO: lambda config: str(config.get("numero") or ""),
+    Canal.Tipo.EMAIL: lambda config: str(config.get("endereco") or "").strip().lower(),
+}
+#: secrets we generate when absent (nobody needs to type them: we register them ourselves)
+SEGREDOS_GERADOS: dict[str, dict[str, Callable[[], str]]] = {
+    Canal.Tipo.TELEGRAM: {"webhook_secret": lambda: secrets.token_urlsafe(32)},
+}
+
+
+# ------------------------------------------------------------------------------- helpers
+def _tipo_valido(tipo: str) -> str:
+    if tipo not in Canal.Tipo.values:
+        opcoes = ", ".join(Canal.Tipo.values)
+        raise RegraNegocio(f"Tipo de canal desconhecido: “{tipo}”. Use um destes: {opcoes}.")
+    return tipo
+
+
+def _classe(tipo: str) -> type[AdaptadorCanal] | None:
+    try:
+        return classe_adaptador(tipo)
+    except TipoCanalDesconhecido:
+        return None
+
+
+def _classe_exigida(canal: Canal) -> type[AdaptadorCanal]:
+    classe = _classe(canal.tipo)
+    if classe is None:
+        raise RegraNegocio(f"O canal {canal.tipo} ainda não está disponível.")
+    return classe
+
+
+def campos_segredo(tipo: str) -> frozenset[str]:
+    classe = _classe(tipo)
+    if classe is not None:
+        return classe.campos_segredo
+    return SEGREDOS_SEM_ADAPTADOR.get(tipo, frozenset())
+
+
+def _identificador(tipo: str, config: Mapping[str, Any]) -> str:
+    classe = _classe(tipo)
+    if classe is not None:
+        return classe.identificador_da_config(config)
+    return IDENTIFICADOR_SEM_ADAPTADOR[tipo](config)
+
+
+def _validar_config(tipo: str, config: Any) -> dict[str, Any]:
+    if not isinstance(config, Mapping):
+        raise RegraNegocio("A configuração do canal deve ser um objeto JSON.", config=["objeto"])
+    desconhecidas = sorted(set(config) - CHAVES_POR_TIPO[tipo])
+    if desconhecidas:
+        aceitas = ", ".join(sorted(CHAVES_POR_TIPO[tipo]))
+        raise RegraNegocio(
+            f"Chaves desconhecidas para {tipo}: {', '.join(desconhecidas)}. Aceitas: {aceitas}.",
+            config=desconhecidas,
+        )
+    limpo: dict[str, Any] = {}
+    for chave, valor in config.items():
+        if valor is not None and not isinstance(valor, str | int | float | bool):
+            raise RegraNegocio(f"O valor de “{chave}” deve ser texto.", config=[chave])
+        limpo[chave] = valor.strip() if isinstance(valor, str) else valor
+    url = limpo.get("api_base_url")
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise RegraNegocio(
+                "api_base_url deve ser uma URL http(s).", config=["api_base_url"]
+            ) from None
+        limpo["api_base_url"] = str(url).rstrip("/")
+    return limpo
+
+
+def _fila_da_empresa(empresa_id, fila: Fila | Any | None) -> Fila | None:
+    if fila is None:
+        return None
+    try:
+        return Fila.objects.get(pk=getattr(fila, "pk", fila), empresa_id=empresa_id)
+    except (Fila.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Fila não encontrada.") from None
+
+
+def _mascarar(valor: Any) -> str:
+    texto = str(valor)
+    return MASCARA + texto[-4:] if len(texto) >= 8 else MASCARA
+
+
+def _salvar(canal: Canal, campos: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            if campos is None:
+                canal.save(force_insert=True)
+            else:
+                canal.save(update_fields=campos)
+    except IntegrityError:
+        raise Conflito(
+            f"Já existe um canal {canal.tipo} desta empresa com o mesmo identificador "
+            f"({canal.identificador})."
+        ) from None
+
+
+# ------------------------------------------------------------------------------- services
+@transaction.atomic
+def canal_criar(
+    *,
+    empresa: Empresa,
+    tipo: str,
+    nome: str,
+    config: dict,
+    fila_padrao: Fila | None = None,
+) -> Canal:
+    """A new, inactive channel.  Unknown keys or tipo → RegraNegocio (422)."""
+    tipo = _tipo_valido(tipo)
+    nome = (nome or "").strip()
+    if not nome:
+        raise RegraNegocio("Dê um nome ao canal.", nome=["obrigatório"])
+    limpo = _validar_config(tipo, config)
+    for chave, gerar in SEGREDOS_GERADOS.get(tipo, {}).items():
+        if not limpo.get(chave):
+            limpo[chave] = gerar()
+    segredo = campos_segredo(tipo)
+    publicos = {k: v for k, v in limpo.items() if k not in segredo and v not in (None, "")}
+    ocultos = {k: v for k, v in limpo.items() if k in segredo and v not in (None, "")}
+    canal = Canal(
+        empresa=empresa,
+        tipo=tipo,
+        nome=nome[:120],
+        ativo=False,
+        config=publicos,
+        segredos=ocultos,
+        identificador=_identificador(tipo, {**publicos, **ocultos}),
+        fila_padrao=_fila_da_empresa(empresa.pk, fila_padrao),
+    )
+    _salvar(canal)
+    return canal
+
+
+@transaction.atomic
+def canal_atualizar(
+    *,
+    canal: Canal,
+    nome: str | None = None,
+    config: dict | None = None,
+    fila_padrao: Any = _INALTERADO,
+) -> Canal:
+    """Change name, config or default queue.
+
+    ``config`` is merged into the current one: keys absent keep their value, ``None`` removes a
+    key; for secrets, ``""`` or the masked value shown by :func:`config_mascarada` also keep the
+    stored secret.  The routing identifier of an active channel cannot change (deactivate it
+    first: the provider would keep calling with the old one).
+    """
+    canal = Canal.objects.select_for_update().get(pk=canal.pk)
+    campos = ["atualizado_em"]
+    if nome is not None:
+        if not nome.strip():
+            raise RegraNegocio("Dê um nome ao canal.", nome=["obrigatório"])
+        canal.nome = nome.strip()[:120]
+        campos.append("nome")
+    if config is not None:
+        limpo = _validar_config(canal.tipo, config)
+        segredo = campos_segredo(canal.tipo)
+        publicos = dict(canal.config or {})
+        ocultos = dict(canal.segredos or {})
+        for chave, valor in limpo.items():
+            destino = ocultos if chave in segredo else publicos
+            if valor is None:
+                destino.pop(chave, None)
+            elif chave in segredo and (valor == "" or str(valor).startswith(MASCARA)):
+                continue
+            elif valor == "":
+                destino.pop(chave, None)
+            else:
+                destino[chave] = valor
+        identificador = _identificador(canal.tipo, {**publicos, **ocultos})
+        if canal.ativo and identificador != canal.identificador:
+            raise RegraNegocio(
+                "Desative o canal antes de trocar o número, o endereço ou o segredo do webhook."
+            )
+        canal.config, canal.segredos, canal.identificador = publicos, ocultos, identificador
+        campos += ["config", "segredos", "identificador"]
+    if fila_padrao is not _INALTERADO:
+        canal.fila_padrao = _fila_da_empresa(canal.empresa_id, fila_padrao)
+        campos.append("fila_padrao")
+    _salvar(canal, campos)
+    return canal
+
+
+def config_mascarada(canal: Canal) -> dict:
+    """Public keys as they are; each stored secret as ``"••••"`` + its last 4 characters
+    (only ``"••••"`` for secrets shorter than 8 characters)."""
+    return {
+        **(canal.config or {}),
+        **{chave: _mascarar(valor) for chave, valor in (canal.segredos or {}).items() if valor},
+    }
+
+
+def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
+    """Check the required keys, point the provider at ``url_webhook`` where it allows
+    (Telegram ``setWebhook`` with the secret token; WhatsApp is configured in Meta's panel) and
+    mark the channel active.  On a provider refusal the channel stays inactive."""
+    canal = Canal.objects.get(pk=canal.pk)
+    classe = _classe_exigida(canal)
+    completa = canal.config_completa
+    faltando = sorted(c for c in classe.campos_obrigatorios if not completa.get(c))
+    if faltando:
+        raise RegraNegocio(
+            f"Configuração incompleta para ativar o canal: falta {', '.join(faltando)}.",
+            config=faltando,
+        )
+    if not url_webhook:
+        raise RegraNegocio("Informe a URL do webhook.")
+    registrado = True
+    try:
+        classe(completa).registrar_webhook(url_webhook)
+    except OperacaoNaoSuportada:
+        registrado = False
+    except ErroTransitorio as exc:
+        raise ServicoIndisponivel(
+            f"O provedor não respondeu ao registrar o webhook: {_detalhe(exc)}"
+        ) from exc
+    except ErroCanal as exc:
+        raise RegraNegocio(f"O provedor recusou o registro do webhook: {_detalhe(exc)}") from exc
+    with transaction.atomic():
+        canal = Canal.objects.select_for_update().get(pk=canal.pk)
+        canal.ativo = True
+        campos = ["ativo", "atualizado_em"]
+        if registrado:
+            canal.webhook_registrado_em = timezone.now()
+            campos.append("webhook_registrado_em")
+        _salvar(canal, campos)
+    return canal
+
+
+@transaction.atomic
+def canal_desativar(*, canal: Canal) -> Canal:
+    """Stop sending and receiving on the channel (its webhooks are refused from now on)."""
+    canal = Canal.objects.select_for_update().get(pk=canal.pk)
+    canal.ativo = False
+    canal.save(update_fields=["ativo", "atualizado_em"])
+    return canal
+
+
+def canal_testar(*, canal: Canal) -> ResultadoTeste:
+    """Ask the provider whether the credentials work; the result is recorded on the channel."""
+    canal = Canal.objects.get(pk=canal.pk)
+    classe = _classe(canal.tipo)
+    if classe is None:
+        resultado = ResultadoTeste(False, f"O canal {canal.tipo} ainda não está disponível.")
+    else:
+        try:
+            resultado = classe(canal.config_completa).testar_conexao()
+        except ErroCanal as exc:
+            resultado = ResultadoTeste(False, _detalhe(exc))
+    Canal.objects.filter(pk=canal.pk).update(
+        ultimo_teste_em=timezone.now(),
+        ultimo_teste_ok=resultado.ok,
+        ultimo_teste_detalhe=resultado.detalhe,
+        atualizado_em=timezone.now(),
+    )
+    return resultado
+
+
+def _detalhe(exc: Exception) -> str:
+    return str(getattr(exc, "detalhe", "") or exc)
