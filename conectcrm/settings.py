@@ -250,7 +250,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task not acked within this window is re-delivered (lost worker).
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "socket_timeout": 5,
-    "socket_connect_timeout": 3,
+    "socket_connect_timeout": 1,
+    # Publishing (webhook view, on_commit callbacks) must fail fast when Redis is down: the
+    # event is already stored and the sweep re-queues it. kombu's default_channel otherwise
+    # retries the connection for broker_connection_timeout with growing sleeps.
+    "max_retries": 0,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

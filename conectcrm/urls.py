@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/atendimento/webhooks/", include("canais.urls")),
     path("api/", include("atendimento.api.urls")),
+    path("midia/", include("atendimento.views_midia")),
     path("", include("atendimento.inbox.urls")),
 ]
