@@ -1,0 +1,176 @@
+"""Opening tickets: ``ticket_abrir`` (API and inbound) and, for inbound messages, picking the
+ticket of a provider conversation: the open one, the last closed one reopened inside its queue's
+window, or a new one.
+
+At most one non-closed ticket per (canal, conversa_id_externo) is enforced by the partial unique
+index ``ticket_conversa_aberta_uniq``; concurrent first messages of one conversation race on it
+and the loser reads the winner's ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from atendimento.exceptions import Conflito, NaoEncontrado
+from atendimento.models import Atendente, Canal, Contato, Empresa, Fila, Historico, Ticket
+from atendimento.realtime.eventos import publicar_novo_ticket, publicar_ticket_atualizado
+from canais.adapters.base import Conversa
+
+RESTRICAO_CONVERSA = "ticket_conversa_aberta_uniq"
+
+
+def _prazo(inicio: datetime, minutos: int | None) -> datetime | None:
+    return inicio + timedelta(minutes=minutos) if minutos else None
+
+
+def _mesma_empresa(empresa: Empresa, *objetos) -> None:
+    for obj in objetos:
+        if obj is not None and obj.empresa_id != empresa.pk:
+            raise NaoEncontrado(f"{obj._meta.verbose_name.capitalize()} não encontrado.")
+
+
+@transaction.atomic
+def ticket_abrir(
+    *,
+    empresa: Empresa,
+    canal: Canal,
+    contato: Contato,
+    conversa_id_externo: str = "",
+    assunto: str = "",
+    fila: Fila | None = None,
+    prioridade: str = Ticket.Prioridade.MEDIA,
+    grupo: bool = False,
+    titulo_conversa: str = "",
+    atendente: Atendente | None = None,
+    por: Atendente | None = None,
+) -> Ticket:
+    """A new ticket in ``fila`` (default: the channel's default queue) with the queue's SLA
+    deadlines, its ``criado`` history entry, and ``novo_ticket`` published after commit.
+
+    :class:`Conflito` when the conversation already has a ticket that is not closed.
+    """
+    fila = fila if fila is not None else canal.fila_padrao
+    _mesma_empresa(empresa, canal, contato, fila, atendente, por)
+    if prioridade not in Ticket.Prioridade.values:
+        raise Conflito(f"Prioridade inválida: {prioridade!r}.")
+    agora = timezone.now()
+    ticket = Ticket(
+        empresa=empresa,
+        canal=canal,
+        contato=contato,
+        fila=fila,
+        atendente=atendente,
+        assunto=assunto[:255],
+        prioridade=prioridade,
+        conversa_id_externo=conversa_id_externo[:255],
+        grupo=grupo,
+        titulo_conversa=titulo_conversa[:255],
+        sla_primeira_resposta_em=_prazo(agora, fila.sla_primeira_resposta_min if fila else None),
+        sla_resolucao_em=_prazo(agora, fila.sla_resolucao_min if fila else None),
+    )
+    try:
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+    except IntegrityError as exc:
+        if RESTRICAO_CONVERSA in str(exc):
+            raise Conflito("Esta conversa já tem um ticket aberto.") from exc
+        raise
+    Historico.objects.create(
+        empresa=empresa,
+        ticket=ticket,
+        acao=Historico.Acao.CRIADO,
+        descricao="Ticket aberto por mensagem do cliente." if por is None else "Ticket aberto.",
+        dados={"canal": str(canal.pk), "fila": str(fila.pk) if fila else None},
+        atendente=por,
+        usuario_id=por.usuario_id if por else None,
+    )
+    publicar_novo_ticket(ticket)
+    return ticket
+
+
+def _reabre(ticket: Ticket, quando: datetime) -> bool:
+    """The queue's reopening rule: reopen when a message arrives within the window after
+    closing (no queue: the model defaults, reopen within 24 h)."""
+    fila = ticket.fila
+    if fila is not None and fila.reabertura == Fila.Reabertura.NOVO:
+        return False
+    horas = fila.janela_reabertura_horas if fila is not None else 24
+    fechado = ticket.fechado_em or ticket.atualizado_em
+    return quando <= fechado + timedelta(hours=horas)
+
+
+def _reabrir(ticket: Ticket) -> None:
+    """Back to ``aberto`` (same agent, queue and history); raises IntegrityError when another
+    ticket of the conversation was opened meanwhile."""
+    fechado_em, motivo = ticket.fechado_em, ticket.motivo_fechamento
+    ticket.status = Ticket.Status.ABERTO
+    ticket.reaberto_em = timezone.now()
+    ticket.fechado_em = None
+    ticket.motivo_fechamento = ""
+    with transaction.atomic():
+        ticket.save(
+            update_fields=[
+                "status",
+                "reaberto_em",
+                "fechado_em",
+                "motivo_fechamento",
+                "atualizado_em",
+            ]
+        )
+    Historico.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        acao=Historico.Acao.REABERTO,
+        descricao="Reaberto por nova mensagem do cliente.",
+        dados={
+            "fechado_em": fechado_em.isoformat() if fechado_em else None,
+            "motivo_fechamento": motivo,
+        },
+    )
+    publicar_ticket_atualizado(ticket)
+
+
+def ticket_da_conversa(
+    *, canal: Canal, contato: Contato, conversa: Conversa, quando: datetime
+) -> tuple[Ticket, bool]:
+    """The ticket an inbound message of ``conversa`` belongs to, locked (``SELECT … FOR
+    UPDATE``) so messages of one conversation update it one at a time; True when it was
+    opened or reopened now.  Call inside a transaction."""
+    abertos = Ticket.objects.select_for_update(of=("self",)).filter(
+        canal=canal, conversa_id_externo=conversa.id_externo
+    )
+    for _ in range(3):
+        ticket = abertos.exclude(status=Ticket.Status.FECHADO).first()
+        if ticket is not None:
+            return ticket, False
+        ultimo = (
+            abertos.filter(status=Ticket.Status.FECHADO)
+            .select_related("fila")
+            .order_by("-fechado_em", "-criado_em")
+            .first()
+        )
+        if ultimo is not None and _reabre(ultimo, quando):
+            try:
+                _reabrir(ultimo)
+            except IntegrityError:
+                continue
+            return ultimo, True
+        try:
+            ticket = ticket_abrir(
+                empresa=canal.empresa,
+                canal=canal,
+                contato=contato,
+                conversa_id_externo=conversa.id_externo,
+                assunto=conversa.titulo if conversa.grupo else "",
+                grupo=conversa.grupo,
+                titulo_conversa=conversa.titulo,
+            )
+        except Conflito:
+            continue
+        return ticket, True
+    raise RuntimeError(
+        f"ticket da conversa {conversa.id_externo!r} não resolvido"
+    )  # pragma: no cover

@@ -1,0 +1,176 @@
+"""The life of an inbound webhook (``EventoWebhook``): stored before it is acknowledged, handed to
+the ``webhooks`` queue after commit, processed once, swept up again if the queue lost it.
+
+Statuses: ``recebido`` (stored, not processed yet) → ``processado`` | ``falhou`` (the reason in
+``erro``); ``ignorado`` for events of an inactive channel (kept, never processed).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from functools import partial
+from urllib.parse import parse_qsl, urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from atendimento.models import Canal, EventoWebhook
+from atendimento.services.insercao import inserir_ignorando_conflito
+from canais.adapters.base import PayloadInvalido, RequisicaoWebhook
+from canais.registry import get_adaptador
+
+logger = logging.getLogger(__name__)
+
+#: headers kept with the raw body: what processing and an audit need; never credentials
+#: (Authorization, cookies, Telegram's secret token)
+CABECALHOS_GUARDADOS = frozenset(
+    {
+        "content-type",
+        "content-encoding",
+        "user-agent",
+        "x-hub-signature-256",
+        "x-twilio-signature",
+        "i-twilio-idempotency-token",
+        "x-twilio-email-event-webhook-signature",
+        "x-twilio-email-event-webhook-timestamp",
+        "x-forwarded-for",
+        "x-request-id",
+    }
+)
+PREFIXOS_GUARDADOS = ("x-amz-sns-",)
+
+#: processing attempts before an event that keeps raising unexpected errors is given up
+MAX_TENTATIVAS = 5
+
+Status = EventoWebhook.Status
+
+
+def cabecalhos_guardados(cabecalhos: Mapping[str, str]) -> dict[str, str]:
+    return {
+        nome: valor
+        for nome, valor in cabecalhos.items()
+        if nome in CABECALHOS_GUARDADOS or nome.startswith(PREFIXOS_GUARDADOS)
+    }
+
+
+def _apos_commit_enfileirar(evento_id: uuid.UUID) -> None:
+    from canais.tasks.entrada import enfileirar, process_webhook
+
+    enfileirar(process_webhook, str(evento_id))
+
+
+def evento_webhook_registrar(
+    *, canal: Canal, req: RequisicaoWebhook, id_evento: str | None
+) -> EventoWebhook | None:
+    """Store a verified request durably; None when this provider event id was already stored
+    (a re-delivery: nothing written).  Events of an inactive channel are kept as ``ignorado``;
+    the others are queued for processing after commit (if the broker is down, the sweep
+    re-queues them)."""
+    evento = EventoWebhook(
+        empresa_id=canal.empresa_id,
+        canal=canal,
+        id_evento_externo=id_evento[:255] if id_evento else None,
+        corpo=req.corpo,
+        cabecalhos=cabecalhos_guardados(req.cabecalhos),
+        url=req.url,
+        status=Status.RECEBIDO if canal.ativo else Status.IGNORADO,
+        erro="" if canal.ativo else "canal inativo",
+    )
+    if not inserir_ignorando_conflito(evento):
+        return None
+    if evento.status == Status.RECEBIDO:
+        transaction.on_commit(partial(_apos_commit_enfileirar, evento.pk))
+    return evento
+
+
+def requisicao_do_evento(evento: EventoWebhook) -> RequisicaoWebhook:
+    return RequisicaoWebhook(
+        metodo="POST",
+        url=evento.url,
+        cabecalhos=dict(evento.cabecalhos or {}),
+        corpo=bytes(evento.corpo),
+        query=dict(parse_qsl(urlsplit(evento.url).query, keep_blank_values=True)),
+    )
+
+
+def _concluir(evento: EventoWebhook, status: str, erro: str = "") -> None:
+    evento.status = status
+    evento.erro = erro[:4000]
+    evento.processado_em = timezone.now()
+    evento.save(update_fields=["status", "erro", "processado_em", "tentativas", "atualizado_em"])
+
+
+def evento_webhook_processar(*, evento_id: uuid.UUID | str) -> str | None:
+    """Interpret a stored event and apply each of its events, in one transaction with the
+    status change (so a crash leaves it ``recebido`` and nothing half-applied).
+
+    Idempotent: an event already processed, or being processed by another worker right now
+    (row locked), is left alone.  A verified but malformed body ends ``falhou`` with the reason.
+    Returns the event's status, or None when it was skipped.
+    """
+    from atendimento.services.entrada import evento_processar
+
+    with transaction.atomic():
+        evento = (
+            EventoWebhook.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("canal__empresa", "canal__fila_padrao")
+            .filter(pk=evento_id)
+            .first()
+        )
+        if evento is None or evento.status != Status.RECEBIDO:
+            return None
+        evento.tentativas += 1
+        canal = evento.canal
+        adaptador = get_adaptador(canal.tipo, canal.config_completa)
+        try:
+            eventos = adaptador.interpretar(requisicao_do_evento(evento))
+        except PayloadInvalido as exc:
+            logger.warning("webhook %s malformado: %s", evento.pk, exc)
+            _concluir(evento, Status.FALHOU, str(exc))
+            return Status.FALHOU
+        for item in eventos:
+            evento_processar(canal=canal, evento=item)
+        _concluir(evento, Status.PROCESSADO)
+        return Status.PROCESSADO
+
+
+@transaction.atomic
+def evento_webhook_registrar_falha(*, evento_id: uuid.UUID | str, erro: str) -> None:
+    """Count a failed attempt; after MAX_TENTATIVAS the event ends ``falhou`` (until then the
+    sweep retries it)."""
+    evento = (
+        EventoWebhook.objects.select_for_update()
+        .filter(pk=evento_id, status=Status.RECEBIDO)
+        .first()
+    )
+    if evento is None:
+        return
+    evento.tentativas += 1
+    evento.erro = erro[:4000]
+    campos = ["tentativas", "erro", "atualizado_em"]
+    if evento.tentativas >= MAX_TENTATIVAS:
+        evento.status = Status.FALHOU
+        evento.processado_em = timezone.now()
+        campos += ["status", "processado_em"]
+    evento.save(update_fields=campos)
+
+
+@transaction.atomic
+def eventos_webhook_pendentes_reivindicar(*, idade_segundos: float, limite: int) -> list[uuid.UUID]:
+    """Claim up to ``limite`` events still ``recebido`` more than ``idade_segundos`` after they
+    arrived and after they were last claimed (``atualizado_em`` is bumped), skipping rows locked
+    by a worker processing them; two concurrent sweeps never claim the same event."""
+    agora = timezone.now()
+    limiar = agora - timedelta(seconds=idade_segundos)
+    ids = list(
+        EventoWebhook.objects.select_for_update(skip_locked=True)
+        .filter(status=Status.RECEBIDO, recebido_em__lt=limiar, atualizado_em__lt=limiar)
+        .order_by("recebido_em")
+        .values_list("id", flat=True)[:limite]
+    )
+    if ids:
+        EventoWebhook.objects.filter(pk__in=ids).update(atualizado_em=agora)
+    return ids

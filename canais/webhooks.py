@@ -1,0 +1,109 @@
+"""The one inbound webhook view for every channel: ``/api/atendimento/webhooks/<tipo>/<empresa>/``.
+
+adapter from the registry → raw body (capped) → channel of the URL's empresa, routed by the
+adapter from the request → provider verification over the raw bytes → ``EventoWebhook`` stored
+→ ``process_webhook`` queued after commit → 200.  Nothing is parsed beyond what routing needs,
+no provider call is made, and nothing is stored for a request refused on the way
+(unknown type/empresa/channel 404, bad signature 401/403, body over WEBHOOK_MAX_BYTES 413).
+
+Inactive channels: the request is still verified and stored (status ``ignorado``, never
+processed) so nothing a provider delivered is lost, and the provider gets its 200.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from atendimento.models import Canal
+from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
+from canais.eventos import evento_webhook_registrar
+from canais.registry import TipoCanalDesconhecido, classe_adaptador
+
+logger = logging.getLogger(__name__)
+
+
+def _resposta(status: int, texto: str = "", content_type: str = "text/plain") -> HttpResponse:
+    return HttpResponse(texto, status=status, content_type=content_type)
+
+
+def _ler_corpo(request: HttpRequest) -> bytes | None:
+    """The raw body, or None when it is larger than WEBHOOK_MAX_BYTES (declared or actual)."""
+    limite = settings.WEBHOOK_MAX_BYTES
+    try:
+        declarado = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declarado = 0
+    if declarado > limite:
+        return None
+    corpo = request.read(limite + 1)
+    return None if len(corpo) > limite else corpo
+
+
+def _requisicao(request: HttpRequest, corpo: bytes) -> RequisicaoWebhook:
+    return RequisicaoWebhook(
+        metodo=request.method or "",
+        url=request.build_absolute_uri(),
+        cabecalhos={nome.lower(): valor for nome, valor in request.headers.items()},
+        corpo=corpo,
+        query=request.GET.dict(),
+    )
+
+
+def _handshake(classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: RequisicaoWebhook):
+    """GET verification (WhatsApp): the URL names no channel, so each channel of this type of
+    the empresa is asked; the one whose verify token matches answers."""
+    resposta = None
+    for canal in Canal.objects.filter(empresa_id=empresa_id, tipo=classe.tipo):
+        resposta = classe(canal.config_completa).handshake(req)
+        if resposta is not None and resposta.status == 200:
+            break
+    if resposta is None:
+        return _resposta(404)
+    return _resposta(resposta.status, resposta.corpo, resposta.content_type)
+
+
+@csrf_exempt
+def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _resposta(405)
+    try:
+        classe = classe_adaptador(tipo)
+        empresa_uuid = uuid.UUID(empresa_id)
+    except (TipoCanalDesconhecido, ValueError):
+        return _resposta(404)
+    corpo = _ler_corpo(request)
+    if corpo is None:
+        return _resposta(413)
+    req = _requisicao(request, corpo)
+    try:
+        if request.method == "GET":
+            return _handshake(classe, empresa_uuid, req)
+        identificador = classe.identificador_da_requisicao(req)
+        canal = (
+            Canal.objects.filter(empresa_id=empresa_uuid, tipo=tipo, identificador=identificador)
+            .only("id", "empresa_id", "tipo", "ativo", "config", "segredos")
+            .first()
+            if identificador
+            else None
+        )
+        if canal is None:
+            return _resposta(404)
+        adaptador = classe(canal.config_completa)
+        adaptador.verificar(req)
+        evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
+    except RequisicaoRecusada as exc:
+        logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
+        return _resposta(exc.status)
+    except DatabaseError:
+        logger.exception("webhook %s não armazenado", tipo)
+        return _resposta(503)  # not stored: the provider must retry
+    except Exception:  # an adapter bug must not become a 500 nor a silent loss
+        logger.exception("erro inesperado no webhook %s", tipo)
+        return _resposta(503)
+    return _resposta(200, "ok")
