@@ -80,7 +80,8 @@ ESPERADO = {
     },
     "location_message_pywa.json": {
         "tipo": "localizacao",
-        "conteudo": "📍 Facebook HQ — 1 Hacker Way, Menlo Park, CA 94025 (37.4611978, -122.2164385)",
+        "conteudo": "📍 Facebook HQ — 1 Hacker Way, Menlo Park, CA 94025 "
+        "(37.4611978, -122.2164385)",
         "contato": "Test Name", "conversa": TESTE,
         "dados": {"latitude": 37.4611978, "longitude": -122.2164385, "nome": "Facebook HQ"},
     },
