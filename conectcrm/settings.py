@@ -184,6 +184,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("THROTTLE_LOGIN", default="10/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "atendimento.api.erros.tratar_excecao",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ConectCRM Atendimento API",
@@ -194,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusTicketEnum": "atendimento.models.Ticket.Status",
+        "StatusAtendenteEnum": "atendimento.models.Atendente.Status",
+        "TipoCanalEnum": "atendimento.models.Canal.Tipo",
+    },
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
