@@ -1,3 +1,41 @@
+"""``/api/``: JWT auth, the REST API under ``atendimento/``, the OpenAPI schema and its
+interactive docs (served from local assets)."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from atendimento.api.views.auth import LoginView, RenovarTokenView
+from atendimento.api.views.cadastros import (
+    ArtigoViewSet,
+    ContatoViewSet,
+    MetricasIAViewSet,
+    TagViewSet,
+    TemplateViewSet,
+)
+from atendimento.api.views.canais import CanalViewSet
+from atendimento.api.views.equipe import AtendenteViewSet, FilaViewSet
+from atendimento.api.views.mensagens import MensagemViewSet
+from atendimento.api.views.tickets import TicketViewSet
+
+rotas = SimpleRouter()
+rotas.register("tickets", TicketViewSet, basename="ticket")
+rotas.register("mensagens", MensagemViewSet, basename="mensagem")
+rotas.register("canais", CanalViewSet, basename="canal")
+rotas.register("filas", FilaViewSet, basename="fila")
+rotas.register("atendentes", AtendenteViewSet, basename="atendente")
+rotas.register("templates", TemplateViewSet, basename="template")
+rotas.register("tags", TagViewSet, basename="tag")
+rotas.register("contatos", ContatoViewSet, basename="contato")
+rotas.register("base-conhecimento", ArtigoViewSet, basename="artigo")
+rotas.register("ia/metricas", MetricasIAViewSet, basename="ia-metricas")
+
+urlpatterns = [
+    path("auth/token/", LoginView.as_view(), name="token"),
+    path("auth/token/refresh/", RenovarTokenView.as_view(), name="token-refresh"),
+    path("atendimento/", include(rotas.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

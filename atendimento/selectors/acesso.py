@@ -58,3 +58,19 @@ def ticket_obter(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
         return tickets_visiveis(atendente).get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NaoEncontrado("Ticket não encontrado.") from None
+
+
+def da_empresa(queryset: QuerySet, atendente: Atendente) -> QuerySet:
+    """Rows of ``queryset`` that belong to the atendente's empresa (every model but Empresa)."""
+    return queryset.filter(empresa_id=atendente.empresa_id)
+
+
+def obter_da_empresa(
+    queryset: QuerySet, *, atendente: Atendente, pk: uuid.UUID | str | None, mensagem: str
+):
+    """One row of the atendente's empresa; missing, malformed or another empresa's id is
+    NaoEncontrado (404) with ``mensagem``."""
+    try:
+        return da_empresa(queryset, atendente).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado(mensagem) from None

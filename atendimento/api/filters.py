@@ -1,0 +1,101 @@
+"""django-filter filter sets of the list endpoints (invalid values are 400)."""
+
+from __future__ import annotations
+
+import django_filters as filtros
+
+from atendimento.models import Atendente, Canal, Contato, Mensagem, Template, Ticket
+from atendimento.selectors.cadastros import contatos_buscar
+from atendimento.selectors.tickets import tickets_buscar
+from ia.models import ArtigoConhecimento
+
+
+class TicketFiltro(filtros.FilterSet):
+    status = filtros.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    prioridade = filtros.MultipleChoiceFilter(choices=Ticket.Prioridade.choices)
+    fila = filtros.UUIDFilter(field_name="fila_id")
+    sem_fila = filtros.BooleanFilter(field_name="fila", lookup_expr="isnull")
+    atendente = filtros.UUIDFilter(field_name="atendente_id")
+    sem_atendente = filtros.BooleanFilter(field_name="atendente", lookup_expr="isnull")
+    canal = filtros.UUIDFilter(field_name="canal_id")
+    contato = filtros.UUIDFilter(field_name="contato_id")
+    tag = filtros.UUIDFilter(field_name="tags__id")
+    criado_apos = filtros.IsoDateTimeFilter(field_name="criado_em", lookup_expr="gte")
+    criado_antes = filtros.IsoDateTimeFilter(field_name="criado_em", lookup_expr="lt")
+    q = filtros.CharFilter(
+        method="buscar",
+        max_length=200,
+        label="Texto no nome/número/e-mail do contato, no assunto ou nas mensagens (português).",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def buscar(self, queryset, nome, valor):
+        return tickets_buscar(queryset, texto=valor.strip()) if valor.strip() else queryset
+
+
+class MensagemFiltro(filtros.FilterSet):
+    ticket = filtros.UUIDFilter(field_name="ticket_id")
+    direcao = filtros.ChoiceFilter(choices=Mensagem.Direcao.choices)
+    status = filtros.MultipleChoiceFilter(choices=Mensagem.Status.choices)
+    tipo = filtros.MultipleChoiceFilter(choices=Mensagem.Tipo.choices)
+
+    class Meta:
+        model = Mensagem
+        fields = []
+
+
+class CanalFiltro(filtros.FilterSet):
+    tipo = filtros.ChoiceFilter(choices=Canal.Tipo.choices)
+    ativo = filtros.BooleanFilter()
+
+    class Meta:
+        model = Canal
+        fields = []
+
+
+class AtendenteFiltro(filtros.FilterSet):
+    papel = filtros.ChoiceFilter(choices=Atendente.Papel.choices)
+    status = filtros.MultipleChoiceFilter(choices=Atendente.Status.choices)
+    ativo = filtros.BooleanFilter()
+    fila = filtros.UUIDFilter(field_name="membros_fila__fila_id")
+
+    class Meta:
+        model = Atendente
+        fields = []
+
+
+class TemplateFiltro(filtros.FilterSet):
+    tipo = filtros.ChoiceFilter(choices=Template.Tipo.choices)
+    fila = filtros.UUIDFilter(field_name="fila_id")
+    ativo = filtros.BooleanFilter()
+    atalho = filtros.CharFilter(field_name="atalho", lookup_expr="istartswith", max_length=60)
+
+    class Meta:
+        model = Template
+        fields = []
+
+
+class ContatoFiltro(filtros.FilterSet):
+    q = filtros.CharFilter(method="buscar", max_length=200, label="Nome, telefone ou e-mail.")
+
+    class Meta:
+        model = Contato
+        fields = []
+
+    def buscar(self, queryset, nome, valor):
+        if not valor.strip():
+            return queryset
+        return contatos_buscar(queryset, atendente=self.request.atendente, texto=valor.strip())
+
+
+class ArtigoFiltro(filtros.FilterSet):
+    categoria = filtros.CharFilter(max_length=80)
+    ativo = filtros.BooleanFilter()
+    q = filtros.CharFilter(field_name="titulo", lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = ArtigoConhecimento
+        fields = []

@@ -1,0 +1,136 @@
+"""Contacts, quick replies, tags, knowledge-base articles and AI metrics."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from atendimento.api.serializers.comum import ListaJSONField, ObjetoJSONField
+from atendimento.models import Contato, IdentidadeContato, Tag, Template
+from ia.models import ArtigoConhecimento
+
+COR = r"^#[0-9a-fA-F]{6}$"
+
+
+class IdentidadeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IdentidadeContato
+        fields = ["id", "tipo", "valor", "nome_exibicao", "username"]
+        read_only_fields = fields
+
+
+class ContatoSerializer(serializers.ModelSerializer):
+    """A contact and how it is known on each channel (identities are learnt from messages;
+    ``telefone`` and ``email`` written here become identities too)."""
+
+    identidades = IdentidadeSerializer(many=True, read_only=True)
+    metadados = ObjetoJSONField(required=False)
+    telefone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text="Qualquer formato; guardado em E.164 (só dígitos), Brasil por padrão.",
+    )
+
+    class Meta:
+        model = Contato
+        fields = [
+            "id",
+            "nome",
+            "telefone",
+            "email",
+            "observacoes",
+            "metadados",
+            "identidades",
+            "criado_em",
+            "atualizado_em",
+        ]
+        read_only_fields = ["id", "identidades", "criado_em", "atualizado_em"]
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    fila = serializers.UUIDField(
+        source="fila_id", required=False, allow_null=True, help_text="Restrito a uma fila."
+    )
+    componentes = ListaJSONField(required=False)
+    atalho = serializers.RegexField(
+        r"^/[\w\-]{1,59}$",
+        required=False,
+        allow_blank=True,
+        help_text="Ex.: /saudacao",
+        error_messages={"invalid": "O atalho começa com / e tem só letras, números, - ou _."},
+    )
+
+    class Meta:
+        model = Template
+        fields = [
+            "id",
+            "tipo",
+            "nome",
+            "atalho",
+            "conteudo",
+            "categoria",
+            "fila",
+            "nome_whatsapp",
+            "idioma",
+            "componentes",
+            "ativo",
+            "criado_em",
+            "atualizado_em",
+        ]
+        read_only_fields = ["id", "criado_em", "atualizado_em"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    cor = serializers.RegexField(COR, required=False, help_text="Ex.: #64748b")
+
+    class Meta:
+        model = Tag
+        fields = ["id", "nome", "cor", "descricao", "criado_em", "atualizado_em"]
+        read_only_fields = ["id", "criado_em", "atualizado_em"]
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 60}})
+class TagsTextoField(serializers.ListField):
+    child = serializers.CharField(max_length=60)
+
+
+class ArtigoSerializer(serializers.ModelSerializer):
+    tags = TagsTextoField(required=False, max_length=50)
+
+    class Meta:
+        model = ArtigoConhecimento
+        fields = [
+            "id",
+            "titulo",
+            "conteudo",
+            "categoria",
+            "tags",
+            "ativo",
+            "indexado_em",
+            "criado_em",
+            "atualizado_em",
+        ]
+        read_only_fields = ["id", "indexado_em", "criado_em", "atualizado_em"]
+
+
+# ------------------------------------------------------------------------------- AI metrics
+class MetricaSerializer(serializers.Serializer):
+    chamadas = serializers.IntegerField()
+    erros = serializers.IntegerField()
+    tokens_entrada = serializers.IntegerField()
+    tokens_saida = serializers.IntegerField()
+    custo = serializers.DecimalField(max_digits=18, decimal_places=6)
+    latencia_media_ms = serializers.FloatField(allow_null=True)
+
+
+class MetricaDiaSerializer(MetricaSerializer):
+    data = serializers.DateField()
+    provider = serializers.CharField()
+
+
+class MetricasIASerializer(serializers.Serializer):
+    de = serializers.DateField()
+    ate = serializers.DateField()
+    total = MetricaSerializer()
+    resultados = MetricaDiaSerializer(many=True)

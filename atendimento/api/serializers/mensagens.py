@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from atendimento.models import Mensagem
+from atendimento.realtime.eventos import url_midia
+
+
+class MidiaSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    mime = serializers.CharField()
+    tamanho = serializers.IntegerField(allow_null=True)
+    nome = serializers.CharField()
+    status = serializers.ChoiceField(choices=Mensagem.StatusMidia.choices)
+
+
+class MensagemSerializer(serializers.ModelSerializer):
+    midia = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mensagem
+        fields = [
+            "id",
+            "ticket",
+            "direcao",
+            "remetente_tipo",
+            "remetente_nome",
+            "atendente",
+            "tipo",
+            "conteudo",
+            "dados",
+            "midia",
+            "status",
+            "erro_codigo",
+            "erro_detalhe",
+            "id_externo",
+            "responder_a",
+            "template",
+            "data",
+            "enviada_em",
+            "entregue_em",
+            "lida_em",
+            "lida_pelo_atendente",
+            "editada_em",
+            "criado_em",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MidiaSerializer(allow_null=True))
+    def get_midia(self, mensagem: Mensagem) -> dict | None:
+        if not mensagem.midia_status:
+            return None
+        return {
+            "url": url_midia(mensagem),
+            "mime": mensagem.midia_mime,
+            "tamanho": mensagem.midia_tamanho,
+            "nome": mensagem.midia_nome,
+            "status": mensagem.midia_status,
+        }
+
+
+class EnviarSerializer(serializers.Serializer):
+    ticket_id = serializers.UUIDField()
+    conteudo = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="")
+    template_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    responder_a = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if not attrs["conteudo"].strip() and attrs["template_id"] is None:
+            raise serializers.ValidationError({"conteudo": ["Informe o texto ou um template."]})
+        return attrs
+
+
+class EnviarMidiaSerializer(serializers.Serializer):
+    ticket_id = serializers.UUIDField()
+    arquivo = serializers.FileField(allow_empty_file=False)
+    legenda = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="")
+
+
+class MarcarLidaSerializer(serializers.Serializer):
+    ticket_id = serializers.UUIDField(required=False)
+    mensagem_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, min_length=1, max_length=500
+    )
+
+    def validate(self, attrs):
+        if ("ticket_id" in attrs) == ("mensagem_ids" in attrs):
+            raise serializers.ValidationError("Informe ticket_id ou mensagem_ids (apenas um).")
+        return attrs
+
+
+class MarcadasSerializer(serializers.Serializer):
+    marcadas = serializers.IntegerField()
+
+
+class MensagensAntesSerializer(serializers.Serializer):
+    antes = serializers.UUIDField(required=False)

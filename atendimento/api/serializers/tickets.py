@@ -1,0 +1,359 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from atendimento.api.serializers.cadastros import ContatoSerializer
+from atendimento.api.serializers.mensagens import MensagemSerializer
+from atendimento.models import Contato, Historico, Tag, Ticket
+from ia.models import AIInsight
+
+# ------------------------------------------------------------------------------- insights
+SENTIMENTOS = ("positivo", "negativo", "neutro")
+INTENCOES = ("duvida", "reclamacao", "elogio", "suporte", "cancelamento", "informacao")
+URGENCIAS = ("baixa", "media", "alta", "critica")
+RISCOS = ("baixo", "medio", "alto")
+
+
+class SentimentoSerializer(serializers.Serializer):
+    valor = serializers.ChoiceField(choices=SENTIMENTOS)
+    score = serializers.FloatField(allow_null=True, min_value=-1, max_value=1)
+
+
+class IntencaoSerializer(serializers.Serializer):
+    valor = serializers.ChoiceField(choices=INTENCOES)
+    confianca = serializers.FloatField(allow_null=True, min_value=0, max_value=1)
+
+
+class ClassificacaoSerializer(serializers.Serializer):
+    categoria = serializers.CharField()
+    subcategoria = serializers.CharField()
+    urgencia = serializers.ChoiceField(choices=URGENCIAS, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class ChurnSerializer(serializers.Serializer):
+    risco = serializers.ChoiceField(choices=RISCOS)
+    probabilidade = serializers.FloatField(allow_null=True, min_value=0, max_value=1)
+    motivos = serializers.ListField(child=serializers.CharField())
+
+
+class InsightsSerializer(serializers.Serializer):
+    """The latest AI analysis of a ticket (CONTRACT §4); a part the analysis did not produce
+    is null."""
+
+    sentimento = SentimentoSerializer(allow_null=True)
+    intencao = IntencaoSerializer(allow_null=True)
+    classificacao = ClassificacaoSerializer(allow_null=True)
+    churn = ChurnSerializer(allow_null=True)
+    criado_em = serializers.DateTimeField()
+
+
+def _parte(resultado: dict, chave: str) -> dict:
+    parte = resultado.get(chave)
+    return parte if isinstance(parte, dict) else {}
+
+
+def _numero(valor: Any, minimo: float, maximo: float) -> float | None:
+    if isinstance(valor, int | float) and not isinstance(valor, bool) and minimo <= valor <= maximo:
+        return float(valor)
+    return None
+
+
+def _textos(valor: Any) -> list[str]:
+    return [str(item) for item in valor] if isinstance(valor, list) else []
+
+
+def insights_de(insight: AIInsight | None) -> dict[str, Any] | None:
+    """AIInsight columns (and the extra keys of ``resultado``) in the contract's shape."""
+    if insight is None:
+        return None
+    resultado = insight.resultado if isinstance(insight.resultado, dict) else {}
+    classificacao = _parte(resultado, "classificacao")
+    churn = _parte(resultado, "churn")
+    urgencia = insight.urgencia or classificacao.get("urgencia")
+    return {
+        "sentimento": {
+            "valor": insight.sentimento,
+            "score": _numero(insight.sentimento_score, -1, 1),
+        }
+        if insight.sentimento in SENTIMENTOS
+        else None,
+        "intencao": {
+            "valor": insight.intencao,
+            "confianca": _numero(insight.intencao_confianca, 0, 1),
+        }
+        if insight.intencao in INTENCOES
+        else None,
+        "classificacao": {
+            "categoria": insight.categoria,
+            "subcategoria": str(classificacao.get("subcategoria") or ""),
+            "urgencia": urgencia if urgencia in URGENCIAS else None,
+            "tags": _textos(classificacao.get("tags")),
+        }
+        if insight.categoria
+        else None,
+        "churn": {
+            "risco": insight.churn_risco,
+            "probabilidade": _numero(insight.churn_probabilidade, 0, 1),
+            "motivos": _textos(churn.get("motivos")),
+        }
+        if insight.churn_risco in RISCOS
+        else None,
+        "criado_em": insight.criado_em,
+    }
+
+
+# ------------------------------------------------------------------------------- outputs
+class ContatoResumoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contato
+        fields = ["id", "nome", "telefone", "email"]
+        read_only_fields = fields
+
+
+class TagResumoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "nome", "cor"]
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as the inbox list shows it."""
+
+    canal_tipo = serializers.CharField(source="canal.tipo", read_only=True)
+    fila_nome = serializers.CharField(source="fila.nome", read_only=True, allow_null=True)
+    atendente_nome = serializers.CharField(source="atendente.nome", read_only=True, allow_null=True)
+    contato = ContatoResumoSerializer(read_only=True)
+    tags = TagResumoSerializer(many=True, read_only=True)
+    insights = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "numero",
+            "status",
+            "prioridade",
+            "canal",
+            "canal_tipo",
+            "fila",
+            "fila_nome",
+            "atendente",
+            "atendente_nome",
+            "contato",
+            "assunto",
+            "tags",
+            "insights",
+            "grupo",
+            "titulo_conversa",
+            "sla_primeira_resposta_em",
+            "sla_resolucao_em",
+            "sla_violado",
+            "primeira_resposta_em",
+            "fechado_em",
+            "motivo_fechamento",
+            "reaberto_em",
+            "ultima_mensagem_em",
+            "ultima_mensagem_resumo",
+            "nao_lidas",
+            "total_mensagens",
+            "criado_em",
+            "atualizado_em",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(InsightsSerializer(allow_null=True))
+    def get_insights(self, ticket: Ticket) -> dict[str, Any] | None:
+        recentes = getattr(ticket, "insights_recentes", None)
+        if recentes is None:
+            recentes = list(ticket.insights_ia.order_by("-criado_em")[:1])
+        dados = insights_de(recentes[0] if recentes else None)
+        return None if dados is None else InsightsSerializer(dados).data
+
+
+class HistoricoSerializer(serializers.ModelSerializer):
+    atendente_nome = serializers.CharField(source="atendente.nome", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Historico
+        fields = ["id", "acao", "descricao", "dados", "atendente", "atendente_nome", "criado_em"]
+        read_only_fields = fields
+
+
+class TicketDetalheSerializer(TicketSerializer):
+    """The ticket with its contact (and identities), latest 50 messages and history entries
+    (oldest→newest) and latest AI insight."""
+
+    contato = ContatoSerializer(read_only=True)
+    mensagens = serializers.SerializerMethodField()
+    historico = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "mensagens", "historico"]
+        read_only_fields = fields
+
+    @extend_schema_field(MensagemSerializer(many=True))
+    def get_mensagens(self, ticket: Ticket) -> list[dict]:
+        recentes = reversed(getattr(ticket, "mensagens_recentes", []))
+        return MensagemSerializer(recentes, many=True, context=self.context).data
+
+    @extend_schema_field(HistoricoSerializer(many=True))
+    def get_historico(self, ticket: Ticket) -> list[dict]:
+        recentes = reversed(getattr(ticket, "historico_recente", []))
+        return HistoricoSerializer(recentes, many=True, context=self.context).data
+
+
+# ------------------------------------------------------------------------------- inputs
+class ContatoNovoSerializer(serializers.Serializer):
+    nome = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    telefone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not (attrs["nome"].strip() or attrs["telefone"].strip() or attrs["email"]):
+            raise serializers.ValidationError("Informe ao menos nome, telefone ou e-mail.")
+        return attrs
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "uuid"},
+            {
+                "type": "object",
+                "properties": {
+                    "nome": {"type": "string", "maxLength": 200},
+                    "telefone": {"type": "string", "maxLength": 30},
+                    "email": {"type": "string", "format": "email"},
+                },
+            },
+        ],
+        "description": "O id de um contato, ou os dados de um contato (achado ou criado).",
+    }
+)
+class ContatoOuIdField(serializers.Field):
+    default_error_messages = {"invalido": "Informe o id de um contato ou um objeto de contato."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            novo = ContatoNovoSerializer(data=data)
+            novo.is_valid(raise_exception=True)
+            return dict(novo.validated_data)
+        if isinstance(data, str):
+            return serializers.UUIDField().run_validation(data)
+        self.fail("invalido")
+
+    def to_representation(self, value):
+        return value
+
+
+class TicketCriarSerializer(serializers.Serializer):
+    canal = serializers.UUIDField()
+    contato = ContatoOuIdField()
+    assunto = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    fila = serializers.UUIDField(required=False, allow_null=True, default=None)
+    prioridade = serializers.ChoiceField(
+        choices=Ticket.Prioridade.choices, required=False, default=Ticket.Prioridade.MEDIA
+    )
+
+
+class TicketAtualizarSerializer(serializers.Serializer):
+    assunto = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    prioridade = serializers.ChoiceField(choices=Ticket.Prioridade.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in Ticket.Status if s != Ticket.Status.FECHADO],
+        required=False,
+    )
+
+
+class AtribuirSerializer(serializers.Serializer):
+    atendente_id = serializers.UUIDField(
+        allow_null=True, help_text="null devolve o ticket à fila, sem atendente."
+    )
+
+
+class TransferirSerializer(serializers.Serializer):
+    fila_id = serializers.UUIDField()
+    atendente_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    motivo = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class FecharSerializer(serializers.Serializer):
+    motivo = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TagsAlterarSerializer(serializers.Serializer):
+    adicionar = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=100
+    )
+    remover = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=100
+    )
+
+
+# ------------------------------------------------------------------------------- AI (contract)
+class FonteSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="Id do artigo da base de conhecimento.")
+    titulo = serializers.CharField()
+    trecho = serializers.CharField()
+
+
+class SugestaoRespostaSerializer(serializers.Serializer):
+    resposta = serializers.CharField()
+    confianca = serializers.FloatField(min_value=0, max_value=1)
+    fontes = FonteSerializer(many=True, help_text="Melhor fonte primeiro.")
+    provider = serializers.CharField()
+    modelo = serializers.CharField()
+
+
+class AnaliseAgendadaSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    ticket_id = serializers.UUIDField()
+
+
+# ------------------------------------------------------------------------------- statistics
+class TempoSerializer(serializers.Serializer):
+    media_segundos = serializers.FloatField(allow_null=True)
+    p90_segundos = serializers.FloatField(allow_null=True)
+
+
+class PorFilaSerializer(serializers.Serializer):
+    fila_id = serializers.UUIDField(allow_null=True)
+    nome = serializers.CharField(allow_null=True)
+    total = serializers.IntegerField()
+
+
+class PorCanalSerializer(serializers.Serializer):
+    canal_id = serializers.UUIDField()
+    nome = serializers.CharField()
+    tipo = serializers.CharField()
+    total = serializers.IntegerField()
+
+
+class SlaSerializer(serializers.Serializer):
+    violados = serializers.IntegerField()
+    primeira_resposta_violada = serializers.IntegerField()
+    resolucao_violada = serializers.IntegerField()
+
+
+class PorStatusSerializer(serializers.Serializer):
+    aberto = serializers.IntegerField()
+    em_atendimento = serializers.IntegerField()
+    aguardando = serializers.IntegerField()
+    fechado = serializers.IntegerField()
+
+
+class EstatisticasSerializer(serializers.Serializer):
+    de = serializers.DateField()
+    ate = serializers.DateField()
+    total = serializers.IntegerField()
+    por_status = PorStatusSerializer()
+    por_fila = PorFilaSerializer(many=True)
+    por_canal = PorCanalSerializer(many=True)
+    primeira_resposta = TempoSerializer()
+    resolucao = TempoSerializer()
+    sla = SlaSerializer()

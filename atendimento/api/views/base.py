@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from rest_framework import viewsets
+from rest_framework.response import Response
+
+from atendimento.api.esquema import EsquemaAtendimento
+from atendimento.api.paginacao import Paginacao
+from atendimento.api.permissions import AcessoAtendimento, GestaoEmpresa
+
+#: path ids are UUIDs; anything else does not match the route (404)
+UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class BaseViewSet(viewsets.GenericViewSet):
+    """Authenticated agents only; ``acoes_gestao`` lists the actions reserved to admins and
+    supervisors (``"*"``: every action but list/retrieve)."""
+
+    permission_classes = [AcessoAtendimento, GestaoEmpresa]
+    pagination_class = Paginacao
+    lookup_value_regex = UUID
+    schema = EsquemaAtendimento()
+    acoes_gestao: frozenset[str] | str = frozenset()
+
+    @property
+    def atendente(self):
+        return self.request.atendente
+
+    @property
+    def empresa(self):
+        return self.request.atendente.empresa
+
+    def fake(self) -> bool:
+        """True while drf-spectacular introspects the view (no request user)."""
+        return getattr(self, "swagger_fake_view", False)
+
+    def conferir(self, objeto):
+        """Object-level role check after a selector found ``objeto`` (404 comes first)."""
+        self.check_object_permissions(self.request, objeto)
+        return objeto
+
+    def paginado(self, queryset, serializer_class, paginacao=None, **contexto):
+        paginador = paginacao() if paginacao else self.paginator
+        pagina = paginador.paginate_queryset(queryset, self.request, view=self)
+        dados = serializer_class(
+            pagina, many=True, context={**self.get_serializer_context(), **contexto}
+        ).data
+        return paginador.get_paginated_response(dados)
+
+    def responder(self, serializer_class, instancia, status=200):
+        return Response(
+            serializer_class(instancia, context=self.get_serializer_context()).data,
+            status=status,
+        )

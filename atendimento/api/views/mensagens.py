@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from atendimento.api.filters import MensagemFiltro
+from atendimento.api.serializers.comum import ErroSerializer
+from atendimento.api.serializers.mensagens import (
+    EnviarMidiaSerializer,
+    EnviarSerializer,
+    MarcadasSerializer,
+    MarcarLidaSerializer,
+    MensagemSerializer,
+)
+from atendimento.api.views.base import BaseViewSet
+from atendimento.models import Mensagem
+from atendimento.selectors import cadastros as sel_cadastros
+from atendimento.selectors import mensagens as sel_mensagens
+from atendimento.selectors.acesso import ticket_obter
+from atendimento.services import saida
+
+
+def _validar(serializer_class, dados):
+    serializer = serializer_class(data=dados)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema(tags=["mensagens"])
+class MensagemViewSet(BaseViewSet):
+    """Messages of the tickets the user may see (``?ticket=`` for one conversation,
+    oldest→newest)."""
+
+    queryset = Mensagem.objects.none()
+    serializer_class = MensagemSerializer
+    filterset_class = MensagemFiltro
+    ordering_fields = ["data", "criado_em"]
+    ordering = ["data", "ordem", "criado_em", "id"]
+
+    def get_queryset(self):
+        if self.fake():
+            return Mensagem.objects.none()
+        ticket_id = self.request.query_params.get("ticket")
+        ticket = ticket_obter(atendente=self.atendente, ticket_id=ticket_id) if ticket_id else None
+        return sel_mensagens.mensagens_listar(atendente=self.atendente, ticket=ticket)
+
+    def list(self, request):
+        return self.paginado(self.filter_queryset(self.get_queryset()), MensagemSerializer)
+
+    def retrieve(self, request, pk=None):
+        mensagem = sel_mensagens.mensagem_obter(atendente=self.atendente, mensagem_id=pk)
+        return self.responder(MensagemSerializer, mensagem)
+
+    @extend_schema(request=EnviarSerializer, responses={201: MensagemSerializer})
+    @action(detail=False, methods=["post"])
+    def enviar(self, request):
+        dados = _validar(EnviarSerializer, request.data)
+        ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
+        template = dados["template_id"] and sel_cadastros.template_obter(
+            atendente=self.atendente, template_id=dados["template_id"]
+        )
+        responder_a = dados["responder_a"] and sel_mensagens.mensagem_da_conversa(
+            ticket=ticket, mensagem_id=dados["responder_a"]
+        )
+        mensagem = saida.mensagem_enviar(
+            atendente=self.atendente,
+            ticket=ticket,
+            conteudo=dados["conteudo"],
+            template=template or None,
+            responder_a=responder_a or None,
+        )
+        return self.responder(MensagemSerializer, mensagem, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": EnviarMidiaSerializer},
+        responses={
+            201: MensagemSerializer,
+            413: OpenApiResponse(ErroSerializer, description="Maior que o limite do canal."),
+            415: OpenApiResponse(ErroSerializer, description="Tipo não aceito pelo canal."),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="enviar-midia",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def enviar_midia(self, request):
+        dados = _validar(EnviarMidiaSerializer, request.data)
+        ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
+        mensagem = saida.mensagem_enviar_midia(
+            atendente=self.atendente,
+            ticket=ticket,
+            arquivo=dados["arquivo"],
+            legenda=dados["legenda"],
+        )
+        return self.responder(MensagemSerializer, mensagem, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MarcarLidaSerializer, responses=MarcadasSerializer)
+    @action(detail=False, methods=["post"], url_path="marcar-lida")
+    def marcar_lida(self, request):
+        dados = _validar(MarcarLidaSerializer, request.data)
+        if "ticket_id" in dados:
+            ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
+            marcadas = saida.mensagens_marcar_lidas(atendente=self.atendente, ticket=ticket)
+        else:
+            mensagens = sel_mensagens.mensagens_obter(
+                atendente=self.atendente, ids=dados["mensagem_ids"]
+            )
+            marcadas = saida.mensagens_marcar_lidas(atendente=self.atendente, mensagens=mensagens)
+        return Response({"marcadas": marcadas})

@@ -1,0 +1,138 @@
+"""Read side of tickets: the inbox list, the detail page and a ticket's history, each in a
+constant number of queries whatever the page holds."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+
+from atendimento.exceptions import NaoEncontrado
+from atendimento.models import Atendente, Historico, Mensagem, Tag, Ticket
+from atendimento.models.mensagem import CONFIG_BUSCA
+from atendimento.selectors.acesso import (
+    da_empresa,
+    obter_da_empresa,
+    ticket_obter,
+    tickets_visiveis,
+)
+from ia.models import AIInsight
+
+#: detail page: how many of the latest messages / history rows come with the ticket
+MENSAGENS_NO_DETALHE = 50
+HISTORICO_NO_DETALHE = 50
+
+
+def _insights_recentes() -> Prefetch:
+    """The latest AI insight of each ticket (one windowed query for the whole page)."""
+    return Prefetch(
+        "insights_ia",
+        queryset=AIInsight.objects.order_by("-criado_em")[:1],
+        to_attr="insights_recentes",
+    )
+
+
+def _para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return (
+        queryset.select_related("contato", "canal", "fila", "atendente")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+        .prefetch_related(_insights_recentes())
+    )
+
+
+def tickets_listar(*, atendente: Atendente) -> QuerySet[Ticket]:
+    """Tickets the atendente may see, ready for the list serializer."""
+    return _para_lista(tickets_visiveis(atendente))
+
+
+def ticket_recarregar(*, ticket: Ticket) -> Ticket:
+    """The ticket as the list shows it, right after an action on it (the actor may no longer
+    see it, e.g. after transferring it out of their queues)."""
+    return _para_lista(Ticket.objects.filter(empresa_id=ticket.empresa_id)).get(pk=ticket.pk)
+
+
+def tickets_buscar(queryset: QuerySet[Ticket], *, texto: str) -> QuerySet[Ticket]:
+    """``q``: Portuguese full-text search over the messages (the expression of the GIN index
+    ``mensagem_conteudo_busca``) or a substring of the contact's name/number/e-mail or the
+    subject."""
+    consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
+    com_mensagem = (
+        Mensagem.objects.annotate(busca=SearchVector("conteudo", config=CONFIG_BUSCA))
+        .filter(busca=consulta)
+        .values("ticket_id")
+    )
+    return queryset.filter(
+        Q(id__in=com_mensagem)
+        | Q(contato__nome__icontains=texto)
+        | Q(contato__telefone__icontains=texto)
+        | Q(contato__email__icontains=texto)
+        | Q(assunto__icontains=texto)
+    )
+
+
+def ticket_detalhe(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
+    """One visible ticket with its latest messages and history, tags, contact identities and
+    latest insight (``mensagens_recentes`` / ``historico_recente`` newest first)."""
+    queryset = tickets_listar(atendente=atendente).prefetch_related(
+        "contato__identidades",
+        Prefetch(
+            "mensagens",
+            queryset=Mensagem.objects.order_by("-data", "-ordem", "-criado_em")[
+                :MENSAGENS_NO_DETALHE
+            ],
+            to_attr="mensagens_recentes",
+        ),
+        Prefetch(
+            "historico",
+            queryset=Historico.objects.select_related("atendente").order_by("-criado_em")[
+                :HISTORICO_NO_DETALHE
+            ],
+            to_attr="historico_recente",
+        ),
+    )
+    try:
+        return queryset.get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Ticket não encontrado.") from None
+
+
+def ticket_historico(*, ticket: Ticket) -> QuerySet[Historico]:
+    return Historico.objects.filter(ticket=ticket).select_related("atendente").order_by("criado_em")
+
+
+def tickets_do_atendente(*, atendente: Atendente, alvo: Atendente) -> QuerySet[Ticket]:
+    """Tickets assigned to ``alvo`` that ``atendente`` may see."""
+    return tickets_listar(atendente=atendente).filter(atendente_id=alvo.id)
+
+
+def tags_obter(*, atendente: Atendente, ids) -> list[Tag]:
+    """Tags of the atendente's empresa by id; any unknown or foreign id is NaoEncontrado."""
+    ids = list(dict.fromkeys(ids))
+    tags = list(da_empresa(Tag.objects, atendente).filter(id__in=ids)) if ids else []
+    if len(tags) != len(ids):
+        raise NaoEncontrado("Tag não encontrada.")
+    return tags
+
+
+def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
+    return obter_da_empresa(
+        Atendente.objects.select_related("usuario"),
+        atendente=atendente,
+        pk=atendente_id,
+        mensagem="Atendente não encontrado.",
+    )
+
+
+__all__ = [
+    "atendente_obter",
+    "tags_obter",
+    "ticket_detalhe",
+    "ticket_historico",
+    "ticket_obter",
+    "ticket_recarregar",
+    "tickets_buscar",
+    "tickets_do_atendente",
+    "tickets_listar",
+]

@@ -1,0 +1,362 @@
+"""Ticket actions taken by people (API, inbox): create, edit, assign, transfer, close, reopen,
+tag, delete.  Each writes Historico and publishes ``ticket_atualizado`` after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from atendimento.exceptions import Conflito, RegraNegocio
+from atendimento.models import (
+    Atendente,
+    Canal,
+    Contato,
+    Empresa,
+    Fila,
+    Historico,
+    IdentidadeContato,
+    Tag,
+    Ticket,
+)
+from atendimento.realtime.eventos import publicar_ticket_atualizado
+from atendimento.realtime.grupos import grupos_que_veem_ticket
+from atendimento.services.abertura import ticket_abrir
+from atendimento.services.contatos import contato_obter_ou_criar
+
+TipoId = IdentidadeContato.Tipo
+
+
+# ------------------------------------------------------------------------------- creation
+def _por_identidade(*tipos: str) -> Callable[[Canal, Contato, dict[str, str]], str]:
+    def conversa(canal: Canal, contato: Contato, identidades: dict[str, str]) -> str:
+        return next((identidades[t] for t in tipos if identidades.get(t)), "")
+
+    return conversa
+
+
+def _twilio(canal: Canal, contato: Contato, identidades: dict[str, str]) -> str:
+    telefone = identidades.get(TipoId.TELEFONE) or contato.telefone
+    if not telefone:
+        return ""
+    prefixo = "whatsapp:" if str(canal.config.get("numero", "")).startswith("whatsapp:") else ""
+    return f"{prefixo}+{telefone.lstrip('+')}"
+
+
+#: how a contact is addressed on each kind of channel (the ticket's ``conversa_id_externo``)
+CONVERSA_POR_TIPO: dict[str, Callable[[Canal, Contato, dict[str, str]], str]] = {
+    Canal.Tipo.WHATSAPP: _por_identidade(TipoId.WHATSAPP, TipoId.TELEFONE),
+    Canal.Tipo.TELEGRAM: _por_identidade(TipoId.TELEGRAM),
+    Canal.Tipo.TWILIO: _twilio,
+    Canal.Tipo.EMAIL: _por_identidade(TipoId.EMAIL),
+}
+
+_CAMPO_CONTATO = {TipoId.TELEFONE: "telefone", TipoId.WHATSAPP: "telefone", TipoId.EMAIL: "email"}
+
+
+def conversa_do_contato(*, canal: Canal, contato: Contato) -> str:
+    identidades = {i.tipo: i.valor for i in contato.identidades.all()}
+    for tipo, campo in _CAMPO_CONTATO.items():
+        identidades.setdefault(tipo, getattr(contato, campo))
+    return CONVERSA_POR_TIPO[canal.tipo](canal, contato, identidades)
+
+
+@transaction.atomic
+def ticket_criar(
+    *,
+    empresa: Empresa,
+    canal: Canal,
+    contato: Contato | None = None,
+    novo_contato: dict[str, str] | None = None,
+    assunto: str = "",
+    fila: Fila | None = None,
+    prioridade: str = Ticket.Prioridade.MEDIA,
+    por: Atendente | None = None,
+) -> Ticket:
+    """A ticket opened by an agent for ``contato``, or for the contact found or created from
+    ``novo_contato`` (``nome``, ``telefone``, ``email``).  The conversation is the contact's
+    address on ``canal``; Conflito (409) when it already has an open ticket."""
+    if contato is None:
+        contato = contato_obter_ou_criar(empresa=empresa, **(novo_contato or {}))
+    conversa = conversa_do_contato(canal=canal, contato=contato)
+    if not conversa:
+        raise RegraNegocio(
+            f"O contato não tem um endereço no canal {canal.get_tipo_display()} "
+            "(telefone, e-mail ou usuário do Telegram)."
+        )
+    aberto = Ticket.objects.filter(canal=canal, conversa_id_externo=conversa).exclude(
+        status=Ticket.Status.FECHADO
+    )
+    existente = aberto.values_list("id", "numero").first()
+    if existente:
+        raise Conflito(
+            f"Já existe o ticket #{existente[1]} aberto para este contato neste canal.",
+            ticket_id=str(existente[0]),
+        )
+    return ticket_abrir(
+        empresa=empresa,
+        canal=canal,
+        contato=contato,
+        conversa_id_externo=conversa,
+        assunto=assunto,
+        fila=fila,
+        prioridade=prioridade,
+        por=por,
+    )
+
+
+# ------------------------------------------------------------------------------- helpers
+def _travar(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent actions serialise."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _registrar(
+    ticket: Ticket, *, acao: str, descricao: str, por: Atendente | None, **dados: object
+) -> Historico:
+    return Historico.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        acao=acao,
+        descricao=descricao,
+        dados=dados,
+        atendente=por,
+        usuario_id=por.usuario_id if por else None,
+    )
+
+
+def _id(valor) -> str | None:
+    return str(valor) if valor else None
+
+
+def _exigir_aberto(ticket: Ticket, acao: str) -> None:
+    if ticket.status == Ticket.Status.FECHADO:
+        raise RegraNegocio(f"O ticket está fechado: reabra-o antes de {acao}.")
+
+
+# ------------------------------------------------------------------------------- actions
+@transaction.atomic
+def ticket_atualizar(
+    *,
+    ticket: Ticket,
+    por: Atendente | None,
+    assunto: str | None = None,
+    prioridade: str | None = None,
+    status: str | None = None,
+) -> Ticket:
+    """Subject, priority and the working status (aberto/em_atendimento/aguardando); closing and
+    reopening have their own actions."""
+    ticket = _travar(ticket)
+    if status == Ticket.Status.FECHADO:
+        raise RegraNegocio("Use a ação fechar para encerrar o ticket.")
+    if status is not None and status != ticket.status:
+        _exigir_aberto(ticket, "mudar o status")
+    mudancas: list[str] = []
+    if assunto is not None and assunto != ticket.assunto:
+        _registrar(
+            ticket,
+            acao=Historico.Acao.ATUALIZADO,
+            descricao="Assunto alterado.",
+            por=por,
+            de=ticket.assunto,
+            para=assunto,
+        )
+        ticket.assunto = assunto
+        mudancas.append("assunto")
+    if prioridade is not None and prioridade != ticket.prioridade:
+        _registrar(
+            ticket,
+            acao=Historico.Acao.PRIORIDADE,
+            descricao=f"Prioridade: {ticket.prioridade} → {prioridade}.",
+            por=por,
+            de=ticket.prioridade,
+            para=prioridade,
+        )
+        ticket.prioridade = prioridade
+        mudancas.append("prioridade")
+    if status is not None and status != ticket.status:
+        _registrar(
+            ticket,
+            acao=Historico.Acao.STATUS,
+            descricao=f"Status: {ticket.status} → {status}.",
+            por=por,
+            de=ticket.status,
+            para=status,
+        )
+        ticket.status = status
+        mudancas.append("status")
+    if mudancas:
+        ticket.save(update_fields=[*mudancas, "atualizado_em"])
+        publicar_ticket_atualizado(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_atribuir(
+    *, ticket: Ticket, atendente_destino: Atendente | None, por: Atendente | None
+) -> Ticket:
+    """Assign to ``atendente_destino`` (None: back to the queue, unassigned)."""
+    ticket = _travar(ticket)
+    _exigir_aberto(ticket, "atribuí-lo")
+    if atendente_destino is not None and not atendente_destino.ativo:
+        raise RegraNegocio("O atendente está inativo.")
+    destino_id = atendente_destino.id if atendente_destino else None
+    if destino_id == ticket.atendente_id:
+        return ticket
+    grupos_anteriores = grupos_que_veem_ticket(ticket)
+    _registrar(
+        ticket,
+        acao=Historico.Acao.ATRIBUIDO,
+        descricao=(
+            f"Atribuído a {atendente_destino.nome}."
+            if atendente_destino
+            else "Atribuição removida."
+        ),
+        por=por,
+        de=_id(ticket.atendente_id),
+        para=_id(destino_id),
+    )
+    ticket.atendente = atendente_destino
+    ticket.save(update_fields=["atendente", "atualizado_em"])
+    publicar_ticket_atualizado(ticket, grupos_anteriores=grupos_anteriores)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transferir(
+    *,
+    ticket: Ticket,
+    fila: Fila,
+    atendente_destino: Atendente | None = None,
+    motivo: str = "",
+    por: Atendente | None,
+) -> Ticket:
+    """Move to another queue, to ``atendente_destino`` or unassigned (the new queue's turn)."""
+    ticket = _travar(ticket)
+    _exigir_aberto(ticket, "transferi-lo")
+    if not fila.ativo:
+        raise RegraNegocio("A fila de destino está inativa.")
+    if atendente_destino is not None and not atendente_destino.ativo:
+        raise RegraNegocio("O atendente de destino está inativo.")
+    destino_id = atendente_destino.id if atendente_destino else None
+    if fila.id == ticket.fila_id and destino_id == ticket.atendente_id:
+        raise RegraNegocio("O ticket já está nessa fila com esse atendente.")
+    grupos_anteriores = grupos_que_veem_ticket(ticket)
+    _registrar(
+        ticket,
+        acao=Historico.Acao.TRANSFERIDO,
+        descricao=f"Transferido para a fila {fila.nome}."
+        + (f" Motivo: {motivo}" if motivo else ""),
+        por=por,
+        fila_de=_id(ticket.fila_id),
+        fila_para=str(fila.id),
+        atendente_de=_id(ticket.atendente_id),
+        atendente_para=_id(destino_id),
+        motivo=motivo,
+    )
+    ticket.fila = fila
+    ticket.atendente = atendente_destino
+    ticket.save(update_fields=["fila", "atendente", "atualizado_em"])
+    publicar_ticket_atualizado(ticket, grupos_anteriores=grupos_anteriores)
+    return ticket
+
+
+@transaction.atomic
+def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) -> Ticket:
+    ticket = _travar(ticket)
+    if ticket.status == Ticket.Status.FECHADO:
+        raise Conflito("O ticket já está fechado.")
+    agora = timezone.now()
+    _registrar(
+        ticket,
+        acao=Historico.Acao.FECHADO,
+        descricao="Ticket fechado." + (f" Motivo: {motivo}" if motivo else ""),
+        por=por,
+        de=ticket.status,
+        motivo=motivo,
+    )
+    ticket.status = Ticket.Status.FECHADO
+    ticket.fechado_em = agora
+    ticket.motivo_fechamento = motivo
+    if ticket.sla_resolucao_em and agora > ticket.sla_resolucao_em:
+        ticket.sla_violado = True
+    ticket.save(
+        update_fields=["status", "fechado_em", "motivo_fechamento", "sla_violado", "atualizado_em"]
+    )
+    publicar_ticket_atualizado(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reabrir(*, ticket: Ticket, por: Atendente | None) -> Ticket:
+    """Back to ``aberto`` with a new resolution deadline from its queue; Conflito when the
+    conversation already has another open ticket."""
+    ticket = _travar(ticket)
+    if ticket.status != Ticket.Status.FECHADO:
+        raise Conflito("O ticket não está fechado.")
+    if ticket.conversa_id_externo:
+        outro = (
+            Ticket.objects.filter(
+                canal_id=ticket.canal_id, conversa_id_externo=ticket.conversa_id_externo
+            )
+            .exclude(status=Ticket.Status.FECHADO)
+            .values_list("id", "numero")
+            .first()
+        )
+        if outro:
+            raise Conflito(
+                f"A conversa já tem o ticket #{outro[1]} aberto.", ticket_id=str(outro[0])
+            )
+    agora = timezone.now()
+    _registrar(ticket, acao=Historico.Acao.REABERTO, descricao="Ticket reaberto.", por=por)
+    ticket.status = Ticket.Status.ABERTO
+    ticket.reaberto_em = agora
+    ticket.fechado_em = None
+    fila = ticket.fila
+    if fila is not None and fila.sla_resolucao_min:
+        ticket.sla_resolucao_em = agora + timedelta(minutes=fila.sla_resolucao_min)
+    campos = ["status", "reaberto_em", "fechado_em", "sla_resolucao_em", "atualizado_em"]
+    try:
+        with transaction.atomic():
+            ticket.save(update_fields=campos)
+    except IntegrityError:  # a concurrent inbound message opened a new ticket meanwhile
+        raise Conflito("A conversa já tem outro ticket aberto.") from None
+    publicar_ticket_atualizado(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_alterar_tags(
+    *,
+    ticket: Ticket,
+    adicionar: Iterable[Tag] = (),
+    remover: Iterable[Tag] = (),
+    por: Atendente | None,
+) -> Ticket:
+    ticket = _travar(ticket)
+    atuais = set(ticket.tags.values_list("id", flat=True))
+    novas = [tag for tag in dict.fromkeys(adicionar) if tag.id not in atuais]
+    removidas = [tag for tag in dict.fromkeys(remover) if tag.id in atuais]
+    if not novas and not removidas:
+        return ticket
+    ticket.tags.add(*novas)
+    ticket.tags.remove(*removidas)
+    _registrar(
+        ticket,
+        acao=Historico.Acao.TAGS,
+        descricao="Tags alteradas.",
+        por=por,
+        adicionadas=[tag.nome for tag in novas],
+        removidas=[tag.nome for tag in removidas],
+    )
+    ticket.save(update_fields=["atualizado_em"])
+    publicar_ticket_atualizado(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_excluir(*, ticket: Ticket, por: Atendente | None) -> None:
+    """Delete the ticket with its messages, history and insights."""
+    Ticket.objects.filter(pk=ticket.pk).delete()
