@@ -68,6 +68,37 @@ def _handshake(classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: Requisi
     return _resposta(resposta.status, resposta.corpo, resposta.content_type)
 
 
+def _canal_verificado(
+    classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: RequisicaoWebhook
+) -> tuple[Canal, AdaptadorCanal]:
+    """The channel the request is for, verified; RequisicaoRecusada otherwise.
+
+    Routed by the adapter's key (phone_number_id, hash of the secret header…).  A request the
+    adapter cannot route (a malformed body) is matched against each configured channel of this
+    type of the empresa, so a malformed body from a verified sender is still stored (and then
+    marked ``falhou``) while an unverifiable one is refused.
+    """
+    canais = Canal.objects.filter(empresa_id=empresa_id, tipo=classe.tipo).exclude(identificador="")
+    identificador = classe.identificador_da_requisicao(req)
+    if identificador:
+        canal = canais.filter(identificador=identificador).first()
+        if canal is None:
+            raise RequisicaoRecusada("canal desconhecido", status=404)
+        adaptador = classe(canal.config_completa)
+        adaptador.verificar(req)
+        return canal, adaptador
+    recusa = RequisicaoRecusada("canal desconhecido", status=404)
+    for canal in canais:
+        adaptador = classe(canal.config_completa)
+        try:
+            adaptador.verificar(req)
+        except RequisicaoRecusada as exc:
+            recusa = exc
+            continue
+        return canal, adaptador
+    raise recusa
+
+
 @csrf_exempt
 def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
@@ -84,18 +115,7 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     try:
         if request.method == "GET":
             return _handshake(classe, empresa_uuid, req)
-        identificador = classe.identificador_da_requisicao(req)
-        canal = (
-            Canal.objects.filter(empresa_id=empresa_uuid, tipo=tipo, identificador=identificador)
-            .only("id", "empresa_id", "tipo", "ativo", "config", "segredos")
-            .first()
-            if identificador
-            else None
-        )
-        if canal is None:
-            return _resposta(404)
-        adaptador = classe(canal.config_completa)
-        adaptador.verificar(req)
+        canal, adaptador = _canal_verificado(classe, empresa_uuid, req)
         evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)

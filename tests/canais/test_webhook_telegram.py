@@ -207,7 +207,8 @@ def test_grupo_um_ticket_por_chat_e_cada_mensagem_mostra_o_remetente(
         "Clientes VIP",
         "-100200300",
     )
-    assert list(ticket.mensagens.values_list("remetente_nome", "remetente_id_externo", "ordem")) == [
+    remetentes = ticket.mensagens.values_list("remetente_nome", "remetente_id_externo", "ordem")
+    assert list(remetentes) == [
         ("Ana Lima", "501", 1),
         ("Bruno", "502", 2),
         ("Ana Lima", "501", 3),
