@@ -1,3 +1,41 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from atendimento.inbox import acoes, views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.raiz, name="raiz"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/status/", views.status_atendente, name="status"),
+    path("inbox/status/alterar/", acoes.alterar_status, name="alterar_status"),
+    path("inbox/tickets/<uuid:ticket_id>/", views.ticket, name="ticket"),
+    path("inbox/tickets/<uuid:ticket_id>/lateral/", views.lateral, name="lateral"),
+    path("inbox/tickets/<uuid:ticket_id>/composer/", views.composer, name="composer"),
+    path(
+        "inbox/tickets/<uuid:ticket_id>/respostas-rapidas/",
+        views.respostas_rapidas,
+        name="respostas_rapidas",
+    ),
+    path(
+        "inbox/tickets/<uuid:ticket_id>/mensagens/",
+        views.mensagens_anteriores,
+        name="mensagens_anteriores",
+    ),
+    path(
+        "inbox/tickets/<uuid:ticket_id>/mensagens/recentes/",
+        views.mensagens_recentes,
+        name="mensagens_recentes",
+    ),
+    path("inbox/tickets/<uuid:ticket_id>/enviar/", acoes.enviar, name="enviar"),
+    path("inbox/tickets/<uuid:ticket_id>/lidas/", acoes.marcar_lidas, name="marcar_lidas"),
+    path("inbox/tickets/<uuid:ticket_id>/atribuir/", acoes.atribuir, name="atribuir"),
+    path("inbox/tickets/<uuid:ticket_id>/transferir/", acoes.transferir, name="transferir"),
+    path("inbox/tickets/<uuid:ticket_id>/fechar/", acoes.fechar, name="fechar"),
+    path("inbox/tickets/<uuid:ticket_id>/reabrir/", acoes.reabrir, name="reabrir"),
+    path("inbox/tickets/<uuid:ticket_id>/tags/", acoes.alterar_tags, name="tags"),
+    path("inbox/mensagens/<uuid:mensagem_id>/", views.mensagem, name="mensagem"),
+    path("inbox/mensagens/<uuid:mensagem_id>/reenviar/", acoes.reenviar, name="reenviar"),
+]

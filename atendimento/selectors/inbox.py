@@ -1,0 +1,313 @@
+"""Read side of the agents' inbox: the ticket list (tabs, filters, search), the conversation
+pages and the sidebar.  Everything starts from ``selectors.acesso`` (tenant and queue rules) and
+runs a constant number of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from atendimento.exceptions import NaoEncontrado
+from atendimento.models import (
+    Atendente,
+    AtendenteFila,
+    Canal,
+    Fila,
+    Historico,
+    Mensagem,
+    Tag,
+    Template,
+    Ticket,
+)
+from atendimento.selectors.acesso import da_empresa, tickets_visiveis
+from atendimento.selectors.mensagens import mensagens_da_conversa, mensagens_visiveis
+from atendimento.selectors.tickets import tickets_buscar
+from ia.models import AIInsight, AIResposta
+
+ABA_MEUS = "meus"
+ABA_FILA = "fila"
+ABA_TODOS = "todos"
+
+#: the status group of the list -> Ticket.status values
+GRUPOS_STATUS: dict[str, tuple[str, ...]] = {
+    "abertos": (Ticket.Status.ABERTO, Ticket.Status.EM_ATENDIMENTO),
+    "aguardando": (Ticket.Status.AGUARDANDO,),
+    "fechados": (Ticket.Status.FECHADO,),
+}
+
+POR_PAGINA = 50
+MENSAGENS_INICIAIS = 50
+MENSAGENS_POR_PAGINA = 30
+#: cap of the live "recent" block of an open conversation (see ``conversa_recentes``)
+MENSAGENS_RECENTES_MAX = 500
+TICKETS_DO_CONTATO = 10
+HISTORICO_NA_LATERAL = 20
+SUGESTOES_MAX = 8
+
+
+@dataclass(frozen=True)
+class FiltrosInbox:
+    aba: str = ABA_MEUS
+    status: str = "abertos"
+    fila: str = ""
+    canal: str = ""
+    tag: str = ""
+    prioridade: str = ""
+    q: str = ""
+
+
+def abas_disponiveis(atendente: Atendente) -> list[str]:
+    """Agents: their tickets and their queues' unassigned ones; supervisors/admins also all."""
+    if atendente.gerencia_empresa:
+        return [ABA_MEUS, ABA_FILA, ABA_TODOS]
+    return [ABA_MEUS, ABA_FILA]
+
+
+def _ids_filas_do_atendente(atendente: Atendente) -> QuerySet:
+    return AtendenteFila.objects.filter(atendente_id=atendente.id).values("fila_id")
+
+
+def _filtro_aba(atendente: Atendente, aba: str) -> Q:
+    if aba == ABA_MEUS:
+        return Q(atendente_id=atendente.id)
+    if aba == ABA_FILA:
+        sem_atendente = Q(atendente__isnull=True)
+        if atendente.gerencia_empresa:
+            return sem_atendente
+        return sem_atendente & Q(fila_id__in=_ids_filas_do_atendente(atendente))
+    return Q()
+
+
+def _base_filtrada(atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ticket]:
+    """Visible tickets under every filter but the tab (the tab counts share it)."""
+    qs = tickets_visiveis(atendente).filter(status__in=GRUPOS_STATUS[filtros.status])
+    if filtros.fila:
+        qs = qs.filter(fila_id=filtros.fila)
+    if filtros.canal:
+        qs = qs.filter(canal_id=filtros.canal)
+    if filtros.tag:
+        qs = qs.filter(
+            id__in=Ticket.tags.through.objects.filter(tag_id=filtros.tag).values("ticket_id")
+        )
+    if filtros.prioridade:
+        qs = qs.filter(prioridade=filtros.prioridade)
+    if filtros.q:
+        qs = tickets_buscar(qs, texto=filtros.q)
+    return qs
+
+
+def inbox_tickets(*, atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ticket]:
+    """The list: newest activity first, with what each row shows (contact, channel, queue,
+    assignee, tags) loaded in two queries."""
+    return (
+        _base_filtrada(atendente, filtros)
+        .filter(_filtro_aba(atendente, filtros.aba))
+        .select_related("contato", "canal", "fila", "atendente")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+        .order_by(F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id")
+    )
+
+
+def inbox_contagens(*, atendente: Atendente, filtros: FiltrosInbox) -> dict[str, int]:
+    """How many tickets each available tab holds under the current filters (one query)."""
+    agregados = {
+        aba: Count("id", distinct=True, filter=_filtro_aba(atendente, aba))
+        for aba in abas_disponiveis(atendente)
+    }
+    return _base_filtrada(atendente, filtros).aggregate(**agregados)
+
+
+def inbox_opcoes_filtro(*, atendente: Atendente) -> dict[str, list]:
+    """Choices of the filter selects: the queues the agent works in (every queue for
+    supervisors), the empresa's channels and tags."""
+    filas = da_empresa(Fila.objects, atendente).filter(ativo=True)
+    if not atendente.gerencia_empresa:
+        filas = filas.filter(id__in=_ids_filas_do_atendente(atendente))
+    return {
+        "filas": list(filas.order_by("ordem", "nome")),
+        "canais": list(da_empresa(Canal.objects, atendente).order_by("nome")),
+        "tags": list(da_empresa(Tag.objects, atendente).order_by("nome")),
+    }
+
+
+# ------------------------------------------------------------------------------ conversation
+def _mensagens_exibiveis(qs: QuerySet[Mensagem]) -> QuerySet[Mensagem]:
+    return qs.select_related("atendente", "responder_a")
+
+
+def conversa_inicial(*, ticket: Ticket) -> tuple[list[Mensagem], bool]:
+    """The latest messages, oldest→newest, and whether older ones exist."""
+    pagina = list(
+        _mensagens_exibiveis(mensagens_da_conversa(ticket=ticket))[: MENSAGENS_INICIAIS + 1]
+    )
+    tem_anteriores = len(pagina) > MENSAGENS_INICIAIS
+    return list(reversed(pagina[:MENSAGENS_INICIAIS])), tem_anteriores
+
+
+def conversa_anteriores(*, ticket: Ticket, antes: Mensagem) -> tuple[list[Mensagem], bool]:
+    """One page of history strictly before ``antes``, oldest→newest, and whether more exist."""
+    pagina = list(
+        _mensagens_exibiveis(mensagens_da_conversa(ticket=ticket, antes=antes))[
+            : MENSAGENS_POR_PAGINA + 1
+        ]
+    )
+    return list(reversed(pagina[:MENSAGENS_POR_PAGINA])), len(pagina) > MENSAGENS_POR_PAGINA
+
+
+def conversa_recentes(*, ticket: Ticket, ancora: Mensagem | None) -> list[Mensagem]:
+    """Everything from ``ancora`` (the oldest message of the first page shown) onward,
+    oldest→newest: the block the open conversation re-fetches when a message arrives, so the
+    result never depends on which frames the browser happened to receive.  Without an anchor
+    (the conversation was empty when opened) the whole conversation.  Capped at
+    ``MENSAGENS_RECENTES_MAX`` newest messages."""
+    qs = mensagens_da_conversa(ticket=ticket)
+    if ancora is not None:
+        anteriores = mensagens_da_conversa(ticket=ticket, antes=ancora).values("id")
+        qs = qs.exclude(id__in=anteriores)
+    pagina = list(_mensagens_exibiveis(qs)[:MENSAGENS_RECENTES_MAX])
+    return list(reversed(pagina))
+
+
+def mensagem_da_conversa(*, ticket: Ticket, mensagem_id) -> Mensagem:
+    try:
+        return _mensagens_exibiveis(Mensagem.objects.filter(ticket=ticket)).get(pk=mensagem_id)
+    except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Mensagem não encontrada.") from None
+
+
+def mensagem_exibir(*, atendente: Atendente, mensagem_id) -> Mensagem:
+    """One message of a ticket the agent may see, with its ticket (404 otherwise)."""
+    try:
+        return (
+            _mensagens_exibiveis(mensagens_visiveis(atendente))
+            .select_related("ticket", "ticket__canal")
+            .get(pk=mensagem_id)
+        )
+    except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Mensagem não encontrada.") from None
+
+
+# ------------------------------------------------------------------------------ composer
+def respostas_rapidas_sugerir(
+    *, atendente: Atendente, ticket: Ticket, texto: str
+) -> list[Template]:
+    """Active quick replies whose ``atalho`` starts with what the agent typed (``/sau``),
+    for every queue or the ticket's queue."""
+    prefixo = texto.strip()
+    if not prefixo.startswith("/") or " " in prefixo:
+        return []
+    return list(
+        da_empresa(Template.objects, atendente)
+        .filter(tipo=Template.Tipo.RESPOSTA_RAPIDA, ativo=True, atalho__istartswith=prefixo)
+        .filter(Q(fila__isnull=True) | Q(fila_id=ticket.fila_id))
+        .order_by("atalho")[:SUGESTOES_MAX]
+    )
+
+
+def resposta_rapida_obter(*, atendente: Atendente, ticket: Ticket, template_id) -> Template:
+    try:
+        return (
+            da_empresa(Template.objects, atendente)
+            .filter(tipo=Template.Tipo.RESPOSTA_RAPIDA, ativo=True)
+            .filter(Q(fila__isnull=True) | Q(fila_id=ticket.fila_id))
+            .get(pk=template_id)
+        )
+    except (Template.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Resposta rápida não encontrada.") from None
+
+
+def templates_whatsapp(*, atendente: Atendente) -> list[Template]:
+    """Approved WhatsApp templates for the picker shown outside the 24-hour window."""
+    return list(
+        da_empresa(Template.objects, atendente)
+        .filter(tipo=Template.Tipo.WHATSAPP, ativo=True)
+        .order_by("nome")
+    )
+
+
+def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> AIResposta:
+    try:
+        return da_empresa(AIResposta.objects, atendente).get(pk=resposta_id, ticket=ticket)
+    except (AIResposta.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Sugestão não encontrada.") from None
+
+
+# ------------------------------------------------------------------------------ sidebar
+@dataclass(frozen=True)
+class Lateral:
+    identidades: list
+    tickets_do_contato: list[Ticket]
+    tags_disponiveis: list[Tag]
+    filas: list[Fila]
+    atendentes: list[Atendente]
+    historico: list[Historico]
+    insight: AIInsight | None
+    sugestao: AIResposta | None
+
+
+def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
+    """What the sidebar shows beside ``ticket`` (already checked visible)."""
+    tickets_do_contato = list(
+        tickets_visiveis(atendente)
+        .filter(contato_id=ticket.contato_id)
+        .exclude(pk=ticket.pk)
+        .select_related("canal")
+        .order_by("-criado_em")[:TICKETS_DO_CONTATO]
+    )
+    historico = list(
+        Historico.objects.filter(ticket=ticket)
+        .select_related("atendente")
+        .order_by("-criado_em")[:HISTORICO_NA_LATERAL]
+    )
+    ids_tags = {tag.id for tag in ticket.tags.all()}
+    return Lateral(
+        identidades=list(ticket.contato.identidades.order_by("tipo", "valor")),
+        tickets_do_contato=tickets_do_contato,
+        tags_disponiveis=[
+            tag
+            for tag in da_empresa(Tag.objects, atendente).order_by("nome")
+            if tag.id not in ids_tags
+        ],
+        filas=list(
+            da_empresa(Fila.objects, atendente).filter(ativo=True).order_by("ordem", "nome")
+        ),
+        atendentes=list(
+            da_empresa(Atendente.objects, atendente).filter(ativo=True).order_by("nome")
+        ),
+        historico=historico,
+        insight=AIInsight.objects.filter(ticket=ticket).order_by("-criado_em").first(),
+        sugestao=AIResposta.objects.filter(ticket=ticket, resultado=AIResposta.Resultado.PENDENTE)
+        .order_by("-criado_em")
+        .first(),
+    )
+
+
+def ticket_para_inbox(*, atendente: Atendente, ticket_id) -> Ticket:
+    """One visible ticket with what the conversation header, composer and sidebar read."""
+    try:
+        return (
+            tickets_visiveis(atendente)
+            .select_related("contato", "canal", "fila", "atendente")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+            .get(pk=ticket_id)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NaoEncontrado("Ticket não encontrado.") from None
+
+
+def prazo_sla(ticket: Ticket) -> tuple[datetime | None, timedelta | None]:
+    """The deadline that matters now (first response until answered, then resolution) and
+    the whole window it came from."""
+    if ticket.status == Ticket.Status.FECHADO:
+        return None, None
+    prazo = (
+        ticket.sla_primeira_resposta_em
+        if ticket.primeira_resposta_em is None and ticket.sla_primeira_resposta_em
+        else ticket.sla_resolucao_em
+    )
+    if prazo is None:
+        return None, None
+    return prazo, prazo - ticket.criado_em

@@ -1,0 +1,198 @@
+"""Template helpers of the inbox: sanitised e-mail HTML, SLA clock, short times, media kinds.
+
+``sanitizar_html`` is the only way HTML that came from outside (``Mensagem.dados["html"]`` of an
+e-mail) reaches a page; everything else is autoescaped text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import nh3
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from atendimento.models import Mensagem
+from atendimento.realtime.eventos import url_midia
+from atendimento.selectors.inbox import prazo_sla
+
+register = template.Library()
+
+#: tags an e-mail body may keep (ammonia's defaults without images, forms or media: remote
+#: images are tracking pixels and would load from the customer's mail server)
+TAGS_HTML = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
+        "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "ol", "p",
+        "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+ATRIBUTOS_HTML = {
+    "a": {"href", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "abbr": {"title"},
+}
+
+
+@register.filter
+def sanitizar_html(valor: object) -> SafeString:
+    """E-mail HTML reduced to harmless markup (nh3/ammonia): no scripts, styles, event
+    handlers, images or non-http(s)/mailto links; links open in a new tab without referrer."""
+    limpo = nh3.clean(
+        str(valor or ""),
+        tags=set(TAGS_HTML),
+        clean_content_tags={"script", "style", "title", "head"},
+        attributes=ATRIBUTOS_HTML,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+    )
+    return mark_safe(limpo)  # noqa: S308 - the output of the sanitiser
+
+
+# ------------------------------------------------------------------------------------- SLA
+@dataclass(frozen=True)
+class RelogioSla:
+    cor: str  # "verde" | "ambar" | "vermelho"
+    texto: str
+    prazo: datetime
+    rotulo: str
+
+
+#: below this share of its window left, the clock turns amber
+FRACAO_ALERTA = 0.25
+
+
+def _duracao(delta: timedelta) -> str:
+    minutos = int(abs(delta.total_seconds()) // 60)
+    if minutos < 60:
+        return ngettext("%(n)d min", "%(n)d min", minutos) % {"n": minutos}
+    horas, resto = divmod(minutos, 60)
+    if horas < 24:
+        return _("%(h)d h %(m)02d") % {"h": horas, "m": resto}
+    dias = horas // 24
+    return ngettext("%(n)d dia", "%(n)d dias", dias) % {"n": dias}
+
+
+@register.filter
+def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
+    """The SLA clock of a ticket: green, amber when under a quarter of the window is left,
+    red when overdue (or already violated)."""
+    prazo, janela = prazo_sla(ticket)
+    if prazo is None:
+        return None
+    agora = agora or timezone.now()
+    restante = prazo - agora
+    primeira = ticket.primeira_resposta_em is None and prazo == ticket.sla_primeira_resposta_em
+    rotulo = _("Primeira resposta") if primeira else _("Resolução")
+    if restante <= timedelta(0) or ticket.sla_violado:
+        cor = "vermelho"
+        texto = (
+            _("atrasado %(t)s") % {"t": _duracao(restante)}
+            if restante <= timedelta(0)
+            else _("violado")
+        )
+    else:
+        alerta = janela is not None and restante <= janela * FRACAO_ALERTA
+        cor = "ambar" if alerta else "verde"
+        texto = _("%(t)s restantes") % {"t": _duracao(restante)}
+    return RelogioSla(cor=cor, texto=texto, prazo=prazo, rotulo=rotulo)
+
+
+# ------------------------------------------------------------------------------------- times
+@register.filter
+def hora_curta(valor: datetime | None) -> str:
+    """List time: 14:05 today, "ontem", else 03/02 (or 03/02/2024 in another year)."""
+    if not valor:
+        return ""
+    local = timezone.localtime(valor)
+    hoje = timezone.localdate()
+    if local.date() == hoje:
+        return date_format(local, "H:i")
+    if local.date() == hoje - timedelta(days=1):
+        return _("ontem")
+    if local.year == hoje.year:
+        return date_format(local, "d/m")
+    return date_format(local, "d/m/Y")
+
+
+# ------------------------------------------------------------------------------------- media
+TIPOS_IMAGEM = {Mensagem.Tipo.IMAGEM, Mensagem.Tipo.STICKER}
+
+
+@register.filter
+def exibicao_midia(mensagem: Mensagem) -> str:
+    """How a message's media is shown: imagem | audio | video | documento | baixando | falhou
+    | "" (no media)."""
+    if not mensagem.midia_status:
+        return ""
+    if mensagem.midia_status == Mensagem.StatusMidia.PENDENTE:
+        return "baixando"
+    if mensagem.midia_status == Mensagem.StatusMidia.ERRO:
+        return "falhou"
+    if mensagem.tipo in TIPOS_IMAGEM:
+        return "imagem"
+    if mensagem.tipo in (Mensagem.Tipo.AUDIO, Mensagem.Tipo.VIDEO):
+        return mensagem.tipo
+    return "documento"
+
+
+@register.filter
+def midia_url(mensagem: Mensagem) -> str:
+    return url_midia(mensagem)
+
+
+@register.filter
+def mapa_url(mensagem: Mensagem) -> str:
+    """OpenStreetMap link for a location message ("" without coordinates)."""
+    dados = mensagem.dados or {}
+    lat, lon = dados.get("latitude"), dados.get("longitude")
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return ""
+    consulta = urlencode({"mlat": f"{lat:.6f}", "mlon": f"{lon:.6f}"})
+    return f"https://www.openstreetmap.org/?{consulta}#map=17/{lat:.6f}/{lon:.6f}"
+
+
+@register.filter
+def coordenadas(mensagem: Mensagem) -> str:
+    dados = mensagem.dados or {}
+    try:
+        return f"{float(dados.get('latitude')):.6f}, {float(dados.get('longitude')):.6f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def html_email(mensagem: Mensagem) -> str:
+    """The e-mail's HTML body when the message has one (to pass through sanitizar_html)."""
+    dados = mensagem.dados or {}
+    html = dados.get("html") if isinstance(dados, dict) else None
+    return html if isinstance(html, str) else ""
+
+
+# ------------------------------------------------------------------------------------- misc
+_COR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+@register.filter
+def cor_segura(valor: object) -> str:
+    """A ``#rgb``/``#rrggbb`` colour for a style attribute, or a neutral grey."""
+    texto = str(valor or "")
+    return texto if _COR.match(texto) else "#64748b"
+
+
+@register.filter
+def chave(dicionario: object, nome: str):
+    """``contagens|chave:aba``: a dict lookup by a variable."""
+    return dicionario.get(nome) if isinstance(dicionario, dict) else None

@@ -1,0 +1,278 @@
+/* ConectCRM Atendimento — the inbox's live wire.
+ *
+ * Opens the websocket of CONTRACT §6 (/ws/atendimento/, authenticated by the session cookie),
+ * reconnects with exponential backoff and turns every JSON frame into
+ *   htmx.trigger(document.body, <evento>, <dados>)
+ * The server-rendered partials listen with hx-trigger="<evento>[filter] from:body" and re-fetch
+ * themselves, so this file never builds HTML.  After a reconnection it raises "reconectado" and
+ * every live partial re-fetches what it may have missed.
+ *
+ * A plain WebSocket instead of htmx's ws extension: the server speaks JSON frames (the same
+ * protocol the API clients use), while the extension expects HTML fragments.
+ *
+ * It also sends the client events: entrar_ticket / sair_ticket when a conversation opens or
+ * closes, digitando / parou_digitar from the composer (debounced), and handles Enter-to-send
+ * in the composer.  The agent's status goes through an htmx POST (see _status.html).
+ */
+(function () {
+  "use strict";
+
+  const ESPERA_MIN_MS = 1000;
+  const ESPERA_MAX_MS = 30000;
+  const DIGITANDO_REENVIO_MS = 3000; // a new "digitando" at most this often while typing
+  const DIGITANDO_PAUSA_MS = 4000; // no keystroke for this long: "parou_digitar"
+  const DIGITANDO_EXPIRA_MS = 15000; // someone else's indicator without news disappears
+  const FECHAMENTO_NAO_AUTENTICADO = 4401;
+
+  let socket = null;
+  let tentativas = 0;
+  let jaConectou = false;
+  let ticketAtual = null;
+
+  // ------------------------------------------------------------------ websocket
+  function urlSocket() {
+    const esquema = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return esquema + window.location.host + "/ws/atendimento/";
+  }
+
+  function enviar(evento, dados) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ evento: evento, dados: dados }));
+    }
+  }
+
+  function mostrarConexao(estado) {
+    const el = document.getElementById("conexao");
+    if (!el) return;
+    el.dataset.estado = estado;
+    const chave = "texto" + estado.charAt(0).toUpperCase() + estado.slice(1);
+    if (el.dataset[chave]) el.textContent = el.dataset[chave];
+  }
+
+  function conectar() {
+    mostrarConexao(jaConectou ? "desconectado" : "conectando");
+    let ws;
+    try {
+      ws = new WebSocket(urlSocket());
+    } catch (erro) {
+      agendarReconexao();
+      return;
+    }
+    socket = ws;
+    ws.addEventListener("open", function () {
+      const reconexao = jaConectou;
+      jaConectou = true;
+      tentativas = 0;
+      mostrarConexao("conectado");
+      if (ticketAtual) enviar("entrar_ticket", { ticket_id: ticketAtual });
+      if (reconexao) htmx.trigger(document.body, "reconectado", {});
+    });
+    ws.addEventListener("message", function (evento) {
+      let frame;
+      try {
+        frame = JSON.parse(evento.data);
+      } catch (erro) {
+        return;
+      }
+      if (!frame || typeof frame.evento !== "string") return;
+      if (frame.evento === "erro") {
+        console.warn("websocket:", frame.dados && frame.dados.detail);
+        return;
+      }
+      htmx.trigger(document.body, frame.evento, frame.dados || {});
+    });
+    ws.addEventListener("close", function (evento) {
+      if (socket === ws) socket = null;
+      if (evento.code === FECHAMENTO_NAO_AUTENTICADO) {
+        window.location.assign("/accounts/login/?next=/inbox/");
+        return;
+      }
+      agendarReconexao();
+    });
+  }
+
+  function agendarReconexao() {
+    const base = Math.min(ESPERA_MAX_MS, ESPERA_MIN_MS * Math.pow(2, tentativas));
+    tentativas += 1;
+    mostrarConexao("desconectado");
+    window.setTimeout(conectar, base / 2 + Math.random() * (base / 2));
+  }
+
+  // ------------------------------------------------------------------ open conversation
+  function ticketNaTela() {
+    const el = document.getElementById("ticket");
+    return el ? el.dataset.ticketId : null;
+  }
+
+  function marcarNaLista() {
+    document.querySelectorAll("#lista-tickets [data-ticket-id]").forEach(function (item) {
+      if (item.dataset.ticketId === ticketAtual) item.setAttribute("aria-current", "true");
+      else item.removeAttribute("aria-current");
+    });
+  }
+
+  function sincronizarTicket() {
+    const novo = ticketNaTela();
+    if (novo !== ticketAtual) {
+      if (ticketAtual) {
+        pararDigitar();
+        enviar("sair_ticket", { ticket_id: ticketAtual });
+      }
+      ticketAtual = novo;
+      limparDigitando();
+      if (ticketAtual) enviar("entrar_ticket", { ticket_id: ticketAtual });
+    }
+    marcarNaLista();
+  }
+
+  // ------------------------------------------------------------------ typing (ours)
+  let digitandoEnviadoEm = 0;
+  let pausaDigitar = null;
+
+  function digitou() {
+    if (!ticketAtual) return;
+    const agora = Date.now();
+    if (agora - digitandoEnviadoEm >= DIGITANDO_REENVIO_MS) {
+      digitandoEnviadoEm = agora;
+      enviar("digitando", { ticket_id: ticketAtual });
+    }
+    window.clearTimeout(pausaDigitar);
+    pausaDigitar = window.setTimeout(pararDigitar, DIGITANDO_PAUSA_MS);
+  }
+
+  function pararDigitar() {
+    window.clearTimeout(pausaDigitar);
+    if (digitandoEnviadoEm && ticketAtual) enviar("parou_digitar", { ticket_id: ticketAtual });
+    digitandoEnviadoEm = 0;
+  }
+
+  // ------------------------------------------------------------------ typing (others)
+  const digitando = new Map(); // atendente_id -> {nome, timer}
+
+  function meuId() {
+    const el = document.getElementById("conteudo");
+    return el ? el.dataset.atendenteId : null;
+  }
+
+  function mostrarDigitando() {
+    const el = document.getElementById("digitando");
+    if (!el) return;
+    if (digitando.size === 0) {
+      el.hidden = true;
+      el.textContent = "";
+      return;
+    }
+    const nomes = Array.from(digitando.values()).map(function (d) { return d.nome; });
+    el.textContent = nomes.length === 1
+      ? el.dataset.modelo.replace("%(nome)s", nomes[0])
+      : el.dataset.modeloVarios;
+    el.hidden = false;
+  }
+
+  function limparDigitando() {
+    digitando.forEach(function (d) { window.clearTimeout(d.timer); });
+    digitando.clear();
+    mostrarDigitando();
+  }
+
+  document.body.addEventListener("atendente_digitando", function (evento) {
+    const d = evento.detail || {};
+    if (d.ticket_id !== ticketAtual || d.atendente_id === meuId()) return;
+    const anterior = digitando.get(d.atendente_id);
+    if (anterior) window.clearTimeout(anterior.timer);
+    digitando.set(d.atendente_id, {
+      nome: d.nome || "",
+      timer: window.setTimeout(function () {
+        digitando.delete(d.atendente_id);
+        mostrarDigitando();
+      }, DIGITANDO_EXPIRA_MS),
+    });
+    mostrarDigitando();
+  });
+
+  function parouDigitar(evento) {
+    const d = evento.detail || {};
+    const atual = digitando.get(d.atendente_id);
+    if (!atual) return;
+    window.clearTimeout(atual.timer);
+    digitando.delete(d.atendente_id);
+    mostrarDigitando();
+  }
+  document.body.addEventListener("atendente_parou_digitar", parouDigitar);
+  // a message from that agent ends their indicator too
+  document.body.addEventListener("nova_mensagem", function (evento) {
+    const d = evento.detail || {};
+    if (d.ticket === ticketAtual && d.direcao === "saida") limparDigitando();
+  });
+
+  // ------------------------------------------------------------------ composer
+  document.body.addEventListener("keydown", function (evento) {
+    const campo = evento.target;
+    if (!(campo instanceof HTMLTextAreaElement) || campo.id !== "composer-texto") return;
+    if (evento.key !== "Enter" || evento.shiftKey || evento.isComposing) return;
+    evento.preventDefault();
+    const primeira = document.querySelector("#sugestoes .sugestao");
+    const atalho = /^\/\S*$/.test(campo.value.trim());
+    if (primeira && atalho) {
+      primeira.click(); // "/atalho" + Enter picks the first quick reply into the composer
+      return;
+    }
+    const form = campo.form;
+    const anexo = form && form.querySelector("input[type=file]");
+    if (!campo.value.trim() && !(anexo && anexo.files.length)) return;
+    pararDigitar();
+    form.requestSubmit();
+  });
+
+  document.body.addEventListener("input", function (evento) {
+    if (evento.target.id === "composer-texto") digitou();
+  });
+
+  document.body.addEventListener("change", function (evento) {
+    const campo = evento.target;
+    if (!(campo instanceof HTMLInputElement) || campo.type !== "file") return;
+    const rotulo = campo.form && campo.form.querySelector(".composer__arquivo");
+    if (rotulo) rotulo.textContent = campo.files.length ? campo.files[0].name : "";
+  });
+
+  // ------------------------------------------------------------------ htmx hooks
+  document.body.addEventListener("htmx:afterSettle", function (evento) {
+    sincronizarTicket();
+    const alvo = evento.detail && evento.detail.elt;
+    if (alvo && alvo.id === "composer") {
+      const campo = document.getElementById("composer-texto");
+      if (campo && document.activeElement === document.body) campo.focus();
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeRequest", function (evento) {
+    const elt = evento.detail && evento.detail.elt;
+    if (elt && elt.id === "composer") pararDigitar();
+  });
+
+  function avisar(texto) {
+    const aviso = document.getElementById("aviso");
+    if (!aviso) return;
+    aviso.textContent = texto;
+    aviso.hidden = false;
+    window.clearTimeout(avisar.timer);
+    avisar.timer = window.setTimeout(function () { aviso.hidden = true; }, 8000);
+  }
+
+  function falhou() {
+    const aviso = document.getElementById("aviso");
+    if (aviso) avisar(aviso.dataset.textoFalha);
+  }
+  document.body.addEventListener("htmx:responseError", falhou);
+  document.body.addEventListener("htmx:sendError", falhou);
+
+  document.body.addEventListener("notificacao", function (evento) {
+    const d = evento.detail || {};
+    avisar([d.titulo, d.texto].filter(Boolean).join(": "));
+  });
+
+  // ------------------------------------------------------------------ start
+  ticketAtual = ticketNaTela();
+  marcarNaLista();
+  if (window.WebSocket) conectar();
+})();
