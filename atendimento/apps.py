@@ -7,3 +7,9 @@ class AtendimentoConfig(AppConfig):
     name = "atendimento"
     verbose_name = "Atendimento"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Framework hook only: open websockets learn of access changes (cache invalidation).
+        from atendimento.realtime import sinais
+
+        sinais.conectar()

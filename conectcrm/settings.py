@@ -230,6 +230,11 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Real time (atendimento/realtime/ajustes.py documents each; defaults there).
+REALTIME_OFFLINE_APOS_SEGUNDOS = env.float("REALTIME_OFFLINE_APOS_SEGUNDOS", default=30.0)
+REALTIME_HEARTBEAT_SEGUNDOS = env.float("REALTIME_HEARTBEAT_SEGUNDOS", default=30.0)
+REALTIME_DIGITANDO_EXPIRA_SEGUNDOS = env.float("REALTIME_DIGITANDO_EXPIRA_SEGUNDOS", default=8.0)
+
 # ----------------------------------------------------------------------------- Celery
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

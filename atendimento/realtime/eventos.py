@@ -108,7 +108,7 @@ def publicar_nova_mensagem(mensagem, ticket=None) -> None:
         "nova_mensagem",
         dict(dados_mensagem(mensagem)),
         grupos_que_veem_ticket(ticket),
-        ticket_id=ticket.id,
+        ticket=ticket,
     )
 
 
@@ -121,7 +121,7 @@ def publicar_status_mensagem(mensagem, ticket=None) -> None:
         "erro_codigo": mensagem.erro_codigo,
         "erro_detalhe": mensagem.erro_detalhe,
     }
-    publicar("status_mensagem", dados, grupos_que_veem_ticket(ticket), ticket_id=ticket.id)
+    publicar("status_mensagem", dados, grupos_que_veem_ticket(ticket), ticket=ticket)
 
 
 def publicar_novo_ticket(ticket) -> None:
@@ -129,7 +129,7 @@ def publicar_novo_ticket(ticket) -> None:
         "novo_ticket",
         dict(dados_ticket(ticket)),
         grupos_que_veem_ticket(ticket),
-        ticket_id=ticket.id,
+        ticket=ticket,
     )
 
 
@@ -137,7 +137,7 @@ def publicar_ticket_atualizado(ticket, *, grupos_anteriores: list[str] | None = 
     """``grupos_anteriores``: groups that saw the ticket before a transfer, so their lists drop it
     (the consumer's gate then lets through only what each socket may still see)."""
     grupos = grupos_que_veem_ticket(ticket) + list(grupos_anteriores or [])
-    publicar("ticket_atualizado", dict(dados_ticket(ticket)), grupos, ticket_id=ticket.id)
+    publicar("ticket_atualizado", dict(dados_ticket(ticket)), grupos, ticket=ticket)
 
 
 def publicar_atendente_status(atendente) -> None:

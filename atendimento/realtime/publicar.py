@@ -27,8 +27,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
-from django.conf import settings
 from django.db import transaction
+
+from atendimento.realtime.ajustes import ajuste
+
+
+def retrato_ticket(ticket) -> dict[str, Any]:
+    """The access keys of ``ticket`` carried by each event about it (see ``acesso``)."""
+    return {
+        "empresa": str(ticket.empresa_id),
+        "fila": str(ticket.fila_id) if ticket.fila_id else None,
+        "atendente": str(ticket.atendente_id) if ticket.atendente_id else None,
+    }
+
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +48,28 @@ _TEMPO_MAX_ENVIO = 15.0  # seconds for one publication's group_sends before it i
 
 
 def publicar(
-    evento: str, dados: dict[str, Any], grupos: Iterable[str], *, ticket_id: str | None = None
+    evento: str,
+    dados: dict[str, Any],
+    grupos: Iterable[str],
+    *,
+    ticket_id: str | None = None,
+    ticket=None,
 ) -> None:
+    """Send ``{"evento", "dados"}`` to ``grupos`` after commit.
+
+    An event about a ticket names it: ``ticket=`` (preferred: the message then carries the
+    ticket's access keys and each socket decides without a database query) or ``ticket_id=``
+    (each receiving socket checks the database)."""
     grupos = list(dict.fromkeys(grupos))
+    if ticket is not None and ticket_id is None:
+        ticket_id = ticket.pk
     mensagem = {
         "type": TIPO_MENSAGEM,
         "id": uuid.uuid4().hex,
         "evento": evento,
         "dados": dados,
         "ticket_id": str(ticket_id) if ticket_id else None,
+        "acesso": retrato_ticket(ticket) if ticket is not None else None,
     }
     transaction.on_commit(lambda: _publicador.enviar(grupos, mensagem))
 
@@ -78,7 +102,7 @@ class _Publicador:
     def enviar(self, grupos: list[str], mensagem: dict[str, Any]) -> None:
         if not grupos or not self._garantir():
             return
-        limite = getattr(settings, "REALTIME_PUBLICAR_FILA_MAX", 10_000)
+        limite = int(ajuste("REALTIME_PUBLICAR_FILA_MAX"))
         with self._condicao:
             if self._pendentes >= limite:
                 logger.warning(

@@ -1,0 +1,310 @@
+"""``ws://<host>/ws/atendimento/`` (CONTRACT §6): one socket per browser tab of an agent.
+
+On connect the socket joins its empresa (presence), its agent, each of the agent's queues and,
+for admins/supervisors, the empresa's supervisors group; a user without an active Atendente is
+closed with 4401.  Client frames are ``{"evento": ..., "dados": {...}}``; a bad one gets
+``{"evento": "erro", "dados": {"detail": ...}}`` and the socket stays open; a flood is
+throttled (``limite.LimiteFrames``) and, when sustained, closed with 4429.  Server events arrive
+as group messages of type ``evento.atendimento`` (``publicar``) and are gated per socket before
+they go out (``acesso``); a publication reaching the socket through several groups goes out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from atendimento.exceptions import ErroDominio
+from atendimento.models import Atendente
+from atendimento.realtime import acesso, conexoes
+from atendimento.realtime.ajustes import ajuste
+from atendimento.realtime.digitacao import Digitacao
+from atendimento.realtime.grupos import (
+    grupo_atendente,
+    grupo_empresa,
+    grupo_fila,
+    grupo_supervisores,
+    grupo_ticket,
+)
+from atendimento.realtime.limite import LimiteFrames
+from atendimento.realtime.publicar import TIPO_MENSAGEM
+from atendimento.services.presenca import atendente_atualizar_status, atendente_conectar
+
+logger = logging.getLogger(__name__)
+
+FECHAR_NAO_AUTENTICADO = 4401
+FECHAR_ABUSO = 4429
+_MAX_VISTOS = 512  # ids of recent publications remembered per socket
+
+
+class ErroFrame(Exception):
+    """A client frame that cannot be honoured; its text becomes the ``erro`` detail."""
+
+
+def _ticket_id(dados: dict[str, Any]) -> str:
+    valor = dados.get("ticket_id")
+    if valor is None or valor == "":
+        raise ErroFrame("ticket_id é obrigatório.")
+    try:
+        return str(uuid.UUID(str(valor)))
+    except ValueError:
+        raise ErroFrame("ticket_id inválido.") from None
+
+
+class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.perfil: acesso.Perfil | None = None
+        self._versao = 0
+        self.salas: dict[str, bool] = {}  # ticket_id -> its channel shows "typing" to customers
+        self.grupos_base: set[str] = set()
+        self._vistos: OrderedDict[str, None] = OrderedDict()
+        self._tarefas: set[asyncio.Task] = set()
+        self.digitacao = Digitacao(self)
+        self._limite = LimiteFrames(
+            taxa=ajuste("REALTIME_FRAMES_POR_SEGUNDO"),
+            rajada=ajuste("REALTIME_FRAMES_RAJADA"),
+            descartes=ajuste("REALTIME_FRAMES_DESCARTES"),
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+    async def connect(self) -> None:
+        perfil, self._versao = await database_sync_to_async(acesso.carregar_perfil)(
+            usuario=self.scope.get("user")
+        )
+        if perfil is None:
+            # accept, then close with an application code the browser can see (a refused
+            # handshake is an opaque 1006 there, indistinguishable from a network failure)
+            await self.accept()
+            await self.close(code=FECHAR_NAO_AUTENTICADO)
+            return
+        self.perfil = perfil
+        await self._sincronizar_grupos()
+        async with conexoes.trava(perfil.atendente_id):
+            await conexoes.registrar(perfil.atendente_id, self.channel_name)
+            await database_sync_to_async(_conectar)(perfil.atendente_id)
+        await self.accept()  # only now: no event published from here on is missed
+        self._tarefa(self._manter())
+
+    async def disconnect(self, code: int) -> None:
+        for tarefa in list(self._tarefas):
+            tarefa.cancel()
+        if self.perfil is None:
+            return
+        await self.digitacao.parar_todas()
+        for grupo in self.grupos_base | {grupo_ticket(t) for t in self.salas}:
+            await self._sair_grupo(grupo)
+        try:
+            await conexoes.remover(self.perfil.atendente_id, self.channel_name)
+        except Exception:
+            logger.exception("presença: falha ao remover %s", self.channel_name)
+            return
+        conexoes.agendar_offline(self.perfil.atendente_id, self.channel_name, _ficar_offline)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # channels' dispatch runs close_old_connections in the sync thread before EVERY message
+        # (a thread hop per delivered event); every database call here goes through
+        # database_sync_to_async, which does that itself, so the hop is skipped.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # ------------------------------------------------------------------ client frames
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.perfil is None:
+            return
+        situacao = self._limite.registrar()
+        if situacao == "fechar":
+            await self.close(code=FECHAR_ABUSO)
+            return
+        if situacao == "descartar":
+            await self._erro("Muitas mensagens: aguarde antes de enviar outras.")
+            return
+        try:
+            evento, dados = self._ler(text_data, bytes_data)
+            metodo = getattr(self, f"_cliente_{evento}", None)
+            if metodo is None:
+                raise ErroFrame(f"Evento desconhecido: {evento}.")
+            await metodo(dados)
+        except ErroFrame as erro:
+            await self._erro(str(erro))
+        except ErroDominio as erro:
+            await self._erro(erro.detalhe)
+
+    @staticmethod
+    def _ler(text_data: str | None, bytes_data: bytes | None) -> tuple[str, dict[str, Any]]:
+        if text_data is None:
+            raise ErroFrame("Envie frames de texto JSON.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise ErroFrame("JSON inválido.") from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("evento"), str):
+            raise ErroFrame('O frame deve ser {"evento": "...", "dados": {...}}.')
+        dados = frame.get("dados", {})
+        if dados is None:
+            dados = {}
+        if not isinstance(dados, dict):
+            raise ErroFrame("dados deve ser um objeto.")
+        return frame["evento"], dados
+
+    async def _cliente_entrar_ticket(self, dados: dict[str, Any]) -> None:
+        ticket_id = _ticket_id(dados)
+        if ticket_id in self.salas:
+            return
+        if len(self.salas) >= ajuste("REALTIME_MAX_SALAS"):
+            raise ErroFrame("Salas demais abertas neste socket: saia de alguma antes.")
+        suporta = await database_sync_to_async(acesso.ticket_para_sala)(
+            self.perfil.atendente_id, ticket_id
+        )
+        await self.channel_layer.group_add(grupo_ticket(ticket_id), self.channel_name)
+        self.salas[ticket_id] = suporta
+
+    async def _cliente_sair_ticket(self, dados: dict[str, Any]) -> None:
+        ticket_id = self._sala(dados)
+        await self._deixar_sala(ticket_id)
+
+    async def _cliente_digitando(self, dados: dict[str, Any]) -> None:
+        ticket_id = self._sala(dados)
+        await self.digitacao.digitando(ticket_id, avisar_cliente=self.salas[ticket_id])
+
+    async def _cliente_parou_digitar(self, dados: dict[str, Any]) -> None:
+        await self.digitacao.parar(self._sala(dados))
+
+    async def _cliente_atualizar_status(self, dados: dict[str, Any]) -> None:
+        status = dados.get("status")
+        if not isinstance(status, str) or not status:
+            raise ErroFrame("status é obrigatório.")
+        await database_sync_to_async(_atualizar_status)(self.perfil.atendente_id, status)
+
+    def _sala(self, dados: dict[str, Any]) -> str:
+        ticket_id = _ticket_id(dados)
+        if ticket_id not in self.salas:
+            raise ErroFrame("Entre no ticket (entrar_ticket) antes.")
+        return ticket_id
+
+    async def _deixar_sala(self, ticket_id: str) -> None:
+        await self.digitacao.parar(ticket_id)
+        self.salas.pop(ticket_id, None)
+        await self._sair_grupo(grupo_ticket(ticket_id))
+
+    # ------------------------------------------------------------------ server events
+    async def evento_atendimento(self, mensagem: dict[str, Any]) -> None:
+        if self.perfil is None or mensagem.get("origem") == self.channel_name:
+            return
+        mensagem_id = mensagem.get("id")
+        if mensagem_id:
+            if mensagem_id in self._vistos:
+                return
+            self._vistos[mensagem_id] = None
+            if len(self._vistos) > _MAX_VISTOS:
+                self._vistos.popitem(last=False)
+        ticket_id = mensagem.get("ticket_id")
+        if ticket_id and not await self._pode_ver(ticket_id, mensagem.get("acesso")):
+            if ticket_id in self.salas:
+                await self._deixar_sala(ticket_id)
+            return
+        await self.send_json({"evento": mensagem["evento"], "dados": mensagem["dados"]})
+
+    async def _pode_ver(self, ticket_id: str, retrato: dict[str, Any] | None) -> bool:
+        if retrato is None:
+            return await database_sync_to_async(acesso.atendente_ve_ticket)(
+                self.perfil.atendente_id, ticket_id
+            )
+        if retrato.get("empresa") != self.perfil.empresa_id:
+            return False
+        if await acesso.versao_acesso(self.perfil.atendente_id) != self._versao:
+            await self._recarregar_perfil()
+            if self.perfil is None:
+                return False
+        return acesso.perfil_ve_retrato(self.perfil, retrato)
+
+    async def enviar_grupo(self, grupo: str, evento: str, dados: dict[str, Any], ticket_id: str):
+        """A frame from this socket to the others of ``grupo`` (not to itself)."""
+        await self.channel_layer.group_send(
+            grupo,
+            {
+                "type": TIPO_MENSAGEM,
+                "id": uuid.uuid4().hex,
+                "evento": evento,
+                "dados": dados,
+                "ticket_id": ticket_id,
+                "origem": self.channel_name,
+            },
+        )
+
+    # ------------------------------------------------------------------ membership upkeep
+    async def _manter(self) -> None:
+        """Every heartbeat: refresh presence, reload the profile and the groups (which also
+        renews the groups' expiry in channels-redis, ``group_expiry``)."""
+        while True:
+            await asyncio.sleep(conexoes.heartbeat_segundos())
+            try:
+                await conexoes.registrar(self.perfil.atendente_id, self.channel_name)
+                await self._recarregar_perfil()
+                for ticket_id in list(self.salas):
+                    await self.channel_layer.group_add(grupo_ticket(ticket_id), self.channel_name)
+            except Exception:
+                logger.exception("manutenção do socket %s falhou", self.channel_name)
+
+    async def _recarregar_perfil(self) -> None:
+        perfil, self._versao = await database_sync_to_async(acesso.carregar_perfil)(
+            atendente_id=self.perfil.atendente_id
+        )
+        if perfil is None:  # deactivated: this socket has nothing left to receive
+            for grupo in self.grupos_base:
+                await self._sair_grupo(grupo)
+            self.grupos_base = set()
+            self.perfil = None
+            await self.close(code=FECHAR_NAO_AUTENTICADO)
+            return
+        self.perfil = perfil
+        await self._sincronizar_grupos()
+
+    async def _sincronizar_grupos(self) -> None:
+        perfil = self.perfil
+        desejados = {grupo_empresa(perfil.empresa_id), grupo_atendente(perfil.atendente_id)}
+        desejados |= {grupo_fila(f) for f in perfil.filas}
+        if perfil.gerencia_empresa:
+            desejados.add(grupo_supervisores(perfil.empresa_id))
+        for grupo in desejados:
+            await self.channel_layer.group_add(grupo, self.channel_name)
+        for grupo in self.grupos_base - desejados:
+            await self._sair_grupo(grupo)
+        self.grupos_base = desejados
+
+    async def _sair_grupo(self, grupo: str) -> None:
+        try:
+            await self.channel_layer.group_discard(grupo, self.channel_name)
+        except Exception:  # left to channels-redis' group_expiry (performance.md gotcha 3)
+            logger.exception("group_discard(%s) falhou", grupo)
+
+    # ------------------------------------------------------------------ helpers
+    async def _erro(self, detalhe: str) -> None:
+        await self.send_json({"evento": "erro", "dados": {"detail": detalhe}})
+
+    def _tarefa(self, corrotina) -> asyncio.Task:
+        tarefa = asyncio.get_running_loop().create_task(corrotina)
+        self._tarefas.add(tarefa)
+        tarefa.add_done_callback(self._tarefas.discard)
+        return tarefa
+
+
+def _conectar(atendente_id: str) -> None:
+    atendente_conectar(atendente=Atendente.objects.get(pk=atendente_id))
+
+
+def _atualizar_status(atendente_id: str, status: str) -> None:
+    atendente_atualizar_status(atendente=Atendente.objects.get(pk=atendente_id), status=status)
+
+
+async def _ficar_offline(atendente_id: str) -> None:
+    await database_sync_to_async(_atualizar_status)(atendente_id, "offline")
