@@ -39,7 +39,7 @@ def tipos() -> list[str]:
 def _carregar() -> None:
     if _ADAPTADORES:
         return
-    from canais.adapters import telegram, whatsapp
+    from canais.adapters import telegram, twilio, whatsapp
 
-    for modulo in (whatsapp, telegram):
+    for modulo in (whatsapp, telegram, twilio):
         registrar(modulo.Adaptador)
