@@ -38,6 +38,8 @@ FIELD_ENCRYPTION_KEY = env.list(
 
 # ----------------------------------------------------------------------------- services
 PERFIL_DEV = env("CONECTCRM_PERFIL", default="run")
+# Local data of this checkout (embedded servers, media, demo login): .devdata/<perfil>
+PASTA_DADOS = Path(env("CONECTCRM_DEVDATA", default=str(BASE_DIR / ".devdata"))) / PERFIL_DEV
 _embutido = None
 if not env("DATABASE_URL", default="") or not env("REDIS_URL", default=""):
     from conectcrm import embedded as _embutido
@@ -145,7 +147,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".devdata" / PERFIL_DEV / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=PASTA_DADOS / "media")
 MEDIA_URL = "/media/"  # never served publicly: media goes through a permission-checked view
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

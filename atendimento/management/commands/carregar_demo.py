@@ -51,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--arquivo", default="", help="onde guardar o login gerado")
 
     def handle(self, *args, arquivo, **options):
-        caminho = Path(arquivo) if arquivo else Path(settings.MEDIA_ROOT).parent / "demo.json"
+        caminho = Path(arquivo) if arquivo else Path(settings.PASTA_DADOS) / "demo.json"
         if not Empresa.objects.filter(slug=SLUG).exists():
             senha = secrets.token_urlsafe(9)
             with transaction.atomic():

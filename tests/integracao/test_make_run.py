@@ -1,0 +1,103 @@
+"""`make run`'s launcher on a fresh data folder: serves login and admin, the demo login works,
+a second start reuses everything, and SIGTERM stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.processos import Processo, porta_livre
+
+pytestmark = pytest.mark.integracao
+
+
+def _iniciar(pasta: Path, porta: int) -> Processo:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        CONECTCRM_DEVDATA=str(pasta),
+        CONECTCRM_PERFIL="run",
+        DJANGO_SETTINGS_MODULE="conectcrm.settings",
+        PORT=str(porta),
+        PYTHONUNBUFFERED="1",
+    )
+    return Processo([sys.executable, "-m", "conectcrm.executar"], env)
+
+
+def _descendentes(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _servidores_embutidos(pasta: Path) -> list[psutil.Process]:
+    vivos = []
+    for proc in psutil.process_iter(["cmdline"]):
+        linha = " ".join(proc.info["cmdline"] or [])
+        if str(pasta) in linha and ("postgres" in linha or "redis-server" in linha):
+            vivos.append(proc)
+    return vivos
+
+
+def _parar(processo: Processo) -> list[psutil.Process]:
+    filhos = _descendentes(processo.proc.pid)
+    processo.proc.send_signal(signal.SIGTERM)
+    processo.proc.wait(60)
+    _, vivos = psutil.wait_procs(filhos, timeout=20)
+    return vivos
+
+
+def _login(base: str, usuario: str, senha: str) -> httpx.Client:
+    cliente = httpx.Client(base_url=base, follow_redirects=False, timeout=20)
+    pagina = cliente.get("/accounts/login/")
+    assert pagina.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', pagina.text).group(1)
+    resposta = cliente.post(
+        "/accounts/login/",
+        data={"username": usuario, "password": senha, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
+    assert resposta.status_code == 302, resposta.text[:500]
+    return cliente
+
+
+def test_make_run_serves_reuses_and_stops_everything(tmp_path):
+    pasta = tmp_path / "dados"
+    porta = porta_livre()
+    base = f"http://127.0.0.1:{porta}"
+
+    primeira = _iniciar(pasta, porta)
+    try:
+        primeira.esperar_porta(porta, limite=120)
+        saida = "".join(primeira.saida)
+        assert "/inbox/" in saida
+        login = json.loads((pasta / "run" / "demo.json").read_text())
+        assert f"usuário demo / senha {login['senha']}" in saida
+
+        cliente = _login(base, "demo", login["senha"])
+        assert cliente.get("/admin/").status_code == 200
+        assert httpx.get(f"{base}/admin/", follow_redirects=False).status_code == 302
+    finally:
+        vivos = _parar(primeira)
+    assert vivos == []
+    assert primeira.proc.returncode is not None
+    assert _servidores_embutidos(pasta) == []
+
+    # a second start reuses the data: same demo login, no new demo
+    segunda = _iniciar(pasta, porta)
+    try:
+        segunda.esperar_porta(porta, limite=120)
+        assert f"usuário demo / senha {login['senha']}" in "".join(segunda.saida)
+        _login(base, "demo", login["senha"])
+    finally:
+        vivos = _parar(segunda)
+    assert vivos == []
+    assert _servidores_embutidos(pasta) == []
