@@ -7,8 +7,9 @@ same rule as ``selectors.acesso.ticket_visivel`` to the pair.
 
 The profile must reflect a revoked membership at once, so every change to an agent's access
 (queue membership, role, active flag, user deactivation) bumps a per-agent version in Redis
-after commit (``atendimento.realtime.sinais``); the consumer compares that version (one Redis
-GET) before using its cached profile and reloads it from the database when it changed.
+after commit (``atendimento.realtime.sinais``) and tells the agent's sockets
+(``acesso.alterado``); the consumer also compares that version (one Redis GET) before using
+its cached profile on each delivery and reloads it from the database when it changed.
 Changes made with ``QuerySet.update()`` bypass the bump; the consumer's periodic refresh
 (REALTIME_HEARTBEAT_SEGUNDOS) reloads the profile anyway.
 
@@ -25,6 +26,8 @@ from django.db import transaction
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
+from atendimento.realtime.grupos import grupo_atendente
+from atendimento.realtime.publicar import enviar_agora
 from atendimento.realtime.redis import PREFIXO, cliente, cliente_sync
 from atendimento.selectors.acesso import ticket_obter
 
@@ -138,6 +141,9 @@ def acesso_alterado(atendente_id) -> None:
             cliente_sync().incr(chave)
         except Exception:  # Redis down: sockets still refresh on their periodic reload
             logger.exception("não foi possível registrar a mudança de acesso de %s", chave)
+            return
+        # the agent's open sockets reload now (a queue added is joined at once)
+        enviar_agora([grupo_atendente(atendente_id)], {"type": "acesso.alterado"})
 
     transaction.on_commit(incrementar)
 

@@ -227,6 +227,13 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
                 return False
         return acesso.perfil_ve_retrato(self.perfil, retrato)
 
+    async def acesso_alterado(self, mensagem: dict[str, Any]) -> None:
+        """The agent's queues, role or active flag changed (``acesso.acesso_alterado``)."""
+        if self.perfil is None:
+            return
+        if await acesso.versao_acesso(self.perfil.atendente_id) != self._versao:
+            await self._recarregar_perfil()
+
     async def enviar_grupo(self, grupo: str, evento: str, dados: dict[str, Any], ticket_id: str):
         """A frame from this socket to the others of ``grupo`` (not to itself)."""
         await self.channel_layer.group_send(

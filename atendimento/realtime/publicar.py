@@ -74,6 +74,11 @@ def publicar(
     transaction.on_commit(lambda: _publicador.enviar(grupos, mensagem))
 
 
+def enviar_agora(grupos: Iterable[str], mensagem: dict[str, Any]) -> None:
+    """Queue a raw group message now (callers already running after commit)."""
+    _publicador.enviar(list(dict.fromkeys(grupos)), mensagem)
+
+
 def aguardar_publicacoes(timeout: float = 5.0) -> bool:
     """Block until every queued publication of this process has reached the channel layer
     (tests, shutdown). True when the queue drained within ``timeout`` seconds."""
@@ -106,7 +111,7 @@ class _Publicador:
         with self._condicao:
             if self._pendentes >= limite:
                 logger.warning(
-                    "fila de publicação cheia (%s): %s descartado", limite, mensagem["evento"]
+                    "fila de publicação cheia (%s): %s descartado", limite, mensagem.get("evento")
                 )
                 return
             self._pendentes += 1
@@ -114,7 +119,7 @@ class _Publicador:
             self._loop.call_soon_threadsafe(self._fila.put_nowait, (grupos, mensagem))
         except RuntimeError:  # loop closed (interpreter shutting down)
             self._concluir()
-            logger.warning("publicação %s perdida: loop encerrado", mensagem["evento"])
+            logger.warning("publicação %s perdida: loop encerrado", mensagem.get("evento"))
 
     def aguardar(self, timeout: float) -> bool:
         with self._condicao:
@@ -176,7 +181,7 @@ class _Publicador:
         for grupo, resultado in zip(grupos, resultados, strict=True):
             if isinstance(resultado, BaseException):
                 logger.error(
-                    "falha ao publicar %s no grupo %s: %r", mensagem["evento"], grupo, resultado
+                    "falha ao publicar %s no grupo %s: %r", mensagem.get("evento"), grupo, resultado
                 )
 
 

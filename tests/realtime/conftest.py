@@ -9,6 +9,7 @@ will.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -125,3 +126,12 @@ async def nada_antes_do_marcador(cliente: Cliente, atendente) -> None:
         "evento": "notificacao",
         "dados": {"titulo": "marcador", "texto": marca, "ticket_id": None},
     }
+
+
+async def esperar(condicao, limite: float = TIMEOUT) -> None:
+    """Poll ``condicao`` (state in Redis or the database) until it holds."""
+    loop = asyncio.get_running_loop()
+    fim = loop.time() + limite
+    while not condicao():
+        assert loop.time() < fim, "condição não atingida"
+        await asyncio.sleep(0.02)
