@@ -26,8 +26,9 @@ from atendimento.inbox.forms import (
     primeiro_erro,
 )
 from atendimento.models import Ticket
-from atendimento.selectors.cadastros import atendente_obter, fila_obter, tag_obter
+from atendimento.selectors.cadastros import fila_obter
 from atendimento.selectors.inbox import mensagem_exibir, resposta_rapida_obter, ticket_para_inbox
+from atendimento.selectors.tickets import atendente_obter, tags_obter
 from atendimento.services import saida, tickets
 from atendimento.services.presenca import atendente_atualizar_status
 
@@ -212,16 +213,15 @@ def alterar_tags(request: HttpRequest, ticket_id) -> HttpResponse:
     atendente = request.atendente
 
     def acao(ticket, dados):
-        adicionar = (
-            [tag_obter(atendente=atendente, tag_id=dados["adicionar"])]
-            if dados["adicionar"]
-            else []
-        )
-        remover = (
-            [tag_obter(atendente=atendente, tag_id=dados["remover"])] if dados["remover"] else []
-        )
         tickets.ticket_alterar_tags(
-            ticket=ticket, adicionar=adicionar, remover=remover, por=atendente
+            ticket=ticket,
+            adicionar=tags_obter(
+                atendente=atendente, ids=[dados["adicionar"]] if dados["adicionar"] else []
+            ),
+            remover=tags_obter(
+                atendente=atendente, ids=[dados["remover"]] if dados["remover"] else []
+            ),
+            por=atendente,
         )
 
     return _executar(request, ticket_id, TagsForm(request.POST), acao)
