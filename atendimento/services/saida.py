@@ -362,9 +362,7 @@ def _enfileirar_lote(ids: list[str]) -> None:
     from canais.tasks.envio import enviar_lote as tarefa_lote
 
     try:
-        tarefa_lote.apply_async(
-            args=[ids], retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
-        )
+        tarefa_lote.apply_async(args=[ids])
     except Exception:  # broker unreachable: every message stays pendente, visibly
         logger.exception("não foi possível enfileirar o lote de %d mensagens", len(ids))
         for mensagem_id in ids:

@@ -240,7 +240,6 @@ def enfileirar_agora(nome_task: str, mensagem_id, **opcoes: Any) -> bool:
     try:
         getattr(envio, nome_task).apply_async(
             args=[str(mensagem_id)],
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
             **opcoes,
         )
     except Exception:  # broker unreachable: the stored message is the source of truth
