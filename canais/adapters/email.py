@@ -1,0 +1,291 @@
+"""E-mail channel: SendGrid Inbound Parse in, SMTP or SendGrid v3 out, SendGrid events.
+
+One webhook URL receives two kinds of POST, told apart by content type:
+
+* ``multipart/form-data`` — SendGrid Inbound Parse (default fields or "send raw", the latter
+  recommended), protected by HTTP Basic credentials (``inbound_usuario``/``inbound_senha``,
+  put in the URL configured at SendGrid: ``https://user:pass@host/…``);
+* ``application/json`` — the SendGrid Event Webhook (array of events), signed with ECDSA
+  (``sendgrid_webhook_public_key``).
+
+Amazon SES notifications via SNS are not accepted (no config keys for them in the contract).
+
+Routing: the channel is its ``endereco`` (lower case).  An inbound mail may name several
+recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first);
+:meth:`Adaptador.identificador_da_requisicao` returns the first.  Events name their channel
+through the ``conectcrm_canal`` custom argument of our SendGrid sends, or the ``canal`` query
+parameter of the Event Webhook URL.
+
+Attachments arrive inside the inbound POST itself, so there is nothing to download later:
+``MidiaRef.ref`` is ``"anexo:N"`` and :meth:`Adaptador.extrair_anexo` returns the bytes from
+the stored request (the ``EventoWebhook`` whose id is the e-mail's Message-ID).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import smtplib
+import ssl
+from typing import Any, ClassVar
+
+from canais.adapters import _http
+from canais.adapters import email_envio as envio_util
+from canais.adapters import email_eventos as eventos
+from canais.adapters import email_parse as parse
+from canais.adapters.base import (
+    AdaptadorCanal,
+    AssinaturaInvalida,
+    ErroCanal,
+    ErroDefinitivo,
+    EventoEntrada,
+    MensagemSaida,
+    MidiaBaixada,
+    MidiaRef,
+    OperacaoNaoSuportada,
+    PayloadInvalido,
+    RequisicaoRecusada,
+    RequisicaoWebhook,
+    ResultadoEnvio,
+    ResultadoTeste,
+    TipoMensagem,
+)
+
+API_BASE_PADRAO = "https://api.sendgrid.com"
+MB = 1024 * 1024
+FORMULARIO = "multipart/form-data"
+JSON = "application/json"
+
+
+class Adaptador(AdaptadorCanal):
+    tipo: ClassVar[str] = "email"
+    campos_segredo = frozenset({"smtp_url", "inbound_senha", "sendgrid_api_key"})
+    #: receiving needs these; sending needs smtp_url or sendgrid_api_key (see testar_conexao)
+    campos_obrigatorios = frozenset({"endereco", "inbound_usuario", "inbound_senha"})
+    #: one attachment per message; base64 grows it by a third and SendGrid takes 30 MB in all
+    limite_midia_bytes = {
+        TipoMensagem.IMAGEM: 20 * MB,
+        TipoMensagem.AUDIO: 20 * MB,
+        TipoMensagem.VIDEO: 20 * MB,
+        TipoMensagem.DOCUMENTO: 20 * MB,
+    }
+    mimes_aceitos = frozenset(
+        {
+            "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/bmp",
+            "image/tiff", "image/svg+xml",
+            "video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/mpeg",
+            "audio/mpeg", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/aac",
+            "audio/wav", "audio/x-wav", "audio/amr", "audio/webm", "audio/flac",
+            "application/pdf", "application/zip", "application/x-zip-compressed",
+            "application/x-7z-compressed", "application/x-rar-compressed", "application/gzip",
+            "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.oasis.opendocument.text",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            "application/rtf", "application/json", "application/xml", "application/octet-stream",
+            "text/plain", "text/csv", "text/html", "text/xml", "text/calendar", "text/vcard",
+            "message/rfc822",
+        }
+    )  # fmt: skip
+    #: SendGrid Inbound Parse accepts messages up to 30 MB
+    limite_download_bytes: ClassVar[int] = 30 * MB
+    timeout_segundos: float = _http.TIMEOUT_PADRAO
+    #: TLS context for SMTP (None: the system's default verification)
+    contexto_tls: ssl.SSLContext | None = None
+
+    # -- routing ---------------------------------------------------------------------------
+    @classmethod
+    def identificador_da_config(cls, config: Any) -> str:
+        return str(config.get("endereco") or "").strip().lower()
+
+    @classmethod
+    def identificador_da_requisicao(cls, req: RequisicaoWebhook) -> str | None:
+        candidatos = cls.identificadores_da_requisicao(req)
+        return candidatos[0] if candidatos else None
+
+    @classmethod
+    def identificadores_da_requisicao(cls, req: RequisicaoWebhook) -> list[str]:
+        """Every address the request may belong to, most likely first."""
+        tipo = _http.mime_base(req.cabecalho("content-type"))
+        try:
+            if tipo == FORMULARIO:
+                return parse.destinatarios(
+                    parse.formulario(req.corpo, req.cabecalho("content-type"))
+                )
+            if tipo == JSON:
+                consulta = str(req.query.get("canal") or "").strip().lower()
+                candidatos = [*eventos.canais(eventos.carregar(req.corpo)), consulta]
+                return [c for c in dict.fromkeys(candidatos) if c]
+        except PayloadInvalido:
+            return []
+        return []
+
+    # -- inbound ---------------------------------------------------------------------------
+    def verificar(self, req: RequisicaoWebhook) -> None:
+        if req.cabecalho("x-amz-sns-message-type"):
+            raise RequisicaoRecusada(
+                "notificações do Amazon SES/SNS não são aceitas por este canal", status=403
+            )
+        tipo = _http.mime_base(req.cabecalho("content-type"))
+        if tipo == FORMULARIO:
+            self._verificar_basic(req.cabecalho("authorization"))
+        elif tipo == JSON:
+            eventos.verificar_assinatura(
+                str(self.config.get("sendgrid_webhook_public_key") or ""), req.cabecalho, req.corpo
+            )
+        else:
+            raise RequisicaoRecusada(f"tipo de conteúdo não suportado: {tipo or '?'}", status=415)
+
+    def _verificar_basic(self, cabecalho: str) -> None:
+        usuario = str(self.config.get("inbound_usuario") or "")
+        senha = str(self.config.get("inbound_senha") or "")
+        if not (usuario and senha):
+            raise AssinaturaInvalida("inbound_usuario/inbound_senha não configurados")
+        esquema, _, credencial = cabecalho.strip().partition(" ")
+        if esquema.lower() != "basic" or not credencial.strip():
+            raise AssinaturaInvalida("credenciais Basic ausentes")
+        try:
+            recebido = base64.b64decode(credencial.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AssinaturaInvalida("credenciais Basic malformadas") from exc
+        recebido_usuario, _, recebida_senha = recebido.partition(b":")
+        # both compared, always: no early exit telling which one was wrong
+        usuario_ok = hmac.compare_digest(recebido_usuario, usuario.encode())
+        senha_ok = hmac.compare_digest(recebida_senha, senha.encode())
+        if not (usuario_ok and senha_ok):
+            raise AssinaturaInvalida("credenciais Basic não conferem")
+
+    def id_evento(self, req: RequisicaoWebhook) -> str | None:
+        """The e-mail's Message-ID (an event batch has no id of its own)."""
+        if _http.mime_base(req.cabecalho("content-type")) != FORMULARIO:
+            return None
+        try:
+            return parse.id_da_mensagem(self._correio(req))
+        except PayloadInvalido:
+            return None
+
+    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+        tipo = _http.mime_base(req.cabecalho("content-type"))
+        if tipo == JSON:
+            return list(
+                eventos.interpretar(
+                    eventos.carregar(req.corpo), endereco=self.identificador_da_config(self.config)
+                )
+            )
+        if tipo != FORMULARIO:
+            raise PayloadInvalido(f"tipo de conteúdo não suportado: {tipo or '?'}")
+        form = parse.formulario(req.corpo, req.cabecalho("content-type"))
+        correio = parse.ler(form)
+        return [parse.mensagem(correio, campo_from=parse.texto_do_campo(form, "from"))]
+
+    def _correio(self, req: RequisicaoWebhook) -> parse.Correio:
+        return parse.ler(parse.formulario(req.corpo, req.cabecalho("content-type")))
+
+    def extrair_anexo(self, req: RequisicaoWebhook, midia: MidiaRef) -> MidiaBaixada:
+        """The bytes of attachment ``midia.ref`` ("anexo:N") from the stored inbound request."""
+        anexo = parse.anexo(self._correio(req), midia.ref)
+        if midia.sha256 and midia.sha256 != anexo.sha256:
+            raise ErroDefinitivo(f"o anexo {midia.ref} não confere (sha256)", codigo="anexo")
+        return MidiaBaixada(conteudo=anexo.conteudo, mime=anexo.mime, nome=anexo.nome)
+
+    def baixar_midia(self, midia: MidiaRef) -> MidiaBaixada:
+        raise OperacaoNaoSuportada(
+            "anexos de e-mail chegam no próprio webhook: use extrair_anexo(requisição "
+            "armazenada, mídia) com o EventoWebhook da mensagem"
+        )
+
+    # -- outbound --------------------------------------------------------------------------
+    def enviar(self, mensagem: MensagemSaida) -> ResultadoEnvio:
+        endereco = self.identificador_da_config(self.config)
+        if "@" not in endereco:
+            raise ErroDefinitivo("endereco não configurado", codigo="config")
+        envio = envio_util.preparar(
+            mensagem, endereco=endereco, nome_remetente=str(self.config.get("nome_remetente") or "")
+        )
+        if self.config.get("smtp_url"):
+            cfg = envio_util.config_smtp(str(self.config["smtp_url"]))
+            envio_util.enviar_smtp(
+                cfg, envio_util.montar(envio), envio, timeout=self.timeout_segundos,
+                contexto=self._contexto(),
+            )  # fmt: skip
+        elif self.config.get("sendgrid_api_key"):
+            self._sendgrid(
+                "POST", "/v3/mail/send", json=envio_util.corpo_sendgrid(envio, canal=endereco)
+            )
+        else:
+            raise ErroDefinitivo("configure smtp_url ou sendgrid_api_key", codigo="config")
+        return ResultadoEnvio(id_externo=envio.message_id)
+
+    def marcar_lida(self, *, destino: str, id_externo: str) -> None:
+        raise OperacaoNaoSuportada("e-mail não tem confirmação de leitura")
+
+    def digitando(self, *, destino: str, id_externo: str = "") -> None:
+        raise OperacaoNaoSuportada("e-mail não tem indicador de digitação")
+
+    def testar_conexao(self) -> ResultadoTeste:
+        try:
+            if self.config.get("smtp_url"):
+                return self._testar_smtp()
+            if self.config.get("sendgrid_api_key"):
+                return self._testar_sendgrid()
+        except ErroCanal as exc:
+            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+        return ResultadoTeste(False, "configuração incompleta: smtp_url ou sendgrid_api_key")
+
+    def _testar_smtp(self) -> ResultadoTeste:
+        cfg = envio_util.config_smtp(str(self.config["smtp_url"]))
+        try:
+            sessao = envio_util.conectar(
+                cfg, timeout=self.timeout_segundos, contexto=self._contexto()
+            )
+            envio_util.fechar(sessao)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise envio_util.erro_smtp(exc, cfg) from exc
+        dados = {
+            "host": cfg.host,
+            "porta": cfg.porta,
+            "modo": cfg.modo,
+            "autenticado": bool(cfg.usuario),
+        }
+        return ResultadoTeste(True, f"SMTP {cfg.host}:{cfg.porta} ok", dados)
+
+    def _testar_sendgrid(self) -> ResultadoTeste:
+        escopos = _http.json_ou_vazio(self._sendgrid("GET", "/v3/scopes")).get("scopes") or []
+        dados = {"escopos": len(escopos), "mail_send": "mail.send" in escopos}
+        if not dados["mail_send"]:
+            return ResultadoTeste(False, "a chave do SendGrid não tem a permissão mail.send", dados)
+        return ResultadoTeste(True, "SendGrid ok (mail.send)", dados)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _contexto(self) -> ssl.SSLContext:
+        return self.contexto_tls or ssl.create_default_context()
+
+    def _sendgrid(self, metodo: str, caminho: str, **kwargs: Any) -> Any:
+        base = str(self.config.get("api_base_url") or API_BASE_PADRAO).rstrip("/")
+        return _http.requisitar(
+            metodo,
+            base + caminho,
+            interpretar_erro=erro_sendgrid,
+            timeout=self.timeout_segundos,
+            headers={"Authorization": f"Bearer {self.config.get('sendgrid_api_key')}"},
+            **kwargs,
+        )
+
+
+def erro_sendgrid(resp: Any) -> ErroCanal:
+    """``{"errors": [{"message", "field", "help"}]}`` → adapter error (429/5xx transient)."""
+    corpo = _http.json_ou_vazio(resp)
+    erros = [e for e in corpo.get("errors") or [] if isinstance(e, dict)]
+    partes = [
+        f"{e.get('field')}: {e.get('message')}" if e.get("field") else str(e.get("message") or "")
+        for e in erros
+    ]
+    texto = "; ".join(p for p in partes if p) or resp.text[:200] or "sem descrição"
+    return _http.erro_por_status(resp, f"{resp.status_code}: {texto}")
+
+
+def _detalhe(exc: ErroCanal) -> str:
+    return str(getattr(exc, "detalhe", "") or exc)
