@@ -26,7 +26,8 @@ def url_banco_de_teste() -> str:
     d = connection.settings_dict
     usuario = d.get("USER") or "postgres"
     senha = f":{d['PASSWORD']}" if d.get("PASSWORD") else ""
-    host = d.get("HOST") or ""
+    # the embedded server's unix socket arrives as OPTIONS["host"] (?host= in DATABASE_URL)
+    host = d.get("HOST") or (d.get("OPTIONS") or {}).get("host") or ""
     porta = d.get("PORT") or ""
     if host.startswith("/"):
         return f"postgresql://{usuario}{senha}@/{d['NAME']}?host={host}" + (
