@@ -94,6 +94,9 @@ def ticket_para_sala(atendente_id: str, ticket_id: str) -> bool:
 
 
 def canal_suporta_digitando(tipo: str) -> bool:
+    """Whether queuing ``canais.tasks.digitando`` can show anything to the customer: the
+    adapter's ``suporta_digitando`` flag when it declares one, else whether it overrides
+    ``digitando`` at all (an override that only raises still costs one no-op task)."""
     from canais.adapters.base import AdaptadorCanal
     from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
@@ -101,6 +104,9 @@ def canal_suporta_digitando(tipo: str) -> bool:
         classe = classe_adaptador(tipo)
     except TipoCanalDesconhecido:
         return False
+    declarado = getattr(classe, "suporta_digitando", None)
+    if isinstance(declarado, bool):
+        return declarado
     return classe.digitando is not AdaptadorCanal.digitando
 
 

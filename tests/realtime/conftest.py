@@ -10,8 +10,11 @@ will.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -19,6 +22,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
+from websockets.asyncio.client import connect
 
 from atendimento.realtime import conexoes
 from atendimento.realtime.grupos import grupo_atendente
@@ -135,3 +139,46 @@ async def esperar(condicao, limite: float = TIMEOUT) -> None:
     while not condicao():
         assert loop.time() < fim, "condição não atingida"
         await asyncio.sleep(0.02)
+
+
+# ------------------------------------------------------------------ real processes (daphne)
+def url_banco() -> str:
+    """DATABASE_URL of the test database.  tests.processos.url_banco_de_teste() misses the
+    embedded server's socket directory when it sits in OPTIONS["host"] (HOST is empty)."""
+    from django.db import connection
+
+    d = connection.settings_dict
+    host = d.get("HOST") or d["OPTIONS"].get("host", "")
+    if not host.startswith("/"):
+        from tests.processos import url_banco_de_teste
+
+        return url_banco_de_teste()
+    return f"postgresql://{d.get('USER') or 'postgres'}@/{d['NAME']}?host={host}"
+
+
+class Socket:
+    """A real websocket client (``websockets``) to a daphne process."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    async def enviar(self, evento: str, **dados) -> None:
+        await self.ws.send(json.dumps({"evento": evento, "dados": dados}))
+
+    async def receber(self) -> dict:
+        return json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
+
+    async def sincronizar(self) -> None:
+        await self.enviar("sincronizar")
+        assert await self.receber() == {
+            "evento": "erro",
+            "dados": {"detail": "Evento desconhecido: sincronizar."},
+        }
+
+
+@contextlib.asynccontextmanager
+async def socket_em(base: str, atendente):
+    token = await em_sync(token_de, atendente)
+    host = urlsplit(base).netloc
+    async with connect(f"ws://{host}/ws/atendimento/?token={token}", origin=f"http://{host}") as ws:
+        yield Socket(ws)

@@ -93,3 +93,11 @@ def test_mesmo_status_nao_publica(atendente, django_capture_on_commit_callbacks)
 
     assert callbacks == []
     assert resultado.status == "online"
+
+
+def test_whatsapp_e_telegram_mostram_digitando_tipo_desconhecido_nao():
+    from atendimento.realtime.acesso import canal_suporta_digitando
+
+    assert canal_suporta_digitando("whatsapp") is True
+    assert canal_suporta_digitando("telegram") is True
+    assert canal_suporta_digitando("pombo-correio") is False

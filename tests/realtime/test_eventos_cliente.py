@@ -193,8 +193,12 @@ async def test_digitando_enfileira_o_aviso_ao_cliente_uma_vez_por_intervalo(
 
 
 async def test_canal_sem_indicador_de_digitacao_nao_enfileira_tarefa(
-    atendente, supervisor, empresa, fila, broker
+    monkeypatch, atendente, supervisor, empresa, fila, broker
 ):
+    from canais.registry import classe_adaptador
+
+    # an adapter declaring it has no typing indicator (the flag the consumer honours)
+    monkeypatch.setattr(classe_adaptador("email"), "suporta_digitando", False, raising=False)
     canal = await em_sync(CanalFactory, empresa=empresa, tipo=Canal.Tipo.EMAIL, nome="E-mail")
     ticket = await em_sync(TicketFactory, empresa=empresa, canal=canal, fila=fila)
     digita, observa = await _sala(ticket, atendente, supervisor)

@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from urllib.parse import urlsplit
 
 import pytest
-from websockets.asyncio.client import connect
 
 from atendimento.models import Atendente
 from atendimento.realtime.eventos import dados_mensagem, publicar_nova_mensagem
@@ -17,55 +13,13 @@ from atendimento.realtime.publicar import aguardar_publicacoes
 from tests.factories import MensagemFactory, TicketFactory
 from tests.processos import servidor_daphne
 
-from .conftest import em_sync, token_de
+from .conftest import em_sync, socket_em, url_banco
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integracao]
-
-TIMEOUT = 15
-
-
-class Socket:
-    def __init__(self, ws) -> None:
-        self.ws = ws
-
-    async def enviar(self, evento: str, **dados) -> None:
-        await self.ws.send(json.dumps({"evento": evento, "dados": dados}))
-
-    async def receber(self) -> dict:
-        return json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
-
-    async def sincronizar(self) -> None:
-        await self.enviar("sincronizar")
-        assert await self.receber() == {
-            "evento": "erro",
-            "dados": {"detail": "Evento desconhecido: sincronizar."},
-        }
-
-
-@contextlib.asynccontextmanager
-async def socket_em(base: str, atendente):
-    token = await em_sync(token_de, atendente)
-    host = urlsplit(base).netloc
-    async with connect(f"ws://{host}/ws/atendimento/?token={token}", origin=f"http://{host}") as ws:
-        yield Socket(ws)
 
 
 def _status(atendente) -> str:
     return Atendente.objects.get(pk=atendente.pk).status
-
-
-def url_banco() -> str:
-    """DATABASE_URL of the test database.  tests.processos.url_banco_de_teste() misses the
-    embedded server's socket directory when it sits in OPTIONS["host"] (HOST is empty)."""
-    from django.db import connection
-
-    d = connection.settings_dict
-    host = d.get("HOST") or d["OPTIONS"].get("host", "")
-    if not host.startswith("/"):
-        from tests.processos import url_banco_de_teste
-
-        return url_banco_de_teste()
-    return f"postgresql://{d.get('USER') or 'postgres'}@/{d['NAME']}?host={host}"
 
 
 @pytest.fixture
@@ -125,4 +79,4 @@ async def test_presenca_contada_entre_processos(dois_daphne, atendente, supervis
             },
         }
     assert await em_sync(_status, atendente) == "offline"
-    aguardar_publicacoes(TIMEOUT)
+    aguardar_publicacoes(10)
