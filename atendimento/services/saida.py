@@ -15,6 +15,7 @@ an approved template (``Template`` tipo ``whatsapp``) can be sent.
 from __future__ import annotations
 
 import logging
+import math
 import mimetypes
 import os
 from collections.abc import Iterable
@@ -159,8 +160,13 @@ def _tipo_da_midia(mime: str) -> str:
     }.get(principal, Mensagem.Tipo.DOCUMENTO)
 
 
-def _mb(tamanho: int) -> str:
-    return f"{tamanho / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "") + " MB"
+def _mb(tamanho: int, *, para_cima: bool = False) -> str:
+    """``5,1 MB``: one decimal, rounded up for a file's size (never shown equal to the limit it
+    exceeds) and down for a limit."""
+    decimos = tamanho * 10 / (1024 * 1024)
+    decimos = math.ceil(decimos) if para_cima else math.floor(decimos)
+    inteiro, resto = divmod(decimos, 10)
+    return f"{inteiro},{resto} MB" if resto else f"{inteiro} MB"
 
 
 @transaction.atomic
@@ -188,8 +194,8 @@ def mensagem_enviar_midia(
     limite = classe.limite_midia_bytes.get(TipoMensagem(tipo))
     if limite is not None and tamanho > limite:
         raise ArquivoGrande(
-            f"O arquivo tem {_mb(tamanho)}; o {canal_nome} aceita até {_mb(limite)} "
-            f"para {Mensagem.Tipo(tipo).label.lower()}."
+            f"O arquivo tem {_mb(tamanho, para_cima=True)}; o {canal_nome} aceita até "
+            f"{_mb(limite)} para {Mensagem.Tipo(tipo).label.lower()}."
         )
     legenda = (legenda or "").strip()
     if len(legenda) > LIMITE_LEGENDA:
