@@ -142,20 +142,6 @@ async def esperar(condicao, limite: float = TIMEOUT) -> None:
 
 
 # ------------------------------------------------------------------ real processes (daphne)
-def url_banco() -> str:
-    """DATABASE_URL of the test database.  tests.processos.url_banco_de_teste() misses the
-    embedded server's socket directory when it sits in OPTIONS["host"] (HOST is empty)."""
-    from django.db import connection
-
-    d = connection.settings_dict
-    host = d.get("HOST") or d["OPTIONS"].get("host", "")
-    if not host.startswith("/"):
-        from tests.processos import url_banco_de_teste
-
-        return url_banco_de_teste()
-    return f"postgresql://{d.get('USER') or 'postgres'}@/{d['NAME']}?host={host}"
-
-
 class Socket:
     """A real websocket client (``websockets``) to a daphne process."""
 

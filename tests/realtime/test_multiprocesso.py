@@ -13,7 +13,7 @@ from atendimento.realtime.publicar import aguardar_publicacoes
 from tests.factories import MensagemFactory, TicketFactory
 from tests.processos import servidor_daphne
 
-from .conftest import em_sync, socket_em, url_banco
+from .conftest import em_sync, socket_em
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integracao]
 
@@ -24,7 +24,7 @@ def _status(atendente) -> str:
 
 @pytest.fixture
 def dois_daphne():
-    env = {"DATABASE_URL": url_banco(), "REALTIME_OFFLINE_APOS_SEGUNDOS": "0.3"}
+    env = {"REALTIME_OFFLINE_APOS_SEGUNDOS": "0.3"}
     with servidor_daphne(**env) as a, servidor_daphne(**env) as b:
         yield a, b
 
