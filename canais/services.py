@@ -4,9 +4,8 @@ admin actions alike.
 ``config`` as given by the admin is split into the public keys (``Canal.config``) and the secret
 ones (``Canal.segredos``, Fernet-encrypted at rest, never returned: :func:`config_mascarada`).
 Which keys are secret and which are required come from the adapter class
-(``campos_segredo`` / ``campos_obrigatorios``).  Channel types listed in the contract whose
-adapter does not exist yet (Twilio, e-mail) can be created and configured — their secrets are
-classified by :data:`SEGREDOS_SEM_ADAPTADOR` — but not activated or tested.
+(``campos_segredo`` / ``campos_obrigatorios``); the routing ``identificador`` too
+(``identificador_da_config``).  A ``tipo`` without an adapter is refused with a clear 422.
 """
 
 from __future__ import annotations
@@ -43,7 +42,9 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
         }
     ),
     Canal.Tipo.TELEGRAM: frozenset({"bot_token", "webhook_secret", "api_base_url"}),
-    Canal.Tipo.TWILIO: frozenset({"account_sid", "auth_token", "numero", "api_base_url"}),
+    Canal.Tipo.TWILIO: frozenset(
+        {"account_sid", "auth_token", "numero", "api_base_url", "status_callback_url"}
+    ),
     Canal.Tipo.EMAIL: frozenset(
         {
             "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
@@ -51,19 +52,14 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
         }
     ),
 }  # fmt: skip
-#: secret keys of the types whose adapter is not written yet (CONTRACT §4, marked *)
-SEGREDOS_SEM_ADAPTADOR: dict[str, frozenset[str]] = {
-    Canal.Tipo.TWILIO: frozenset({"auth_token"}),
-    Canal.Tipo.EMAIL: frozenset({"smtp_url", "inbound_senha", "sendgrid_api_key"}),
-}
-#: routing key of the types whose adapter is not written yet
-IDENTIFICADOR_SEM_ADAPTADOR: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    Canal.Tipo.TWILIO: lambda config: str(config.get("numero") or ""),
-    Canal.Tipo.EMAIL: lambda config: str(config.get("endereco") or "").strip().lower(),
-}
 #: secrets we generate when absent (nobody needs to type them: we register them ourselves)
 SEGREDOS_GERADOS: dict[str, dict[str, Callable[[], str]]] = {
     Canal.Tipo.TELEGRAM: {"webhook_secret": lambda: secrets.token_urlsafe(32)},
+}
+#: public keys filled on activation from the webhook URL when absent (Twilio sends delivery
+#: statuses only to a per-message StatusCallback: our webhook URL)
+CONFIG_AO_ATIVAR: dict[str, Callable[[str], dict[str, str]]] = {
+    Canal.Tipo.TWILIO: lambda url: {"status_callback_url": url},
 }
 
 
@@ -75,32 +71,11 @@ def _tipo_valido(tipo: str) -> str:
     return tipo
 
 
-def _classe(tipo: str) -> type[AdaptadorCanal] | None:
+def _classe(tipo: str) -> type[AdaptadorCanal]:
     try:
         return classe_adaptador(tipo)
     except TipoCanalDesconhecido:
-        return None
-
-
-def _classe_exigida(canal: Canal) -> type[AdaptadorCanal]:
-    classe = _classe(canal.tipo)
-    if classe is None:
-        raise RegraNegocio(f"O canal {canal.tipo} ainda não está disponível.")
-    return classe
-
-
-def campos_segredo(tipo: str) -> frozenset[str]:
-    classe = _classe(tipo)
-    if classe is not None:
-        return classe.campos_segredo
-    return SEGREDOS_SEM_ADAPTADOR.get(tipo, frozenset())
-
-
-def _identificador(tipo: str, config: Mapping[str, Any]) -> str:
-    classe = _classe(tipo)
-    if classe is not None:
-        return classe.identificador_da_config(config)
-    return IDENTIFICADOR_SEM_ADAPTADOR[tipo](config)
+        raise RegraNegocio(f"O canal {tipo} ainda não está disponível.") from None
 
 
 def _validar_config(tipo: str, config: Any) -> dict[str, Any]:
@@ -177,7 +152,8 @@ def canal_criar(
     for chave, gerar in SEGREDOS_GERADOS.get(tipo, {}).items():
         if not limpo.get(chave):
             limpo[chave] = gerar()
-    segredo = campos_segredo(tipo)
+    classe = _classe(tipo)
+    segredo = classe.campos_segredo
     publicos = {k: v for k, v in limpo.items() if k not in segredo and v not in (None, "")}
     ocultos = {k: v for k, v in limpo.items() if k in segredo and v not in (None, "")}
     canal = Canal(
@@ -187,7 +163,7 @@ def canal_criar(
         ativo=False,
         config=publicos,
         segredos=ocultos,
-        identificador=_identificador(tipo, {**publicos, **ocultos}),
+        identificador=classe.identificador_da_config({**publicos, **ocultos}),
         fila_padrao=_fila_da_empresa(empresa.pk, fila_padrao),
     )
     _salvar(canal)
@@ -217,8 +193,9 @@ def canal_atualizar(
         canal.nome = nome.strip()[:120]
         campos.append("nome")
     if config is not None:
+        classe = _classe(canal.tipo)
         limpo = _validar_config(canal.tipo, config)
-        segredo = campos_segredo(canal.tipo)
+        segredo = classe.campos_segredo
         publicos = dict(canal.config or {})
         ocultos = dict(canal.segredos or {})
         for chave, valor in limpo.items():
@@ -231,7 +208,7 @@ def canal_atualizar(
                 destino.pop(chave, None)
             else:
                 destino[chave] = valor
-        identificador = _identificador(canal.tipo, {**publicos, **ocultos})
+        identificador = classe.identificador_da_config({**publicos, **ocultos})
         if canal.ativo and identificador != canal.identificador:
             raise RegraNegocio(
                 "Desative o canal antes de trocar o número, o endereço ou o segredo do webhook."
@@ -259,7 +236,7 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
     (Telegram ``setWebhook`` with the secret token; WhatsApp is configured in Meta's panel) and
     mark the channel active.  On a provider refusal the channel stays inactive."""
     canal = Canal.objects.get(pk=canal.pk)
-    classe = _classe_exigida(canal)
+    classe = _classe(canal.tipo)
     completa = canal.config_completa
     faltando = sorted(c for c in classe.campos_obrigatorios if not completa.get(c))
     if faltando:
@@ -284,6 +261,11 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
         canal = Canal.objects.select_for_update().get(pk=canal.pk)
         canal.ativo = True
         campos = ["ativo", "atualizado_em"]
+        extras = CONFIG_AO_ATIVAR.get(canal.tipo, lambda url: {})(url_webhook)
+        novos = {k: v for k, v in extras.items() if not (canal.config or {}).get(k)}
+        if novos:
+            canal.config = {**(canal.config or {}), **novos}
+            campos.append("config")
         if registrado:
             canal.webhook_registrado_em = timezone.now()
             campos.append("webhook_registrado_em")
@@ -303,14 +285,12 @@ def canal_desativar(*, canal: Canal) -> Canal:
 def canal_testar(*, canal: Canal) -> ResultadoTeste:
     """Ask the provider whether the credentials work; the result is recorded on the channel."""
     canal = Canal.objects.get(pk=canal.pk)
-    classe = _classe(canal.tipo)
-    if classe is None:
-        resultado = ResultadoTeste(False, f"O canal {canal.tipo} ainda não está disponível.")
-    else:
-        try:
-            resultado = classe(canal.config_completa).testar_conexao()
-        except ErroCanal as exc:
-            resultado = ResultadoTeste(False, _detalhe(exc))
+    try:
+        resultado = _classe(canal.tipo)(canal.config_completa).testar_conexao()
+    except RegraNegocio as exc:
+        resultado = ResultadoTeste(False, exc.detalhe)
+    except ErroCanal as exc:
+        resultado = ResultadoTeste(False, _detalhe(exc))
     Canal.objects.filter(pk=canal.pk).update(
         ultimo_teste_em=timezone.now(),
         ultimo_teste_ok=resultado.ok,
