@@ -264,7 +264,7 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
     )
     ids_tags = {tag.id for tag in ticket.tags.all()}
     return Lateral(
-        identidades=list(ticket.contato.identidades.order_by("tipo", "valor")),
+        identidades=_identidades_extras(ticket.contato),
         tickets_do_contato=tickets_do_contato,
         tags_disponiveis=[
             tag
@@ -283,6 +283,17 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
         .order_by("-criado_em")
         .first(),
     )
+
+
+def _identidades_extras(contato) -> list:
+    """The contact's identities on each channel, without repeating the phone and e-mail the
+    sidebar already shows."""
+    ja_mostrados = {("telefone", contato.telefone), ("email", contato.email)}
+    return [
+        identidade
+        for identidade in contato.identidades.order_by("tipo", "valor")
+        if (identidade.tipo, identidade.valor) not in ja_mostrados
+    ]
 
 
 def ticket_para_inbox(*, atendente: Atendente, ticket_id) -> Ticket:
