@@ -54,7 +54,8 @@ def canal_telegram_local(empresa, fila, httpserver, **extra):
 
 
 def ticket_aberto(canal, fila, *, conversa: str, nome: str = "Maria Silva", **extra):
-    contato = ContatoFactory(empresa=canal.empresa, nome=nome, telefone=conversa)
+    telefone = conversa if conversa.isdigit() else ""
+    contato = ContatoFactory(empresa=canal.empresa, nome=nome, telefone=telefone)
     campos = {"ultima_entrada_em": timezone.now() - timedelta(minutes=5), **extra}
     return TicketFactory(
         empresa=canal.empresa,

@@ -72,7 +72,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LIMITE_TEXTO = 4096  # WhatsApp text body and Telegram sendMessage both stop at 4096 characters
+#: longest text per channel: WhatsApp text body and Telegram sendMessage stop at 4096
+#: characters, a Twilio message body at 1600; e-mail has no practical limit
+LIMITE_TEXTO: dict[str, int] = {"whatsapp": 4096, "telegram": 4096, "twilio": 1600}
+LIMITE_TEXTO_PADRAO = 100_000
 LIMITE_LEGENDA = 1024
 LIMITE_LOTE = 500
 #: media kinds that carry a caption on every channel; for the others the caption goes out as a
@@ -107,8 +110,12 @@ def _preparar_texto(
     if not dados:
         if not conteudo:
             raise RegraNegocio("Escreva a mensagem antes de enviar.")
-        if len(conteudo) > LIMITE_TEXTO:
-            raise RegraNegocio(f"A mensagem passa de {LIMITE_TEXTO} caracteres.")
+        limite = LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)
+        if len(conteudo) > limite:
+            raise RegraNegocio(
+                f"A mensagem passa de {limite} caracteres, o máximo do "
+                f"{ticket.canal.get_tipo_display()}."
+            )
         exigir_janela(ticket)
     respondida = mensagem_respondida(ticket, responder_a)
     mensagem = nova_saida(

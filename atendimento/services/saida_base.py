@@ -41,8 +41,8 @@ JANELA_ATENDIMENTO = timedelta(hours=24)
 CANAIS_COM_JANELA: dict[str, Callable[[Canal], bool]] = {
     Canal.Tipo.WHATSAPP: lambda canal: True,
     # Twilio's WhatsApp senders ("whatsapp:+55…") follow the same rule (error 63016)
-    Canal.Tipo.TWILIO: lambda canal: str((canal.config or {}).get("numero", "")).startswith(
-        "whatsapp:"
+    Canal.Tipo.TWILIO: lambda canal: (
+        str((canal.config or {}).get("numero", "")).strip().lower().startswith("whatsapp:")
     ),
 }
 #: channels that send approved WhatsApp templates (Template tipo "whatsapp")

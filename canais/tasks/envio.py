@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -44,6 +45,7 @@ from canais.adapters.base import (
     TemplateSaida,
     TipoMensagem,
 )
+from canais.adapters.email_envio import cabecalhos_resposta
 from canais.registry import TipoCanalDesconhecido, get_adaptador
 
 __all__ = [
@@ -114,9 +116,43 @@ def montar_saida(mensagem) -> MensagemSaida:
     responder_a = mensagem.responde_a_id_externo or (
         (mensagem.responder_a.id_externo or "") if mensagem.responder_a_id else ""
     )
+    contexto = CONTEXTO_POR_TIPO.get(mensagem.canal.tipo)
     return MensagemSaida(
-        destino=destino, texto=texto, midia=midia, template=template, responder_a=responder_a
+        destino=destino,
+        texto=texto,
+        midia=midia,
+        template=template,
+        responder_a=responder_a,
+        **(contexto(mensagem) if contexto else {}),
     )
+
+
+def _contexto_email(mensagem) -> dict[str, Any]:
+    """Subject and threading headers of an e-mail reply: those answering the quoted customer
+    message, else the customer's latest e-mail in the ticket; ``To`` falls back to the contact's
+    address and the subject to the ticket's."""
+    from atendimento.models import Mensagem
+
+    base = mensagem.responder_a if mensagem.responder_a_id else None
+    if base is None or base.direcao != Mensagem.Direcao.ENTRADA:
+        base = (
+            Mensagem.objects.filter(
+                ticket_id=mensagem.ticket_id,
+                direcao=Mensagem.Direcao.ENTRADA,
+                dados__has_key="cabecalhos",
+            )
+            .order_by("-data", "-ordem", "-criado_em")
+            .first()
+        )
+    cabecalhos = cabecalhos_resposta((base.dados or {}).get("cabecalhos") or {}) if base else {}
+    if not cabecalhos.get("To") and mensagem.ticket.contato.email:
+        cabecalhos["To"] = mensagem.ticket.contato.email
+    assunto = cabecalhos.pop("Subject", "") or mensagem.ticket.assunto
+    return {"assunto": assunto, "cabecalhos": cabecalhos}
+
+
+#: channel-specific fields of MensagemSaida built from the stored conversation
+CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {"email": _contexto_email}
 
 
 def _enviar(tarefa, mensagem_id: str) -> None:
