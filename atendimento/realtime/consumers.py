@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 FECHAR_NAO_AUTENTICADO = 4401
 FECHAR_ABUSO = 4429
 _MAX_VISTOS = 512  # ids of recent publications remembered per socket
+_MAX_FRAME = 16 * 1024  # characters; client frames are a few hundred at most
+_RECARGA_A_CADA = 10  # heartbeats between full profile reloads when the version is unchanged
 
 
 class ErroFrame(Exception):
@@ -143,6 +145,8 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     def _ler(text_data: str | None, bytes_data: bytes | None) -> tuple[str, dict[str, Any]]:
         if text_data is None:
             raise ErroFrame("Envie frames de texto JSON.")
+        if len(text_data) > _MAX_FRAME:
+            raise ErroFrame("Frame grande demais.")
         try:
             frame = json.loads(text_data)
         except ValueError:
@@ -250,13 +254,23 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ membership upkeep
     async def _manter(self) -> None:
-        """Every heartbeat: refresh presence, reload the profile and the groups (which also
-        renews the groups' expiry in channels-redis, ``group_expiry``)."""
-        while True:
+        """Every heartbeat: refresh presence, re-add the groups (which renews their expiry in
+        channels-redis, ``group_expiry``) and reload the profile when its version changed or
+        every ``_RECARGA_A_CADA`` beats."""
+        batidas = 0
+        while self.perfil is not None:
             await asyncio.sleep(conexoes.heartbeat_segundos())
+            batidas += 1
             try:
                 await conexoes.registrar(self.perfil.atendente_id, self.channel_name)
-                await self._recarregar_perfil()
+                versao = await acesso.versao_acesso(self.perfil.atendente_id)
+                # a full reload now and then also catches QuerySet.update() changes (no bump)
+                if versao != self._versao or batidas % _RECARGA_A_CADA == 0:
+                    await self._recarregar_perfil()
+                    if self.perfil is None:
+                        return
+                else:
+                    await self._sincronizar_grupos()
                 for ticket_id in list(self.salas):
                     await self.channel_layer.group_add(grupo_ticket(ticket_id), self.channel_name)
             except Exception:

@@ -45,6 +45,16 @@ async def test_frame_ruim_recebe_erro_e_o_socket_continua(atendente, texto, deta
     await cliente.fechar()
 
 
+async def test_frame_grande_demais_recebe_erro(atendente):
+    cliente = await conectar(atendente)
+
+    await cliente.enviar("entrar_ticket", ticket_id="x" * 17_000)
+
+    assert await cliente.receber() == _erro("Frame grande demais.")
+    await cliente.sincronizar()
+    await cliente.fechar()
+
+
 async def test_frame_binario_recebe_erro(atendente):
     cliente = await conectar(atendente)
 

@@ -1,0 +1,56 @@
+"""The socket's periodic upkeep (REALTIME_HEARTBEAT_SEGUNDOS, 0.05 s here) catches access changes
+that bypass the signals (``QuerySet.update()``) and keeps its presence entry fresh."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+
+from atendimento.models import Atendente
+from atendimento.realtime.grupos import grupo_supervisores
+
+from .conftest import conectar, em_sync, esperar
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("verificacoes")]
+
+
+@pytest.fixture(autouse=True)
+def batimento_rapido(settings):
+    settings.REALTIME_HEARTBEAT_SEGUNDOS = 0.05
+
+
+def _chave_grupo(grupo: str) -> str:
+    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:group:{grupo}"
+
+
+async def test_promocao_por_update_entra_no_grupo_dos_supervisores(atendente):
+    canais = redis.Redis.from_url(settings.REDIS_CANAIS_URL)
+    chave = _chave_grupo(grupo_supervisores(atendente.empresa_id))
+    cliente = await conectar(atendente)
+    assert canais.zcard(chave) == 0
+
+    await em_sync(
+        lambda: Atendente.objects.filter(pk=atendente.pk).update(papel=Atendente.Papel.SUPERVISOR)
+    )
+
+    await esperar(lambda: canais.zcard(chave) == 1)
+    await cliente.fechar()
+
+
+async def test_desativacao_por_update_fecha_o_socket(atendente):
+    cliente = await conectar(atendente)
+
+    await em_sync(lambda: Atendente.objects.filter(pk=atendente.pk).update(ativo=False))
+
+    assert await cliente.fechamento() == 4401
+
+
+async def test_batimento_renova_a_presenca(atendente):
+    cache = redis.Redis.from_url(settings.REDIS_CACHE_URL)
+    chave = f"rt:conexoes:{atendente.id}"
+    cliente = await conectar(atendente)
+    ((_, primeiro),) = cache.zrange(chave, 0, -1, withscores=True)
+
+    await esperar(lambda: cache.zrange(chave, 0, -1, withscores=True)[0][1] > primeiro)
+    await cliente.fechar()
