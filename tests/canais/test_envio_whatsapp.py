@@ -488,3 +488,29 @@ def test_mensagem_em_envio_por_outro_worker_nao_e_enviada_de_novo(
     assert httpserver.log == []
     mensagem.refresh_from_db()
     assert (mensagem.status, mensagem.tentativas) == (Mensagem.Status.PENDENTE, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_envio_por_um_worker_real_na_fila_messages(empresa, fila, atendente, httpserver):
+    """mensagem_enviar → on_commit → Redis ``messages`` queue → a real Celery worker process →
+    the Graph API → ``enviada`` in the database."""
+    from atendimento.services.saida import mensagem_enviar
+    from tests.processos import celery_worker
+
+    canal = canal_whatsapp_local(empresa, fila, httpserver)
+    ticket = ticket_aberto(canal, fila, conversa=CLIENTE)
+    httpserver.expect_oneshot_request(CAMINHO, method="POST").respond_with_json(
+        {"messages": [{"id": "wamid.DOWORKER"}]}
+    )
+
+    with celery_worker(filas="messages"):
+        mensagem = mensagem_enviar(atendente=atendente, ticket=ticket, conteudo="Oi do worker")
+        for _ in range(300):
+            mensagem.refresh_from_db()
+            if mensagem.status != Mensagem.Status.PENDENTE:
+                break
+            time.sleep(0.1)
+
+    assert (mensagem.status, mensagem.id_externo) == (Mensagem.Status.ENVIADA, "wamid.DOWORKER")
+    ((pedido, _),) = httpserver.log
+    assert pedido.get_json()["text"]["body"] == "Oi do worker"
