@@ -100,8 +100,8 @@ def contagens() -> dict[str, int]:
 NADA = {"eventos": 0, "mensagens": 0, "tickets": 0, "contatos": 0, "identidades": 0}
 
 
-@pytest.fixture
-def celery_eager() -> Iterator[None]:
+@contextlib.contextmanager
+def modo_eager() -> Iterator[None]:
     """Tasks queued with apply_async run inline (the on_commit callbacks still decide when)."""
     antes = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -111,19 +111,30 @@ def celery_eager() -> Iterator[None]:
         celery_app.conf.task_always_eager = antes
 
 
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    with modo_eager():
+        yield
+
+
+def _reiniciar_conexoes_celery() -> None:
+    """Forget the app's cached pools (kombu keeps one per broker URL; none is closed)."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @contextlib.contextmanager
 def broker_em(url: str) -> Iterator[None]:
-    """Point the Celery app at another broker URL (e.g. a dead socket) for a while."""
+    """Point the Celery app of this process at another broker URL (e.g. a dead socket); the
+    worker processes and the other tests are not affected."""
     antes = celery_app.conf.broker_url
     celery_app.conf.broker_url = url
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    _reiniciar_conexoes_celery()
     try:
         yield
     finally:
         celery_app.conf.broker_url = antes
-        celery_app.pool.force_close_all()
-        celery_app._pool = None
+        _reiniciar_conexoes_celery()
 
 
 def conteudo_midia(ref: str) -> bytes:
