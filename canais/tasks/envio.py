@@ -3,13 +3,14 @@ enviar_lote, digitando, marcar_lida_provedor.
 
 Sending one message (``_enviar``):
 
-* **Idempotent.** The row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` held for the
-  whole provider call: a second delivery of the task (broker re-delivery, a manual re-send)
-  finds it locked and leaves, and once the first one commits, it finds the message no longer
-  ``pendente`` and leaves.  A message that already carries the provider's id is recorded as
-  sent, never sent twice.  If the worker dies *during* the provider call the transaction rolls
-  back and the re-delivered task (``acks_late`` + ``reject_on_worker_lost``) sends it again:
-  at-least-once, the only option with providers that take no idempotency key.
+* **Idempotent.** The row is claimed with ``SELECT … FOR NO KEY UPDATE SKIP LOCKED`` held for
+  the whole provider call (NO KEY: an inbound reply quoting this message is not blocked): a
+  second delivery of the task (broker re-delivery, a manual re-send) finds it locked and
+  leaves, and once the first one commits, it finds the message no longer ``pendente`` and
+  leaves.  A message that already carries the provider's id is recorded as sent, never sent
+  twice.  If the worker dies *during* the provider call the transaction rolls back and the
+  re-delivered task (``acks_late`` + ``reject_on_worker_lost``) sends it again: at-least-once,
+  the only option with providers that take no idempotency key.
 * **Transient failures** (timeouts, 5xx, 429, WhatsApp throughput codes) stay ``pendente``
   with the reason shown, and are retried with exponential backoff (5, 10, 20, 40, 80 s),
   never sooner than the provider's ``retry_after``; after ``MAX_TENTATIVAS`` retries the
@@ -164,7 +165,7 @@ def _enviar(tarefa, mensagem_id: str) -> None:
     repetir: tuple[int, ErroTransitorio] | None = None
     with transaction.atomic():
         mensagem = (
-            Mensagem.objects.select_for_update(skip_locked=True, of=("self",))
+            Mensagem.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
             .select_related("ticket__contato", "canal", "responder_a")
             .filter(pk=mensagem_id, direcao=Mensagem.Direcao.SAIDA)
             .first()
