@@ -162,15 +162,16 @@ def esperar(condicao, descricao: str, limite: float = 30.0):
 
 
 # ------------------------------------------------------------------ browser side
-def entrar(navegador, base: str, atendente):
+def entrar(navegador, base: str, atendente, destino: str = "/inbox/"):
     contexto = navegador.new_context(viewport={"width": 1440, "height": 900}, locale="pt-BR")
     pagina = contexto.new_page()
     pagina.set_default_timeout(ESPERA_MS)
     pagina.goto(f"{base}/accounts/login/")
     pagina.fill("#id_username", atendente.usuario.username)
     pagina.fill("#id_password", "senha-forte-123")
+    pagina.locator("input[name=next]").evaluate(f"(el) => el.value = {destino!r}")
     pagina.click("button[type=submit]")
-    pagina.wait_for_url(f"{base}/inbox/")
+    pagina.wait_for_url(f"{base}{destino}")
     pagina.wait_for_selector('#conexao[data-estado="conectado"]')
     pagina.evaluate("window.__semRecarregar = true")
     return pagina
@@ -210,13 +211,13 @@ def cenario(empresa, fila, outra_fila, atendente, atendente_outra_fila, httpserv
 
 
 def test_conversa_ao_vivo_do_webhook_ao_lido(
-    cenario, empresa, atendente, atendente_outra_fila, httpserver, monkeypatch
+    cenario, empresa, atendente, atendente_outra_fila, supervisor, httpserver, monkeypatch
 ):
     if not CHROMIUM.exists():
         pytest.skip("Chromium não está instalado em /usr/bin/chromium (make chromium instala)")
     from playwright.sync_api import expect, sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the ORM is not used below
+    # Playwright's sync API keeps an event loop in this thread (the ORM is not used below)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     ARTEFATOS.mkdir(parents=True, exist_ok=True)
     expect.set_options(timeout=ESPERA_MS)
@@ -256,6 +257,16 @@ def test_conversa_ao_vivo_do_webhook_ao_lido(
             expect(conversa.locator(".mensagem--entrada").last).to_contain_text("Alguém aí?")
             foto(beto, "03-conversa-ao-vivo")
 
+            # a supervisor opens the same conversation and types: the agent sees it
+            sergio = entrar(navegador, base, supervisor, f"/inbox/tickets/{ticket_id}/")
+            sergio.locator("#composer-texto").press_sequentially("Um momento")
+            digitando = beto.locator("#digitando")
+            expect(digitando).to_be_visible()
+            expect(digitando).to_have_text("Sérgio Sup está digitando…")
+            foto(beto, "03b-supervisor-digitando")
+            expect(digitando).to_be_hidden()  # stopped typing: the indicator goes away
+            sergio.context.close()
+
             # quick reply: "/saudacao" lists it, Enter picks it, Enter sends it
             campo = beto.locator("#composer-texto")
             campo.click()
@@ -284,6 +295,12 @@ def test_conversa_ao_vivo_do_webhook_ao_lido(
             assert ticks.evaluate("el => getComputedStyle(el).color") == "rgb(26, 115, 232)"
             foto(beto, "06-lida")
             assert beto.evaluate("window.__semRecarregar") is True
+
+            # the agent's own status, from the header (kept across a reload)
+            beto.select_option("#status-select", "ausente")
+            expect(beto.locator(".status__ponto--ausente")).to_be_visible()
+            beto.reload()
+            expect(beto.locator("#status-select")).to_have_value("ausente")
 
             # the agent of another queue never saw it, in any tab
             assert carla.evaluate("window.__semRecarregar") is True
