@@ -4,6 +4,7 @@ and its HTTP status; htmx is configured (base.html) to swap those answers."""
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
@@ -203,7 +204,7 @@ def reabrir(request: HttpRequest, ticket_id) -> HttpResponse:
     def acao(ticket, dados):
         tickets.ticket_reabrir(ticket=ticket, por=atendente)
 
-    return _executar(request, ticket_id, FecharForm(request.POST), acao, composer=True)
+    return _executar(request, ticket_id, forms.Form(request.POST), acao, composer=True)
 
 
 @require_POST

@@ -26,13 +26,13 @@ from atendimento.inbox.forms import filtros_da_requisicao
 from atendimento.selectors.inbox import (
     conversa_anteriores,
     conversa_recentes,
-    mensagem_da_conversa,
     mensagem_exibir,
     resposta_rapida_obter,
     respostas_rapidas_sugerir,
     sugestao_ia_obter,
     ticket_para_inbox,
 )
+from atendimento.selectors.mensagens import mensagem_da_conversa
 from atendimento.services.templates import template_renderizar
 
 
@@ -165,6 +165,4 @@ def respostas_rapidas(request: HttpRequest, ticket_id) -> HttpResponse:
 @atendente_requerido
 def status_atendente(request: HttpRequest) -> HttpResponse:
     """The agent's own status in the header (re-fetched on ``atendente_status``)."""
-    atendente = request.atendente
-    atendente.refresh_from_db(fields=["status"])
-    return TemplateResponse(request, PASTA + "_status.html", {"eu": atendente})
+    return TemplateResponse(request, PASTA + "_status.html", {"eu": request.atendente})

@@ -171,13 +171,6 @@ def conversa_recentes(*, ticket: Ticket, ancora: Mensagem | None) -> list[Mensag
     return list(reversed(pagina))
 
 
-def mensagem_da_conversa(*, ticket: Ticket, mensagem_id) -> Mensagem:
-    try:
-        return _mensagens_exibiveis(Mensagem.objects.filter(ticket=ticket)).get(pk=mensagem_id)
-    except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Mensagem não encontrada.") from None
-
-
 def mensagem_exibir(*, atendente: Atendente, mensagem_id) -> Mensagem:
     """One message of a ticket the agent may see, with its ticket (404 otherwise)."""
     try:
