@@ -89,3 +89,51 @@ def atendente_outra_empresa(outra_empresa):
 @pytest.fixture
 def contato(empresa):
     return ContatoFactory(empresa=empresa, nome="Maria Cliente", telefone="5511987654321")
+
+
+@pytest.fixture
+def escuta():
+    """Subscribe a fresh channel of the real channel layer to some groups and read what was
+    published there.  ``ouvir(*grupos)`` returns ``ler``; ``ler()`` returns the messages
+    received before a marker sent after every pending publication, so absence needs no sleep.
+    (Run the request under ``django_capture_on_commit_callbacks(execute=True)``.)"""
+    import asyncio
+    import uuid
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from atendimento.realtime.publicar import aguardar_publicacoes
+
+    camada = get_channel_layer()
+
+    def ouvir(*grupos: str):
+        canal = f"teste.api.{uuid.uuid4().hex}"  # a plain channel: readable from any loop
+        for grupo in grupos:
+            async_to_sync(camada.group_add)(grupo, canal)
+
+        def ler() -> list[dict]:
+            aguardar_publicacoes(10)  # everything published so far is in the layer
+            marcador = uuid.uuid4().hex
+            for grupo in grupos:
+                async_to_sync(camada.group_send)(
+                    grupo, {"type": "marcador", "evento": "marcador", "dados": {"id": marcador}}
+                )
+
+            async def receber_ate_os_marcadores() -> list[dict]:
+                recebidos: list[dict] = []
+                faltam = len(grupos)
+                while faltam:
+                    mensagem = await asyncio.wait_for(camada.receive(canal), 10)
+                    if mensagem["evento"] != "marcador":
+                        recebidos.append(mensagem)
+                    elif mensagem["dados"]["id"] == marcador:
+                        faltam -= 1
+                return recebidos
+
+            # one event loop for the whole read (channels-redis keeps state per loop)
+            return async_to_sync(receber_ate_os_marcadores)()
+
+        return ler
+
+    return ouvir
