@@ -357,3 +357,14 @@ def test_reenviar_em_outra_fila_e_404(cliente_de, atendente_outra_fila, ticket_a
     assert resposta.status_code == 404
     mensagem.refresh_from_db()
     assert mensagem.status == Mensagem.Status.ERRO
+
+
+def test_formulario_invalido_e_400(cliente_de, atendente, ticket_aberto):
+    resposta = cliente_de(atendente).post(
+        f"/inbox/tickets/{ticket_aberto.id}/enviar/",
+        {"conteudo": "oi", "template": "nao-e-uuid"},
+        **HTMX,
+    )
+    assert resposta.status_code == 400
+    assert 'class="alerta alerta--erro" role="alert"' in texto(resposta)
+    assert _saidas(ticket_aberto) == []
