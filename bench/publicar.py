@@ -1,10 +1,12 @@
 """Cost of ``atendimento.realtime.publicar.publicar`` per call, outside a transaction (the
-after-commit callback runs at once), to groups that each hold one listening channel.
+after-commit callback runs at once), to groups that each hold one listening channel, against
+the naive way it replaced (``async_to_sync(group_send)`` per call: new loop, new connection).
 
-    .venv/bin/python bench/publicar.py [N] [GRUPOS]
+    .venv/bin/python bench/publicar.py [N] [GRUPOS] [RODADAS]
 
-Prints: the caller's cost per call, the time until every frame is in Redis (the flush), and
-the number of frames the listener channels hold afterwards.  Figures only, no thresholds.
+For each round it runs both, back to back, and prints: the caller's cost per call, the time
+until every frame is in Redis, and the frames the listener channels hold afterwards.  Figures
+only, no thresholds; run it on a quiet machine (other load moves both numbers).
 """
 
 from __future__ import annotations
@@ -25,74 +27,93 @@ import django
 
 django.setup()
 
+from asgiref.sync import async_to_sync  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from atendimento.realtime.publicar import (  # noqa: E402
+    TIPO_MENSAGEM,
+    aguardar_publicacoes,
+    publicar,
+)
+
 # room for every frame of the run in the listener channels (no over-capacity drops)
-settings.CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = 1_000_000
-
-from channels.layers import get_channel_layer  # noqa: E402
-
-from atendimento.realtime import publicar as modulo  # noqa: E402
+settings.CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = 10_000_000
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    qtd_grupos = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    grupos = [f"bench.grupo{i}" for i in range(qtd_grupos)]
+def ingenuo(evento: str, dados: dict, grupos: list[str]) -> None:
+    """The replaced implementation: one async_to_sync(group_send) round per publication."""
     camada = get_channel_layer()
+    mensagem = {"type": TIPO_MENSAGEM, "evento": evento, "dados": dados, "ticket_id": None}
 
-    async def preparar() -> list[str]:
+    async def todos() -> None:
+        for grupo in grupos:
+            await camada.group_send(grupo, mensagem)
+
+    async_to_sync(todos)()
+
+
+def rodada(nome: str, funcao, n: int, grupos: list[str], loop) -> dict[str, float]:
+    camada = get_channel_layer()
+    canais = [f"bench.ouvinte{i}" for i in range(len(grupos))]
+
+    async def preparar() -> None:
         await camada.flush()
-        canais = []
-        for i, grupo in enumerate(grupos):
-            canal = f"bench.ouvinte{i}"
+        for grupo, canal in zip(grupos, canais, strict=True):
             await camada.group_add(grupo, canal)
-            canais.append(canal)
-        return canais
 
-    loop = asyncio.new_event_loop()
-    canais = loop.run_until_complete(preparar())
+    async def contar() -> int:
+        conexao = camada.connection(0)
+        return sum([await conexao.zcard(camada.prefix + canal) for canal in canais])
 
+    loop.run_until_complete(preparar())
     for _ in range(20):  # warm-up: imports, connections, the background thread
-        modulo.publicar("bench", {"i": -1}, grupos)
-    aguardar = getattr(modulo, "aguardar_publicacoes", None)
-    if aguardar:
-        aguardar(30)
-
+        funcao("bench", {"i": -1}, grupos)
+    aguardar_publicacoes(60)
     custos = []
     inicio = time.perf_counter()
     for i in range(n):
         t0 = time.perf_counter()
-        modulo.publicar("bench", {"i": i, "texto": "x" * 200}, grupos)
+        funcao("bench", {"i": i, "texto": "x" * 200}, grupos)
         custos.append(time.perf_counter() - t0)
-    fim_chamadas = time.perf_counter()
-    if aguardar:
-        aguardar(60)
-    fim = time.perf_counter()
-
-    async def contar() -> int:
-        conexao = camada.connection(0)
-        total = 0
-        for canal in canais:
-            total += await conexao.zcard(camada.prefix + canal)
-        await camada.flush()
-        return total
-
+    aguardar_publicacoes(120)
+    total = time.perf_counter() - inicio
     entregues = loop.run_until_complete(contar())
-    loop.close()
     custos.sort()
-    print(f"implementation: {'background loop' if aguardar else 'async_to_sync per call'}")
-    print(f"publishes: {n} x {qtd_grupos} groups (1 listener each)")
     print(
-        f"caller cost per publicar(): median {statistics.median(custos) * 1e3:.3f} ms, "
-        f"p99 {custos[int(len(custos) * 0.99) - 1] * 1e3:.3f} ms"
+        f"  {nome:<24} caller median {statistics.median(custos) * 1e3:7.3f} ms, "
+        f"p99 {custos[int(len(custos) * 0.99) - 1] * 1e3:7.3f} ms | all frames in Redis: "
+        f"{total * 1e3:7.0f} ms = {n / total:5.0f} publishes/s | "
+        f"frames {entregues}/{(n + 20) * len(grupos)}"
     )
-    print(f"all calls returned after {(fim_chamadas - inicio) * 1e3:.1f} ms")
+    return {"caller": statistics.median(custos), "taxa": n / total}
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    qtd_grupos = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    rodadas = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    grupos = [f"bench.grupo{i}" for i in range(qtd_grupos)]
+    loop = asyncio.new_event_loop()
+    print(f"{n} publishes x {qtd_grupos} groups (1 listener each), {rodadas} rounds")
+    resultados: dict[str, list[dict[str, float]]] = {"ingenuo": [], "fundo": []}
+    for r in range(rodadas):
+        print(f"round {r + 1}")
+        resultados["ingenuo"].append(rodada("async_to_sync per call", ingenuo, n, grupos, loop))
+        resultados["fundo"].append(rodada("background loop", publicar, n, grupos, loop))
+    loop.run_until_complete(get_channel_layer().flush())
+    loop.close()
+    med = {
+        k: {m: statistics.median(r[m] for r in v) for m in ("caller", "taxa")}
+        for k, v in resultados.items()
+    }
     print(
-        f"all frames in Redis after {(fim - inicio) * 1e3:.1f} ms "
-        f"({n / (fim - inicio):.0f} publishes/s, {(fim - inicio) / n * 1e3:.3f} ms per publish)"
+        f"median of rounds: caller {med['ingenuo']['caller'] * 1e3:.3f} -> "
+        f"{med['fundo']['caller'] * 1e3:.3f} ms "
+        f"({med['ingenuo']['caller'] / med['fundo']['caller']:.0f}x less), throughput "
+        f"{med['ingenuo']['taxa']:.0f} -> {med['fundo']['taxa']:.0f} publishes/s "
+        f"({med['fundo']['taxa'] / med['ingenuo']['taxa']:.1f}x)"
     )
-    print(f"frames held for the listeners: {entregues} (expected {(n + 20) * qtd_grupos})")
 
 
 if __name__ == "__main__":
