@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from atendimento.models import EventoWebhook, IdentidadeContato, Mensagem, Ticket
 from atendimento.services.entrada import RESUMOS
+from tests.atendimento.test_entrada_concorrente import em_paralelo
 from tests.factories import MensagemFactory, TicketFactory
 
 from .webhook_apoio import (
@@ -295,3 +297,20 @@ def test_resposta_aponta_para_a_mensagem_citada(
 
     reacao = Mensagem.objects.get(tipo="reacao")
     assert (reacao.ticket_id, reacao.responder_a_id) == (ticket.id, citada.id)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("celery_eager")
+def test_mesmo_payload_tres_vezes_ao_mesmo_tempo_uma_mensagem(empresa, fila, fixture_bytes):
+    """Three concurrent deliveries through the real view, each thread on its own connection;
+    each one is stored and processed (eager) at once, racing on the message's unique index."""
+    corpo = fixture_bytes("whatsapp/text_message_metadocs.json")
+    canal_wa(empresa, fila, pnid=_pnid(corpo))
+
+    codigos = em_paralelo([lambda: postar_whatsapp(Client(), empresa.id, corpo).status_code] * 3)
+
+    assert codigos == [200, 200, 200]
+    assert list(EventoWebhook.objects.values_list("status", flat=True)) == ["processado"] * 3
+    assert Mensagem.objects.count() == 1
+    ticket = Ticket.objects.get()
+    assert (ticket.nao_lidas, ticket.total_mensagens) == (1, 1)
