@@ -102,6 +102,9 @@ class OuvinteEventos:
     that nothing was published (without waiting for a timeout)."""
 
     def __init__(self, *grupos: str) -> None:
+        # publishing is asynchronous (a background thread): what was published before this
+        # listener existed must be out before it joins, or it would see it
+        assert aguardar_publicacoes(10)
         self.camada = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
         self.canal = f"saida-teste.{uuid.uuid4().hex}"
         self.grupos = grupos
