@@ -254,6 +254,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.enviar_midia": {"queue": "messages"},
     "canais.tasks.enviar_lote": {"queue": "messages"},
     "canais.tasks.reenviar_mensagem": {"queue": "messages"},
+    "canais.tasks.varrer_mensagens_pendentes": {"queue": "messages"},
     "canais.tasks.digitando": {"queue": "messages"},
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
     "ia.tasks.*": {"queue": "ai-analysis"},
@@ -283,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     "varrer-webhooks-pendentes": {
         "task": "canais.tasks.varrer_webhooks_pendentes",
         "schedule": env.float("VARREDURA_WEBHOOKS_SEGUNDOS", default=30.0),
+    },
+    "varrer-mensagens-pendentes": {
+        "task": "canais.tasks.varrer_mensagens_pendentes",
+        "schedule": env.float("VARREDURA_MENSAGENS_SEGUNDOS", default=60.0),
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -56,6 +56,7 @@ __all__ = [
     "enviar_midia",
     "marcar_lida_provedor",
     "reenviar_mensagem",
+    "varrer_mensagens_pendentes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -264,6 +265,53 @@ def enviar_lote(self, mensagem_ids: list[str]) -> None:
         posicao[canal_id] = indice + 1
         taxa = TAXA_LOTE_POR_SEGUNDO.get(tipo, TAXA_LOTE_PADRAO)
         enfileirar_agora("enviar_mensagem", pk, countdown=round(indice / taxa, 3))
+
+
+# Messages that never reached the broker are re-queued by the beat sweep below; so is any
+# message still ``pendente`` long after the longest retry wait (a lost task).
+VARREDURA_FILA_INDISPONIVEL_S = 30
+VARREDURA_ESQUECIDA_S = RETRY_AFTER_MAX + 2 * BACKOFF_MAX
+VARREDURA_LOTE = 200
+
+
+@shared_task(name="canais.tasks.varrer_mensagens_pendentes", ignore_result=True)
+def varrer_mensagens_pendentes() -> int:
+    """Re-queue outbound messages stuck in ``pendente``: so every stored message ends in a
+    visible final status even if the broker was down when it was sent. Sending is idempotent
+    (the row claim in ``_enviar``), so a message queued twice is sent once."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from atendimento.models import Mensagem
+    from atendimento.services.saida import enfileirar_agora
+
+    agora = timezone.now()
+    pendentes = (
+        Mensagem.objects.filter(
+            direcao=Mensagem.Direcao.SAIDA,
+            status=Mensagem.Status.PENDENTE,
+            id_externo__isnull=True,
+        )
+        .filter(
+            Q(
+                erro_codigo="fila_indisponivel",
+                atualizado_em__lt=agora - timedelta(seconds=VARREDURA_FILA_INDISPONIVEL_S),
+            )
+            | Q(atualizado_em__lt=agora - timedelta(seconds=VARREDURA_ESQUECIDA_S))
+        )
+        .order_by("atualizado_em")
+        .values_list("pk", flat=True)[:VARREDURA_LOTE]
+    )
+    enfileiradas = 0
+    for pk in list(pendentes):
+        if enfileirar_agora("enviar_mensagem", pk):
+            Mensagem.objects.filter(pk=pk, erro_codigo="fila_indisponivel").update(
+                erro_codigo="", erro_detalhe="", atualizado_em=timezone.now()
+            )
+            enfileiradas += 1
+    return enfileiradas
 
 
 # ------------------------------------------------------------------------------- typing, read

@@ -642,6 +642,36 @@ def test_mensagem_sobrevive_ao_broker_fora_e_reenviar_a_enfileira(
     )
 
 
+def test_varredura_envia_o_que_nao_entrou_na_fila(
+    ticket, atendente, httpserver, resposta_envio, broker_fora,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from canais.tasks import varrer_mensagens_pendentes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mensagem = mensagem_enviar(atendente=atendente, ticket=ticket, conteudo="Olá!")
+    recente = mensagem_enviar(atendente=atendente, ticket=ticket, conteudo="ainda na fila")
+    Mensagem.objects.filter(pk=mensagem.pk).update(
+        atualizado_em=timezone.now() - timedelta(minutes=1)
+    )
+
+    broker_fora.undo()  # the broker is back; beat runs the sweep
+    broker_fora.setitem(celery_app.conf, "task_always_eager", True)
+    httpserver.expect_oneshot_request(CAMINHO, method="POST").respond_with_json(resposta_envio)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert varrer_mensagens_pendentes() == 1
+
+    mensagem.refresh_from_db()
+    recente.refresh_from_db()
+    assert (mensagem.status, mensagem.id_externo, mensagem.erro_codigo) == (
+        Mensagem.Status.ENVIADA,
+        WAMID,
+        "",
+    )
+    assert recente.status == Mensagem.Status.PENDENTE  # queued normally, not the sweep's
+    assert len(httpserver.log) == 1
+
+
 # ------------------------------------------------------------------------------- batches
 def test_lote_e_tudo_ou_nada(canal, fila, atendente, monkeypatch):
     monkeypatch.setattr("canais.tasks.envio.enviar_lote.apply_async", lambda *a, **k: None)
