@@ -8,11 +8,16 @@ no provider call is made, and nothing is stored for a request refused on the way
 
 Inactive channels: the request is still verified and stored (status ``ignorado``, never
 processed) so nothing a provider delivered is lost, and the provider gets its 200.
+
+The channel routed to (with its decrypted config) is kept per process for
+``WEBHOOK_CACHE_CANAL_SEGUNDOS`` (default 5 s; 0 disables): the hot path then costs one INSERT
+and one publish.  A secret rotated or a channel deactivated takes effect within that time.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from django.conf import settings
@@ -26,6 +31,33 @@ from canais.eventos import evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 logger = logging.getLogger(__name__)
+
+#: (empresa_id, tipo, identificador) -> (expires at, channel, its full config)
+_CANAIS: dict[tuple[uuid.UUID, str, str], tuple[float, Canal, dict]] = {}
+_CANAIS_MAX = 10_000
+
+
+def _canal_por_identificador(
+    empresa_id: uuid.UUID, tipo: str, identificador: str
+) -> tuple[Canal, dict] | None:
+    chave = (empresa_id, tipo, identificador)
+    validade = float(settings.WEBHOOK_CACHE_CANAL_SEGUNDOS)
+    agora = time.monotonic()
+    guardado = _CANAIS.get(chave)
+    if guardado is not None and guardado[0] > agora:
+        return guardado[1], guardado[2]
+    canal = Canal.objects.filter(
+        empresa_id=empresa_id, tipo=tipo, identificador=identificador
+    ).first()
+    if canal is None:
+        _CANAIS.pop(chave, None)
+        return None
+    config = canal.config_completa
+    if validade > 0:
+        if len(_CANAIS) >= _CANAIS_MAX:
+            _CANAIS.clear()
+        _CANAIS[chave] = (agora + validade, canal, config)
+    return canal, config
 
 
 def _resposta(status: int, texto: str = "", content_type: str = "text/plain") -> HttpResponse:
@@ -78,16 +110,17 @@ def _canal_verificado(
     type of the empresa, so a malformed body from a verified sender is still stored (and then
     marked ``falhou``) while an unverifiable one is refused.
     """
-    canais = Canal.objects.filter(empresa_id=empresa_id, tipo=classe.tipo).exclude(identificador="")
     identificador = classe.identificador_da_requisicao(req)
     if identificador:
-        canal = canais.filter(identificador=identificador).first()
-        if canal is None:
+        encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+        if encontrado is None:
             raise RequisicaoRecusada("canal desconhecido", status=404)
-        adaptador = classe(canal.config_completa)
+        canal, config = encontrado
+        adaptador = classe(config)
         adaptador.verificar(req)
         return canal, adaptador
     recusa = RequisicaoRecusada("canal desconhecido", status=404)
+    canais = Canal.objects.filter(empresa_id=empresa_id, tipo=classe.tipo).exclude(identificador="")
     for canal in canais:
         adaptador = classe(canal.config_completa)
         try:

@@ -9,3 +9,4 @@ os.environ.setdefault("CONECTCRM_PERFIL", "test")
 from conectcrm.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+WEBHOOK_CACHE_CANAL_SEGUNDOS = 0  # tests change channels between webhooks of one test

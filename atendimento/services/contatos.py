@@ -195,7 +195,7 @@ def _resolver(empresa_id, chaves: list[tuple[str, str]], nome: str, username: st
     raise RuntimeError(f"contato não resolvido após 3 tentativas: {chaves!r}")  # pragma: no cover
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # races are settled by the savepoint in _criar
 def contato_resolver(*, empresa: Empresa, remetente: Remetente) -> Contato:
     """Find the contact owning any of the sender's identities, or create it (race-safe).
 

@@ -198,7 +198,7 @@ def _apos_commit_baixar_midia(mensagem_id) -> None:
     enfileirar(baixar_midia, str(mensagem_id))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mensagem | None:
     """Store an inbound message (None when it was already stored: a provider retry)."""
     if Mensagem.objects.filter(canal=canal, id_externo=evento.id_externo).exists():
@@ -220,7 +220,7 @@ def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mens
 
 
 # ------------------------------------------------------------------------------- edits
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mensagem_registrar_edicao(*, canal: Canal, evento: EdicaoEntrada) -> Mensagem | None:
     """The customer edited a message: new text, the old one kept in ``historico_edicoes``."""
     mensagem = (

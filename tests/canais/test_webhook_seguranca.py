@@ -296,3 +296,16 @@ def test_handshake_do_whatsapp(client, empresa, fila):
     assert (certo.status_code, certo.content, certo["Content-Type"]) == (200, b"1158", "text/plain")
     assert (errado.status_code, outra_empresa.status_code) == (403, 404)
     assert contagens() == NADA
+
+
+def test_canal_roteado_fica_em_cache_por_alguns_segundos(
+    client, empresa, fila, texto, settings, django_assert_num_queries
+):
+    settings.WEBHOOK_CACHE_CANAL_SEGUNDOS = 5
+    canal_wa(empresa, fila, pnid=PNID)
+    assert postar_whatsapp(client, empresa.id, texto).status_code == 200
+
+    with django_assert_num_queries(1):  # the INSERT only: the channel came from the cache
+        assert postar_whatsapp(client, empresa.id, texto).status_code == 200
+    assert postar_whatsapp(client, EmpresaFactory().id, texto).status_code == 404  # per empresa
+    assert EventoWebhook.objects.count() == 2
