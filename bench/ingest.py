@@ -1,0 +1,521 @@
+"""Inbound pipeline benchmark on the real stack.
+
+    .venv/bin/python bench/ingest.py [--segundos 20] [--conexoes 32] [--servidores 2]
+                                     [--workers 1] [--concorrencia 2] [--conversas 200]
+
+On the embedded PostgreSQL/Redis of its own data folder (``CONECTCRM_PERFIL=bench``) it starts
+``--servidores`` daphne processes serving ``conectcrm.asgi:application`` (HTTP goes through
+a2wsgi into Django's WSGI handler; the load is spread over them as a load balancer would) and
+``--workers`` Celery workers (prefork, ``--concorrencia`` each) on the ``webhooks`` queue.  It
+creates an empresa, a WhatsApp channel and a supervisor, connects ONE real websocket as that
+supervisor (``/ws/atendimento/?token=…``), then a separate load process fires signed WhatsApp
+text webhooks (each a new message, spread over ``--conversas`` customers) for ``--segundos``
+over ``--conexoes`` keep-alive connections.  It then waits for the pipeline to drain and prints:
+
+* acknowledged webhooks/s and ack latency p50/p99 (HTTP 200 seen by the sender);
+* end-to-end messages/s and latency p50/p99: webhook sent → message stored → ``nova_mensagem``
+  received on the websocket;
+* lost (acknowledged but never stored) and duplicated (stored or delivered twice) counts;
+* the raw ceiling of the same PostgreSQL, measured in the same run: single-row durable INSERT
+  commits/s from 2 psycopg client processes, and our ack rate as a ratio of it;
+* the machine (nproc, CPU model).
+
+Everything runs on this one machine, the load generator included.  Figures only; no thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+RAIZ = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PNID = "990000000000001"
+CONFIG = ("segundos", "conexoes", "taxa", "servidor", "servidores", "workers", "pool",
+          "concorrencia", "conversas")  # fmt: skip
+SEGREDO = "segredo-do-bench"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("CONECTCRM_PERFIL", "bench")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
+    env.setdefault("CONN_MAX_AGE", "600")  # persistent DB connections, as in production
+    env.setdefault("LOG_LEVEL", "WARNING")
+    env.update(extra)
+    return env
+
+
+# ------------------------------------------------------------------------------- load process
+def corpo_whatsapp(wamid: str, wa_id: str) -> bytes:
+    dados = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "102290129340398",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "15550783881",
+                                "phone_number_id": PNID,
+                            },
+                            "contacts": [
+                                {"profile": {"name": f"Cliente {wa_id[-4:]}"}, "wa_id": wa_id}
+                            ],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": wamid,
+                                    "timestamp": str(int(time.time())),
+                                    "type": "text",
+                                    "text": {"body": f"Olá, mensagem {wamid[-8:]}"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(dados).encode()
+
+
+async def _carga(args) -> list[tuple[str, float, float, int]]:
+    import aiohttp
+
+    urls = [f"{base}/api/atendimento/webhooks/whatsapp/{args.empresa}/" for base in args.base]
+    registros: list[tuple[str, float, float, int]] = []
+    fim = time.monotonic() + args.segundos
+    contador = 0
+
+    inicio = time.monotonic()
+
+    async def conexao(n: int) -> None:
+        nonlocal contador
+        url = urls[n % len(urls)]
+        conector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(connector=conector) as sessao:
+            while time.monotonic() < fim:
+                contador += 1
+                i = contador  # taken before any await: each request has its own number
+                if args.taxa:  # open loop: request i leaves at inicio + i / taxa
+                    espera = inicio + i / args.taxa - time.monotonic()
+                    if espera > 0:
+                        await asyncio.sleep(espera)
+                wamid = f"wamid.bench.{args.rodada}.{i:08d}"
+                wa_id = f"55119{i % args.conversas:08d}"
+                corpo = corpo_whatsapp(wamid, wa_id)
+                assinatura = (
+                    "sha256=" + hmac.new(SEGREDO.encode(), corpo, hashlib.sha256).hexdigest()
+                )
+                cabecalhos = {"Content-Type": "application/json", "X-Hub-Signature-256": assinatura}
+                enviado = time.time()
+                try:
+                    async with sessao.post(url, data=corpo, headers=cabecalhos) as resposta:
+                        await resposta.read()
+                        status = resposta.status
+                except aiohttp.ClientError:
+                    status = 0
+                registros.append((wamid, enviado, time.time() - enviado, status))
+
+    await asyncio.gather(*(conexao(n) for n in range(args.conexoes)))
+    return registros
+
+
+# ------------------------------------------------------------------------------- websocket listener
+async def _ouvinte(args) -> list[tuple[str, float]]:
+    from websockets.asyncio.client import connect
+
+    recebidos: list[tuple[str, float]] = []
+    url = f"{args.ws}/ws/atendimento/?token={args.token}"
+    origem = args.ws.replace("ws://", "http://")
+    async with connect(url, origin=origem, max_queue=None) as ws:
+        await asyncio.to_thread(Path(args.pronto).write_text, "ok")
+        parar = Path(args.parar)
+        while not await asyncio.to_thread(parar.exists):
+            try:
+                quadro = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            dados = json.loads(quadro)
+            if dados.get("evento") == "nova_mensagem":
+                recebidos.append((dados["dados"].get("id_externo") or "", time.time()))
+    return recebidos
+
+
+# ------------------------------------------------------------------------------- raw ceiling
+def _teto(args) -> None:
+    import psycopg
+
+    with psycopg.connect(args.dsn, autocommit=True) as conexao:
+        inseridos = 0
+        fim = time.monotonic() + args.segundos
+        while time.monotonic() < fim:
+            conexao.execute(
+                "INSERT INTO bench_teto (corpo, criado_em) VALUES (%s, now())",
+                ("x" * 200,),
+                prepare=True,
+            )
+            inseridos += 1
+    Path(args.saida).write_text(str(inseridos))
+
+
+def medir_teto(dsn: str, segundos: float = 5.0, clientes: int = 2) -> float:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conexao:
+        conexao.execute("DROP TABLE IF EXISTS bench_teto")
+        conexao.execute(
+            "CREATE TABLE bench_teto (id bigserial PRIMARY KEY, corpo text, criado_em timestamptz)"
+        )
+        sincrono = conexao.execute("SHOW synchronous_commit").fetchone()[0]
+    saidas = [tempfile.mktemp(suffix=".teto") for _ in range(clientes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--papel", "teto", "--dsn", dsn, "--saida", s,
+             "--segundos", str(segundos)],
+            env=_env(),
+        )
+        for s in saidas
+    ]  # fmt: skip
+    for p in procs:
+        p.wait()
+    total = sum(int(Path(s).read_text()) for s in saidas)
+    with psycopg.connect(dsn, autocommit=True) as conexao:
+        conexao.execute("DROP TABLE bench_teto")
+    print(f"  (synchronous_commit={sincrono})")
+    return total / segundos
+
+
+# ------------------------------------------------------------------------------- CPU accounting
+def _ocupado_total() -> float:
+    """Busy CPU seconds of the whole machine so far (all cores)."""
+    campos = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ocioso = campos[3] + campos[4]
+    return (sum(campos[:8]) - ocioso) / os.sysconf("SC_CLK_TCK")
+
+
+def _filhos() -> dict[int, list[int]]:
+    filhos: dict[int, list[int]] = {}
+    for entrada in Path("/proc").iterdir():
+        if entrada.name.isdigit():
+            try:
+                ppid = int((entrada / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            filhos.setdefault(ppid, []).append(int(entrada.name))
+    return filhos
+
+
+def _cpu_da_arvore(raizes: list[int]) -> float:
+    """CPU seconds used so far by ``raizes`` and their live descendants."""
+    filhos, total, pendentes = _filhos(), 0.0, list(raizes)
+    while pendentes:
+        pid = pendentes.pop()
+        pendentes.extend(filhos.get(pid, []))
+        try:
+            campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, and cutime/cstime (children already waited for: the load process)
+        total += sum(int(c) for c in campos[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _cpu_do_processo(pid: int, *, filhos_esperados: bool = False) -> float:
+    """CPU seconds of one process (plus, optionally, of its children already waited for)."""
+    campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fim = 15 if filhos_esperados else 13
+    return sum(int(c) for c in campos[11:fim]) / os.sysconf("SC_CLK_TCK")
+
+
+def _servicos_do_bench(pasta_dados: Path) -> list[int]:
+    pids = []
+    for arquivo, linha in (
+        (pasta_dados / "pg" / "postmaster.pid", 0),
+        (pasta_dados / "redis.pid", 0),
+    ):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pids.append(int(arquivo.read_text().splitlines()[linha]))
+    return pids
+
+
+# ------------------------------------------------------------------------------- orchestration
+def _p(valores: list[float], q: float) -> float:
+    if not valores:
+        return float("nan")
+    valores = sorted(valores)
+    return valores[min(len(valores) - 1, int(q * len(valores)))]
+
+
+def _esperar_porta(porta: int, limite: float = 60) -> None:
+    import socket
+
+    fim = time.monotonic() + limite
+    while time.monotonic() < fim:
+        try:
+            with socket.create_connection(("127.0.0.1", porta), 0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"porta {porta} não abriu")
+
+
+def _porta_livre() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _preparar():
+    """Django on the bench profile: migrate, one empresa + fila + WhatsApp channel + supervisor."""
+    os.environ.update(_env())
+    sys.path.insert(0, str(RAIZ))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from atendimento.models import Atendente, Canal
+    from tests.factories import AtendenteFactory, EmpresaFactory, FilaFactory
+
+    Canal.objects.filter(identificador=PNID).update(identificador="", ativo=False)
+    marca = uuid.uuid4().hex[:8]
+    empresa = EmpresaFactory(nome=f"Bench {marca}", slug=f"bench-{marca}")
+    fila = FilaFactory(empresa=empresa, nome="Bench")
+    canal = Canal.objects.create(
+        empresa=empresa,
+        tipo="whatsapp",
+        nome="WhatsApp bench",
+        ativo=True,
+        config={"phone_number_id": PNID, "api_base_url": "http://127.0.0.1:9"},
+        segredos={"app_secret": SEGREDO, "access_token": "x", "verify_token": "y"},
+        identificador=PNID,
+        fila_padrao=fila,
+    )
+    supervisor = AtendenteFactory(
+        empresa=empresa,
+        papel=Atendente.Papel.SUPERVISOR,
+        usuario__username=f"bench-{marca}",
+    )
+    token = str(AccessToken.for_user(supervisor.usuario))
+    return empresa, canal, token, settings.DATABASE_URL, settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papel", default="orquestrador")
+    parser.add_argument("--segundos", type=float, default=20)
+    parser.add_argument("--conexoes", type=int, default=32)
+    parser.add_argument("--servidor", choices=("daphne", "gunicorn"), default="daphne")
+    parser.add_argument("--servidores", type=int, default=2, help="HTTP processes")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concorrencia", type=int, default=2)
+    parser.add_argument("--conversas", type=int, default=200)
+    parser.add_argument("--taxa", type=float, default=0, help="offered webhooks/s (0: max)")
+    parser.add_argument("--pool", default="prefork", help="Celery pool: prefork|threads|solo")
+    parser.add_argument("--drenar", type=float, default=120, help="max seconds to drain")
+    parser.add_argument("--base", action="append", default=[])
+    parser.add_argument("--empresa", default="")
+    parser.add_argument("--rodada", default="")
+    parser.add_argument("--saida", default="")
+    parser.add_argument("--ws", default="")
+    parser.add_argument("--token", default="")
+    parser.add_argument("--pronto", default="")
+    parser.add_argument("--parar", default="")
+    parser.add_argument("--dsn", default="")
+    args = parser.parse_args()
+    if args.papel == "carga":
+        Path(args.saida).write_text(json.dumps(asyncio.run(_carga(args))))
+    elif args.papel == "ouvinte":
+        Path(args.saida).write_text(json.dumps(asyncio.run(_ouvinte(args))))
+    elif args.papel == "teto":
+        _teto(args)
+    else:
+        orquestrar(args)
+
+
+def orquestrar(args) -> None:
+    empresa, canal, token, dsn, settings = _preparar()
+    from conectcrm import embedded
+
+    pasta_dados = embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"])
+    from atendimento.models import EventoWebhook, Mensagem
+
+    env = _env(DATABASE_URL=settings.DATABASE_URL, REDIS_URL=settings.REDIS_URL)
+    with tempfile.TemporaryDirectory() as pasta:
+        pasta = Path(pasta)
+        processos: list[subprocess.Popen] = []
+        papeis: dict[str, list[int]] = {}
+
+        def iniciar(cmd: list[str], nome: str) -> subprocess.Popen:
+            log = open(pasta / f"{nome}.log", "w")  # noqa: SIM115
+            p = subprocess.Popen(cmd, env=env, cwd=RAIZ, stdout=log, stderr=subprocess.STDOUT)
+            processos.append(p)
+            papeis.setdefault(nome.rstrip("0123456789"), []).append(p.pid)
+            return p
+
+        try:
+            with __import__("conectcrm.celery", fromlist=["app"]).app.connection_for_write() as c:
+                c.default_channel.client.flushdb()  # no stale tasks from an earlier run
+            # websockets always on daphne (ASGI); webhooks on daphne too, or on gunicorn (WSGI)
+            porta_ws = _porta_livre()
+            iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
+                     "conectcrm.asgi:application"], "daphne")  # fmt: skip
+            if args.servidor == "gunicorn":
+                portas = [_porta_livre()]
+                iniciar([str(BIN / "gunicorn"), "-w", str(args.servidores), "-k", "gthread",
+                         "--threads", "4", "-b", f"127.0.0.1:{portas[0]}", "--keep-alive", "30",
+                         "conectcrm.wsgi:application"], "gunicorn")  # fmt: skip
+            else:
+                portas = [porta_ws] + [_porta_livre() for _ in range(args.servidores - 1)]
+                for n, porta in enumerate(portas[1:]):
+                    iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta), "-v", "0",
+                             "conectcrm.asgi:application"], f"daphne{n}")  # fmt: skip
+            for n in range(args.workers):
+                iniciar([str(BIN / "celery"), "-A", "conectcrm", "worker", "-Q", "webhooks",
+                         "-P", args.pool, "-c", str(args.concorrencia), "-l", "warning",
+                         "--without-gossip", "--without-mingle", "--without-heartbeat",
+                         "-n", f"bench{n}-{os.getpid()}@%h"], f"worker{n}")  # fmt: skip
+            for porta in {porta_ws, *portas}:
+                _esperar_porta(porta)
+            pronto, parar = pasta / "pronto", pasta / "parar"
+            ouvinte = [sys.executable, __file__, "--papel", "ouvinte", "--ws",
+                       f"ws://127.0.0.1:{porta_ws}", "--token", token, "--pronto", str(pronto),
+                       "--parar", str(parar), "--saida", str(pasta / "ouvinte.json")]  # fmt: skip
+            iniciar(ouvinte, "ouvinte")
+            fim = time.monotonic() + 60
+            while not pronto.exists():
+                assert time.monotonic() < fim, (pasta / "ouvinte.log").read_text()
+                time.sleep(0.1)
+            time.sleep(3)  # worker pool up
+
+            rodada = uuid.uuid4().hex[:6]
+            pg, rd = _servicos_do_bench(pasta_dados)
+            papeis |= {"postgres": [pg], "redis": [rd]}
+            cpu_papeis = {nome: _cpu_da_arvore(pids) for nome, pids in papeis.items()}
+            cpu_carga = _cpu_do_processo(os.getpid(), filhos_esperados=True)
+            cpu_maquina = _ocupado_total()
+            inicio = time.time()
+            carga = subprocess.run(
+                [sys.executable, __file__, "--papel", "carga", "--empresa", str(empresa.id),
+                 "--rodada", rodada, "--segundos", str(args.segundos), "--conexoes",
+                 str(args.conexoes), "--conversas", str(args.conversas), "--taxa", str(args.taxa),
+                 "--saida", str(pasta / "carga.json"),
+                 *[a for p in portas for a in ("--base", f"http://127.0.0.1:{p}")]],
+                env=env, check=True,
+            )  # fmt: skip
+            duracao_carga = time.time() - inicio
+            cpu_maquina = _ocupado_total() - cpu_maquina
+            cpu_papeis = {
+                nome: round((_cpu_da_arvore(pids) - cpu_papeis[nome]) / duracao_carga, 2)
+                for nome, pids in papeis.items()
+            }
+            cpu_papeis["gerador_de_carga"] = round(
+                (_cpu_do_processo(os.getpid(), filhos_esperados=True) - cpu_carga) / duracao_carga,
+                2,
+            )
+            # other sessions' processes on this machine during the load
+            cpu_alheia = max(cpu_maquina - sum(cpu_papeis.values()) * duracao_carga, 0.0)
+            registros = json.loads((pasta / "carga.json").read_text())
+            aceitos = [r for r in registros if r[3] == 200]
+            ids_aceitos = {r[0] for r in aceitos}
+
+            limite = time.monotonic() + args.drenar
+            while time.monotonic() < limite:
+                guardadas = Mensagem.objects.filter(canal=canal).count()
+                pendentes = EventoWebhook.objects.filter(canal=canal, status="recebido").count()
+                if guardadas >= len(ids_aceitos) and not pendentes:
+                    break
+                time.sleep(0.5)
+            time.sleep(2)  # last frames reach the socket
+            parar.write_text("fim")
+            processos[-1].wait(30)
+            recebidos = json.loads((pasta / "ouvinte.json").read_text())
+        finally:
+            for p in reversed(processos):
+                p.terminate()
+            for p in processos:
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        del carga
+
+    guardadas = list(Mensagem.objects.filter(canal=canal).values_list("id_externo", "criado_em"))
+    ids_guardados = [g[0] for g in guardadas]
+    perdidas = len(ids_aceitos - set(ids_guardados))
+    duplicadas_banco = len(ids_guardados) - len(set(ids_guardados))
+    envio = {r[0]: r[1] for r in aceitos}
+    chegada: dict[str, float] = {}
+    duplicadas_ws = 0
+    for id_externo, quando in recebidos:
+        if id_externo in chegada:
+            duplicadas_ws += 1
+        else:
+            chegada[id_externo] = quando
+    latencias_ack = [r[2] * 1000 for r in aceitos]
+    e2e = [(chegada[i] - envio[i]) * 1000 for i in chegada if i in envio]
+    ultimo = max((chegada[i] for i in chegada if i in envio), default=inicio)
+    falhas = len(registros) - len(aceitos)
+    eventos = EventoWebhook.objects.filter(canal=canal)
+    falhos = eventos.filter(status="falhou").count()
+    teto = medir_teto(dsn)
+
+    cpu = next(
+        (linha.split(":", 1)[1].strip() for linha in Path("/proc/cpuinfo").read_text().splitlines()
+         if linha.startswith("model name")), "?",
+    )  # fmt: skip
+    taxa_ack = len(aceitos) / duracao_carga
+    taxa_e2e = len(e2e) / (ultimo - inicio) if e2e else 0.0
+    resultado = {
+        "maquina": {"nproc": os.cpu_count(), "cpu": cpu},
+        "config": {chave: getattr(args, chave) for chave in CONFIG}
+        | {"conn_max_age": env["CONN_MAX_AGE"]},
+        "webhooks_enviados": len(registros),
+        "webhooks_aceitos": len(aceitos),
+        "respostas_nao_200": falhas,
+        "aceitos_por_s": round(taxa_ack, 1),
+        "ack_ms_p50": round(_p(latencias_ack, 0.50), 1),
+        "ack_ms_p99": round(_p(latencias_ack, 0.99), 1),
+        "mensagens_guardadas": len(set(ids_guardados)),
+        "eventos_falhos": falhos,
+        "eventos_ws_recebidos": len(chegada),
+        "ponta_a_ponta_por_s": round(taxa_e2e, 1),
+        "ponta_a_ponta_ms_p50": round(_p(e2e, 0.50), 1),
+        "ponta_a_ponta_ms_p99": round(_p(e2e, 0.99), 1),
+        "perdidas": perdidas,
+        "duplicadas_banco": duplicadas_banco,
+        "duplicadas_ws": duplicadas_ws,
+        "sem_evento_ws": len(ids_aceitos - set(chegada)),
+        "cpu_maquina_nucleos_durante_carga": round(cpu_maquina / duracao_carga, 2),
+        "cpu_alheia_nucleos_durante_carga": round(cpu_alheia / duracao_carga, 2),
+        "cpu_nucleos_por_papel": cpu_papeis,
+        "teto_insert_commits_por_s": round(teto, 1),
+        "razao_ack_teto": round(taxa_ack / teto, 3) if teto else None,
+    }
+    print(json.dumps(resultado, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
