@@ -18,6 +18,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -64,6 +65,8 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.perfil: acesso.Perfil | None = None
+        self._atendente_id: str | None = None  # kept for cleanup even if the profile is dropped
+        self._fechando = False
         self._versao = 0
         self.salas: dict[str, bool] = {}  # ticket_id -> its channel shows "typing" to customers
         self.grupos_base: set[str] = set()
@@ -88,6 +91,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FECHAR_NAO_AUTENTICADO)
             return
         self.perfil = perfil
+        self._atendente_id = perfil.atendente_id
         await self._sincronizar_grupos()
         async with conexoes.trava(perfil.atendente_id):
             await conexoes.registrar(perfil.atendente_id, self.channel_name)
@@ -98,33 +102,36 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for tarefa in list(self._tarefas):
             tarefa.cancel()
-        if self.perfil is None:
-            return
-        await self.digitacao.parar_todas()
+        atendente_id = self._atendente_id
+        if atendente_id is None:
+            return  # refused at connect: nothing was joined or counted
+        if self.perfil is not None:
+            await self.digitacao.parar_todas()
         for grupo in self.grupos_base | {grupo_ticket(t) for t in self.salas}:
             await self._sair_grupo(grupo)
         try:
-            await conexoes.remover(self.perfil.atendente_id, self.channel_name)
+            await conexoes.remover(atendente_id, self.channel_name)
         except Exception:
             logger.exception("presença: falha ao remover %s", self.channel_name)
             return
-        conexoes.agendar_offline(self.perfil.atendente_id, self.channel_name, _ficar_offline)
+        conexoes.agendar_offline(atendente_id, self.channel_name, _ficar_offline)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels' dispatch runs close_old_connections in the sync thread before EVERY message
         # (a thread hop per delivered event); every database call here goes through
         # database_sync_to_async, which does that itself, so the hop is skipped.
-        handler = getattr(self, message["type"].replace(".", "_"), None)
+        handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
     # ------------------------------------------------------------------ client frames
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.perfil is None:
+        if self.perfil is None or self._fechando:
             return
         situacao = self._limite.registrar()
         if situacao == "fechar":
+            self._fechando = True
             await self.close(code=FECHAR_ABUSO)
             return
         if situacao == "descartar":
@@ -281,9 +288,11 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             atendente_id=self.perfil.atendente_id
         )
         if perfil is None:  # deactivated: this socket has nothing left to receive
-            for grupo in self.grupos_base:
+            await self.digitacao.parar_todas()
+            for grupo in self.grupos_base | {grupo_ticket(t) for t in self.salas}:
                 await self._sair_grupo(grupo)
             self.grupos_base = set()
+            self.salas = {}
             self.perfil = None
             await self.close(code=FECHAR_NAO_AUTENTICADO)
             return

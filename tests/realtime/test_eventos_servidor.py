@@ -8,7 +8,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from atendimento.models import AtendenteFila, Mensagem
+from atendimento.models import Atendente, AtendenteFila, Mensagem
+from atendimento.realtime import conexoes
 from atendimento.realtime.eventos import (
     dados_mensagem,
     dados_ticket,
@@ -275,3 +276,6 @@ async def test_atendente_desativado_tem_o_socket_fechado(atendente):
     await em_sync(atendente.save)
 
     assert await cliente.fechamento() == 4401
+    await conexoes.aguardar_verificacoes()  # and, its last socket gone, it is shown offline
+    status = await em_sync(lambda: Atendente.objects.get(pk=atendente.pk).status)
+    assert status == "offline"
