@@ -6,6 +6,7 @@ With ``DATABASE_URL`` / ``REDIS_URL`` unset, the embedded PostgreSQL+pgvector an
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ if not SECRET_KEY:
     if not DEBUG and env.bool("CONECTCRM_EXIGIR_SECRET_KEY", default=False):
         raise RuntimeError("SECRET_KEY is required in production")
     # Development default: stable per checkout, never used when SECRET_KEY is set.
-    SECRET_KEY = "dev-insecure-" + __import__("hashlib").sha256(str(BASE_DIR).encode()).hexdigest()
+    SECRET_KEY = "dev-insecure-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
