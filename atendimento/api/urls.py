@@ -3,15 +3,15 @@ interactive docs (served from local assets)."""
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from atendimento.api.views.auth import LoginView, RenovarTokenView
+from atendimento.api.views.auth import LoginView, RenovarTokenView, nao_encontrado
 from atendimento.api.views.cadastros import (
     ArtigoViewSet,
     ContatoViewSet,
-    MetricasIAViewSet,
+    MetricasIAView,
     TagViewSet,
     TemplateViewSet,
 )
@@ -30,12 +30,14 @@ rotas.register("templates", TemplateViewSet, basename="template")
 rotas.register("tags", TagViewSet, basename="tag")
 rotas.register("contatos", ContatoViewSet, basename="contato")
 rotas.register("base-conhecimento", ArtigoViewSet, basename="artigo")
-rotas.register("ia/metricas", MetricasIAViewSet, basename="ia-metricas")
 
 urlpatterns = [
     path("auth/token/", LoginView.as_view(), name="token"),
     path("auth/token/refresh/", RenovarTokenView.as_view(), name="token-refresh"),
+    path("atendimento/ia/metricas/", MetricasIAView.as_view(), name="ia-metricas"),
     path("atendimento/", include(rotas.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # anything else under /api/ is a JSON 404 (never Django's HTML page, never a redirect)
+    re_path(r"^", nao_encontrado),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from atendimento.api.serializers.comum import ListaJSONField, ObjetoJSONField
+from atendimento.api.serializers.comum import EmailOuVazioField, ListaJSONField, ObjetoJSONField
 from atendimento.models import Contato, IdentidadeContato, Tag, Template
 from ia.models import ArtigoConhecimento
 
@@ -25,6 +25,7 @@ class ContatoSerializer(serializers.ModelSerializer):
 
     identidades = IdentidadeSerializer(many=True, read_only=True)
     metadados = ObjetoJSONField(required=False)
+    email = EmailOuVazioField()
     telefone = serializers.CharField(
         max_length=30,
         required=False,

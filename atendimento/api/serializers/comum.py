@@ -60,6 +60,21 @@ class ListaJSONField(serializers.JSONField):
         return validar_json_simples(valor)
 
 
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
+        "description": "E-mail, ou vazio.",
+    }
+)
+class EmailOuVazioField(serializers.EmailField):
+    """An optional e-mail: ``""`` when absent (the OpenAPI type says so)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class PeriodoSerializer(serializers.Serializer):
     """``?de=&ate=`` (inclusive dates in the empresa's calendar)."""
 

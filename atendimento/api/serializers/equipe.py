@@ -8,6 +8,7 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from atendimento.api.serializers.comum import EmailOuVazioField
 from atendimento.models import Atendente, Fila
 
 DIAS = ("seg", "ter", "qua", "qui", "sex", "sab", "dom")
@@ -130,6 +131,7 @@ class EstatisticasAtendenteSerializer(serializers.Serializer):
 
 class AtendenteSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="usuario.username", read_only=True)
+    email = EmailOuVazioField(read_only=True)
     filas = serializers.SerializerMethodField()
     estatisticas = serializers.SerializerMethodField()
 
@@ -174,7 +176,7 @@ class AtendenteCriarSerializer(serializers.Serializer):
         max_length=128, write_only=True, style={"input_type": "password"}
     )
     nome = serializers.CharField(max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = EmailOuVazioField(default="")
     papel = serializers.ChoiceField(
         choices=Atendente.Papel.choices, default=Atendente.Papel.ATENDENTE
     )
@@ -186,7 +188,7 @@ class AtendenteCriarSerializer(serializers.Serializer):
 
 class AtendenteAtualizarSerializer(serializers.Serializer):
     nome = serializers.CharField(max_length=150, required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = EmailOuVazioField()
     papel = serializers.ChoiceField(choices=Atendente.Papel.choices, required=False)
     capacidade = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     ativo = serializers.BooleanField(required=False)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from atendimento.api.serializers.cadastros import ContatoSerializer
+from atendimento.api.serializers.comum import EmailOuVazioField
 from atendimento.api.serializers.mensagens import MensagemSerializer
 from atendimento.models import Contato, Historico, Tag, Ticket
 from ia.models import AIInsight
@@ -108,6 +109,8 @@ def insights_de(insight: AIInsight | None) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------------------- outputs
 class ContatoResumoSerializer(serializers.ModelSerializer):
+    email = EmailOuVazioField(read_only=True)
+
     class Meta:
         model = Contato
         fields = ["id", "nome", "telefone", "email"]
@@ -211,7 +214,7 @@ class TicketDetalheSerializer(TicketSerializer):
 class ContatoNovoSerializer(serializers.Serializer):
     nome = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     telefone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = EmailOuVazioField(default="")
 
     def validate(self, attrs):
         if not (attrs["nome"].strip() or attrs["telefone"].strip() or attrs["email"]):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
@@ -24,6 +27,7 @@ from atendimento.api.serializers.comum import ErroSerializer
 class LoginView(TokenObtainPairView):
     """``{"username", "password"}`` → ``{"access", "refresh"}``."""
 
+    parser_classes = [JSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
     schema = EsquemaAtendimento()
@@ -39,4 +43,13 @@ class LoginView(TokenObtainPairView):
     },
 )
 class RenovarTokenView(TokenRefreshView):
+    parser_classes = [JSONParser]
     schema = EsquemaAtendimento()
+
+
+@csrf_exempt
+def nao_encontrado(request, *args, **kwargs) -> JsonResponse:
+    """Unknown URL under /api/: the API's 404 body instead of Django's HTML page."""
+    return JsonResponse(
+        {"detail": "Endereço não encontrado na API.", "codigo": "nao_encontrado"}, status=404
+    )

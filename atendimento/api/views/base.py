@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from rest_framework import viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from atendimento.api.esquema import EsquemaAtendimento
@@ -16,6 +17,7 @@ class BaseViewSet(viewsets.GenericViewSet):
     supervisors (``"*"``: every action but list/retrieve)."""
 
     permission_classes = [AcessoAtendimento, GestaoEmpresa]
+    parser_classes = [JSONParser]  # JSON in (CONTRACT §4); enviar-midia overrides: multipart
     pagination_class = Paginacao
     lookup_value_regex = UUID
     schema = EsquemaAtendimento()

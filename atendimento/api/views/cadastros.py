@@ -9,8 +9,11 @@ from typing import Any, ClassVar
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from atendimento.api.esquema import EsquemaAtendimento
 from atendimento.api.filters import ArtigoFiltro, ContatoFiltro, TemplateFiltro
+from atendimento.api.permissions import AcessoAtendimento, exigir_gestao
 from atendimento.api.serializers.cadastros import (
     ArtigoSerializer,
     ContatoSerializer,
@@ -24,7 +27,7 @@ from atendimento.models import Contato, Tag, Template
 from atendimento.selectors import cadastros as seletores
 from atendimento.selectors import estatisticas as sel_estatisticas
 from atendimento.services import cadastros as servicos
-from ia.models import AIMetrica, ArtigoConhecimento
+from ia.models import ArtigoConhecimento
 
 
 class CadastroViewSet(BaseViewSet):
@@ -169,24 +172,23 @@ class MetricasFiltroSerializer(PeriodoSerializer):
 
 
 @extend_schema(tags=["ia"])
-class MetricasIAViewSet(BaseViewSet):
+class MetricasIAView(APIView):
     """AI calls, errors, tokens, cost and mean latency by day and provider, for admins and
     supervisors (default period: the last 30 days)."""
 
-    queryset = AIMetrica.objects.none()
-    pagination_class = None
-    filter_backends = []
-    acoes_gestao = frozenset({"list"})
+    permission_classes = [AcessoAtendimento]
+    schema = EsquemaAtendimento()
 
     @extend_schema(parameters=[MetricasFiltroSerializer], responses=MetricasIASerializer)
-    def list(self, request):
+    def get(self, request):
+        exigir_gestao(request.atendente)
         filtro = MetricasFiltroSerializer(data=request.query_params)
         filtro.is_valid(raise_exception=True)
         de, ate = sel_estatisticas.periodo(
-            self.atendente, filtro.validated_data.get("de"), filtro.validated_data.get("ate")
+            request.atendente, filtro.validated_data.get("de"), filtro.validated_data.get("ate")
         )
         dados = sel_estatisticas.metricas_ia(
-            atendente=self.atendente,
+            atendente=request.atendente,
             de=de,
             ate=ate,
             provider=filtro.validated_data.get("provider", ""),

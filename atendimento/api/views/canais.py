@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from atendimento.api.serializers.canais import (
     ResultadoTesteSerializer,
     url_webhook,
 )
+from atendimento.api.serializers.comum import ErroSerializer
 from atendimento.api.views.base import BaseViewSet
 from atendimento.models import Canal
 from atendimento.selectors import cadastros as seletores
@@ -86,7 +87,10 @@ class CanalViewSet(BaseViewSet):
 
     @extend_schema(
         request=None,
-        responses=CanalSerializer,
+        responses={
+            200: CanalSerializer,
+            503: OpenApiResponse(ErroSerializer, description="O provedor não respondeu."),
+        },
         description="Registra o webhook no provedor quando ele permite e ativa o canal.",
     )
     @action(detail=True, methods=["post"])
