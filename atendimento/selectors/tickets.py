@@ -117,6 +117,8 @@ def tags_obter(*, atendente: Atendente, ids) -> list[Tag]:
 
 
 def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
+    """An agent named in a request (assign, transfer, queue member): any agent of the empresa,
+    without the statistics of the agents' list; another empresa's id is NaoEncontrado."""
     return obter_da_empresa(
         Atendente.objects.select_related("usuario"),
         atendente=atendente,
