@@ -43,7 +43,7 @@ def _canal_por_identificador(
     chave = (empresa_id, tipo, identificador)
     validade = float(settings.WEBHOOK_CACHE_CANAL_SEGUNDOS)
     agora = time.monotonic()
-    guardado = _CANAIS.get(chave)
+    guardado = _CANAIS.get(chave) if validade > 0 else None
     if guardado is not None and guardado[0] > agora:
         return guardado[1], guardado[2]
     canal = Canal.objects.filter(
