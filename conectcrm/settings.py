@@ -267,7 +267,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task not acked within this window is re-delivered (lost worker).
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "socket_timeout": 5,
-    "socket_connect_timeout": 1,
+    "socket_connect_timeout": 0.5,  # with one publish retry: a dead broker costs <= ~1 s
     # Publishing (webhook view, on_commit callbacks) must fail fast when Redis is down: the
     # event is already stored and the sweep re-queues it. kombu's default_channel otherwise
     # retries the connection for broker_connection_timeout with growing sleeps.
