@@ -91,6 +91,27 @@ class TipoIdentidade(enum.StrEnum):
     EMAIL = "email"
 
 
+#: File types channels that take "any file" (Telegram documents, e-mail attachments) accept
+MIMES_ARQUIVOS = frozenset(
+    {
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
+        "video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/mpeg",
+        "audio/mpeg", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/aac",
+        "audio/wav", "audio/x-wav", "audio/amr", "audio/webm", "audio/flac",
+        "application/pdf", "application/zip", "application/x-zip-compressed",
+        "application/x-7z-compressed", "application/x-rar-compressed", "application/gzip",
+        "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/rtf", "application/json", "application/xml", "application/octet-stream",
+        "text/plain", "text/csv", "text/html", "text/xml", "text/calendar", "text/vcard",
+    }
+)  # fmt: skip
+
+
 # ------------------------------------------------------------------------------- inbound
 @dataclass(frozen=True, slots=True)
 class RequisicaoWebhook:

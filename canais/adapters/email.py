@@ -35,6 +35,7 @@ from canais.adapters import email_envio as envio_util
 from canais.adapters import email_eventos as eventos
 from canais.adapters import email_parse as parse
 from canais.adapters.base import (
+    MIMES_ARQUIVOS,
     AdaptadorCanal,
     AssinaturaInvalida,
     ErroCanal,
@@ -70,26 +71,7 @@ class Adaptador(AdaptadorCanal):
         TipoMensagem.VIDEO: 20 * MB,
         TipoMensagem.DOCUMENTO: 20 * MB,
     }
-    mimes_aceitos = frozenset(
-        {
-            "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/bmp",
-            "image/tiff", "image/svg+xml",
-            "video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/mpeg",
-            "audio/mpeg", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/aac",
-            "audio/wav", "audio/x-wav", "audio/amr", "audio/webm", "audio/flac",
-            "application/pdf", "application/zip", "application/x-zip-compressed",
-            "application/x-7z-compressed", "application/x-rar-compressed", "application/gzip",
-            "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            "application/vnd.oasis.opendocument.text",
-            "application/vnd.oasis.opendocument.spreadsheet",
-            "application/rtf", "application/json", "application/xml", "application/octet-stream",
-            "text/plain", "text/csv", "text/html", "text/xml", "text/calendar", "text/vcard",
-            "message/rfc822",
-        }
-    )  # fmt: skip
+    mimes_aceitos = MIMES_ARQUIVOS | {"image/bmp", "image/tiff", "image/svg+xml", "message/rfc822"}
     #: SendGrid Inbound Parse accepts messages up to 30 MB
     limite_download_bytes: ClassVar[int] = 30 * MB
     timeout_segundos: float = _http.TIMEOUT_PADRAO

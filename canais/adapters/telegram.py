@@ -23,6 +23,7 @@ import httpx
 from canais.adapters import _http
 from canais.adapters import telegram_parse as parse
 from canais.adapters.base import (
+    MIMES_ARQUIVOS,
     AdaptadorCanal,
     AssinaturaInvalida,
     ErroCanal,
@@ -98,25 +99,7 @@ class Adaptador(AdaptadorCanal):
         TipoMensagem.STICKER: 50 * MB,
     }
     #: Telegram takes any file as a document; this is the broad set we expect to handle
-    mimes_aceitos = frozenset(
-        {
-            "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
-            "video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/mpeg",
-            "audio/mpeg", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/aac",
-            "audio/wav", "audio/x-wav", "audio/amr", "audio/webm", "audio/flac",
-            "application/pdf", "application/zip", "application/x-zip-compressed",
-            "application/x-7z-compressed", "application/x-rar-compressed", "application/gzip",
-            "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            "application/vnd.oasis.opendocument.text",
-            "application/vnd.oasis.opendocument.spreadsheet",
-            "application/rtf", "application/json", "application/xml", "application/octet-stream",
-            "text/plain", "text/csv", "text/html", "text/xml", "text/calendar", "text/vcard",
-            "application/x-tgsticker",
-        }
-    )  # fmt: skip
+    mimes_aceitos = MIMES_ARQUIVOS | {"application/x-tgsticker"}
     #: bots may download at most 20 MB (getFile)
     limite_download_bytes: ClassVar[int] = 20 * MB
     timeout_segundos: float = _http.TIMEOUT_PADRAO
