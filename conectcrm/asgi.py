@@ -16,11 +16,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
 django_asgi = get_asgi_application()  # sets Django up before the imports below
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
-from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
-from atendimento.routing import websocket_urlpatterns  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
+from atendimento.routing import websocket_urlpatterns  # noqa: E402
 
 http_app = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("HTTP_THREADS", "8")))
 
