@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import partial
 from urllib.parse import parse_qsl, urlsplit
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from atendimento.models import Canal, EventoWebhook
@@ -57,9 +57,9 @@ def cabecalhos_guardados(cabecalhos: Mapping[str, str]) -> dict[str, str]:
 
 
 def _apos_commit_enfileirar(evento_id: uuid.UUID) -> None:
-    from canais.tasks.entrada import enfileirar, process_webhook
+    from canais.tasks.entrada import despertar
 
-    enfileirar(process_webhook, str(evento_id))
+    despertar(str(evento_id))
 
 
 def evento_webhook_registrar(
@@ -103,6 +103,21 @@ def _concluir(evento: EventoWebhook, status: str, erro: str = "") -> None:
     evento.save(update_fields=["status", "erro", "processado_em", "tentativas", "atualizado_em"])
 
 
+class FalhaAoProcessar(Exception):
+    """Processing the claimed event ``evento_id`` raised (the original error is the cause);
+    its transaction was rolled back."""
+
+    def __init__(self, evento_id: uuid.UUID) -> None:
+        super().__init__(str(evento_id))
+        self.evento_id = evento_id
+
+
+def _bloqueio():
+    return EventoWebhook.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+        "canal__empresa", "canal__fila_padrao"
+    )
+
+
 def evento_webhook_processar(*, evento_id: uuid.UUID | str) -> str | None:
     """Interpret a stored event and apply each of its events, in one transaction with the
     status change (so a crash leaves it ``recebido`` and nothing half-applied).
@@ -111,30 +126,60 @@ def evento_webhook_processar(*, evento_id: uuid.UUID | str) -> str | None:
     (row locked), is left alone.  A verified but malformed body ends ``falhou`` with the reason.
     Returns the event's status, or None when it was skipped.
     """
-    from atendimento.services.entrada import evento_processar
-
     with transaction.atomic():
-        evento = (
-            EventoWebhook.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("canal__empresa", "canal__fila_padrao")
-            .filter(pk=evento_id)
-            .first()
-        )
+        evento = _bloqueio().filter(pk=evento_id).first()
         if evento is None or evento.status != Status.RECEBIDO:
             return None
-        evento.tentativas += 1
-        canal = evento.canal
-        adaptador = get_adaptador(canal.tipo, canal.config_completa)
-        try:
-            eventos = adaptador.interpretar(requisicao_do_evento(evento))
-        except PayloadInvalido as exc:
-            logger.warning("webhook %s malformado: %s", evento.pk, exc)
-            _concluir(evento, Status.FALHOU, str(exc))
-            return Status.FALHOU
-        for item in eventos:
-            evento_processar(canal=canal, evento=item)
-        _concluir(evento, Status.PROCESSADO)
-        return Status.PROCESSADO
+        return _processar(evento)
+
+
+def evento_webhook_processar_proximo() -> tuple[uuid.UUID, str] | None:
+    """Claim and process the oldest event still ``recebido`` that no one has tried yet
+    (``tentativas`` 0) and no other worker holds (``FOR UPDATE SKIP LOCKED``), in its own
+    transaction like :func:`evento_webhook_processar`; None when there is none.
+
+    The drain loop of the ``webhooks`` queue: events are taken in arrival order, two workers
+    never take the same one, and an event that failed once is left to the sweep's retries
+    (so a poison event cannot spin here).  :class:`FalhaAoProcessar` wraps an unexpected error.
+    """
+    evento_id = None
+    try:
+        with transaction.atomic():
+            # the claim alone (the partial index, no join): with the joins the planner sorts
+            # the whole backlog before taking one row
+            evento_id = (
+                EventoWebhook.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.RECEBIDO, tentativas=0)
+                .order_by("recebido_em")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if evento_id is None:
+                return None
+            evento = _bloqueio().get(pk=evento_id)
+            return evento_id, _processar(evento)
+    except (DatabaseError, FalhaAoProcessar):
+        raise
+    except Exception as exc:
+        raise FalhaAoProcessar(evento_id) from exc
+
+
+def _processar(evento: EventoWebhook) -> str:
+    from atendimento.services.entrada import evento_processar
+
+    evento.tentativas += 1
+    canal = evento.canal
+    adaptador = get_adaptador(canal.tipo, canal.config_completa)
+    try:
+        eventos = adaptador.interpretar(requisicao_do_evento(evento))
+    except PayloadInvalido as exc:
+        logger.warning("webhook %s malformado: %s", evento.pk, exc)
+        _concluir(evento, Status.FALHOU, str(exc))
+        return Status.FALHOU
+    for item in eventos:
+        evento_processar(canal=canal, evento=item)
+    _concluir(evento, Status.PROCESSADO)
+    return Status.PROCESSADO
 
 
 @transaction.atomic

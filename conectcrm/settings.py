@@ -161,6 +161,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
 # seconds a webhook process keeps a routed channel (and its decrypted config); 0 disables
 WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default=5.0)
+# a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
+# 0: one process_webhook task per webhook
+WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 
 CACHES = {
     "default": {

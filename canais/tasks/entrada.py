@@ -10,24 +10,31 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from canais.adapters.base import ErroTransitorio
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["baixar_midia", "enfileirar", "process_webhook", "varrer_webhooks_pendentes"]
+__all__ = [
+    "baixar_midia",
+    "despertar",
+    "enfileirar",
+    "process_webhook",
+    "varrer_webhooks_pendentes",
+]
 
 #: events stored this long ago and still ``recebido`` are re-queued by the sweep
 IDADE_VARREDURA_SEGUNDOS = float(getattr(settings, "VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", 30))
 LOTE_VARREDURA = 500
 
 
-def enfileirar(tarefa: Task, *args: str) -> bool:
+def enfileirar(tarefa: Task, *args: str, **kwargs) -> bool:
     """Queue ``tarefa``; False (logged) when the broker is unreachable — callers rely on the
     sweep (events) or on the task's own retries, never on this call succeeding."""
     try:
-        tarefa.apply_async(args=args)
+        tarefa.apply_async(args=args, kwargs=kwargs or None)
     except Exception:  # kombu OperationalError and friends: the broker is down
         logger.warning(
             "broker indisponível: %s%s não enfileirada", tarefa.name, args, exc_info=True
@@ -36,22 +43,97 @@ def enfileirar(tarefa: Task, *args: str) -> bool:
     return True
 
 
+#: key of the "a drain task is queued" flag (cache Redis)
+CHAVE_DESPERTAR = "canais:webhooks:despertar"
+#: events one drain task processes before handing over to a fresh task
+LOTE_DRENAGEM = 500
+
+
+def despertar(evento_id: str = "") -> bool:
+    """After an event is committed: make sure a drain task will run after this moment.
+
+    With ``WEBHOOK_DESPERTAR_SEGUNDOS`` > 0 a burst of webhooks queues a few tasks, not one per
+    webhook: the first sets the flag (``SET NX EX``) and queues ``process_webhook(drenar=True)``;
+    the others see the flag and publish nothing.  That is safe because the drain task deletes
+    the flag *before* it looks for events, so an event committed while the flag is set is
+    committed before a queued task starts its scan.  The expiry only bounds the wait when a
+    queued task is lost; the sweep stays the safety net.  With 0 (tests' default) each event
+    gets its own ``process_webhook(evento_id)``, as before.
+    """
+    validade = float(settings.WEBHOOK_DESPERTAR_SEGUNDOS)
+    if validade <= 0:
+        return enfileirar(process_webhook, evento_id)
+    try:
+        if not cache.add(CHAVE_DESPERTAR, 1, timeout=validade):
+            return True  # a queued drain task has not started yet: it will see this event
+    except Exception:  # cache Redis down: queue the task anyway
+        logger.warning("despertar: cache indisponível", exc_info=True)
+    if enfileirar(process_webhook, evento_id, drenar=True):
+        return True
+    _rearmar()  # nothing was queued: the next event must try again
+    return False
+
+
+def _rearmar() -> None:
+    try:
+        cache.delete(CHAVE_DESPERTAR)
+    except Exception:
+        logger.warning("despertar: cache indisponível", exc_info=True)
+
+
 def _espera(tentativa: int, maximo: float = 300) -> float:
     return min(2.0**tentativa, maximo)
 
 
+def _drenar() -> int:
+    """Process pending events oldest first until none is left (or LOTE_DRENAGEM, then hand
+    over to a new task).  Database errors propagate (the task retries)."""
+    from canais.eventos import (
+        FalhaAoProcessar,
+        evento_webhook_processar_proximo,
+        evento_webhook_registrar_falha,
+    )
+
+    for feitos in range(LOTE_DRENAGEM):
+        try:
+            if evento_webhook_processar_proximo() is None:
+                return feitos
+        except FalhaAoProcessar as exc:
+            causa = exc.__cause__
+            if exc.evento_id is None:  # failed before claiming anything
+                raise
+            logger.error("falha ao processar o webhook %s", exc.evento_id, exc_info=causa)
+            evento_webhook_registrar_falha(
+                evento_id=exc.evento_id, erro=f"{type(causa).__name__}: {causa}"
+            )
+    despertar()
+    return LOTE_DRENAGEM
+
+
 @shared_task(name="canais.tasks.process_webhook", bind=True, acks_late=True, max_retries=8)
-def process_webhook(self: Task, evento_id: str) -> str | None:
+def process_webhook(self: Task, evento_id: str = "", drenar: bool = False) -> str | None:
+    """Process the event ``evento_id``; with ``drenar``, then every other pending one."""
     from canais.eventos import evento_webhook_processar, evento_webhook_registrar_falha
 
+    if drenar:
+        _rearmar()  # before any scan: see despertar()
+    resultado = None
     try:
-        return evento_webhook_processar(evento_id=evento_id)
+        if evento_id:
+            try:
+                resultado = evento_webhook_processar(evento_id=evento_id)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:
+                logger.exception("falha ao processar o webhook %s", evento_id)
+                evento_webhook_registrar_falha(
+                    evento_id=evento_id, erro=f"{type(exc).__name__}: {exc}"
+                )
+        if drenar:
+            _drenar()
     except (OperationalError, InterfaceError) as exc:  # database restarting, deadlock…
         raise self.retry(exc=exc, countdown=_espera(self.request.retries)) from exc
-    except Exception as exc:
-        logger.exception("falha ao processar o webhook %s", evento_id)
-        evento_webhook_registrar_falha(evento_id=evento_id, erro=f"{type(exc).__name__}: {exc}")
-        return None
+    return resultado
 
 
 @shared_task(name="canais.tasks.varrer_webhooks_pendentes", acks_late=True)

@@ -115,3 +115,34 @@ def test_broker_fora_do_ar_e_a_varredura_do_worker_real_recupera(
         "imagem",
     )
     assert Mensagem.objects.count() == 1
+
+
+@pytest.mark.usefixtures("filas_vazias")
+def test_rajada_coalescida_o_worker_real_drena_todos(client, settings, empresa, fila):
+    """With the "despertar" flag on, a burst of webhooks queues a few draining tasks, and the
+    real worker stores each message once and publishes each ``nova_mensagem`` once."""
+    from django.core.cache import cache
+
+    from canais.tasks.entrada import CHAVE_DESPERTAR
+    from tests.canais.test_drenagem import PNID as PNID_DRENAGEM
+    from tests.canais.test_drenagem import corpo
+
+    settings.WEBHOOK_DESPERTAR_SEGUNDOS = 30
+    cache.delete(CHAVE_DESPERTAR)
+    canal_wa(empresa, fila, pnid=PNID_DRENAGEM)
+    ouvinte = Ouvinte(grupo_supervisores(empresa.id))
+    with celery_worker(filas="webhooks"):
+        for n in range(20):
+            resposta = postar_whatsapp(
+                client, empresa.id, corpo(f"wamid.c{n}", f"55119876500{n % 3:02d}")
+            )
+            assert resposta.status_code == 200
+        recebidos = [ouvinte.proximo("nova_mensagem")["id"] for _ in range(20)]
+        esperar(lambda: not EventoWebhook.objects.filter(status="recebido").exists())
+
+    assert sorted(recebidos) == sorted(
+        str(i) for i in Mensagem.objects.values_list("id", flat=True)
+    )
+    assert Mensagem.objects.count() == 20
+    assert set(EventoWebhook.objects.values_list("status", "tentativas")) == {("processado", 1)}
+    cache.delete(CHAVE_DESPERTAR)
