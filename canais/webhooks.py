@@ -4,7 +4,9 @@ adapter from the registry → raw body (capped) → channel of the URL's empresa
 adapter from the request → provider verification over the raw bytes → ``EventoWebhook`` stored
 → ``process_webhook`` queued after commit → 200.  Nothing is parsed beyond what routing needs,
 no provider call is made, and nothing is stored for a request refused on the way
-(unknown type/empresa/channel 404, bad signature 401/403, body over WEBHOOK_MAX_BYTES 413).
+(unknown type/empresa/channel 404, bad signature 401/403, body over the adapter's
+``limite_corpo_bytes`` — default WEBHOOK_MAX_BYTES — 413).  The 200 carries the adapter's
+``confirmacao`` (``ok``; empty TwiML for Twilio).
 
 Inactive channels: the request is still verified and stored (status ``ignorado``, never
 processed) so nothing a provider delivered is lost, and the provider gets its 200.
@@ -64,9 +66,10 @@ def _resposta(status: int, texto: str = "", content_type: str = "text/plain") ->
     return HttpResponse(texto, status=status, content_type=content_type)
 
 
-def _ler_corpo(request: HttpRequest) -> bytes | None:
-    """The raw body, or None when it is larger than WEBHOOK_MAX_BYTES (declared or actual)."""
-    limite = settings.WEBHOOK_MAX_BYTES
+def _ler_corpo(request: HttpRequest, classe: type[AdaptadorCanal]) -> bytes | None:
+    """The raw body, or None when it is larger than the adapter's ``limite_corpo_bytes``
+    (default WEBHOOK_MAX_BYTES), declared or actual."""
+    limite = classe.limite_corpo_bytes or settings.WEBHOOK_MAX_BYTES
     try:
         declarado = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -141,7 +144,7 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
         empresa_uuid = uuid.UUID(empresa_id)
     except (TipoCanalDesconhecido, ValueError):
         return _resposta(404)
-    corpo = _ler_corpo(request)
+    corpo = _ler_corpo(request, classe)
     if corpo is None:
         return _resposta(413)
     req = _requisicao(request, corpo)
@@ -159,4 +162,5 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     except Exception:  # an adapter bug must not become a 500 nor a silent loss
         logger.exception("erro inesperado no webhook %s", tipo)
         return _resposta(503)
-    return _resposta(200, "ok")
+    confirmacao = classe.confirmacao(req)
+    return _resposta(confirmacao.status, confirmacao.corpo, confirmacao.content_type)

@@ -275,6 +275,8 @@ class AdaptadorCanal:
     #: per-channel media limits: bytes per kind and accepted MIME types
     limite_midia_bytes: ClassVar[Mapping[TipoMensagem, int]] = {}
     mimes_aceitos: ClassVar[frozenset[str]] = frozenset()
+    #: largest inbound webhook body accepted, in bytes (None: settings.WEBHOOK_MAX_BYTES)
+    limite_corpo_bytes: ClassVar[int | None] = None
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
@@ -298,6 +300,11 @@ class AdaptadorCanal:
     def verificar(self, req: RequisicaoWebhook) -> None:
         """Raise :class:`AssinaturaInvalida` unless ``req`` really comes from the provider."""
         raise NotImplementedError
+
+    @classmethod
+    def confirmacao(cls, req: RequisicaoWebhook) -> RespostaHandshake:
+        """The answer to an accepted (stored) webhook; the provider only needs a 200."""
+        return RespostaHandshake(200, "ok")
 
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
         """Provider's id for the whole delivery (dedupe of EventoWebhook), when it has one."""

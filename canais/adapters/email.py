@@ -74,6 +74,9 @@ class Adaptador(AdaptadorCanal):
     mimes_aceitos = MIMES_ARQUIVOS | {"image/bmp", "image/tiff", "image/svg+xml", "message/rfc822"}
     #: SendGrid Inbound Parse accepts messages up to 30 MB
     limite_download_bytes: ClassVar[int] = 30 * MB
+    # SendGrid Inbound Parse posts messages of up to 30 MB (attachments included); in "raw"
+    # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
+    limite_corpo_bytes: ClassVar[int | None] = 42 * MB
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     #: TLS context for SMTP (None: the system's default verification)
     contexto_tls: ssl.SSLContext | None = None

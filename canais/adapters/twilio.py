@@ -48,6 +48,7 @@ from canais.adapters.base import (
     OperacaoNaoSuportada,
     PayloadInvalido,
     RequisicaoWebhook,
+    RespostaHandshake,
     ResultadoEnvio,
     ResultadoTeste,
     TipoMensagem,
@@ -56,6 +57,7 @@ from canais.adapters.base import (
 API_BASE_PADRAO = "https://api.twilio.com"
 MB = 1024 * 1024
 CABECALHO_ASSINATURA = "x-twilio-signature"
+TWIML_VAZIO = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 #: Twilio API error codes worth retrying besides HTTP 429/5xx
 CODIGOS_TRANSITORIOS = frozenset({20429, 20500, 20503})
 
@@ -101,6 +103,12 @@ class Adaptador(AdaptadorCanal):
             return None
 
     # -- inbound ---------------------------------------------------------------------------
+    @classmethod
+    def confirmacao(cls, req: RequisicaoWebhook) -> RespostaHandshake:
+        """Empty TwiML: Twilio reads the answer to an incoming-message webhook as instructions
+        (plain text would be logged as error 12300 "Invalid Content-Type")."""
+        return RespostaHandshake(200, TWIML_VAZIO, "text/xml")
+
     def verificar(self, req: RequisicaoWebhook) -> None:
         token = str(self.config.get("auth_token") or "")
         if not token:
