@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from atendimento.models import Canal, EventoWebhook
 from atendimento.services.insercao import inserir_ignorando_conflito
-from canais.adapters.base import PayloadInvalido, RequisicaoWebhook
+from canais.adapters.base import PayloadInvalido, RequisicaoWebhook, StatusEntrada
 from canais.registry import get_adaptador
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ PREFIXOS_GUARDADOS = ("x-amz-sns-",)
 
 #: processing attempts before an event that keeps raising unexpected errors is given up
 MAX_TENTATIVAS = 5
+#: how long a status of a message not recorded yet is retried (see _status_prematuro)
+ESPERA_STATUS_SEGUNDOS = 300
 
 Status = EventoWebhook.Status
 
@@ -176,10 +178,40 @@ def _processar(evento: EventoWebhook) -> str:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))
         return Status.FALHOU
-    for item in eventos:
-        evento_processar(canal=canal, evento=item)
+    desconhecidas = [
+        item.id_externo
+        for item in eventos
+        if evento_processar(canal=canal, evento=item) is None
+        and isinstance(item, StatusEntrada)
+        and item.id_externo
+    ]
+    if desconhecidas:
+        return _status_prematuro(evento, desconhecidas)
     _concluir(evento, Status.PROCESSADO)
     return Status.PROCESSADO
+
+
+def _status_prematuro(evento: EventoWebhook, ids: list[str]) -> str:
+    """Statuses of messages we do not know (yet): the send task records the provider's id
+    after the provider call, and the ``sent`` status can arrive first.  The event stays
+    ``recebido`` and is processed again later (everything in it is idempotent) until
+    ESPERA_STATUS_SEGUNDOS after it arrived; then it ends ``processado`` with a note (a status
+    for a message sent by another system on the same number, say)."""
+    lista = ", ".join(ids)[:3000]
+    if timezone.now() - evento.recebido_em >= timedelta(seconds=ESPERA_STATUS_SEGUNDOS):
+        _concluir(evento, Status.PROCESSADO, f"status de mensagem desconhecida ignorado: {lista}")
+        return Status.PROCESSADO
+    evento.erro = f"aguardando a mensagem do status: {lista}"
+    evento.save(update_fields=["tentativas", "erro", "atualizado_em"])
+    espera = min(5.0 * 2 ** (evento.tentativas - 1), 60.0)
+    transaction.on_commit(partial(_apos_commit_reagendar, evento.pk, espera))
+    return Status.RECEBIDO
+
+
+def _apos_commit_reagendar(evento_id: uuid.UUID, espera: float) -> None:
+    from canais.tasks.entrada import reagendar
+
+    reagendar(str(evento_id), espera)
 
 
 @transaction.atomic

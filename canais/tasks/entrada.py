@@ -22,6 +22,7 @@ __all__ = [
     "despertar",
     "enfileirar",
     "process_webhook",
+    "reagendar",
     "varrer_webhooks_pendentes",
 ]
 
@@ -72,6 +73,19 @@ def despertar(evento_id: str = "") -> bool:
         return True
     _rearmar()  # nothing was queued: the next event must try again
     return False
+
+
+def reagendar(evento_id: str, espera: float) -> bool:
+    """Process the event again in ``espera`` seconds (False, logged, when the broker is down
+    or tasks run inline: the sweep retries it then)."""
+    if process_webhook.app.conf.task_always_eager:
+        return False  # inline, a countdown would run at once and recurse
+    try:
+        process_webhook.apply_async(args=(evento_id,), countdown=espera)
+    except Exception:
+        logger.warning("broker indisponível: webhook %s não reagendado", evento_id, exc_info=True)
+        return False
+    return True
 
 
 def _rearmar() -> None:
