@@ -2,7 +2,8 @@
 
 HTTP is served by Django's WSGI handler behind a single thread hop (a2wsgi): under ASGI every
 sync middleware costs two thread hops, which made plain Django HTTP 5-12x slower on this
-machine (anchors/performance.md §d). Websockets go to Channels.
+machine (anchors/performance.md §d); provider webhooks skip the middleware (conectcrm.wsgi).
+Websockets go to Channels.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ django_asgi = get_asgi_application()  # sets Django up before the imports below
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
 from atendimento.routing import websocket_urlpatterns  # noqa: E402
+from conectcrm.wsgi import application as wsgi_app  # noqa: E402
 
-http_app = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("HTTP_THREADS", "8")))
+http_app = WSGIMiddleware(wsgi_app, workers=int(os.environ.get("HTTP_THREADS", "8")))
 
 application = ProtocolTypeRouter(
     {
