@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from celery import Task, shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from canais.adapters.base import ErroTransitorio
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "baixar_midia",
     "despertar",
+    "despertar_armado",
+    "despertar_rearmar",
     "enfileirar",
     "process_webhook",
     "reagendar",
@@ -45,7 +47,31 @@ def enfileirar(tarefa: Task, *args: str, **kwargs) -> bool:
 
 
 #: key of the "a drain task is queued" flag (cache Redis)
-CHAVE_DESPERTAR = "canais:webhooks:despertar"
+CHAVE_DESPERTAR = "conectcrm:canais:webhooks:despertar"
+_redis: tuple[str, redis.Redis] | None = None
+
+
+def _cliente() -> redis.Redis:
+    """One redis-py client per process on the cache's Redis (Django's cache builds a new client
+    object per call: ~0.1 ms of the webhook view).  Fork-safe: the pool reconnects in a child."""
+    global _redis
+    cache = settings.CACHES["default"]
+    if _redis is None or _redis[0] != cache["LOCATION"]:
+        opcoes = cache.get("OPTIONS", {})
+        cliente = redis.Redis.from_url(
+            cache["LOCATION"],
+            socket_timeout=opcoes.get("socket_timeout", 5),
+            socket_connect_timeout=opcoes.get("socket_connect_timeout", 2),
+        )
+        _redis = (cache["LOCATION"], cliente)
+    return _redis[1]
+
+
+def despertar_armado() -> bool:
+    """True while a queued drain task has not started yet (see despertar)."""
+    return bool(_cliente().exists(CHAVE_DESPERTAR))
+
+
 #: events one drain task processes before handing over to a fresh task
 LOTE_DRENAGEM = 500
 
@@ -65,13 +91,13 @@ def despertar(evento_id: str = "") -> bool:
     if validade <= 0:
         return enfileirar(process_webhook, evento_id)
     try:
-        if not cache.add(CHAVE_DESPERTAR, 1, timeout=validade):
+        if not _cliente().set(CHAVE_DESPERTAR, 1, nx=True, px=max(int(validade * 1000), 1)):
             return True  # a queued drain task has not started yet: it will see this event
     except Exception:  # cache Redis down: queue the task anyway
         logger.warning("despertar: cache indisponível", exc_info=True)
     if enfileirar(process_webhook, evento_id, drenar=True):
         return True
-    _rearmar()  # nothing was queued: the next event must try again
+    despertar_rearmar()  # nothing was queued: the next event must try again
     return False
 
 
@@ -88,9 +114,9 @@ def reagendar(evento_id: str, espera: float) -> bool:
     return True
 
 
-def _rearmar() -> None:
+def despertar_rearmar() -> None:
     try:
-        cache.delete(CHAVE_DESPERTAR)
+        _cliente().delete(CHAVE_DESPERTAR)
     except Exception:
         logger.warning("despertar: cache indisponível", exc_info=True)
 
@@ -130,7 +156,7 @@ def process_webhook(self: Task, evento_id: str = "", drenar: bool = False) -> st
     from canais.eventos import evento_webhook_processar, evento_webhook_registrar_falha
 
     if drenar:
-        _rearmar()  # before any scan: see despertar()
+        despertar_rearmar()  # before any scan: see despertar()
     resultado = None
     try:
         if evento_id:

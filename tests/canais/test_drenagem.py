@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 
 from atendimento.models import EventoWebhook, Mensagem
 from atendimento.services import entrada
 from canais.adapters.base import MensagemEntrada
-from canais.tasks.entrada import CHAVE_DESPERTAR, process_webhook
+from canais.tasks.entrada import despertar_armado, despertar_rearmar, process_webhook
 from conectcrm.celery import app as celery_app
 
 from .webhook_apoio import canal_wa, postar_whatsapp
@@ -39,7 +38,7 @@ def broker(settings):
     """Coalescing on; the broker's ``webhooks`` list as seen before, and the messages this test
     queued removed afterwards (no worker runs here)."""
     settings.WEBHOOK_DESPERTAR_SEGUNDOS = 30
-    cache.delete(CHAVE_DESPERTAR)
+    despertar_rearmar()
     with celery_app.connection_for_write() as conexao:
         cliente = conexao.default_channel.client
         antes = cliente.lrange(FILA, 0, -1)
@@ -52,7 +51,7 @@ def broker(settings):
         for mensagem in cliente.lrange(FILA, 0, -1):
             if mensagem not in antes:
                 cliente.lrem(FILA, 0, mensagem)
-    cache.delete(CHAVE_DESPERTAR)
+    despertar_rearmar()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,7 +80,7 @@ def test_rajada_de_webhooks_enfileira_uma_tarefa_que_processa_todos(client, empr
         "wamid.r1",
         "wamid.r2",
     ]
-    assert cache.get(CHAVE_DESPERTAR) is None  # the task re-armed the flag before scanning
+    assert not despertar_armado()  # the task re-armed the flag before scanning
     assert postar_whatsapp(client, empresa.id, corpo("wamid.r3")).status_code == 200
     assert len(broker()) == 2  # the next webhook queued a new task
 

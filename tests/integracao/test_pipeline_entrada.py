@@ -121,14 +121,13 @@ def test_broker_fora_do_ar_e_a_varredura_do_worker_real_recupera(
 def test_rajada_coalescida_o_worker_real_drena_todos(client, settings, empresa, fila):
     """With the "despertar" flag on, a burst of webhooks queues a few draining tasks, and the
     real worker stores each message once and publishes each ``nova_mensagem`` once."""
-    from django.core.cache import cache
 
-    from canais.tasks.entrada import CHAVE_DESPERTAR
+    from canais.tasks.entrada import despertar_rearmar
     from tests.canais.test_drenagem import PNID as PNID_DRENAGEM
     from tests.canais.test_drenagem import corpo
 
     settings.WEBHOOK_DESPERTAR_SEGUNDOS = 30
-    cache.delete(CHAVE_DESPERTAR)
+    despertar_rearmar()
     canal_wa(empresa, fila, pnid=PNID_DRENAGEM)
     ouvinte = Ouvinte(grupo_supervisores(empresa.id))
     with celery_worker(filas="webhooks"):
@@ -145,4 +144,4 @@ def test_rajada_coalescida_o_worker_real_drena_todos(client, settings, empresa, 
     )
     assert Mensagem.objects.count() == 20
     assert set(EventoWebhook.objects.values_list("status", "tentativas")) == {("processado", 1)}
-    cache.delete(CHAVE_DESPERTAR)
+    despertar_rearmar()
