@@ -221,6 +221,9 @@
     const anexo = form && form.querySelector("input[type=file]");
     if (!campo.value.trim() && !(anexo && anexo.files.length)) return;
     pararDigitar();
+    // the composer may have just been swapped in: make sure htmx has bound it, or the browser
+    // would submit the form natively and navigate away from the inbox
+    htmx.process(form);
     form.requestSubmit();
   });
 
@@ -248,6 +251,31 @@
   document.body.addEventListener("htmx:beforeRequest", function (evento) {
     const elt = evento.detail && evento.detail.elt;
     if (elt && elt.id === "composer") pararDigitar();
+    if (elt && elt.id === "mensagens-recentes") recentesEmVoo = true;
+  });
+
+  // ------------------------------------------------------------------ conversation freshness
+  // On status_mensagem the message re-fetches itself (its data-url). An event that arrives
+  // while the whole conversation is being re-fetched or settled (the new HTML may predate it),
+  // or for a message not on the page yet, re-fetches the conversation once more instead
+  // (hx-sync "queue last" runs it after the request in flight), so no status is ever lost.
+  let recentesEmVoo = false;
+  function recentesTerminou(evento) {
+    const elt = evento.detail && evento.detail.elt;
+    if (elt && elt.id === "mensagens-recentes") recentesEmVoo = false;
+  }
+  document.body.addEventListener("htmx:afterSettle", recentesTerminou);
+  document.body.addEventListener("htmx:responseError", recentesTerminou);
+  document.body.addEventListener("htmx:sendError", recentesTerminou);
+  document.body.addEventListener("status_mensagem", function (evento) {
+    const d = evento.detail || {};
+    if (!ticketAtual || d.ticket_id !== ticketAtual) return;
+    const elemento = document.getElementById("mensagem-" + d.mensagem_id);
+    if (recentesEmVoo || !elemento) {
+      htmx.trigger(document.body, "conversa_atualizar", { ticket: d.ticket_id });
+      return;
+    }
+    htmx.ajax("GET", elemento.dataset.url, { target: elemento, swap: "outerHTML" });
   });
 
   function avisar(texto) {

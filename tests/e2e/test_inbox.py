@@ -45,6 +45,8 @@ ARGS_CHROMIUM = [
 ]
 ARTEFATOS = RAIZ / "artifacts" / "e2e"
 ESPERA_MS = 30_000
+#: what the browsers did (requests, responses, console), saved next to the screenshots
+DIARIO: list[str] = []
 
 PNID = "106540352242922"
 APP_SECRET = "segredo-do-app"
@@ -165,6 +167,14 @@ def esperar(condicao, descricao: str, limite: float = 30.0):
 def entrar(navegador, base: str, atendente, destino: str = "/inbox/"):
     contexto = navegador.new_context(viewport={"width": 1440, "height": 900}, locale="pt-BR")
     pagina = contexto.new_page()
+    quem = atendente.nome
+    pagina.on("console", lambda m: DIARIO.append(f"{quem}: console {m.type}: {m.text}"))
+    pagina.on("request", lambda r: DIARIO.append(f"{quem}: -> {r.method} {r.url}"))
+    pagina.on("response", lambda r: DIARIO.append(f"{quem}: <- {r.status} {r.url}"))
+    pagina.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda f: DIARIO.append(f"{quem}: ws {str(f)[:160]}")),
+    )
     pagina.set_default_timeout(ESPERA_MS)
     pagina.goto(f"{base}/accounts/login/")
     pagina.fill("#id_username", atendente.usuario.username)
@@ -175,6 +185,14 @@ def entrar(navegador, base: str, atendente, destino: str = "/inbox/"):
     pagina.wait_for_selector('#conexao[data-estado="conectado"]')
     pagina.evaluate("window.__semRecarregar = true")
     return pagina
+
+
+@pytest.fixture(autouse=True)
+def _diario():
+    DIARIO.clear()
+    yield
+    ARTEFATOS.mkdir(parents=True, exist_ok=True)
+    (ARTEFATOS / "navegador.log").write_text("\n".join(DIARIO))
 
 
 def foto(pagina, nome: str) -> None:

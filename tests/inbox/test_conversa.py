@@ -167,7 +167,7 @@ def test_uma_mensagem_e_seu_escopo(cliente_de, atendente, atendente_outra_fila, 
     html = texto(resposta)
     assert resposta.status_code == 200
     assert html.lstrip().startswith(f'<article id="mensagem-{mensagem.id}"')
-    assert f"status_mensagem[detail.mensagem_id=='{mensagem.id}'] from:body" in html
+    assert f'data-url="/inbox/mensagens/{mensagem.id}/"' in html
     assert 'class="ticks ticks--entregue"' in html
     assert "Beto Atendente" in html
     assert (
