@@ -109,6 +109,7 @@ def escuta():
 
     def ouvir(*grupos: str):
         canal = f"teste.api.{uuid.uuid4().hex}"  # a plain channel: readable from any loop
+        aguardar_publicacoes(10)  # earlier publications must not reach this new listener
         for grupo in grupos:
             async_to_sync(camada.group_add)(grupo, canal)
 
