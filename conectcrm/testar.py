@@ -1,5 +1,10 @@
 """``make test``: run pytest on the embedded (or configured) servers, treat "no tests ran"
-(pytest exit 5) as a failure, and stop the embedded test servers afterwards."""
+(pytest exit 5) as a failure, and stop the embedded test servers afterwards.
+
+The browser tests (``-m e2e``) run in a pytest process of their own after the rest: they drive
+real daphne and Celery processes that must see the rows the test commits, so nothing another
+test left behind in the test process (a connection, an open transaction) may reach them.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,25 @@ import sys
 from conectcrm import embedded
 
 
-def main(argumentos: list[str]) -> int:
-    os.environ.setdefault("CONECTCRM_PERFIL", "test")
-    embutido = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
-    try:
-        codigo = subprocess.call([sys.executable, "-m", "pytest", *argumentos])  # noqa: S603
-    finally:
-        if embutido:
-            embedded.parar(embedded.pasta_dados("test"))
+def _pytest(argumentos: list[str]) -> int:
+    codigo = subprocess.call([sys.executable, "-m", "pytest", *argumentos])  # noqa: S603
     if codigo == 5:
         print("pytest não executou nenhum teste: isso é uma falha.", file=sys.stderr)  # noqa: T201
         return 1
     return codigo
+
+
+def main(argumentos: list[str]) -> int:
+    os.environ.setdefault("CONECTCRM_PERFIL", "test")
+    embutido = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
+    try:
+        if argumentos:
+            return _pytest(argumentos)
+        codigos = [_pytest(["-m", "not e2e"]), _pytest(["-m", "e2e"])]
+        return next((c for c in codigos if c), 0)
+    finally:
+        if embutido:
+            embedded.parar(embedded.pasta_dados("test"))
 
 
 if __name__ == "__main__":

@@ -233,6 +233,10 @@ def test_conversa_ao_vivo_do_webhook_ao_lido(
 ):
     if not CHROMIUM.exists():
         pytest.skip("Chromium não está instalado em /usr/bin/chromium (make chromium instala)")
+    from django.db import connection
+
+    # daphne and the worker read what this test commits: nothing may be left uncommitted
+    assert not connection.in_atomic_block, "uma transação aberta por outro teste vazou"
     from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread (the ORM is not used below)
