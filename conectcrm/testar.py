@@ -25,6 +25,10 @@ def _pytest(argumentos: list[str]) -> int:
 
 def main(argumentos: list[str]) -> int:
     os.environ.setdefault("CONECTCRM_PERFIL", "test")
+    # Importing the conectcrm package (for the embedded servers) set DJANGO_SETTINGS_MODULE to
+    # the production settings in this process (conectcrm/celery.py); pytest must use the test
+    # settings that the daphne/worker processes of the integration tests use too.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "conectcrm.settings_test"
     embutido = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
     try:
         if argumentos:
