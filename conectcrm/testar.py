@@ -1,10 +1,5 @@
 """``make test``: run pytest on the embedded (or configured) servers, treat "no tests ran"
-(pytest exit 5) as a failure, and stop the embedded test servers afterwards.
-
-The browser tests (``-m e2e``) run in a pytest process of their own after the rest: they drive
-real daphne and Celery processes that must see the rows the test commits, so nothing another
-test left behind in the test process (a connection, an open transaction) may reach them.
-"""
+(pytest exit 5) as a failure, and stop the embedded test servers afterwards."""
 
 from __future__ import annotations
 
@@ -31,10 +26,7 @@ def main(argumentos: list[str]) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "conectcrm.settings_test"
     embutido = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
     try:
-        if argumentos:
-            return _pytest(argumentos)
-        codigos = [_pytest(["-m", "not e2e"]), _pytest(["-m", "e2e"])]
-        return next((c for c in codigos if c), 0)
+        return _pytest(argumentos)
     finally:
         if embutido:
             embedded.parar(embedded.pasta_dados("test"))
