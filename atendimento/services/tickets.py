@@ -154,39 +154,25 @@ def ticket_atualizar(
     if status is not None and status != ticket.status:
         _exigir_aberto(ticket, "mudar o status")
     mudancas: list[str] = []
-    if assunto is not None and assunto != ticket.assunto:
+    alteracoes = (
+        ("assunto", assunto, Historico.Acao.ATUALIZADO, "Assunto alterado."),
+        ("prioridade", prioridade, Historico.Acao.PRIORIDADE, "Prioridade: {de} → {para}."),
+        ("status", status, Historico.Acao.STATUS, "Status: {de} → {para}."),
+    )
+    for campo, valor, acao, descricao in alteracoes:
+        anterior = getattr(ticket, campo)
+        if valor is None or valor == anterior:
+            continue
         _registrar(
             ticket,
-            acao=Historico.Acao.ATUALIZADO,
-            descricao="Assunto alterado.",
+            acao=acao,
+            descricao=descricao.format(de=anterior, para=valor),
             por=por,
-            de=ticket.assunto,
-            para=assunto,
+            de=anterior,
+            para=valor,
         )
-        ticket.assunto = assunto
-        mudancas.append("assunto")
-    if prioridade is not None and prioridade != ticket.prioridade:
-        _registrar(
-            ticket,
-            acao=Historico.Acao.PRIORIDADE,
-            descricao=f"Prioridade: {ticket.prioridade} → {prioridade}.",
-            por=por,
-            de=ticket.prioridade,
-            para=prioridade,
-        )
-        ticket.prioridade = prioridade
-        mudancas.append("prioridade")
-    if status is not None and status != ticket.status:
-        _registrar(
-            ticket,
-            acao=Historico.Acao.STATUS,
-            descricao=f"Status: {ticket.status} → {status}.",
-            por=por,
-            de=ticket.status,
-            para=status,
-        )
-        ticket.status = status
-        mudancas.append("status")
+        setattr(ticket, campo, valor)
+        mudancas.append(campo)
     if mudancas:
         ticket.save(update_fields=[*mudancas, "atualizado_em"])
         publicar_ticket_atualizado(ticket)
