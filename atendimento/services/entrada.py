@@ -23,6 +23,7 @@ from atendimento.realtime.eventos import publicar_nova_mensagem, publicar_ticket
 from atendimento.services.abertura import ticket_da_conversa
 from atendimento.services.contatos import contato_resolver
 from atendimento.services.insercao import inserir_ignorando_conflito
+from atendimento.services.reacoes import EntradaConfirmada, agendar_apos_commit
 from canais.adapters.base import (
     EdicaoEntrada,
     EventoEntrada,
@@ -216,6 +217,19 @@ def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mens
         publicar_nova_mensagem(mensagem, ticket)
         if mensagem.midia_status == Mensagem.StatusMidia.PENDENTE:
             transaction.on_commit(partial(_apos_commit_baixar_midia, mensagem.pk))
+    agendar_apos_commit(
+        [
+            EntradaConfirmada(
+                empresa_id=ticket.empresa_id,
+                ticket_id=ticket.pk,
+                mensagem_id=m.pk,
+                canal_id=canal.pk,
+                contato_id=contato.pk,
+                ticket_novo=aberto_agora and i == 0,
+            )
+            for i, m in enumerate(inseridas)
+        ]
+    )
     return inseridas[0]
 
 

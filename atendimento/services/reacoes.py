@@ -1,0 +1,74 @@
+"""Reactions to committed inbound messages: the one extension point of the inbound path.
+
+Features that act on what a customer wrote (AI analysis, auto-distribution, notifications,
+out-of-hours replies, first-contact menus) register a function here instead of adding calls to
+the inbound orchestrator. The orchestrator — one message at a time or a whole batch — calls
+:func:`apos_entrada` once, **after** its transaction commits, with every newly stored customer
+message of that commit. A reaction must be quick (queue a task, run one short transaction);
+one that raises is logged and the others still run: ingest never fails because of a reaction.
+
+Register in an ``AppConfig.ready``::
+
+    from atendimento.services.reacoes import reagir_a_entrada
+
+    @reagir_a_entrada
+    def _analisar(entradas: list[EntradaConfirmada]) -> None: ...
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EntradaConfirmada:
+    """A customer message that is now durably stored (and the ticket it went to)."""
+
+    empresa_id: UUID
+    ticket_id: UUID
+    mensagem_id: UUID
+    canal_id: UUID
+    contato_id: UUID
+    #: the ticket was opened (or reopened) by this message
+    ticket_novo: bool
+
+
+Reacao = Callable[[list[EntradaConfirmada]], None]
+_REACOES: list[Reacao] = []
+
+
+def reagir_a_entrada(reacao: Reacao) -> Reacao:
+    """Register ``reacao`` (idempotent: registering the same function twice keeps one)."""
+    if reacao not in _REACOES:
+        _REACOES.append(reacao)
+    return reacao
+
+
+def reacoes() -> tuple[Reacao, ...]:
+    return tuple(_REACOES)
+
+
+def apos_entrada(entradas: Sequence[EntradaConfirmada]) -> None:
+    """Run every registered reaction on ``entradas`` (call after commit)."""
+    lista = list(entradas)
+    if not lista:
+        return
+    for reacao in _REACOES:
+        try:
+            reacao(lista)
+        except Exception:
+            logger.exception("reaction %s failed (%d messages)", reacao.__qualname__, len(lista))
+
+
+def agendar_apos_commit(entradas: Sequence[EntradaConfirmada]) -> None:
+    """Schedule :func:`apos_entrada` for when the current transaction commits."""
+    if entradas and _REACOES:
+        lista = list(entradas)
+        transaction.on_commit(lambda: apos_entrada(lista))
