@@ -2,7 +2,9 @@
 the ``webhooks`` queue after commit, processed once, swept up again if the queue lost it.
 
 Statuses: ``recebido`` (stored, not processed yet) → ``processado`` | ``falhou`` (the reason in
-``erro``); ``ignorado`` for events of an inactive channel (kept, never processed).
+``erro``); ``ignorado`` for events of an inactive channel (kept, never processed).  A delivery
+the adapter discards (an e-mail auto-reply, bounce or bulk mail) ends ``processado`` with
+``erro`` = ``descartado: <reason>``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from django.utils import timezone
 
 from atendimento.models import Canal, EventoWebhook
 from atendimento.services.insercao import inserir_ignorando_conflito
-from canais.adapters.base import PayloadInvalido, RequisicaoWebhook, StatusEntrada
+from canais.adapters.base import (
+    EventoDescartado,
+    PayloadInvalido,
+    RequisicaoWebhook,
+    StatusEntrada,
+)
 from canais.registry import get_adaptador
 
 logger = logging.getLogger(__name__)
@@ -196,6 +203,9 @@ def _processar(evento: EventoWebhook) -> str:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))
         return Status.FALHOU
+    except EventoDescartado as exc:  # an auto-reply, a bounce, bulk mail: kept, never a ticket
+        _concluir(evento, Status.PROCESSADO, f"descartado: {exc.motivo}")
+        return Status.PROCESSADO
     desconhecidas = [
         item.id_externo
         for item in eventos

@@ -40,6 +40,7 @@ from canais.adapters.base import (
     AssinaturaInvalida,
     ErroCanal,
     ErroDefinitivo,
+    EventoDescartado,
     EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
@@ -77,6 +78,7 @@ class Adaptador(AdaptadorCanal):
     # SendGrid Inbound Parse posts messages of up to 30 MB (attachments included); in "raw"
     # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
     limite_corpo_bytes: ClassVar[int | None] = 42 * MB
+    midia_no_webhook: ClassVar[bool] = True
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     #: TLS context for SMTP (None: the system's default verification)
     contexto_tls: ssl.SSLContext | None = None
@@ -164,7 +166,18 @@ class Adaptador(AdaptadorCanal):
             raise PayloadInvalido(f"tipo de conteúdo não suportado: {tipo or '?'}")
         form = parse.formulario(req.corpo, req.cabecalho("content-type"))
         correio = parse.ler(form)
-        return [parse.mensagem(correio, campo_from=parse.texto_do_campo(form, "from"))]
+        evento = parse.mensagem(
+            correio,
+            campo_from=parse.texto_do_campo(form, "from"),
+            endereco_canal=self.identificador_da_config(self.config),
+            destinos=parse.destinatarios(form),
+        )
+        motivo = parse.motivo_automatico(
+            correio.cabecalhos, evento.remetente.email, parse.remetente_do_envelope(form)
+        )
+        if motivo:
+            raise EventoDescartado(f"{motivo}; de {evento.remetente.email}, {evento.id_externo}")
+        return [evento]
 
     def _correio(self, req: RequisicaoWebhook) -> parse.Correio:
         return parse.ler(parse.formulario(req.corpo, req.cabecalho("content-type")))
@@ -176,9 +189,12 @@ class Adaptador(AdaptadorCanal):
             raise ErroDefinitivo(f"o anexo {midia.ref} não confere (sha256)", codigo="anexo")
         return MidiaBaixada(conteudo=anexo.conteudo, mime=anexo.mime, nome=anexo.nome)
 
+    def extrair_midia(self, req: RequisicaoWebhook, midia: MidiaRef) -> MidiaBaixada:
+        return self.extrair_anexo(req, midia)
+
     def baixar_midia(self, midia: MidiaRef) -> MidiaBaixada:
         raise OperacaoNaoSuportada(
-            "anexos de e-mail chegam no próprio webhook: use extrair_anexo(requisição "
+            "anexos de e-mail chegam no próprio webhook: use extrair_midia(requisição "
             "armazenada, mídia) com o EventoWebhook da mensagem"
         )
 

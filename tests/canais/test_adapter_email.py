@@ -185,7 +185,9 @@ ESPERADO = {
         "midias": (), "responde_a": "",
         "dados": {"texto_completo": "Hello Twilio SendGrid!\n", "html": HELLO_HTML,
                   "para": ["inbound@inbound.example.com"], "spf": "pass",
-                  "dkim": "{@sendgrid.com : pass}"},
+                  "dkim": "{@sendgrid.com : pass}",
+                  "destinatarios": ["inbound@inbound.example.com"]},
+        "assunto": "Inbound Parse Test Data", "referencias": (), "ticket_ref": "",
         # the header block wins over SendGrid's own 'subject' field ("Testing non-raw")
         "cabecalhos": {"Message-ID": ID_DEFAULT, "Subject": "Inbound Parse Test Data",
                        "From": "Example User <test@example.com>"},
@@ -202,7 +204,9 @@ ESPERADO = {
         "data": datetime(2016, 8, 10, 21, 44, 21, tzinfo=UTC),
         "dados": {"texto_completo": "Hello Twilio SendGrid!\n", "html": HELLO_HTML,
                   "para": ["inbound@inbound.inbound.com"], "spf": "pass",
-                  "dkim": "{@sendgrid.com : pass}"},
+                  "dkim": "{@sendgrid.com : pass}",
+                  "destinatarios": ["inbound@inbound.inbound.com"]},
+        "assunto": "Inbound Parse Test Raw Data",
         "cabecalhos": {"Message-ID": ID_RAW, "Subject": "Inbound Parse Test Raw Data",
                        "From": "Example User <test@example.com>"},
     }]),
@@ -220,6 +224,9 @@ ESPERADO = {
     "reply_with_in_reply_to_and_references_chatwoot.eml": ("care@example.com", CHATWOOT_ID, [{
         "id_externo": CHATWOOT_ID, "conversa": Conversa(CHATWOOT_PAI), "responde_a": CHATWOOT_PAI,
         "conteudo": "Email with references header", "nome": "Sony Mathew",
+        "assunto": "Discussion: Let's debate these attachments",
+        # In-Reply-To first, then References from the newest to the thread root
+        "referencias": (CHATWOOT_PAI, "<test-reference-id>"),
         "identidades": email_de("sony@chatwoot.com"),
         "data": datetime(2020, 4, 20, 8, 20, 20, tzinfo=UTC),
         "cabecalhos": {"Message-ID": CHATWOOT_ID,
@@ -675,7 +682,7 @@ def test_extrair_anexo_confere_a_referencia():
     for ref in ("anexo:0", "anexo:9", "anexo:x", "foto:1"):
         with pytest.raises(PayloadInvalido):
             adaptador.extrair_anexo(requisicao, MidiaRef(ref))
-    with pytest.raises(OperacaoNaoSuportada, match="extrair_anexo"):
+    with pytest.raises(OperacaoNaoSuportada, match="extrair_midia"):
         adaptador.baixar_midia(MidiaRef("anexo:2"))
 
 
@@ -1128,7 +1135,7 @@ def test_cabecalhos_resposta(fixture_bytes):
     # RFC 5322: no References but a single In-Reply-To → it goes first
     assert email_envio.cabecalhos_resposta(
         {"Message-ID": "<b@x>", "In-Reply-To": "<a@x>", "From": "c@x", "Subject": "RE: oi"}
-    ) == {"To": "c@x", "In-Reply-To": "<b@x>", "References": "<a@x> <b@x>", "Subject": "RE: oi"}
+    ) == {"To": "c@x", "In-Reply-To": "<b@x>", "References": "<a@x> <b@x>", "Subject": "Re: oi"}
     assert email_envio.cabecalhos_resposta({}) == {}
 
 
