@@ -50,7 +50,7 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
     Canal.Tipo.EMAIL: frozenset(
         {
             "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
-            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url",
+            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url", "sns_topic_arn",
         }
     ),
 }  # fmt: skip

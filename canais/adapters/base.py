@@ -261,6 +261,9 @@ class MensagemSaida:
 class ResultadoEnvio:
     id_externo: str
     status: StatusEntrega = StatusEntrega.ENVIADA
+    #: the provider's own id when ``id_externo`` is ours (Amazon SES's message id of an
+    #: e-mail whose Message-ID we chose): its delivery notifications name this one
+    id_provedor: str = ""
 
 
 @dataclass(frozen=True, slots=True)

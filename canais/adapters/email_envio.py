@@ -9,6 +9,7 @@ the parent's ``References`` (or its single ``In-Reply-To``) followed by the pare
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 import ssl
 import uuid
@@ -46,7 +47,8 @@ def cabecalhos_resposta(entrada: Mapping[str, str]) -> dict[str, str]:
     """Headers that answer the inbound e-mail whose ``cabecalhos`` are ``entrada``.
 
     Returns ``To`` (Reply-To, else From), ``In-Reply-To``, ``References`` and ``Subject``
-    (the customer's, without their client's prefixes, with one ``Re:``): what :class:`MensagemSaida.cabecalhos` expects for a threaded reply.
+    (the customer's, without their client's prefixes, with one ``Re:``): what
+    :class:`MensagemSaida.cabecalhos` expects for a threaded reply.
     """
     pai = ids(entrada.get("Message-ID", ""))
     anteriores = ids(entrada.get("References", ""))
@@ -249,9 +251,19 @@ def fechar(sessao: smtplib.SMTP) -> None:
 
 def enviar_smtp(
     cfg: ConfigSmtp, msg: EmailMessage, envio: Envio, *, timeout: float, contexto: ssl.SSLContext
-) -> None:
+) -> str:
+    """Send ``msg``; the server's reply to the message data (SES puts its id there)."""
     try:
         sessao = conectar(cfg, timeout=timeout, contexto=contexto)
+        respostas: list[bytes] = []
+        dados_original = sessao.data
+
+        def dados(conteudo):  # smtplib discards the DATA reply: keep it
+            codigo, texto = dados_original(conteudo)
+            respostas.append(texto)
+            return codigo, texto
+
+        sessao.data = dados
         try:
             destinatarios = [endereco for _, endereco in envio.para]
             sessao.send_message(msg, from_addr=envio.remetente, to_addrs=destinatarios)
@@ -259,6 +271,16 @@ def enviar_smtp(
             fechar(sessao)
     except (smtplib.SMTPException, OSError) as exc:
         raise erro_smtp(exc, cfg) from exc
+    return _texto(respostas[-1]) if respostas else ""
+
+
+#: Amazon SES's SMTP interface answers the data with ``250 Ok <SES message id>``
+_ID_SES = re.compile(r"^Ok\s+([0-9a-f]{16}-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}-\d{6})\b")
+
+
+def id_do_ses(resposta: str) -> str:
+    encontrado = _ID_SES.match(resposta.strip())
+    return encontrado.group(1) if encontrado else ""
 
 
 def erro_smtp(exc: BaseException, cfg: ConfigSmtp) -> ErroCanal:

@@ -238,7 +238,11 @@ def _enviar(tarefa, mensagem_id: str) -> None:
                 mensagem=mensagem, codigo="interno", detalhe="erro interno ao enviar a mensagem"
             )
         else:
-            entrega.mensagem_registrar_envio(mensagem=mensagem, id_externo=resultado.id_externo)
+            entrega.mensagem_registrar_envio(
+                mensagem=mensagem,
+                id_externo=resultado.id_externo,
+                id_provedor=resultado.id_provedor,
+            )
         if repetir is None:
             for seguinte in (mensagem.dados or {}).get("enviar_depois", []):
                 transaction.on_commit(lambda s=seguinte: enfileirar_agora("enviar_mensagem", s))
