@@ -25,7 +25,6 @@ from .email_apoio import (
     canal_email,
     email,
     postar_email,
-    servidor_smtp,  # noqa: F401 - fixture
 )
 from .webhook_apoio import (
     NADA,
@@ -41,13 +40,13 @@ ASSUNTO_CODIFICADO = "=?UTF-8?Q?RES=3A_Nota_fiscal_de_outubro?="
 
 
 @pytest.fixture
-def canal(empresa, fila, servidor_smtp):  # noqa: F811
+def canal(empresa, fila, servidor_smtp):
     _, url = servidor_smtp
     return canal_email(empresa, fila, smtp_url=url)
 
 
 @pytest.fixture
-def caixa(servidor_smtp):  # noqa: F811
+def caixa(servidor_smtp):
     return servidor_smtp[0]
 
 
