@@ -14,7 +14,7 @@ from django.conf import settings
 from rest_framework_simplejwt import state
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
-from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt import settings as ajustes_jwt
 
 
 class BackendTokensRotativo(TokenBackend):
@@ -44,6 +44,7 @@ class BackendTokensRotativo(TokenBackend):
 
 def instalar() -> None:
     """Make every simplejwt token class verify through the rotating backend."""
+    api_settings = ajustes_jwt.api_settings  # rebound by simplejwt when SIMPLE_JWT changes
     state.token_backend = BackendTokensRotativo(
         api_settings.ALGORITHM,
         api_settings.SIGNING_KEY,
