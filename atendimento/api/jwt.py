@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from rest_framework_simplejwt import settings as ajustes_jwt
 from rest_framework_simplejwt import state
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
-from rest_framework_simplejwt import settings as ajustes_jwt
 
 
 class BackendTokensRotativo(TokenBackend):
