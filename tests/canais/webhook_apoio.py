@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug import Request, Response
@@ -18,7 +17,6 @@ from atendimento.models import Contato, EventoWebhook, IdentidadeContato, Mensag
 from conectcrm.celery import app as celery_app
 from tests.factories import CanalFactory
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 SEGREDO_APP = "segredo-do-app"  # CanalFactory's WhatsApp app_secret
 TOKEN_TG = "123456:ABC-token-do-bot"
 SEGREDO_TG = "segredo-do-webhook"
