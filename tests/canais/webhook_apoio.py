@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from atendimento.models import Contato, EventoWebhook, IdentidadeContato, Mensagem, Ticket
 from conectcrm.celery import app as celery_app
+from tests.conftest import FIXTURES  # noqa: F401 - re-exported: the webhook tests load payloads here
 from tests.factories import CanalFactory
 
 SEGREDO_APP = "segredo-do-app"  # CanalFactory's WhatsApp app_secret
