@@ -10,6 +10,8 @@ class AtendimentoConfig(AppConfig):
 
     def ready(self) -> None:
         # Framework hook only: open websockets learn of access changes (cache invalidation).
+        from atendimento.api import jwt
         from atendimento.realtime import sinais
 
         sinais.conectar()
+        jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)
