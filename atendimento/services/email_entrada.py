@@ -49,13 +49,30 @@ def email_notar_outros_canais(*, mensagem: Mensagem) -> list[Canal]:
     return outros
 
 
+#: canal_id -> tipo (a channel's type never changes): the reaction costs no query for the
+#: other channels' messages once their channel was seen
+_TIPOS: dict = {}
+
+
+def _canais_de_email(canal_ids: set) -> set:
+    desconhecidos = canal_ids - _TIPOS.keys()
+    if desconhecidos:
+        if len(_TIPOS) > 10_000:
+            _TIPOS.clear()
+        _TIPOS.update(Canal.objects.filter(pk__in=desconhecidos).values_list("pk", "tipo"))
+    return {c for c in canal_ids if _TIPOS.get(c) == Canal.Tipo.EMAIL}
+
+
 def _apos_entrada(entradas: list[EntradaConfirmada]) -> None:
     """Reaction: for each new e-mail, note other channels and fetch inline images."""
     from canais.tasks.email import baixar_inline
     from canais.tasks.entrada import enfileirar
 
+    de_email = _canais_de_email({e.canal_id for e in entradas})
+    if not de_email:
+        return
     mensagens = Mensagem.objects.filter(
-        pk__in=[e.mensagem_id for e in entradas], canal__tipo=Canal.Tipo.EMAIL
+        pk__in=[e.mensagem_id for e in entradas if e.canal_id in de_email]
     ).only("pk", "empresa_id", "ticket_id", "canal_id", "dados", "id_externo")
     for mensagem in mensagens:
         dados = mensagem.dados or {}

@@ -6,3 +6,4 @@ from __future__ import annotations
 from .email import *  # noqa: F403
 from .entrada import *  # noqa: F403
 from .envio import *  # noqa: F403
+from .retencao import *  # noqa: F403
