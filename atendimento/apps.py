@@ -12,6 +12,8 @@ class AtendimentoConfig(AppConfig):
         # Framework hook only: open websockets learn of access changes (cache invalidation).
         from atendimento.api import jwt
         from atendimento.realtime import sinais
+        from atendimento.services import auditoria
 
         sinais.conectar()
+        auditoria.conectar()  # the audit trail of channels, queues and agents
         jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)
