@@ -186,6 +186,8 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
+# events the drain claims and processes per transaction (canais.eventos)
+WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=100)
 
 CACHES = {
     "default": {
@@ -277,6 +279,7 @@ CELERY_TASK_ROUTES = {
     "atendimento.tasks.nova_mensagem": {"queue": "webhooks"},
     "atendimento.tasks.status_mensagem": {"queue": "webhooks"},
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
+    "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
     "canais.tasks.enviar_mensagem": {"queue": "messages"},
     "canais.tasks.enviar_midia": {"queue": "messages"},
@@ -316,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
     "varrer-mensagens-pendentes": {
         "task": "canais.tasks.varrer_mensagens_pendentes",
         "schedule": env.float("VARREDURA_MENSAGENS_SEGUNDOS", default=60.0),
+    },
+    "podar-eventos-webhook": {  # LGPD retention of raw payloads, once a day
+        "task": "canais.tasks.podar_eventos_webhook",
+        "schedule": 24 * 3600.0,
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
