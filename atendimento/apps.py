@@ -10,6 +10,11 @@ class AtendimentoConfig(AppConfig):
 
     def ready(self) -> None:
         # Framework hook only: open websockets learn of access changes (cache invalidation).
+        from atendimento.api import jwt
         from atendimento.realtime import sinais
+        from atendimento.services import auditoria, retencao
 
         sinais.conectar()
+        auditoria.conectar()  # the audit trail of channels, queues and agents
+        retencao.conectar()  # a deleted message takes its media file with it
+        jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)

@@ -18,7 +18,6 @@ django_asgi = get_asgi_application()  # sets Django up before the imports below
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
 from atendimento.routing import websocket_urlpatterns  # noqa: E402
@@ -29,8 +28,7 @@ http_app = WSGIMiddleware(wsgi_app, workers=int(os.environ.get("HTTP_THREADS", "
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AutenticacaoWebsocket(URLRouter(websocket_urlpatterns))
-        ),
+        # The Origin check of cookie sockets lives in AutenticacaoWebsocket (token sockets skip it).
+        "websocket": AutenticacaoWebsocket(URLRouter(websocket_urlpatterns)),
     }
 )

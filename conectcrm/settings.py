@@ -6,12 +6,14 @@ With ``DATABASE_URL`` / ``REDIS_URL`` unset, the embedded PostgreSQL+pgvector an
 
 from __future__ import annotations
 
-import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+
+from conectcrm import ambiente
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,28 +21,44 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG and env.bool("CONECTCRM_EXIGIR_SECRET_KEY", default=False):
-        raise RuntimeError("SECRET_KEY is required in production")
-    # Development default: stable per checkout, never used when SECRET_KEY is set.
-    SECRET_KEY = "dev-insecure-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-
-# Secrets at rest (Canal.segredos, IntegracaoConfig.segredos): Fernet key(s), newest first.
-FIELD_ENCRYPTION_KEY = env.list(
-    "FIELD_ENCRYPTION_KEY",
-    # Development default derived from the checkout; production must set its own key.
-    default=["tGc3tQq8sB9c2yZr6mQ5c3o8P1nJvVb2xWk7s4dA0eY="],
-)
-
-# ----------------------------------------------------------------------------- services
+AMBIENTE = ambiente.ambiente(os.environ)
+os.environ.setdefault("CONECTCRM_AMBIENTE", AMBIENTE)  # processes started from here inherit it
+PRODUCAO = AMBIENTE == ambiente.PRODUCAO
 PERFIL_DEV = env("CONECTCRM_PERFIL", default="run")
 # Local data of this checkout (embedded servers, media, demo login): .devdata/<perfil>
-PASTA_DADOS = Path(env("CONECTCRM_DEVDATA", default=str(BASE_DIR / ".devdata"))) / PERFIL_DEV
+PASTA_DEVDATA = Path(env("CONECTCRM_DEVDATA", default=str(BASE_DIR / ".devdata")))
+PASTA_DADOS = PASTA_DEVDATA / PERFIL_DEV
+# Development secrets: random per checkout, kept in .devdata (never in the repository)
+_DEV = {} if PRODUCAO else ambiente.segredos_desenvolvimento(PASTA_DEVDATA)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="") or _DEV.get("SECRET_KEY", "")
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or _DEV.get("JWT_SIGNING_KEY", "")
+# earlier JWT signing keys still accepted while their tokens expire (rotation)
+JWT_SIGNING_KEYS_ANTERIORES = env.list("JWT_SIGNING_KEYS_ANTERIORES", default=[])
+# Secrets at rest (Canal.segredos, IntegracaoConfig.segredos): Fernet key(s), newest first;
+# `manage.py rotacionar_chaves` re-encrypts every secret with the first one.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[]) or (
+    [_DEV["FIELD_ENCRYPTION_KEY"]] if _DEV else []
+)
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[] if PRODUCAO else ["127.0.0.1", "localhost", "testserver", "[::1]"],
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if PRODUCAO:
+    ambiente.exigir_producao_segura(
+        ambiente.problemas_producao(
+            secret_key=SECRET_KEY,
+            jwt_signing_key=JWT_SIGNING_KEY,
+            chaves_fernet=FIELD_ENCRYPTION_KEY,
+            allowed_hosts=ALLOWED_HOSTS,
+            debug=DEBUG,
+            dev=ambiente.segredos_conhecidos(PASTA_DEVDATA),
+        )
+    )
+
+# ----------------------------------------------------------------------------- services
 _embutido = None
 if not env("DATABASE_URL", default="") or not env("REDIS_URL", default=""):
     from conectcrm import embedded as _embutido
@@ -90,6 +108,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "channels",
+    "axes",
     "atendimento",
     "canais",
     "ia",
@@ -97,15 +116,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atendimento.seguranca.contexto.RequisicaoAtualMiddleware",  # who acts (audit trail)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into a 429
 ]
 
 ROOT_URLCONF = "conectcrm.urls"
@@ -164,6 +186,8 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
+# events the drain claims and processes per transaction (canais.eventos)
+WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=100)
 
 CACHES = {
     "default": {
@@ -212,7 +236,7 @@ SPECTACULAR_SETTINGS = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
 }
 
 # ----------------------------------------------------------------------------- Channels
@@ -255,6 +279,7 @@ CELERY_TASK_ROUTES = {
     "atendimento.tasks.nova_mensagem": {"queue": "webhooks"},
     "atendimento.tasks.status_mensagem": {"queue": "webhooks"},
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
+    "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
     "canais.tasks.enviar_mensagem": {"queue": "messages"},
     "canais.tasks.enviar_midia": {"queue": "messages"},
@@ -295,6 +320,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "canais.tasks.varrer_mensagens_pendentes",
         "schedule": env.float("VARREDURA_MENSAGENS_SEGUNDOS", default=60.0),
     },
+    "podar-eventos-webhook": {  # LGPD retention of raw payloads, once a day
+        "task": "canais.tasks.podar_eventos_webhook",
+        "schedule": 24 * 3600.0,
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -317,5 +346,59 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG and env.bool("SECURE_COOKIES", default=False):
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# ----------------------------------------------------------------------------- security
+# Safe by default in production; each can be relaxed by its variable (README, "Deploying").
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCAO)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCAO)
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCAO else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCAO)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCAO)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips the client's own):
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (the production default); "" disables.
+_proxy_ssl = env.list(
+    "SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"] if PRODUCAO else []
+)
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) if len(_proxy_ssl) == 2 else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every page: scripts and styles only from our own
+# static files — no inline script anywhere (data reaches scripts through json_script/data-*).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # style="" attributes only (tag colours as CSS variables); <style> elements stay blocked
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "ws:", "wss:"] if not PRODUCAO else ["'self'", "wss:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login attempts (django-axes): after AXES_FAILURE_LIMIT failures an account, and separately a
+# client address, is locked out for AXES_COOLOFF_MINUTES (429); lockouts are logged.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "atendimento.seguranca.bloqueio.resposta_bloqueio"
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1 if PRODUCAO else 0)
+AXES_VERBOSE = True
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# ----------------------------------------------------------------------------- retention
+# processed webhook payloads (customers' personal data) are pruned after this many days
+RETENCAO_EVENTOS_DIAS = env.int("RETENCAO_EVENTOS_DIAS", default=30)

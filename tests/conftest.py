@@ -14,7 +14,7 @@ from .factories import (
     FilaFactory,
 )
 
-SHARED_FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+# Real provider payloads, copied into the repository (provenance: tests/fixtures/README.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SENHA = "senha-forte-123"
 
@@ -24,8 +24,7 @@ def fixture_bytes():
     """Raw bytes of a provider fixture: ``fixture_bytes("whatsapp/text_message_metadocs.json")``."""
 
     def carregar(nome: str) -> bytes:
-        local = FIXTURES / nome
-        return (local if local.exists() else SHARED_FIXTURES / nome).read_bytes()
+        return (FIXTURES / nome).read_bytes()
 
     return carregar
 

@@ -3,8 +3,9 @@ interactive docs (served from local assets)."""
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from atendimento.api.views.auth import LoginView, RenovarTokenView, nao_encontrado
@@ -37,7 +38,14 @@ urlpatterns = [
     path("atendimento/ia/metricas/", MetricasIAView.as_view(), name="ia-metricas"),
     path("atendimento/", include(rotas.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI's page carries one inline <style>: allowed on this page only
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="docs",
+    ),
     # anything else under /api/ is a JSON 404 (never Django's HTML page, never a redirect)
     re_path(r"^", nao_encontrado),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 
 from django.conf import settings
@@ -16,12 +17,13 @@ from django.template.response import TemplateResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 from atendimento.exceptions import NaoEncontrado
-from atendimento.inbox.forms import filtros_querystring
+from atendimento.inbox.forms import filtros_da_requisicao, filtros_querystring
 from atendimento.models import Atendente, Mensagem, Ticket
 from atendimento.selectors.acesso import atendente_do_usuario
 from atendimento.selectors.inbox import (
     POR_PAGINA,
     FiltrosInbox,
+    aba_inicial,
     abas_disponiveis,
     conversa_inicial,
     inbox_contagens,
@@ -33,6 +35,8 @@ from atendimento.selectors.inbox import (
 from atendimento.services.saida import janela_aberta
 
 PASTA = "atendimento/inbox/"
+#: session key of the list tab the agent chose last
+SESSAO_ABA = "inbox_aba"
 
 #: Client events (htmx.trigger on <body>): the websocket frames raise the contract's names
 #: (nova_mensagem, status_mensagem, novo_ticket, ticket_atualizado, atendente_status,
@@ -87,7 +91,29 @@ def eh_parcial(request: HttpRequest) -> bool:
 
 
 # ------------------------------------------------------------------------------ contexts
-def contexto_lista(atendente: Atendente, filtros: FiltrosInbox, pagina: int = 1) -> dict:
+def contexto_lista_da_requisicao(request: HttpRequest) -> dict:
+    """The list for the filters of the GET.  A tab named in the URL is the agent's choice and
+    is remembered (in the session: per login, server side); without one the list opens where
+    the work is (``aba_inicial``), preferring the remembered tab while it holds tickets."""
+    atendente = request.atendente
+    filtros, pagina = filtros_da_requisicao(request.GET, atendente)
+    contagens = inbox_contagens(atendente=atendente, filtros=filtros)
+    if filtros.aba:
+        if request.session.get(SESSAO_ABA) != filtros.aba:
+            request.session[SESSAO_ABA] = filtros.aba
+    else:
+        aba = aba_inicial(atendente, contagens, request.session.get(SESSAO_ABA, ""))
+        filtros = replace(filtros, aba=aba)
+    return contexto_lista(atendente, filtros, pagina, contagens=contagens)
+
+
+def contexto_lista(
+    atendente: Atendente,
+    filtros: FiltrosInbox,
+    pagina: int = 1,
+    *,
+    contagens: dict[str, int] | None = None,
+) -> dict:
     inicio = (pagina - 1) * POR_PAGINA
     linhas = list(
         inbox_tickets(atendente=atendente, filtros=filtros)[inicio : inicio + POR_PAGINA + 1]
@@ -95,11 +121,12 @@ def contexto_lista(atendente: Atendente, filtros: FiltrosInbox, pagina: int = 1)
     return {
         "tickets": linhas[:POR_PAGINA],
         "tem_mais": len(linhas) > POR_PAGINA,
+        "pagina": pagina,
         "proxima_pagina": pagina + 1,
         "filtros": filtros,
         "filtros_qs": filtros_querystring(filtros),
         "abas": abas_disponiveis(atendente),
-        "contagens": inbox_contagens(atendente=atendente, filtros=filtros),
+        "contagens": contagens or inbox_contagens(atendente=atendente, filtros=filtros),
     }
 
 

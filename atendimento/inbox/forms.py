@@ -33,12 +33,12 @@ class FiltrosForm(forms.Form):
 
 
 def filtros_da_requisicao(dados, atendente: Atendente) -> tuple[FiltrosInbox, int]:
-    """The filters of a GET (invalid fields dropped) and the page number."""
+    """The filters of a GET (invalid fields dropped) and the page number.  The tab is empty
+    when the GET names none of the agent's tabs (the caller picks one: ``aba_inicial``)."""
     form = FiltrosForm(dados)
     form.is_valid()
     limpo = form.cleaned_data
-    abas = abas_disponiveis(atendente)
-    aba = limpo.get("aba") if limpo.get("aba") in abas else abas[0]
+    aba = limpo.get("aba") if limpo.get("aba") in abas_disponiveis(atendente) else ""
     status = limpo.get("status") if limpo.get("status") in GRUPOS_STATUS else "abertos"
     filtros = FiltrosInbox(
         aba=aba,

@@ -17,12 +17,11 @@ from atendimento.inbox.base import (
     contexto_composer,
     contexto_filtros,
     contexto_lateral,
-    contexto_lista,
+    contexto_lista_da_requisicao,
     contexto_ticket,
     eh_parcial,
     mensagens_tem_nao_lidas,
 )
-from atendimento.inbox.forms import filtros_da_requisicao
 from atendimento.selectors.inbox import (
     conversa_anteriores,
     conversa_recentes,
@@ -47,10 +46,9 @@ def raiz(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The three panes; for htmx, the ticket list (or its next page)."""
     atendente = request.atendente
-    filtros, pagina = filtros_da_requisicao(request.GET, atendente)
-    contexto = contexto_lista(atendente, filtros, pagina)
+    contexto = contexto_lista_da_requisicao(request)
     if eh_parcial(request):
-        nome = "_lista_itens.html" if pagina > 1 else "_lista.html"
+        nome = "_lista_itens.html" if contexto["pagina"] > 1 else "_lista.html"
         return TemplateResponse(request, PASTA + nome, {**contexto, "parcial": True})
     contexto.update(contexto_filtros(atendente))
     return TemplateResponse(request, PASTA + "inbox.html", contexto)
@@ -66,8 +64,7 @@ def ticket(request: HttpRequest, ticket_id) -> HttpResponse:
     contexto = contexto_ticket(atendente, aberto)
     if eh_parcial(request):
         return TemplateResponse(request, PASTA + "_ticket.html", contexto)
-    filtros, _pagina = filtros_da_requisicao(request.GET, atendente)
-    contexto.update(contexto_lista(atendente, filtros))
+    contexto.update(contexto_lista_da_requisicao(request))
     contexto.update(contexto_filtros(atendente))
     contexto["ticket_aberto"] = aberto
     return TemplateResponse(request, PASTA + "inbox.html", contexto)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .atendente import Atendente, AtendenteFila
+from .auditoria import RegistroAuditoria
 from .canal import Canal, EventoWebhook
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
@@ -23,6 +24,7 @@ __all__ = [
     "IdentidadeContato",
     "IntegracaoConfig",
     "Mensagem",
+    "RegistroAuditoria",
     "Tag",
     "Template",
     "Ticket",

@@ -4,6 +4,12 @@ consumer then closes sockets without an active Atendente with code 4401.
 
 A token that is present but invalid or expired is refused outright (no fall back to the
 cookie): explicit credentials that fail never authenticate.
+
+The Origin check (``AllowedHostsOriginValidator``: 403 at the handshake) guards only the cookie
+path: it stops another site's page from opening a socket with the browser's session cookie
+(cross-site websocket hijacking).  A token is not sent by the browser on its own, so a socket
+that carries one is judged by the token alone, whatever its Origin (API clients, mobile apps and
+server integrations send none).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -37,7 +44,7 @@ def usuario_do_token(token: str):
 class AutenticacaoWebsocket:
     def __init__(self, inner) -> None:
         self.inner = inner
-        self.por_sessao = AuthMiddlewareStack(inner)
+        self.por_sessao = AllowedHostsOriginValidator(AuthMiddlewareStack(inner))
 
     async def __call__(self, scope, receive, send):
         token = _token_da_url(scope)

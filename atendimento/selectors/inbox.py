@@ -66,6 +66,22 @@ def abas_disponiveis(atendente: Atendente) -> list[str]:
     return [ABA_MEUS, ABA_FILA]
 
 
+def aba_inicial(atendente: Atendente, contagens: dict[str, int], lembrada: str = "") -> str:
+    """The tab the inbox opens on when the URL names none, so nobody lands on an empty list
+    while tickets they may take are waiting: the last tab the agent chose (``lembrada``) while
+    it holds tickets; else supervisors/admins the whole desk ("todos"), agents their own open
+    tickets when they have some, else their queues' unassigned ones.  ``contagens`` are the
+    tabs' counts under the current filters (``inbox_contagens``)."""
+    abas = abas_disponiveis(atendente)
+    if lembrada in abas and contagens.get(lembrada):
+        return lembrada
+    candidatas = [ABA_TODOS] if atendente.gerencia_empresa else [ABA_MEUS, ABA_FILA]
+    for aba in candidatas:
+        if contagens.get(aba):
+            return aba
+    return lembrada if lembrada in abas else candidatas[0]
+
+
 def _ids_filas_do_atendente(atendente: Atendente) -> QuerySet:
     return AtendenteFila.objects.filter(atendente_id=atendente.id).values("fila_id")
 

@@ -5,3 +5,4 @@ from __future__ import annotations
 
 from .entrada import *  # noqa: F403
 from .envio import *  # noqa: F403
+from .retencao import *  # noqa: F403

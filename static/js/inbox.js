@@ -3,8 +3,11 @@
  * Opens the websocket of CONTRACT §6 (/ws/atendimento/, authenticated by the session cookie),
  * reconnects with exponential backoff and turns every JSON frame into
  *   htmx.trigger(document.body, <evento>, <dados>)
- * The server-rendered partials listen with hx-trigger="<evento>[filter] from:body" and re-fetch
- * themselves, so this file never builds HTML.  After a reconnection it raises "reconectado" and
+ * and, for events about one row, also <evento>-<id> (the ticket, or the agent for
+ * atendente_status). The server-rendered partials listen with
+ * hx-trigger="<evento>-<id> from:body" and re-fetch themselves, so this file never builds HTML.
+ * (Keyed event names instead of htmx's [filter] expressions: those need eval, which the
+ * Content-Security-Policy forbids.)  After a reconnection it raises "reconectado" and
  * every live partial re-fetches what it may have missed.
  *
  * A plain WebSocket instead of htmx's ws extension: the server speaks JSON frames (the same
@@ -28,6 +31,20 @@
   let tentativas = 0;
   let jaConectou = false;
   let ticketAtual = null;
+
+  // which field of an event's data names the row it is about
+  const CHAVE_DO_EVENTO = {
+    nova_mensagem: "ticket",
+    conversa_atualizar: "ticket",
+    ticket_atualizado: "id",
+    atendente_status: "atendente_id",
+  };
+
+  function disparar(evento, dados) {
+    htmx.trigger(document.body, evento, dados);
+    const chave = CHAVE_DO_EVENTO[evento] && dados[CHAVE_DO_EVENTO[evento]];
+    if (chave) htmx.trigger(document.body, evento + "-" + chave, dados);
+  }
 
   // ------------------------------------------------------------------ websocket
   function urlSocket() {
@@ -79,7 +96,7 @@
         console.warn("websocket:", frame.dados && frame.dados.detail);
         return;
       }
-      htmx.trigger(document.body, frame.evento, frame.dados || {});
+      disparar(frame.evento, frame.dados || {});
     });
     ws.addEventListener("close", function (evento) {
       if (socket === ws) socket = null;
@@ -228,7 +245,13 @@
   });
 
   document.body.addEventListener("input", function (evento) {
-    if (evento.target.id === "composer-texto") digitou();
+    const campo = evento.target;
+    if (campo.id !== "composer-texto") return;
+    digitou();
+    // quick-reply suggestions: while the text starts with "/" (or to clear the open list)
+    if (campo.value.startsWith("/") || document.querySelector("#sugestoes li")) {
+      htmx.trigger(campo, "sugerir");
+    }
   });
 
   document.body.addEventListener("change", function (evento) {
@@ -272,7 +295,7 @@
     if (!ticketAtual || d.ticket_id !== ticketAtual) return;
     const elemento = document.getElementById("mensagem-" + d.mensagem_id);
     if (recentesEmVoo || !elemento) {
-      htmx.trigger(document.body, "conversa_atualizar", { ticket: d.ticket_id });
+      disparar("conversa_atualizar", { ticket: d.ticket_id });
       return;
     }
     htmx.ajax("GET", elemento.dataset.url, { target: elemento, swap: "outerHTML" });

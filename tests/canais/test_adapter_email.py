@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -46,8 +45,9 @@ from canais.adapters.base import (
 )
 from canais.adapters.email import Adaptador
 from canais.registry import classe_adaptador
+from tests.conftest import FIXTURES
 
-PASTA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "email"
+PASTA = FIXTURES / "email"
 USUARIO, SENHA = "sendgrid", "s3nha-do-parse"
 ENDERECO = "suporte@exemplo.com.br"
 CONFIG = {

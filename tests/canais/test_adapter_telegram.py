@@ -5,7 +5,6 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
@@ -29,8 +28,9 @@ from canais.adapters.base import (
     TipoMensagem,
 )
 from canais.adapters.telegram import ALLOWED_UPDATES, Adaptador
+from tests.conftest import FIXTURES
 
-PASTA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "telegram"
+PASTA = FIXTURES / "telegram"
 SEGREDO = "s3gr3do_do-webhook"
 TOKEN = "123456:ABC-DEF"
 CONFIG = {"bot_token": TOKEN, "webhook_secret": SEGREDO}

@@ -4,7 +4,6 @@ import base64
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -34,8 +33,9 @@ from canais.adapters.base import (
 )
 from canais.adapters.twilio import Adaptador
 from canais.registry import classe_adaptador
+from tests.conftest import FIXTURES
 
-PASTA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "twilio"
+PASTA = FIXTURES / "twilio"
 VETORES = "signature_test_vectors_twilio_python.json"
 SID = "AC1a03647d811fab342c0ad608e382fab2"
 TOKEN = "s3gr3d0-do-twilio"

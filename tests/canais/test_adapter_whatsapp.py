@@ -5,7 +5,6 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
@@ -31,8 +30,9 @@ from canais.adapters.base import (
     TipoMensagem,
 )
 from canais.adapters.whatsapp import Adaptador
+from tests.conftest import FIXTURES
 
-PASTA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "whatsapp"
+PASTA = FIXTURES / "whatsapp"
 SEGREDO = "segredo-do-app"
 PNID = "106540352242922"
 CONFIG = {

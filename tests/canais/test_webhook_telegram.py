@@ -11,7 +11,7 @@ from atendimento.models import EventoWebhook, Historico, IdentidadeContato, Mens
 from tests.factories import MensagemFactory, TicketFactory
 
 from .webhook_apoio import (
-    SHARED,
+    FIXTURES,
     canal_tg,
     celery_eager,  # noqa: F401 - fixture
     conteudo_midia,
@@ -116,7 +116,7 @@ def _corpo(fixture_bytes, nome: str) -> bytes:
 
 
 def test_toda_fixture_do_telegram_esta_coberta():
-    assert {p.name for p in (SHARED / "telegram").glob("*.json")} == set(ESPERADO) | FORA
+    assert {p.name for p in (FIXTURES / "telegram").glob("*.json")} == set(ESPERADO) | FORA
 
 
 @pytest.mark.usefixtures("celery_eager", "midia_em_tmp")

@@ -15,7 +15,7 @@ from tests.atendimento.test_entrada_concorrente import em_paralelo
 from tests.factories import MensagemFactory, TicketFactory
 
 from .webhook_apoio import (
-    SHARED,
+    FIXTURES,
     canal_wa,
     celery_eager,  # noqa: F401 - fixture
     conteudo_midia,
@@ -157,7 +157,7 @@ def _pnid(corpo: bytes) -> str:
 def test_toda_fixture_do_whatsapp_esta_coberta():
     nomes = {
         p.name
-        for p in (SHARED / "whatsapp").glob("*.json")
+        for p in (FIXTURES / "whatsapp").glob("*.json")
         if json.loads(p.read_bytes()).get("object") == "whatsapp_business_account"
     }
     assert nomes == set(ESPERADO) | set(STATUS)

@@ -9,16 +9,15 @@ import hmac
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug import Request, Response
 
 from atendimento.models import Contato, EventoWebhook, IdentidadeContato, Mensagem, Ticket
 from conectcrm.celery import app as celery_app
+from tests.conftest import FIXTURES  # noqa: F401 - re-exported: the webhook tests load payloads here
 from tests.factories import CanalFactory
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 SEGREDO_APP = "segredo-do-app"  # CanalFactory's WhatsApp app_secret
 TOKEN_TG = "123456:ABC-token-do-bot"
 SEGREDO_TG = "segredo-do-webhook"

@@ -129,7 +129,7 @@ def test_bloco_recente_desde_a_ancora(cliente_de, atendente, novo_ticket):
     ancora = mensagens[10]
     url = f"/inbox/tickets/{ticket.id}/mensagens/recentes/?desde={ancora.id}"
     assert f'hx-get="{url}"' in html
-    assert f"nova_mensagem[detail.ticket=='{ticket.id}'] from:body" in html
+    assert f"nova_mensagem-{ticket.id} from:body" in html
 
     nova = MensagemFactory(ticket=ticket, conteudo="chegou agora", data=timezone.now())
     bloco = texto(cliente.get(url, **HTMX))

@@ -104,7 +104,7 @@ def test_lateral_escuta_atualizacoes_do_ticket_e_traz_o_cabecalho(
 ):
     ticket = novo_ticket(atendente=atendente)
     html = _lateral(cliente_de(atendente), ticket)
-    assert f"ticket_atualizado[detail.id=='{ticket.id}'] from:body" in html
+    assert f"ticket_atualizado-{ticket.id} from:body" in html
     assert '<header id="conversa-cabecalho" class="conversa__cabecalho" hx-swap-oob="true">' in html
 
 
@@ -289,7 +289,7 @@ def test_historico_na_lateral(cliente_de, atendente, novo_ticket):
 def test_status_do_atendente(cliente_de, atendente):
     cliente = cliente_de(atendente)
     html = texto(cliente.get("/inbox/status/", **HTMX))
-    assert f"atendente_status[detail.atendente_id=='{atendente.id}'] from:body" in html
+    assert f"atendente_status-{atendente.id} from:body" in html
     assert '<option value="online" selected>Online</option>' in html
 
     resposta = cliente.post("/inbox/status/alterar/", {"status": "ausente"}, **HTMX)

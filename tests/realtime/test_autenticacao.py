@@ -104,19 +104,44 @@ async def test_usuario_desativado_e_recusado(atendente):
     assert await _recusado(token=token) == 4401
 
 
-async def test_origem_nao_permitida_e_recusada_no_handshake(atendente):
+async def _handshake(caminho: str, cabecalhos: list[tuple[bytes, bytes]]) -> bool:
     from channels.testing import WebsocketCommunicator
 
     from conectcrm.asgi import application
 
-    token = await em_sync(lambda: str(AccessToken.for_user(atendente.usuario)))
-    comunicador = WebsocketCommunicator(
-        application,
-        f"/ws/atendimento/?token={token}",
-        headers=[(b"origin", b"http://evil.example")],
+    comunicador = WebsocketCommunicator(application, caminho, headers=cabecalhos)
+    conectado, _ = await comunicador.connect(timeout=10)
+    await comunicador.disconnect()
+    return conectado
+
+
+async def test_cookie_de_outra_origem_e_recusado_no_handshake(atendente):
+    cookie = await em_sync(_cookie_de_sessao, atendente.usuario)
+
+    aceito = await _handshake(
+        "/ws/atendimento/",
+        [(b"origin", b"http://evil.example"), (b"cookie", cookie.encode())],
     )
 
-    conectado, _ = await comunicador.connect(timeout=10)
+    assert aceito is False
 
-    assert conectado is False
-    await comunicador.disconnect()
+
+async def test_cookie_sem_origem_e_recusado_no_handshake(atendente):
+    cookie = await em_sync(_cookie_de_sessao, atendente.usuario)
+
+    assert await _handshake("/ws/atendimento/", [(b"cookie", cookie.encode())]) is False
+
+
+async def test_token_vale_de_qualquer_origem(atendente):
+    token = await em_sync(lambda: str(AccessToken.for_user(atendente.usuario)))
+    caminho = f"/ws/atendimento/?token={token}"
+
+    assert await _handshake(caminho, [(b"origin", b"http://evil.example")]) is True
+    assert await _handshake(caminho, []) is True
+
+
+async def test_token_com_cookie_de_outra_origem_usa_so_o_token(atendente, supervisor):
+    """A foreign page cannot ride the browser's cookie by adding a token it does not have."""
+    cookie = await em_sync(_cookie_de_sessao, supervisor.usuario)
+
+    assert await _recusado(token="nao-e-um-jwt", cookie=cookie) == 4401

@@ -11,7 +11,7 @@ import pytest
 
 from atendimento.models import Mensagem, Ticket
 from atendimento.realtime.eventos import dados_mensagem
-from tests.canais.webhook_apoio import SHARED, assinar, canal_wa, url_webhook
+from tests.canais.webhook_apoio import FIXTURES, assinar, canal_wa, url_webhook
 from tests.processos import celery_worker, servidor_daphne
 
 from .conftest import em_sync, socket_em
@@ -23,7 +23,7 @@ PNID = "106540352242922"  # metadata.phone_number_id of the fixture
 
 async def test_webhook_assinado_vira_nova_mensagem_no_socket(empresa, fila, atendente):
     await em_sync(canal_wa, empresa, fila, pnid=PNID)
-    corpo = (SHARED / "whatsapp" / "text_message_metadocs.json").read_bytes()
+    corpo = (FIXTURES / "whatsapp" / "text_message_metadocs.json").read_bytes()
     with servidor_daphne() as base, celery_worker():
         async with socket_em(base, atendente) as socket:
             async with httpx.AsyncClient(base_url=base, timeout=15) as http:

@@ -1,7 +1,10 @@
-"""JWT login (throttled per client address, scope ``login``) and refresh."""
+"""JWT login (throttled per client address, scope ``login``; accounts and addresses with too
+many failures locked out by django-axes) and refresh."""
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_zerar
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,6 +15,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from atendimento.api.esquema import EsquemaAtendimento
 from atendimento.api.serializers.comum import ErroSerializer
+from atendimento.seguranca.bloqueio import resposta_bloqueio
 
 
 @extend_schema(
@@ -31,6 +35,19 @@ class LoginView(TokenObtainPairView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
     schema = EsquemaAtendimento()
+
+    def post(self, request, *args, **kwargs):
+        # axes flags a lockout on Django's request, which DRF wraps: check it here explicitly
+        dados = request.data if isinstance(request.data, dict) else {}
+        credenciais = {"username": str(dados.get("username", ""))[:150]}
+        if AxesProxyHandler.is_locked(request._request, credenciais):
+            return resposta_bloqueio(request._request, credenciais)
+        resposta = super().post(request, *args, **kwargs)
+        if resposta.status_code == 200:
+            axes_zerar(username=credenciais["username"])  # as a page login does on success
+        elif AxesProxyHandler.is_locked(request._request, credenciais):
+            return resposta_bloqueio(request._request, credenciais)
+        return resposta
 
 
 @extend_schema(
