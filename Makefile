@@ -1,4 +1,4 @@
-# ConectCRM Atendimento — the two commands: `make run` and `make test`.
+# ConectCRM Atendimento — the commands: `make run`, `make test`, `make bench`, `make stop`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +10,7 @@ RUN_OK  := $(VENV)/.run-$(HASH)
 TEST_OK := $(VENV)/.test-$(HASH)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lock auditar run test lint e2e stop clean chromium
+.PHONY: lock auditar run test lint e2e stop clean chromium bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,9 +56,14 @@ lint: $(TEST_OK)
 test: $(TEST_OK) chromium lint auditar
 	CONECTCRM_PERFIL=test $(BIN)/python -m conectcrm.testar $(PYTEST_ARGS)
 
+## make stop: the embedded PostgreSQL/Redis of every profile (run, test, bench, …)
 stop:
-	-$(BIN)/python -m conectcrm.embedded stop run
-	-$(BIN)/python -m conectcrm.embedded stop test
+	-$(BIN)/python -m conectcrm.embedded stop --todos
+
+## make bench: every benchmark of bench/__main__.py (BENCH_ARGS, e.g. "ingest -- --segundos 5");
+## stops everything it started, also on failure and Ctrl-C
+bench: $(TEST_OK)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean: stop
 	rm -rf .devdata

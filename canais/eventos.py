@@ -16,7 +16,8 @@ from functools import partial
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from atendimento.models import Canal, EventoWebhook
@@ -107,17 +108,8 @@ def _concluir(evento: EventoWebhook, status: str, erro: str = "") -> None:
     evento.save(update_fields=["status", "erro", "processado_em", "tentativas", "atualizado_em"])
 
 
-class FalhaAoProcessar(Exception):
-    """Processing the claimed event ``evento_id`` raised (the original error is the cause);
-    its transaction was rolled back."""
-
-    def __init__(self, evento_id: uuid.UUID) -> None:
-        super().__init__(str(evento_id))
-        self.evento_id = evento_id
-
-
 def _bloqueio():
-    """The event row alone, locked unless another worker holds it (no join: see _canal)."""
+    """Event rows alone, locked unless another worker holds them (no join: see _canal)."""
     return EventoWebhook.objects.select_for_update(skip_locked=True)
 
 
@@ -143,70 +135,126 @@ def _canal(canal_id: uuid.UUID) -> Canal:
     return canal
 
 
+def _reivindicar(ids: list | None, limite: int) -> list[EventoWebhook]:
+    """Lock the events ``ids`` still ``recebido`` — or, without ids, the ``limite`` oldest
+    ones no one has tried yet (``tentativas`` 0) — skipping rows another worker holds."""
+    pendentes = _bloqueio().filter(status=Status.RECEBIDO)
+    if ids is not None:
+        return list(pendentes.filter(pk__in=ids).order_by("recebido_em"))
+    # no join here: with one the planner sorted the whole backlog to take a few rows
+    return list(pendentes.filter(tentativas=0).order_by("recebido_em")[:limite])
+
+
+def _lote(ids: list | None, limite: int, reivindicados: list) -> dict[uuid.UUID, str]:
+    """Claim and process, in ONE transaction, a batch of events; their final statuses.  The
+    claimed ids are appended to ``reivindicados`` (the caller's to split on an error)."""
+    with transaction.atomic():
+        eventos = _reivindicar(ids, limite)
+        reivindicados.extend(e.pk for e in eventos)
+        return _processar_lote(eventos) if eventos else {}
+
+
 def evento_webhook_processar(*, evento_id: uuid.UUID | str) -> str | None:
     """Interpret a stored event and apply each of its events, in one transaction with the
-    status change (so a crash leaves it ``recebido`` and nothing half-applied).
+    status change (so a crash leaves it ``recebido`` and nothing half-applied) — a batch of
+    one on the batch path.
 
     Idempotent: an event already processed, or being processed by another worker right now
     (row locked), is left alone.  A verified but malformed body ends ``falhou`` with the reason.
-    Returns the event's status, or None when it was skipped.
+    Returns the event's status, or None when it was skipped.  Errors propagate.
     """
-    with transaction.atomic():
-        evento = _bloqueio().filter(pk=evento_id).first()
-        if evento is None or evento.status != Status.RECEBIDO:
-            return None
-        return _processar(evento)
+    return _lote([evento_id], 1, []).get(uuid.UUID(str(evento_id)))
 
 
-def evento_webhook_processar_proximo() -> tuple[uuid.UUID, str] | None:
-    """Claim and process the oldest event still ``recebido`` that no one has tried yet
-    (``tentativas`` 0) and no other worker holds (``FOR UPDATE SKIP LOCKED``), in its own
-    transaction like :func:`evento_webhook_processar`; None when there is none.
+def eventos_webhook_processar_lote(
+    *, ids: list | None = None, limite: int | None = None
+) -> dict[uuid.UUID, str]:
+    """The drain of the ``webhooks`` queue: claim up to ``limite`` (WEBHOOK_LOTE) pending
+    events oldest first (``FOR UPDATE SKIP LOCKED``: two workers never take the same one) and
+    process them in one transaction (``atendimento.services.entrada_lote``); their statuses,
+    empty when nothing was pending.
 
-    The drain loop of the ``webhooks`` queue: events are taken in arrival order, two workers
-    never take the same one, and an event that failed once is left to the sweep's retries
-    (so a poison event cannot spin here).  :class:`FalhaAoProcessar` wraps an unexpected error.
+    A batch that raises is rolled back, split in halves and each half retried, so one poison
+    event cannot stall the others; an event failing alone has the attempt counted
+    (:func:`evento_webhook_registrar_falha`: the sweep retries it, ``falhou`` with the reason
+    after MAX_TENTATIVAS) and is reported ``recebido``.  Events that failed once
+    (``tentativas`` > 0) are left to the sweep, so a poison event cannot spin here.  Lost
+    connections and deadlocks (OperationalError, InterfaceError) propagate: nothing was
+    committed, the caller retries.
     """
-    evento_id = None
+    limite = limite or int(settings.WEBHOOK_LOTE)
+    reivindicados: list[uuid.UUID] = []
     try:
-        with transaction.atomic():
-            # no join here: with one the planner sorted the whole backlog to take one row
-            evento = (
-                _bloqueio().filter(status=Status.RECEBIDO, tentativas=0).order_by("recebido_em")
-            ).first()
-            if evento is None:
-                return None
-            evento_id = evento.pk
-            return evento_id, _processar(evento)
-    except (DatabaseError, FalhaAoProcessar):
+        return _lote(ids, limite, reivindicados)
+    except (OperationalError, InterfaceError):
         raise
     except Exception as exc:
-        raise FalhaAoProcessar(evento_id) from exc
+        if not reivindicados:
+            raise
+        if len(reivindicados) == 1:
+            (evento_id,) = reivindicados
+            logger.error("falha ao processar o webhook %s", evento_id, exc_info=exc)
+            evento_webhook_registrar_falha(evento_id=evento_id, erro=f"{type(exc).__name__}: {exc}")
+            return {evento_id: Status.RECEBIDO}
+        meio = len(reivindicados) // 2
+        estados = eventos_webhook_processar_lote(ids=reivindicados[:meio], limite=meio)
+        estados.update(eventos_webhook_processar_lote(ids=reivindicados[meio:], limite=limite))
+        return estados
 
 
-def _processar(evento: EventoWebhook) -> str:
-    from atendimento.services.entrada import evento_processar
-
-    evento.tentativas += 1
-    canal = _canal(evento.canal_id)
+def _interpretar(evento: EventoWebhook, canal: Canal) -> list | None:
+    """The normalised events of a stored request; None when the body is malformed (the
+    event then ends ``falhou`` with the reason)."""
     adaptador = get_adaptador(canal.tipo, canal.config_completa)
     try:
-        eventos = adaptador.interpretar(requisicao_do_evento(evento))
+        return adaptador.interpretar(requisicao_do_evento(evento))
     except PayloadInvalido as exc:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))
-        return Status.FALHOU
-    desconhecidas = [
-        item.id_externo
-        for item in eventos
-        if evento_processar(canal=canal, evento=item) is None
-        and isinstance(item, StatusEntrada)
-        and item.id_externo
-    ]
-    if desconhecidas:
-        return _status_prematuro(evento, desconhecidas)
-    _concluir(evento, Status.PROCESSADO)
-    return Status.PROCESSADO
+        return None
+
+
+def _processar_lote(eventos: list[EventoWebhook]) -> dict[uuid.UUID, str]:
+    from atendimento.services.entrada_lote import eventos_processar
+
+    estados: dict[uuid.UUID, str] = {}
+    canais: dict[uuid.UUID, Canal] = {}
+    itens: list = []
+    donos: list[EventoWebhook] = []
+    for evento in eventos:
+        evento.tentativas += 1
+        if evento.canal_id not in canais:
+            canais[evento.canal_id] = _canal(evento.canal_id)
+        canal = canais[evento.canal_id]
+        interpretados = _interpretar(evento, canal)
+        if interpretados is None:
+            estados[evento.pk] = Status.FALHOU
+            continue
+        itens += [(canal, item) for item in interpretados]
+        donos += [evento] * len(interpretados)
+    desconhecidas: dict[uuid.UUID, list[str]] = {}
+    for (_, item), resultado, evento in zip(itens, eventos_processar(itens), donos, strict=True):
+        if resultado is None and isinstance(item, StatusEntrada) and item.id_externo:
+            desconhecidas.setdefault(evento.pk, []).append(item.id_externo)
+    agora = timezone.now()
+    processados = []
+    for evento in eventos:
+        if evento.pk in estados:
+            continue
+        if evento.pk in desconhecidas:
+            estados[evento.pk] = _status_prematuro(evento, desconhecidas[evento.pk])
+        else:
+            processados.append(evento.pk)
+            estados[evento.pk] = Status.PROCESSADO
+    if processados:  # one statement for the batch
+        EventoWebhook.objects.filter(pk__in=processados).update(
+            status=Status.PROCESSADO,
+            erro="",
+            processado_em=agora,
+            tentativas=F("tentativas") + 1,
+            atualizado_em=agora,
+        )
+    return estados
 
 
 def _status_prematuro(evento: EventoWebhook, ids: list[str]) -> str:

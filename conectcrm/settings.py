@@ -186,6 +186,8 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
+# events the drain claims and processes per transaction (canais.eventos)
+WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=100)
 
 CACHES = {
     "default": {

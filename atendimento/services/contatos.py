@@ -93,6 +93,20 @@ def _email_de(chaves: list[tuple[str, str]]) -> str:
     return next((v for t, v in chaves if t == TipoIdentidade.EMAIL), "")
 
 
+def _dono(
+    chaves: list[tuple[str, str]], achadas: list[IdentidadeContato]
+) -> tuple[Contato | None, set]:
+    """The contact owning the first of ``chaves`` (in order of preference) found among
+    ``achadas``, with the identities it already has among them."""
+    dono = next(
+        (i.contato for tipo, _ in chaves for i in achadas if i.tipo == tipo),
+        None,
+    )
+    if dono is None:
+        return None, set()
+    return dono, {(i.tipo, i.valor) for i in achadas if i.contato_id == dono.pk}
+
+
 def _encontrar(empresa_id, chaves: list[tuple[str, str]]) -> tuple[Contato | None, set]:
     """The contact owning the first matching identity, with the identities it already has
     among ``chaves`` (one query when the sender is known)."""
@@ -102,12 +116,9 @@ def _encontrar(empresa_id, chaves: list[tuple[str, str]]) -> tuple[Contato | Non
     achadas = list(
         IdentidadeContato.objects.filter(filtro, empresa_id=empresa_id).select_related("contato")
     )
-    dono = next(
-        (i.contato for tipo, _ in chaves for i in achadas if i.tipo == tipo),
-        None,
-    )
+    dono, conhecidas = _dono(chaves, achadas)
     if dono is not None:
-        return dono, {(i.tipo, i.valor) for i in achadas if i.contato_id == dono.pk}
+        return dono, conhecidas
     # contacts written without identities (admin, imports): same phone or e-mail
     telefone, email = _telefone_de(chaves), _email_de(chaves)
     filtro = Q()
@@ -119,6 +130,26 @@ def _encontrar(empresa_id, chaves: list[tuple[str, str]]) -> tuple[Contato | Non
         return None, set()
     contato = Contato.objects.filter(filtro, empresa_id=empresa_id).order_by("criado_em").first()
     return contato, set()
+
+
+def _faltantes(conhecidas: set, chaves: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (tipo, valor)
+        for tipo, valor in chaves
+        if not any((tipo, v) in conhecidas for v in _variantes(tipo, valor))
+    ]
+
+
+def _nada_a_completar(
+    contato: Contato, conhecidas: set, chaves: list[tuple[str, str]], nome: str
+) -> bool:
+    """True when :func:`_completar` would write nothing."""
+    return not (
+        _faltantes(conhecidas, chaves)
+        or (nome and contato.nome in ("", contato.telefone) and contato.nome != nome)
+        or (_telefone_de(chaves) and not contato.telefone)
+        or (_email_de(chaves) and not contato.email)
+    )
 
 
 def _completar(
@@ -135,8 +166,7 @@ def _completar(
             nome_exibicao=nome[:200],
             username=username[:100],
         )
-        for tipo, valor in chaves
-        if not any((tipo, v) in conhecidas for v in _variantes(tipo, valor))
+        for tipo, valor in _faltantes(conhecidas, chaves)
     ]
     if novas:
         IdentidadeContato.objects.bulk_create(novas, ignore_conflicts=True)
@@ -195,6 +225,15 @@ def _resolver(empresa_id, chaves: list[tuple[str, str]], nome: str, username: st
     raise RuntimeError(f"contato não resolvido após 3 tentativas: {chaves!r}")  # pragma: no cover
 
 
+def _chaves_do_remetente(remetente: Remetente) -> list[tuple[str, str]]:
+    identidades = list(remetente.identidades)
+    if remetente.telefone:
+        identidades.append(Identidade(TipoIdentidade.TELEFONE, remetente.telefone))
+    if remetente.email:
+        identidades.append(Identidade(TipoIdentidade.EMAIL, remetente.email))
+    return _chaves(identidades)
+
+
 @transaction.atomic(savepoint=False)  # races are settled by the savepoint in _criar
 def contato_resolver(*, empresa: Empresa, remetente: Remetente) -> Contato:
     """Find the contact owning any of the sender's identities, or create it (race-safe).
@@ -202,15 +241,45 @@ def contato_resolver(*, empresa: Empresa, remetente: Remetente) -> Contato:
     Identities are matched in the sender's order of preference (WhatsApp's wa_id, then the
     phone, then the business-scoped user id…); missing ones are attached to the contact found.
     """
-    identidades = list(remetente.identidades)
-    if remetente.telefone:
-        identidades.append(Identidade(TipoIdentidade.TELEFONE, remetente.telefone))
-    if remetente.email:
-        identidades.append(Identidade(TipoIdentidade.EMAIL, remetente.email))
-    chaves = _chaves(identidades)
+    chaves = _chaves_do_remetente(remetente)
     if not chaves:
         raise ValueError("remetente sem identidade")
     return _resolver(empresa.pk, chaves, remetente.nome, remetente.username)
+
+
+def contatos_conhecidos(pedidos: list[tuple[object, Remetente]]) -> list[Contato | None]:
+    """For each ``(empresa_id, remetente)``, in one query: the contact
+    :func:`contato_resolver` would return when it would write nothing (every identity already
+    attached, no blank to fill); None otherwise (the caller then uses contato_resolver)."""
+    chaves = [_chaves_do_remetente(remetente) for _, remetente in pedidos]
+    valores: dict[tuple, set[str]] = {}
+    for (empresa_id, _), das_chaves in zip(pedidos, chaves, strict=True):
+        for tipo, valor in das_chaves:
+            valores.setdefault((empresa_id, tipo), set()).update(_variantes(tipo, valor))
+    filtro = Q()
+    for (empresa_id, tipo), desse_tipo in valores.items():
+        filtro |= Q(empresa_id=empresa_id, tipo=tipo, valor__in=sorted(desse_tipo))
+    if not filtro:
+        return [None] * len(pedidos)
+    por_chave: dict[tuple, list[IdentidadeContato]] = {}
+    for identidade in IdentidadeContato.objects.filter(filtro).select_related("contato"):
+        por_chave.setdefault((identidade.empresa_id, identidade.tipo, identidade.valor), []).append(
+            identidade
+        )
+    contatos: list[Contato | None] = []
+    for (empresa_id, remetente), das_chaves in zip(pedidos, chaves, strict=True):
+        achadas = [
+            identidade
+            for tipo, valor in das_chaves
+            for variante in _variantes(tipo, valor)
+            for identidade in por_chave.get((empresa_id, tipo, variante), ())
+        ]
+        dono, conhecidas = _dono(das_chaves, achadas)
+        if dono is None or not _nada_a_completar(dono, conhecidas, das_chaves, remetente.nome):
+            contatos.append(None)
+        else:
+            contatos.append(dono)
+    return contatos
 
 
 @transaction.atomic

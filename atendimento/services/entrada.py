@@ -164,8 +164,12 @@ def _mensagens(canal: Canal, ticket: Ticket, evento: MensagemEntrada) -> list[Me
     return mensagens
 
 
-def _atualizar_ticket(ticket: Ticket, inseridas: list[Mensagem], evento: MensagemEntrada) -> bool:
-    """Counters and summary of the (locked) ticket; True when its status changed."""
+def ticket_aplicar_entrada(
+    ticket: Ticket, inseridas: list[Mensagem], evento: MensagemEntrada
+) -> tuple[list[str], bool]:
+    """Counters and summary of the (locked) ticket after ``inseridas``, in memory: the fields
+    changed and whether its status changed (the caller saves; the batch path saves many
+    tickets in one statement)."""
     campos = ["total_mensagens", "atualizado_em"]
     ticket.total_mensagens += len(inseridas)
     do_cliente = [m for m in inseridas if m.tipo != Tipo.SISTEMA]
@@ -189,11 +193,17 @@ def _atualizar_ticket(ticket: Ticket, inseridas: list[Mensagem], evento: Mensage
             Ticket.Status.EM_ATENDIMENTO if ticket.atendente_id else Ticket.Status.ABERTO
         )
         campos.append("status")
+    return campos, mudou_status
+
+
+def _atualizar_ticket(ticket: Ticket, inseridas: list[Mensagem], evento: MensagemEntrada) -> bool:
+    """Counters and summary of the (locked) ticket saved; True when its status changed."""
+    campos, mudou_status = ticket_aplicar_entrada(ticket, inseridas, evento)
     ticket.save(update_fields=campos)
     return mudou_status
 
 
-def _apos_commit_baixar_midia(mensagem_id) -> None:
+def apos_commit_baixar_midia(mensagem_id) -> None:
     from canais.tasks.entrada import baixar_midia, enfileirar
 
     enfileirar(baixar_midia, str(mensagem_id))
@@ -201,7 +211,10 @@ def _apos_commit_baixar_midia(mensagem_id) -> None:
 
 @transaction.atomic(savepoint=False)
 def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mensagem | None:
-    """Store an inbound message (None when it was already stored: a provider retry)."""
+    """Store an inbound message (None when it was already stored: a provider retry).
+
+    The batch path (``entrada_lote``) does the same for the common case with set-based SQL;
+    a step added here must be added there too, or the event excluded from it (``_rapida``)."""
     if Mensagem.objects.filter(canal=canal, id_externo=evento.id_externo).exists():
         return None  # fast path for retries; the insert below is the real guard
     contato = _contato_da_conversa(canal, evento)
@@ -216,7 +229,7 @@ def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mens
     for mensagem in inseridas:
         publicar_nova_mensagem(mensagem, ticket)
         if mensagem.midia_status == Mensagem.StatusMidia.PENDENTE:
-            transaction.on_commit(partial(_apos_commit_baixar_midia, mensagem.pk))
+            transaction.on_commit(partial(apos_commit_baixar_midia, mensagem.pk))
     agendar_apos_commit(
         [
             EntradaConfirmada(

@@ -35,3 +35,29 @@ def inserir_ignorando_conflito(obj: Model) -> bool:
     obj._state.adding = False
     obj._state.db = banco
     return True
+
+
+def inserir_varios_ignorando_conflito(objs: list[Model]) -> set:
+    """Insert the instances (all of one model) in ONE statement (``INSERT … SELECT * FROM
+    UNNEST(…)`` on PostgreSQL, or a multi-row ``VALUES``), skipping those a unique index
+    already holds — including a repeat inside ``objs``, the first one wins.  Returns the
+    primary keys of the rows inserted (primary keys must be set before the call)."""
+    if not objs:
+        return set()
+    modelo = type(objs[0])
+    meta = modelo._meta
+    banco = router.db_for_write(modelo)
+    campos = [f for f in meta.local_concrete_fields if not getattr(f, "generated", False)]
+    consulta = InsertQuery(modelo, on_conflict=OnConflict.IGNORE)
+    consulta.insert_values(campos, objs)
+    compilador = consulta.get_compiler(using=banco)
+    compilador.returning_fields = [meta.pk]
+    ((sql, parametros),) = compilador.as_sql()
+    with connections[banco].cursor() as cursor:
+        cursor.execute(sql, parametros)
+        inseridos = {linha[0] for linha in cursor.fetchall()}
+    for obj in objs:
+        if obj.pk in inseridos:
+            obj._state.adding = False
+            obj._state.db = banco
+    return inseridos

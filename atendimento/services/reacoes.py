@@ -18,7 +18,9 @@ Register in an ``AppConfig.ready``::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -67,8 +69,31 @@ def apos_entrada(entradas: Sequence[EntradaConfirmada]) -> None:
             logger.exception("reaction %s failed (%d messages)", reacao.__qualname__, len(lista))
 
 
+#: the messages collected by an open :func:`em_lote` block (None outside one)
+_LOTE: ContextVar[list[EntradaConfirmada] | None] = ContextVar("reacoes_lote", default=None)
+
+
+@contextmanager
+def em_lote() -> Iterator[list[EntradaConfirmada]]:
+    """A batch of inbound events in one transaction: inside the block
+    :func:`agendar_apos_commit` collects, and when the block ends without an error ONE
+    :func:`apos_entrada` is scheduled with everything collected (in order)."""
+    coletadas: list[EntradaConfirmada] = []
+    marca = _LOTE.set(coletadas)
+    try:
+        yield coletadas
+    finally:
+        _LOTE.reset(marca)
+    agendar_apos_commit(coletadas)
+
+
 def agendar_apos_commit(entradas: Sequence[EntradaConfirmada]) -> None:
-    """Schedule :func:`apos_entrada` for when the current transaction commits."""
+    """Schedule :func:`apos_entrada` for when the current transaction commits (inside
+    :func:`em_lote`: add to the batch's single call)."""
+    lote = _LOTE.get()
+    if lote is not None:
+        lote.extend(entradas)
+        return
     if entradas and _REACOES:
         lista = list(entradas)
         transaction.on_commit(lambda: apos_entrada(lista))

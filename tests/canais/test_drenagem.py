@@ -8,8 +8,7 @@ import json
 import pytest
 
 from atendimento.models import EventoWebhook, Mensagem
-from atendimento.services import entrada
-from canais.adapters.base import MensagemEntrada
+from canais.adapters import whatsapp
 from canais.tasks.entrada import despertar_armado, despertar_rearmar, process_webhook
 from conectcrm.celery import app as celery_app
 
@@ -95,14 +94,14 @@ def test_drenagem_em_ordem_de_chegada_e_falha_fica_para_a_varredura(empresa, fil
         for n in range(4)
     ]
     EventoWebhook.objects.filter(pk=ids[3]).update(tentativas=1)  # failed once: the sweep's
-    original = entrada.TRATADORES[MensagemEntrada]
+    original = whatsapp.Adaptador.interpretar
 
-    def quebra_no_segundo(*, canal, evento):
-        if evento.id_externo == "wamid.d1":
+    def quebra_no_segundo(self, req):  # an adapter bug on one payload: a poison event
+        if b"wamid.d1" in req.corpo:
             raise KeyError("defeito")
-        return original(canal=canal, evento=evento)
+        return original(self, req)
 
-    monkeypatch.setitem(entrada.TRATADORES, MensagemEntrada, quebra_no_segundo)
+    monkeypatch.setattr(whatsapp.Adaptador, "interpretar", quebra_no_segundo)
 
     assert process_webhook(drenar=True) is None
 

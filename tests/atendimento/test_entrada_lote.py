@@ -1,0 +1,184 @@
+"""The batch path of the inbound orchestrator (atendimento.services.entrada_lote): the same
+outcome as one event at a time, a fixed number of statements for the common case, duplicates
+inside a batch, order around per-event steps, the reactions called once per batch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from atendimento.models import Historico, Mensagem, Ticket
+from atendimento.services import reacoes
+from atendimento.services.entrada import evento_processar
+from atendimento.services.entrada_lote import eventos_processar
+from canais.adapters.base import MidiaRef, StatusEntrada, StatusEntrega, TipoMensagem
+from tests.atendimento.test_entrada import T0, msg_wa
+from tests.factories import CanalFactory
+
+CAMPOS_TICKET = (
+    "status",
+    "numero",
+    "total_mensagens",
+    "nao_lidas",
+    "ultima_mensagem_em",
+    "ultima_mensagem_resumo",
+    "ultima_entrada_em",
+    "conversa_id_externo",
+)
+CAMPOS_MENSAGEM = (
+    "id_externo",
+    "tipo",
+    "conteudo",
+    "remetente_nome",
+    "remetente_id_externo",
+    "status",
+    "midia_status",
+    "midia_ref",
+    "data",
+)
+
+
+def _sequencia(prefixo: str) -> list:
+    """Two conversations: a new one (three messages, media among them, a retry of the
+    first) and a known one whose ticket waits for the customer."""
+    return [
+        msg_wa("5511911110000", f"{prefixo}.a1", "primeira", data=T0),
+        msg_wa("5511922220000", f"{prefixo}.b1", "volta", data=T0 + timedelta(seconds=1)),
+        msg_wa("5511911110000", f"{prefixo}.a1", "primeira", data=T0),  # provider retry
+        msg_wa(
+            "5511911110000",
+            f"{prefixo}.a2",
+            "",
+            tipo=TipoMensagem.IMAGEM,
+            midias=(MidiaRef("m1", "image/jpeg"), MidiaRef("m2", "audio/ogg")),
+            data=T0 + timedelta(seconds=2),
+        ),
+        msg_wa("5511922220000", f"{prefixo}.b2", "de novo", data=T0 + timedelta(seconds=3)),
+        msg_wa("5511911110000", f"{prefixo}.a3", "terceira", data=T0 + timedelta(seconds=4)),
+    ]
+
+
+def _retrato(canal) -> tuple:
+    tickets = [
+        tuple(getattr(t, c) for c in CAMPOS_TICKET if c != "numero")
+        for t in Ticket.objects.filter(canal=canal).order_by("conversa_id_externo")
+    ]
+    mensagens = [
+        tuple(getattr(m, c) for c in CAMPOS_MENSAGEM)[1:]
+        for m in Mensagem.objects.filter(canal=canal).order_by("data", "ordem", "id_externo")
+    ]
+    historico = sorted(Historico.objects.filter(ticket__canal=canal).values_list("acao", flat=True))
+    return tickets, mensagens, historico
+
+
+def _preparar(canal, prefixo: str) -> None:
+    """The known conversation: a ticket waiting for the customer."""
+    evento_processar(canal=canal, evento=msg_wa("5511922220000", f"{prefixo}.b0", "antes"))
+    Ticket.objects.filter(canal=canal).update(status=Ticket.Status.AGUARDANDO)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lote_da_o_mesmo_resultado_que_um_evento_por_vez(empresa, fila):
+    um_a_um = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    em_lote = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    _preparar(um_a_um, "x")
+    _preparar(em_lote, "x")
+
+    esperados = [evento_processar(canal=um_a_um, evento=e) for e in _sequencia("x")]
+    obtidos = eventos_processar([(em_lote, e) for e in _sequencia("x")])
+
+    assert [m is None for m in obtidos] == [m is None for m in esperados]
+    assert [m.id_externo for m in obtidos if m] == [m.id_externo for m in esperados if m]
+    assert _retrato(em_lote) == _retrato(um_a_um)
+    (b,) = Ticket.objects.filter(canal=em_lote, conversa_id_externo="5511922220000")
+    assert (b.status, b.total_mensagens, b.nao_lidas) == ("aberto", 3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_caso_comum_custa_o_mesmo_numero_de_comandos_com_1_ou_50(
+    empresa, fila, django_assert_max_num_queries
+):
+    canal = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    fones = [f"55119333{n:05d}" for n in range(10)]
+    for fone in fones:
+        evento_processar(canal=canal, evento=msg_wa(fone, f"ini.{fone}"))
+
+    # identities, tickets (locked), messages, tickets' counters (+ savepoint bookkeeping)
+    with django_assert_max_num_queries(6):
+        eventos_processar([(canal, msg_wa(fones[0], "um"))])
+    with django_assert_max_num_queries(6):
+        eventos_processar(
+            [
+                (canal, msg_wa(fones[n % 10], f"lote.{n}", data=T0 + timedelta(seconds=n)))
+                for n in range(50)
+            ]
+        )
+    assert Mensagem.objects.filter(canal=canal).count() == 10 + 1 + 50
+    assert sorted(Ticket.objects.filter(canal=canal).values_list("total_mensagens", flat=True)) == [
+        6
+    ] * 9 + [7]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mesma_mensagem_dez_vezes_no_lote_grava_uma(empresa, fila):
+    canal = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    evento_processar(canal=canal, evento=msg_wa("5511944440000", "ini"))
+
+    resultados = eventos_processar([(canal, msg_wa("5511944440000", "dez"))] * 10)
+
+    assert [r is not None for r in resultados] == [True] + [False] * 9
+    assert Mensagem.objects.filter(canal=canal, id_externo="dez").count() == 1
+    assert Ticket.objects.get(canal=canal).total_mensagens == 2
+
+
+@pytest.fixture
+def registradas(monkeypatch):
+    recebidas: list[list[reacoes.EntradaConfirmada]] = []
+    monkeypatch.setattr(reacoes, "_REACOES", [])
+    reacoes.reagir_a_entrada(recebidas.append)
+    return recebidas
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reacoes_uma_vez_por_lote_com_todas_as_mensagens_novas(empresa, fila, registradas):
+    canal = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    evento_processar(canal=canal, evento=msg_wa("5511955550000", "ini"))
+    registradas.clear()
+
+    eventos_processar(
+        [
+            (canal, msg_wa("5511955550000", "c1")),  # known conversation: set-based
+            (canal, msg_wa("5511966660000", "n1")),  # new conversation: per event
+            (canal, msg_wa("5511955550000", "c1")),  # retry: nothing new
+            (canal, msg_wa("5511966660000", "n2")),
+            (canal, StatusEntrada("wamid.desconhecido", StatusEntrega.LIDA, T0)),
+        ]
+    )
+
+    assert len(registradas) == 1
+    ids = {m.id_externo: m.pk for m in Mensagem.objects.filter(canal=canal)}
+    assert [(e.mensagem_id, e.ticket_novo) for e in registradas[0]] == [
+        (ids["c1"], False),
+        (ids["n1"], True),
+        (ids["n2"], False),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lote_desfeito_nao_chama_reacoes(empresa, fila, registradas, monkeypatch):
+    canal = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
+    evento_processar(canal=canal, evento=msg_wa("5511977770000", "ini"))
+    registradas.clear()
+    monkeypatch.setattr(Ticket.objects, "bulk_update", _quebra)
+
+    with pytest.raises(RuntimeError):
+        eventos_processar([(canal, msg_wa("5511977770000", "c1"))])
+
+    assert registradas == []
+    assert not Mensagem.objects.filter(id_externo="c1").exists()
+    assert Ticket.objects.get(canal=canal).total_mensagens == 1
+
+
+def _quebra(*args, **kwargs):
+    raise RuntimeError("boom")
