@@ -172,11 +172,24 @@ def parar(pasta: Path) -> None:
             _pg_ctl_parar(pgdata)
 
 
-if __name__ == "__main__":  # python -m conectcrm.embedded {start|stop} [perfil]
+def perfis() -> list[str]:
+    """Every profile with a data folder in this checkout (run, test, bench, …)."""
+    base = Path(os.environ.get("CONECTCRM_DEVDATA", RAIZ / ".devdata"))
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+if __name__ == "__main__":  # python -m conectcrm.embedded {start|stop} [perfil|--todos]
     import sys
 
     acao = sys.argv[1] if len(sys.argv) > 1 else "start"
-    pasta = pasta_dados(sys.argv[2] if len(sys.argv) > 2 else None)
+    alvo = sys.argv[2] if len(sys.argv) > 2 else None
+    if acao == "stop" and alvo == "--todos":
+        for perfil in perfis():
+            parar(pasta_dados(perfil))
+        sys.exit(0)
+    pasta = pasta_dados(alvo)
     if acao == "stop":
         parar(pasta)
     else:
