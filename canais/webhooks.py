@@ -108,14 +108,19 @@ def _canal_verificado(
 ) -> tuple[Canal, AdaptadorCanal]:
     """The channel the request is for, verified; RequisicaoRecusada otherwise.
 
-    Routed by the adapter's key (phone_number_id, hash of the secret header…).  A request the
+    Routed by the adapter's keys (phone_number_id, hash of the secret header, the e-mail's
+    recipients in order…): the first one that is a channel of the empresa.  A request the
     adapter cannot route (a malformed body) is matched against each configured channel of this
     type of the empresa, so a malformed body from a verified sender is still stored (and then
     marked ``falhou``) while an unverifiable one is refused.
     """
-    identificador = classe.identificador_da_requisicao(req)
-    if identificador:
-        encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+    candidatos = classe.identificadores_da_requisicao(req)
+    if candidatos:
+        encontrado = None
+        for identificador in candidatos:  # an e-mail names several recipients: the first ours
+            encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+            if encontrado is not None:
+                break
         if encontrado is None:
             raise RequisicaoRecusada("canal desconhecido", status=404)
         canal, config = encontrado

@@ -282,6 +282,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
     "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
+    "canais.tasks.baixar_inline": {"queue": "messages"},
     "canais.tasks.enviar_mensagem": {"queue": "messages"},
     "canais.tasks.enviar_midia": {"queue": "messages"},
     "canais.tasks.enviar_lote": {"queue": "messages"},

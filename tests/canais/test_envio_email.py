@@ -67,7 +67,16 @@ def test_resposta_encadeada_na_mensagem_do_cliente(ticket, atendente, httpserver
     assert corpo["subject"] == "Re: Pedido 991 atrasado"
     assert corpo["headers"]["In-Reply-To"] == "<m2@cliente.com.br>"
     assert corpo["headers"]["References"] == f"{RAIZ} <m2@cliente.com.br>"
-    assert corpo["content"] == [{"type": "text/plain", "value": "Já despachamos hoje."}]
+    texto, html = corpo["content"]
+    assert texto == {
+        "type": "text/plain",
+        "value": f"Já despachamos hoje.\n\n-- \n{atendente.nome}\nLoja Aurora",
+    }
+    assert html["type"] == "text/html"
+    assert "<p>Já despachamos hoje.</p>" in html["value"]
+    assert f"{atendente.nome}<br>Loja Aurora" in html["value"]
+    assert corpo["reply_to"] == {"email": f"suporte+{ticket.pk.hex}@loja.com.br"}
+    assert "Auto-Submitted" not in corpo["headers"]  # a person wrote it
     mensagem.refresh_from_db()
     assert mensagem.status == Mensagem.Status.ENVIADA
     assert mensagem.id_externo == corpo["headers"]["Message-ID"]
