@@ -183,6 +183,17 @@ def html_email(mensagem: Mensagem) -> str:
     return html if isinstance(html, str) else ""
 
 
+@register.filter
+def texto_completo_email(mensagem: Mensagem) -> str:
+    """The whole text of a plain-text e-mail when the message shows only its new part (the
+    quoted history was cut): shown folded under the message."""
+    dados = mensagem.dados or {}
+    completo = dados.get("texto_completo") if isinstance(dados, dict) else None
+    if not isinstance(completo, str) or dados.get("html"):
+        return ""
+    return completo.strip() if completo.strip() != (mensagem.conteudo or "").strip() else ""
+
+
 def _imagens_inline(mensagem: Mensagem) -> dict[str, str]:
     """content id (lower case) -> our URL of that inline image, for the ones already saved."""
     imagens = {}
