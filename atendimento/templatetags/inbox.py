@@ -1,7 +1,8 @@
 """Template helpers of the inbox: sanitised e-mail HTML, SLA clock, short times, media kinds.
 
-``sanitizar_html`` is the only way HTML that came from outside (``Mensagem.dados["html"]`` of an
-e-mail) reaches a page; everything else is autoescaped text.
+``html_email_seguro`` (a message's e-mail HTML, with its inline images) and ``sanitizar_html``
+(any other outside HTML) are the only ways HTML that came from outside reaches a page;
+everything else is autoescaped text.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ def coordenadas(mensagem: Mensagem) -> str:
 
 @register.filter
 def html_email(mensagem: Mensagem) -> str:
-    """The e-mail's HTML body when the message has one (to pass through sanitizar_html)."""
+    """The e-mail's HTML body when the message has one (raw: render it through
+    :func:`html_email_seguro`)."""
     dados = mensagem.dados or {}
     html = dados.get("html") if isinstance(dados, dict) else None
     return html if isinstance(html, str) else ""
