@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from typing import Any
 
@@ -364,6 +364,56 @@ def motivo_automatico(
     if envelope_de == "" or caminho.replace(" ", "") == "<>":
         return "remetente nulo (devolução ou aviso de entrega)"
     return ""
+
+
+@dataclass(frozen=True)
+class Devolucao:
+    """A delivery status notification (RFC 3464) saying one of our mails failed."""
+
+    id_original: str  # the Message-ID of the mail that bounced
+    destinatario: str
+    codigo: str  # the enhanced status code (5.1.1)
+    detalhe: str  # the remote server's diagnostic
+
+
+def devolucao(correio: Correio) -> Devolucao | None:
+    """The failure a bounce (``multipart/report``, ``Action: failed``) reports, with the
+    Message-ID of the mail it returns (from its ``text/rfc822-headers`` or ``message/rfc822``
+    part); None for anything else, delays included."""
+    mensagem = correio.cabecalhos
+    if mensagem.get_content_type() != "multipart/report":
+        return None
+    falha = None
+    original = ""
+    try:
+        for parte in mensagem.walk():
+            tipo = parte.get_content_type()
+            if tipo == "message/delivery-status" and falha is None:
+                blocos = parte.get_payload()
+                falha = next(
+                    (b for b in (blocos[1:] if isinstance(blocos, list) else [])
+                     if str(b.get("action", "")).strip().lower() == "failed"),
+                    None,
+                )  # fmt: skip
+            elif tipo == "text/rfc822-headers" and not original:
+                cabecalhos = HeaderParser(policy=policy.default).parsestr(parte.get_content())
+                original = (ids(str(cabecalhos.get("message-id") or "")) or [""])[0]
+            elif tipo == "message/rfc822" and not original:
+                anexada = parte.get_payload(0)
+                original = (ids(str(anexada.get("message-id") or "")) or [""])[0]
+    except (*_ERROS_CABECALHO, KeyError, LookupError):
+        return None
+    if falha is None or not original:
+        return None
+    destinatario = str(falha.get("final-recipient") or "").partition(";")[2].strip().lower()
+    diagnostico = str(falha.get("diagnostic-code") or "").partition(";")[2].strip()
+    codigo = str(falha.get("status") or "").strip()
+    return Devolucao(
+        id_original=original,
+        destinatario=destinatario,
+        codigo=codigo[:50],
+        detalhe=" ".join((diagnostico or codigo or "sem diagnóstico").split())[:1000],
+    )
 
 
 def ticket_do_endereco(destinos: list[str], endereco: str) -> str:
