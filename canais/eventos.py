@@ -50,7 +50,9 @@ CABECALHOS_GUARDADOS = frozenset(
         "x-request-id",
     }
 )
-PREFIXOS_GUARDADOS = ("x-amz-sns-",)
+#: facts an adapter established while verifying (``AdaptadorCanal.cabecalhos_verificados``)
+PREFIXO_VERIFICADOS = "x-conectcrm-"
+PREFIXOS_GUARDADOS = ("x-amz-sns-", PREFIXO_VERIFICADOS)
 
 #: processing attempts before an event that keeps raising unexpected errors is given up
 MAX_TENTATIVAS = 5

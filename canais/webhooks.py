@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -29,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from atendimento.models import Canal
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
-from canais.eventos import evento_webhook_registrar
+from canais.eventos import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,11 @@ def _requisicao(request: HttpRequest, corpo: bytes) -> RequisicaoWebhook:
     return RequisicaoWebhook(
         metodo=request.method or "",
         url=request.build_absolute_uri(),
-        cabecalhos={nome.lower(): valor for nome, valor in request.headers.items()},
+        cabecalhos={
+            nome.lower(): valor
+            for nome, valor in request.headers.items()
+            if not nome.lower().startswith(PREFIXO_VERIFICADOS)  # only adapters write those
+        },
         corpo=corpo,
         query=request.GET.dict(),
     )
@@ -157,6 +162,9 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
         if request.method == "GET":
             return _handshake(classe, empresa_uuid, req)
         canal, adaptador = _canal_verificado(classe, empresa_uuid, req)
+        verificados = adaptador.cabecalhos_verificados(req)
+        if verificados:
+            req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
         evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)

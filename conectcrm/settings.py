@@ -404,3 +404,7 @@ AUTHENTICATION_BACKENDS = [
 # ----------------------------------------------------------------------------- retention
 # processed webhook payloads (customers' personal data) are pruned after this many days
 RETENCAO_EVENTOS_DIAS = env.int("RETENCAO_EVENTOS_DIAS", default=30)
+
+# ----------------------------------------------------------------------------- website chat
+WEBCHAT_MENSAGENS_POR_MINUTO = env.int("WEBCHAT_MENSAGENS_POR_MINUTO", default=30)
+WEBCHAT_SESSOES_POR_MINUTO = env.int("WEBCHAT_SESSOES_POR_MINUTO", default=10)

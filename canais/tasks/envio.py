@@ -188,8 +188,29 @@ def _contexto_email(mensagem) -> dict[str, Any]:
     return campos
 
 
+def _contexto_webchat(mensagem) -> dict[str, Any]:
+    """The website chat's visitor fetches a file from the desk itself: a signed, expiring link
+    to this message's file, valid only for the visitor of the conversation."""
+    if not mensagem.midia_arquivo:
+        return {}
+    from canais.webchat.conversa import url_midia
+
+    destino = mensagem.ticket.conversa_id_externo
+    return {
+        "midia": MidiaSaida(
+            tipo=TipoMensagem(mensagem.tipo),
+            mime=mensagem.midia_mime,
+            nome=mensagem.midia_nome,
+            url=url_midia(mensagem.canal, mensagem, destino),
+        )
+    }
+
+
 #: channel-specific fields of MensagemSaida built from the stored conversation
-CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {"email": _contexto_email}
+CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "email": _contexto_email,
+    "webchat": _contexto_webchat,
+}
 
 
 def _enviar(tarefa, mensagem_id: str) -> None:
