@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "atendimento.api.parsers.LimiteCorpoMiddleware",  # 413 before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,6 +282,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
     "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
+    "canais.tasks.baixar_inline": {"queue": "messages"},
     "canais.tasks.enviar_mensagem": {"queue": "messages"},
     "canais.tasks.enviar_midia": {"queue": "messages"},
     "canais.tasks.enviar_lote": {"queue": "messages"},
@@ -402,3 +404,7 @@ AUTHENTICATION_BACKENDS = [
 # ----------------------------------------------------------------------------- retention
 # processed webhook payloads (customers' personal data) are pruned after this many days
 RETENCAO_EVENTOS_DIAS = env.int("RETENCAO_EVENTOS_DIAS", default=30)
+
+# ----------------------------------------------------------------------------- website chat
+WEBCHAT_MENSAGENS_POR_MINUTO = env.int("WEBCHAT_MENSAGENS_POR_MINUTO", default=30)
+WEBCHAT_SESSOES_POR_MINUTO = env.int("WEBCHAT_SESSOES_POR_MINUTO", default=10)
