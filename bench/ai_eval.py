@@ -1,6 +1,6 @@
 """Offline AI layer, measured on the labelled pt-BR sets of ``ia/dados/``.
 
-    .venv/bin/python bench/ai_eval.py [--limite N] [--sem-busca] [--trechos 100000]
+    .venv/bin/python bench/ai_eval.py [--limite N] [--erros]
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
@@ -10,13 +10,8 @@ Prints, for the local classifiers of ``ia/local/nlp.py``:
 * per-message analysis latency p50/p95 (one message per call, sentiment + intent, embedder
   included, nothing cached).
 
-Then, unless ``--sem-busca``, the knowledge-base retrieval on the embedded PostgreSQL of the
-``bench`` profile: a throwaway empresa gets the 30 articles of ``kb_artigos.jsonl`` through the
-real indexing, each question of ``kb_perguntas.jsonl`` is asked through the real hybrid search, and
-recall@1, recall@3, MRR and the search latency p50/p95 are printed. With ``--trechos N`` the same
-empresa is then padded to N chunks (synthetic text and random unit vectors, written in bulk) and
-the search latency is measured again at that size. The empresa is deleted at the end and the
-embedded servers this run started are stopped.
+The knowledge-base retrieval part (recall@1/@3, MRR, latency) joins when the hybrid search
+lands.
 
 Figures only; no thresholds.
 """
@@ -25,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -56,7 +52,9 @@ def percentil(valores: list[float], p: float) -> float:
     ordenados = sorted(valores)
     if not ordenados:
         return float("nan")
-    indice = min(len(ordenados) - 1, max(0, round(p / 100 * len(ordenados) + 0.5) - 1))
+    indice = min(
+        len(ordenados) - 1, max(0, math.ceil(p / 100 * len(ordenados)) - 1)
+    )  # nearest rank
     return ordenados[indice]
 
 
@@ -89,7 +87,10 @@ def avaliar_classificadores(limite: int = 0) -> dict:
     carga_s = time.perf_counter() - inicio
     resultado: dict = {"carga_s": carga_s}
     latencias: list[float] = []
-    for nome, arquivo in (("ajuste", "mensagens_ajuste.jsonl"), ("medida", "mensagens_medida.jsonl")):
+    for nome, arquivo in (
+        ("ajuste", "mensagens_ajuste.jsonl"),
+        ("medida", "mensagens_medida.jsonl"),
+    ):
         linhas = ler(arquivo, limite)
         analises = []
         for linha in linhas:
@@ -146,30 +147,9 @@ def imprimir_classificadores(r: dict, detalhes: bool) -> None:
                 print(f"  {v:>12} -> {p:<12} {texto}")
 
 
-# ------------------------------------------------------------------------------------ retrieval
-
-
-def _django() -> None:
-    os.environ.setdefault("CONECTCRM_PERFIL", "bench")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def avaliar_busca(limite: int = 0, trechos: int = 0) -> dict:
-    raise NotImplementedError  # filled in once the hybrid search lands on main
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limite", type=int, default=0, help="rows per set (0: all)")
-    parser.add_argument("--sem-busca", action="store_true", help="skip the retrieval part")
-    parser.add_argument("--trechos", type=int, default=0, help="pad the KB to N chunks")
     parser.add_argument("--erros", action="store_true", help="list the measure-set errors")
     args = parser.parse_args()
     sys.path.insert(0, str(RAIZ))
