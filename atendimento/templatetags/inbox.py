@@ -1,7 +1,8 @@
 """Template helpers of the inbox: sanitised e-mail HTML, SLA clock, short times, media kinds.
 
-``sanitizar_html`` is the only way HTML that came from outside (``Mensagem.dados["html"]`` of an
-e-mail) reaches a page; everything else is autoescaped text.
+``html_email_seguro`` (a message's e-mail HTML, with its inline images) and ``sanitizar_html``
+(any other outside HTML) are the only ways HTML that came from outside reaches a page;
+everything else is autoescaped text.
 """
 
 from __future__ import annotations
@@ -177,10 +178,22 @@ def coordenadas(mensagem: Mensagem) -> str:
 
 @register.filter
 def html_email(mensagem: Mensagem) -> str:
-    """The e-mail's HTML body when the message has one (to pass through sanitizar_html)."""
+    """The e-mail's HTML body when the message has one (raw: render it through
+    :func:`html_email_seguro`)."""
     dados = mensagem.dados or {}
     html = dados.get("html") if isinstance(dados, dict) else None
     return html if isinstance(html, str) else ""
+
+
+@register.filter
+def texto_completo_email(mensagem: Mensagem) -> str:
+    """The whole text of a plain-text e-mail when the message shows only its new part (the
+    quoted history was cut): shown folded under the message."""
+    dados = mensagem.dados or {}
+    completo = dados.get("texto_completo") if isinstance(dados, dict) else None
+    if not isinstance(completo, str) or dados.get("html"):
+        return ""
+    return completo.strip() if completo.strip() != (mensagem.conteudo or "").strip() else ""
 
 
 def _imagens_inline(mensagem: Mensagem) -> dict[str, str]:

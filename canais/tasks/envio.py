@@ -154,6 +154,20 @@ def _contexto_email(mensagem) -> dict[str, Any]:
             .first()
         )
     cabecalhos = cabecalhos_resposta((base.dados or {}).get("cabecalhos") or {}) if base else {}
+    if base is None:  # no customer mail yet (an agent opened the ticket): thread on our last
+        anterior = (
+            Mensagem.objects.filter(
+                ticket_id=mensagem.ticket_id,
+                direcao=Mensagem.Direcao.SAIDA,
+                id_externo__startswith="<",
+            )
+            .exclude(pk=mensagem.pk)
+            .order_by("-data", "-criado_em")
+            .values_list("id_externo", flat=True)
+            .first()
+        )
+        if anterior:
+            cabecalhos = {"In-Reply-To": anterior, "References": anterior}
     if not cabecalhos.get("To") and mensagem.ticket.contato.email:
         cabecalhos["To"] = mensagem.ticket.contato.email
     assunto = cabecalhos.pop("Subject", "") or mensagem.ticket.assunto

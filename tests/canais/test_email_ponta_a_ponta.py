@@ -344,19 +344,30 @@ def test_ticket_aberto_pelo_atendente_recebe_a_resposta(
     ticket = ticket_abrir(
         empresa=empresa, canal=canal, contato=contato, assunto="Seu orçamento", por=atendente
     )
-    nossa = responder(atendente, ticket, "Segue o orçamento.")
-    (enviada,) = caixa.mensagens()
-    assert (enviada["To"], enviada["Subject"]) == (CLIENTE, "Seu orçamento")
+    primeira = responder(atendente, ticket, "Segue o orçamento.")
+    nossa = responder(atendente, ticket, "Esqueci o anexo, segue de novo.")
+    antes, enviada = caixa.mensagens()
+    assert (antes["To"], antes["Subject"], antes["In-Reply-To"]) == (
+        CLIENTE,
+        "Seu orçamento",
+        None,
+    )
+    # our second mail threads on our first one
+    assert (enviada["Subject"], enviada["In-Reply-To"], enviada["References"]) == (
+        "Re: Seu orçamento",
+        primeira.id_externo,
+        primeira.id_externo,
+    )
 
     postar(
         empresa,
         email(assunto="Re: Seu orçamento", texto="Aprovado!", em_resposta=nossa.id_externo,
-              referencias=nossa.id_externo),
+              referencias=f"{primeira.id_externo} {nossa.id_externo}"),
     )  # fmt: skip
 
     assert Ticket.objects.count() == 1
     ticket.refresh_from_db()
-    assert ticket.conversa_id_externo == nossa.id_externo  # the thread is the ticket's now
+    assert ticket.conversa_id_externo == primeira.id_externo  # the thread is the ticket's now
     assert Mensagem.objects.get(conteudo="Aprovado!").ticket_id == ticket.pk
 
 
