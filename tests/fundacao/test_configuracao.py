@@ -37,3 +37,18 @@ def test_importar_settings_nao_inicia_processo(tmp_path):
     assert procurados.stdout == ""
     assert not (tmp_path / "run" / "pg" / "postmaster.pid").exists()
     assert not (tmp_path / "run" / "redis.pid").exists()
+
+
+def test_rota_de_tarefa_inexistente_falha_no_check(settings):
+    from conectcrm.checks import rotas_de_tarefas
+
+    settings.CELERY_TASK_ROUTES = {
+        "canais.tasks.enviar_mensagem": {"queue": "messages"},
+        "canais.tasks.*": {"queue": "messages"},
+        "canais.tasks.nao_existe": {"queue": "messages"},
+        "modulo.inexistente.*": {"queue": "webhooks"},
+    }
+    erros = rotas_de_tarefas()
+    assert [e.id for e in erros] == ["conectcrm.E001", "conectcrm.E001"]
+    assert "canais.tasks.nao_existe" in erros[0].msg
+    assert "modulo.inexistente.*" in erros[1].msg
