@@ -9,10 +9,12 @@ from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila
 from .mensagem import Mensagem
+from .sla import AlertaSla, ViolacaoSla
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
 
 __all__ = [
+    "AlertaSla",
     "Atendente",
     "AtendenteFila",
     "Canal",
@@ -28,4 +30,5 @@ __all__ = [
     "Tag",
     "Template",
     "Ticket",
+    "ViolacaoSla",
 ]
