@@ -12,9 +12,10 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from atendimento.models import Historico, Mensagem, Ticket
+from atendimento.models import Fila, Historico, Mensagem, Ticket
 from atendimento.services import distribuicao, sla
 from atendimento.services.expediente import expediente_da_fila
 from atendimento.services.reacoes import EntradaConfirmada, reagir_a_entrada
@@ -26,24 +27,40 @@ MOTIVO_FECHAMENTO = "fechamento automático por inatividade do cliente"
 
 
 # ------------------------------------------------------------------------------- inbound
-def _relogios(entrada: EntradaConfirmada) -> None:
-    """The customer wrote: a pause on the customer ends, the next-response clock starts."""
-    with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("fila", "empresa")
-            .filter(pk=entrada.ticket_id)
-            .exclude(status=Ticket.Status.FECHADO)
-            .first()
-        )
-        if ticket is None:
-            return
+def _relogios(entradas: list[EntradaConfirmada]) -> None:
+    """The customer wrote: a pause on the customer ends, the next-response clock starts.
+    One query finds the tickets whose clocks change (usually none: the ingest path stays
+    O(1) in queries per batch); each of those is then updated under its row lock."""
+    ids = {e.ticket_id for e in entradas}
+    retomar = Q(aguardando_desde__isnull=False) & ~Q(status=Ticket.Status.AGUARDANDO)
+    proxima = Q(primeira_resposta_em__isnull=False, sla_proxima_resposta_em__isnull=True) & (
+        Q(fila__sla_proxima_resposta_min__isnull=False) | ~Q(fila__sla_prioridades={})
+    )
+    mudam = list(
+        Ticket.objects.filter(pk__in=ids)
+        .exclude(status=Ticket.Status.FECHADO)
+        .filter(retomar | proxima)
+        .values_list("id", flat=True)
+    )
+    for ticket_id in mudam:
+        mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
         quando = (
-            Mensagem.objects.filter(pk=entrada.mensagem_id).values_list("data", flat=True).first()
+            Mensagem.objects.filter(pk__in=mensagens).aggregate(primeira=Min("data"))["primeira"]
+            or timezone.now()
         )
-        campos = sla.ao_mensagem_do_cliente(ticket, quando or timezone.now())
-        if campos:
-            ticket.save(update_fields=[*dict.fromkeys(campos), "atualizado_em"])
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("fila", "empresa")
+                .filter(pk=ticket_id)
+                .exclude(status=Ticket.Status.FECHADO)
+                .first()
+            )
+            if ticket is None:
+                continue
+            campos = sla.ao_mensagem_do_cliente(ticket, quando)
+            if campos:
+                ticket.save(update_fields=[*dict.fromkeys(campos), "atualizado_em"])
 
 
 def responder_fora_do_horario(ticket_id, quando: datetime) -> bool:
@@ -80,15 +97,14 @@ def responder_fora_do_horario(ticket_id, quando: datetime) -> bool:
 
 def ao_receber(entradas: list[EntradaConfirmada]) -> None:
     """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`)."""
-    novos = []
-    for entrada in entradas:
-        try:
-            _relogios(entrada)
-        except Exception:
-            logger.exception("relógios de SLA do ticket %s", entrada.ticket_id)
-        if entrada.ticket_novo:
-            novos.append(entrada)
-    for entrada in novos:
+    try:
+        _relogios(entradas)
+    except Exception:
+        logger.exception("relógios de SLA de %d mensagens", len(entradas))
+    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
+    if not novos:
+        return
+    for entrada in novos.values():
         try:
             quando = (
                 Mensagem.objects.filter(pk=entrada.mensagem_id)
@@ -99,9 +115,9 @@ def ao_receber(entradas: list[EntradaConfirmada]) -> None:
         except Exception:
             logger.exception("resposta fora do horário do ticket %s", entrada.ticket_id)
     filas = set(
-        Ticket.objects.filter(
-            pk__in=[e.ticket_id for e in novos], atendente__isnull=True
-        ).values_list("fila_id", flat=True)
+        Ticket.objects.filter(pk__in=list(novos), atendente__isnull=True)
+        .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
+        .values_list("fila_id", flat=True)
     )
     if filas:
         distribuicao.distribuir(filas=filas)
