@@ -268,10 +268,19 @@ CHANNEL_LAYERS = {
     }
 }
 
-# Real time (atendimento/realtime/ajustes.py documents each; defaults there).
+# Real time tunables (the only place with their defaults; atendimento/realtime/ajustes.py
+# documents each and reads them at use).
 REALTIME_OFFLINE_APOS_SEGUNDOS = env.float("REALTIME_OFFLINE_APOS_SEGUNDOS", default=30.0)
 REALTIME_HEARTBEAT_SEGUNDOS = env.float("REALTIME_HEARTBEAT_SEGUNDOS", default=30.0)
 REALTIME_DIGITANDO_EXPIRA_SEGUNDOS = env.float("REALTIME_DIGITANDO_EXPIRA_SEGUNDOS", default=8.0)
+REALTIME_DIGITANDO_PROVEDOR_SEGUNDOS = env.float(
+    "REALTIME_DIGITANDO_PROVEDOR_SEGUNDOS", default=4.0
+)
+REALTIME_FRAMES_POR_SEGUNDO = env.float("REALTIME_FRAMES_POR_SEGUNDO", default=20.0)
+REALTIME_FRAMES_RAJADA = env.float("REALTIME_FRAMES_RAJADA", default=40.0)
+REALTIME_FRAMES_DESCARTES = env.float("REALTIME_FRAMES_DESCARTES", default=40.0)
+REALTIME_MAX_SALAS = env.int("REALTIME_MAX_SALAS", default=50)
+REALTIME_PUBLICAR_FILA_MAX = env.int("REALTIME_PUBLICAR_FILA_MAX", default=10_000)
 
 # ----------------------------------------------------------------------------- Celery
 CELERY_RESULT_BACKEND = None
