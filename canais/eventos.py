@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -211,13 +212,25 @@ def eventos_webhook_processar_lote(
         return estados
 
 
+#: tipo -> checks of each interpreted event before it is applied (registered by the apps):
+#: one returning a reason discards the whole delivery like :class:`EventoDescartado` (the
+#: e-mail loop guard: a sender writing non-stop is an auto-responder without headers)
+FILTROS_ENTRADA: dict[str, list[Callable[[Canal, Any], str]]] = {}
+
+
 def _interpretar(evento: EventoWebhook, canal: Canal) -> list | None:
     """The normalised events of a stored request; None when the event was concluded here: a
     malformed body (``falhou`` with the reason) or a delivery the adapter discards
     (``processado``, ``descartado: <reason>``)."""
     adaptador = get_adaptador(canal.tipo, canal.config_completa)
     try:
-        return adaptador.interpretar(requisicao_do_evento(evento))
+        interpretados = adaptador.interpretar(requisicao_do_evento(evento))
+        for filtro in FILTROS_ENTRADA.get(canal.tipo, ()):
+            for item in interpretados:
+                motivo = filtro(canal, item)
+                if motivo:
+                    raise EventoDescartado(motivo)
+        return interpretados
     except PayloadInvalido as exc:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))
