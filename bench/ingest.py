@@ -47,6 +47,21 @@ CONFIG = ("segundos", "conexoes", "taxa", "servidor", "servidores", "workers", "
 SEGREDO = "segredo-do-bench"
 
 
+#: ASGI servers that run several worker processes on ONE port (HTTP + websockets)
+SERVIDORES_ASGI = {
+    "uvicorn": lambda porta, n: [
+        str(BIN / "uvicorn"), "conectcrm.asgi:application", "--host", "127.0.0.1",
+        "--port", str(porta), "--workers", str(n), "--loop", "uvloop", "--http", "httptools",
+        "--no-access-log", "--log-level", "warning",
+    ],
+    "granian": lambda porta, n: [
+        str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port",
+        str(porta), "--workers", str(n), "--loop", "uvloop", "--log-level", "warning",
+        "conectcrm.asgi:application",
+    ],
+}  # fmt: skip
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CONECTCRM_PERFIL", "bench")
@@ -327,7 +342,9 @@ def main() -> None:
     parser.add_argument("--papel", default="orquestrador")
     parser.add_argument("--segundos", type=float, default=20)
     parser.add_argument("--conexoes", type=int, default=32)
-    parser.add_argument("--servidor", choices=("daphne", "gunicorn"), default="daphne")
+    parser.add_argument(
+        "--servidor", choices=("daphne", "gunicorn", *SERVIDORES_ASGI), default="daphne"
+    )
     parser.add_argument("--servidores", type=int, default=2, help="HTTP processes")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concorrencia", type=int, default=2)
@@ -378,11 +395,16 @@ def orquestrar(args) -> None:
         try:
             with __import__("conectcrm.celery", fromlist=["app"]).app.connection_for_write() as c:
                 c.default_channel.client.flushdb()  # no stale tasks from an earlier run
-            # websockets always on daphne (ASGI); webhooks on daphne too, or on gunicorn (WSGI)
             porta_ws = _porta_livre()
-            iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
-                     "conectcrm.asgi:application"], "daphne")  # fmt: skip
-            if args.servidor == "gunicorn":
+            if args.servidor in SERVIDORES_ASGI:  # HTTP and websockets on one port, N workers
+                portas = [porta_ws]
+                iniciar(SERVIDORES_ASGI[args.servidor](porta_ws, args.servidores), args.servidor)
+            else:  # websockets on daphne; webhooks on daphne too, or on gunicorn (WSGI)
+                iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
+                         "conectcrm.asgi:application"], "daphne")  # fmt: skip
+            if args.servidor in SERVIDORES_ASGI:
+                pass
+            elif args.servidor == "gunicorn":
                 portas = [_porta_livre()]
                 iniciar([str(BIN / "gunicorn"), "-w", str(args.servidores), "-k", "gthread",
                          "--threads", "4", "-b", f"127.0.0.1:{portas[0]}", "--keep-alive", "30",
