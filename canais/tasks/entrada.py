@@ -180,11 +180,22 @@ def varrer_webhooks_pendentes(
     idade_segundos: float = IDADE_VARREDURA_SEGUNDOS, limite: int = LOTE_VARREDURA
 ) -> int:
     """Re-queue events stored but still unprocessed (the broker was down when they arrived, or
-    their task was lost).  Returns how many were re-queued."""
+    their task was lost), and wake the drain when events never tried are waiting.  Returns
+    how many were re-queued."""
+    from atendimento.models import EventoWebhook
     from canais.eventos import eventos_webhook_pendentes_reivindicar
 
     ids = eventos_webhook_pendentes_reivindicar(idade_segundos=idade_segundos, limite=limite)
     enfileirados = sum(enfileirar(process_webhook, str(evento_id)) for evento_id in ids)
+    if (
+        float(settings.WEBHOOK_DESPERTAR_SEGUNDOS) > 0
+        and EventoWebhook.objects.filter(
+            status=EventoWebhook.Status.RECEBIDO, tentativas=0
+        ).exists()
+    ):
+        # events whose wake-up was lost with the broker (Redis restarted): the drain takes
+        # them now, whatever their age
+        despertar()
     if ids:
         logger.info(
             "varredura: %d de %d webhooks pendentes re-enfileirados", enfileirados, len(ids)
