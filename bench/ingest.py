@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import subprocess
@@ -369,7 +370,15 @@ def main() -> None:
     elif args.papel == "teto":
         _teto(args)
     else:
-        orquestrar(args)
+        if importlib.util.find_spec("factory") is None:
+            sys.exit("factory-boy não está instalado: rode `make bench` (instala os extras dev).")
+        try:
+            orquestrar(args)
+        finally:
+            # the embedded PostgreSQL/Redis this run started (or reused): nothing stays up
+            from conectcrm import embedded
+
+            embedded.parar(embedded.pasta_dados(_env()["CONECTCRM_PERFIL"]))
 
 
 def orquestrar(args) -> None:

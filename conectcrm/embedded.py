@@ -62,6 +62,27 @@ def _url_postgres(socket_dir: Path) -> str:
     return f"postgresql://postgres@/postgres?host={socket_dir}"
 
 
+#: longest unix socket path (sun_path is 108 bytes on Linux, with its terminating NUL)
+_MAX_SOCKET = 100
+
+
+def url_postgres(pasta: Path | str) -> str:
+    """The embedded PostgreSQL's DATABASE_URL, without starting anything: the running server's
+    socket, else the one it will use (its data folder, when the path is short enough; else it
+    has to be started here to learn it)."""
+    pgdata = Path(pasta) / "pg"
+    rodando = _postmaster(pgdata)
+    if rodando:
+        return _url_postgres(rodando[1])
+    if len(str(pgdata / ".s.PGSQL.5432")) <= _MAX_SOCKET:
+        return _url_postgres(pgdata)
+    return garantir_postgres(Path(pasta))  # pragma: no cover - a very long checkout path
+
+
+def url_redis(pasta: Path | str) -> str:
+    return f"unix://{Path(pasta) / 'redis.sock'}"
+
+
 def garantir_postgres(pasta: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL and return its DATABASE_URL."""
     pgdata = pasta / "pg"
@@ -175,11 +196,24 @@ def parar(pasta: Path) -> None:
             _pg_ctl_parar(pgdata)
 
 
-if __name__ == "__main__":  # python -m conectcrm.embedded {start|stop} [perfil]
+def perfis() -> list[str]:
+    """Every profile with a data folder in this checkout (run, test, bench, …)."""
+    base = Path(os.environ.get("CONECTCRM_DEVDATA", RAIZ / ".devdata"))
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+if __name__ == "__main__":  # python -m conectcrm.embedded {start|stop} [perfil|--todos]
     import sys
 
     acao = sys.argv[1] if len(sys.argv) > 1 else "start"
-    pasta = pasta_dados(sys.argv[2] if len(sys.argv) > 2 else None)
+    alvo = sys.argv[2] if len(sys.argv) > 2 else None
+    if acao == "stop" and alvo == "--todos":
+        for perfil in perfis():
+            parar(pasta_dados(perfil))
+        sys.exit(0)
+    pasta = pasta_dados(alvo)
     if acao == "stop":
         parar(pasta)
     else:
