@@ -344,7 +344,10 @@ def main() -> None:
     parser.add_argument("--segundos", type=float, default=20)
     parser.add_argument("--conexoes", type=int, default=32)
     parser.add_argument(
-        "--servidor", choices=("daphne", "gunicorn", *SERVIDORES_ASGI), default="daphne"
+        "--servidor",
+        choices=("daphne", "gunicorn", "executar", *SERVIDORES_ASGI),
+        default="daphne",
+        help="executar: `make run` as shipped (python -m conectcrm.executar), from outside",
     )
     parser.add_argument("--servidores", type=int, default=2, help="HTTP processes")
     parser.add_argument("--workers", type=int, default=1)
@@ -405,13 +408,23 @@ def orquestrar(args) -> None:
             with __import__("conectcrm.celery", fromlist=["app"]).app.connection_for_write() as c:
                 c.default_channel.client.flushdb()  # no stale tasks from an earlier run
             porta_ws = _porta_livre()
-            if args.servidor in SERVIDORES_ASGI:  # HTTP and websockets on one port, N workers
+            if args.servidor == "executar":  # `make run` as shipped: web, worker and beat
+                portas = [porta_ws]
+                env_executar = dict(env, PORT=str(porta_ws), LOG_LEVEL="WARNING")
+                log = open(pasta / "executar.log", "w")  # noqa: SIM115
+                p = subprocess.Popen([sys.executable, "-m", "conectcrm.executar"], env=env_executar,
+                                     cwd=RAIZ, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                processos.append(p)
+                papeis["executar"] = [p.pid]
+                _esperar_porta(porta_ws, 120)
+                args.workers = 0  # its own worker
+            elif args.servidor in SERVIDORES_ASGI:  # HTTP and websockets on one port, N workers
                 portas = [porta_ws]
                 iniciar(SERVIDORES_ASGI[args.servidor](porta_ws, args.servidores), args.servidor)
             else:  # websockets on daphne; webhooks on daphne too, or on gunicorn (WSGI)
                 iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
                          "conectcrm.asgi:application"], "daphne")  # fmt: skip
-            if args.servidor in SERVIDORES_ASGI:
+            if args.servidor in SERVIDORES_ASGI or args.servidor == "executar":
                 pass
             elif args.servidor == "gunicorn":
                 portas = [_porta_livre()]
@@ -544,6 +557,7 @@ def orquestrar(args) -> None:
         "cpu_nucleos_por_papel": cpu_papeis,
         "teto_insert_commits_por_s": round(teto, 1),
         "razao_ack_teto": round(taxa_ack / teto, 3) if teto else None,
+        "razao_ponta_a_ponta_teto": round(taxa_e2e / teto, 3) if teto else None,
     }
     print(json.dumps(resultado, indent=2, ensure_ascii=False))
 
