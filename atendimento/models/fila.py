@@ -44,6 +44,13 @@ class Fila(ModeloEmpresa):
         help_text='Substitui os prazos da fila por prioridade. Ex.: {"urgente": '
         '{"primeira_resposta_min": 10, "proxima_resposta_min": 15, "resolucao_min": 120}}',
     )
+    alerta_sem_resposta_min = models.PositiveIntegerField(
+        "alerta de cliente sem resposta (min)",
+        null=True,
+        blank=True,
+        help_text="Avisa os atendentes quando o cliente espera mais que isso. Vazio: o padrão "
+        "da empresa.",
+    )
     horario = models.JSONField(
         "horário de atendimento",
         default=dict,

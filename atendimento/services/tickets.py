@@ -22,7 +22,7 @@ from atendimento.models import (
 )
 from atendimento.realtime.eventos import publicar_ticket_atualizado
 from atendimento.realtime.grupos import grupos_que_veem_ticket
-from atendimento.services import sla
+from atendimento.services import avisos, sla
 from atendimento.services.abertura import ticket_abrir
 from atendimento.services.contatos import contato_obter_ou_criar
 
@@ -107,6 +107,9 @@ def ticket_criar(
         por=por,
     )
     _redistribuir_apos_commit(ticket, liberado=None)
+    transaction.on_commit(
+        lambda: avisos.agendar_novo_ticket([ticket.pk], exceto=por.pk if por else None)
+    )
     return ticket
 
 

@@ -232,6 +232,9 @@ AUTOMATICOS = {
     "list_id": {"cabecalhos": {"List-Id": "Novidades <novidades.loja.com>"}},
     "mailer_daemon": {"de": "Mail Delivery System <MAILER-DAEMON@mx.cliente.com.br>"},
     "remetente_nulo": {"envelope_de": ""},
+    # our own mail coming back (a rule forwarding it, a copy to ourselves): never a ticket
+    "do_proprio_canal": {"de": f"Loja Aurora <{ENDERECO}>"},
+    "do_endereco_de_resposta": {"de": "suporte+abc@loja.com.br"},
 }
 
 
