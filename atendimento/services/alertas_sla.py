@@ -1,6 +1,8 @@
 """``alerta_sla``: tell the ticket's agent and the queue's supervisors that an SLA deadline is
-near (under a quarter of its window left) and when it is missed.  Each alert is sent once per
-ticket, target, deadline and moment (:class:`AlertaSla`, unique): a re-run sends nothing twice.
+near (under a quarter of its window left) and when it is missed, through
+:func:`atendimento.services.notificacoes.notificar` (in the app, live; muted per person).  Each
+alert is sent once per ticket, target, deadline and moment (:class:`AlertaSla`, unique, and the
+notice's ``chave``): a re-run sends nothing twice.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from atendimento.models import AlertaSla, Atendente, Fila, Ticket
+from atendimento.models import AlertaSla, Atendente, Fila, Ticket, TipoNotificacao
 from atendimento.models.sla import AlvoSla
 from atendimento.services import sla
 from atendimento.services.insercao import inserir_ignorando_conflito
+from atendimento.services.notificacoes import notificar
 
 PAPEIS_SUPERVISAO = (Atendente.Papel.SUPERVISOR, Atendente.Papel.ADMIN)
 
@@ -29,18 +32,6 @@ def destinatarios(ticket: Ticket) -> list[Atendente]:
     if ticket.atendente_id and ticket.atendente.ativo:
         pessoas.insert(0, ticket.atendente)
     return list({p.pk: p for p in pessoas}.values())
-
-
-def _avisar(atendente: Atendente, *, titulo: str, texto: str, ticket: Ticket) -> None:
-    """In-app notice (the ``notificacao`` websocket event)."""
-    try:
-        from atendimento.services.notificacoes import notificar
-    except ImportError:
-        from atendimento.realtime.eventos import publicar_notificacao
-
-        publicar_notificacao(atendente, titulo=titulo, texto=texto, ticket_id=ticket.pk)
-    else:
-        notificar(atendente, tipo="alerta_sla", titulo=titulo, texto=texto, ticket=ticket)
 
 
 def _enviar(ticket_id, alvo: str, prazo: datetime, momento: str, agora: datetime) -> bool:
@@ -62,8 +53,15 @@ def _enviar(ticket_id, alvo: str, prazo: datetime, momento: str, agora: datetime
             restante = max(int((prazo - agora).total_seconds() // 60), 0)
             titulo = f"SLA perto de vencer: ticket #{ticket.numero}"
             texto = f"Faltam {restante} min para o prazo de {rotulo} ({local:%d/%m %H:%M})."
-        for pessoa in destinatarios(ticket):
-            _avisar(pessoa, titulo=titulo, texto=texto, ticket=ticket)
+        notificar(
+            empresa=ticket.empresa_id,
+            usuarios=destinatarios(ticket),
+            tipo=TipoNotificacao.ALERTA_SLA,
+            titulo=titulo,
+            corpo=texto,
+            ticket=ticket,
+            chave=f"alerta_sla:{momento}:{alvo}:{ticket.pk}:{prazo.isoformat()}",
+        )
         return True
 
 

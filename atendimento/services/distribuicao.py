@@ -14,7 +14,7 @@ ticket of the highest priority with ``FOR UPDATE SKIP LOCKED`` (a ticket someone
 is left for the next turn), locks the chosen agent's row and counts their open tickets *after*
 the lock, so two workers filling one agent's last free slot from two queues assign once. The
 assignment itself is :func:`atendimento.services.tickets.ticket_atribuir` (history with the
-reason, ``ticket_atualizado`` published).
+reason, ``ticket_atualizado`` published), and the agent gets a ``notificacao``.
 
 Triggers: a new ticket (inbound reaction and tickets opened through the API), an agent coming
 online, an agent relieved of a ticket (closed, transferred, reassigned), an agent joining a
@@ -30,8 +30,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from atendimento.models import Atendente, AtendenteFila, Fila, Ticket
+from atendimento.models import Atendente, AtendenteFila, Fila, Ticket, TipoNotificacao
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,21 @@ def _travar_disponivel(empresa_id, atendente_id) -> Atendente | None:
     return atendente
 
 
+def _avisar_atribuicao(ticket: Ticket, atendente: Atendente, motivo: str) -> None:
+    """The ``notificacao`` to the agent who received the ticket (in the app, live)."""
+    from atendimento.services.notificacoes import notificar
+
+    notificar(
+        empresa=ticket.empresa_id,
+        usuarios=[atendente],
+        tipo=TipoNotificacao.NOVO_TICKET,
+        titulo=f"Ticket #{ticket.numero} atribuído a você",
+        corpo=motivo.capitalize() + ".",
+        ticket=ticket,
+        chave=f"atribuido:{ticket.pk}:{atendente.pk}:{timezone.now().isoformat()}",
+    )
+
+
 def _distribuir_um(fila_id) -> Ticket | None:
     """One assignment in ``fila_id`` (its own transaction); None when no ticket waits or no
     agent can take it."""
@@ -170,6 +186,7 @@ def _distribuir_um(fila_id) -> Ticket | None:
             )
             fila.ultimo_atendente_distribuido = atendente
             fila.save(update_fields=["ultimo_atendente_distribuido", "atualizado_em"])
+            _avisar_atribuicao(ticket, atendente, motivo)
             return ticket
         return None
 

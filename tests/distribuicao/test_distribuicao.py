@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from atendimento.models import Atendente, Fila, Historico, Ticket
+from atendimento.models import Atendente, Fila, Historico, Notificacao, Ticket
 from atendimento.services.distribuicao import (
     distribuir_fila,
     distribuir_pendentes,
@@ -81,6 +81,10 @@ def test_rodizio_equilibrado_dentro_de_um_ticket(empresa):
     assert h.dados["motivo"] == "distribuição automática (rodízio)"
     assert h.dados["automatica"] is True
     assert "Motivo" in h.descricao
+    # and each agent was told, in the app
+    avisos = Notificacao.objects.filter(tipo="novo_ticket", titulo__contains="atribuído a você")
+    assert avisos.count() == 23
+    assert {n.atendente_id for n in avisos} == {a.pk for a in agentes}
 
 
 def test_cem_tickets_chegando_um_a_um_rodizio_entre_quem_tem_vaga(empresa):

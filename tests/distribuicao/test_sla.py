@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from atendimento.models import AlertaSla, Historico, Ticket, ViolacaoSla
+from atendimento.models import AlertaSla, Historico, Notificacao, Ticket, ViolacaoSla
 from atendimento.services.alertas_sla import alertar
 from atendimento.services.expediente import expediente
 from atendimento.services.sla import verificar_violacoes
@@ -159,25 +159,25 @@ def test_feriado_no_meio_do_prazo(empresa, cenario):
 
 
 @pytest.mark.django_db
-def test_alerta_sla_antes_e_no_vencimento_uma_vez(empresa, cenario, monkeypatch):
+def test_alerta_sla_antes_e_no_vencimento_uma_vez(empresa, cenario):
     _, canal, agente, supervisor = cenario
-    avisos = []
-    monkeypatch.setattr(
-        "atendimento.services.alertas_sla._avisar",
-        lambda pessoa, **k: avisos.append((pessoa.pk, k["titulo"])),
-    )
+    AtendenteFactory(empresa=empresa, papel="supervisor")  # not in the queue: not told
     with time_machine.travel(sp(2026, 12, 1, 9), tick=False):
         ticket = _abrir(empresa, canal)
         Ticket.objects.filter(pk=ticket.pk).update(atendente=agente)
     with time_machine.travel(sp(2026, 12, 1, 9, 50), tick=False):  # 10 of 60 min left
         assert alertar() == {"antes": 1, "violado": 0}
         assert alertar() == {"antes": 0, "violado": 0}
-    assert {p for p, _ in avisos} == {agente.pk, supervisor.pk}
+    avisos = Notificacao.objects.filter(tipo="alerta_sla")
+    assert {n.atendente_id for n in avisos} == {agente.pk, supervisor.pk}
+    assert all("perto de vencer" in n.titulo for n in avisos)
     with time_machine.travel(sp(2026, 12, 1, 10, 1), tick=False):
         assert alertar()["violado"] == 1
         assert alertar()["violado"] == 0
     assert AlertaSla.objects.count() == 2
-    assert len(avisos) == 4
+    avisos = Notificacao.objects.filter(tipo="alerta_sla")
+    assert avisos.count() == 4
+    assert avisos.filter(titulo__startswith="SLA violado").count() == 2
     assert ViolacaoSla.objects.count() == 1
 
 
