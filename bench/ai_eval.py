@@ -328,7 +328,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(RAIZ))
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    carga = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
+        f"load average {carga} (other work on the box inflates every latency below)"
+    )
     imprimir_classificadores(avaliar_classificadores(args.limite), args.erros)
     if args.trechos:
         try:
