@@ -206,6 +206,9 @@ class Adaptador(AdaptadorCanal):
         motivo = parse.motivo_automatico(
             correio.cabecalhos, evento.remetente.email, parse.remetente_do_envelope(form)
         )
+        endereco = self.identificador_da_config(self.config)
+        if not motivo and parse.sem_subendereco(evento.remetente.email) == endereco:
+            motivo = "enviado pelo próprio endereço do canal (nossa mensagem de volta)"
         if motivo:
             falha = parse.devolucao(correio)
             if falha is not None:  # a bounce of one of our mails: that mail failed

@@ -170,7 +170,12 @@ def _contexto_email(mensagem) -> dict[str, Any]:
             cabecalhos = {"In-Reply-To": anterior, "References": anterior}
     if not cabecalhos.get("To") and mensagem.ticket.contato.email:
         cabecalhos["To"] = mensagem.ticket.contato.email
-    assunto = cabecalhos.pop("Subject", "") or mensagem.ticket.assunto
+    ticket = mensagem.ticket
+    assunto = (
+        cabecalhos.pop("Subject", "")
+        or ticket.assunto
+        or f"{ticket.empresa.nome}: atendimento #{ticket.numero}"  # never an empty subject
+    )
     endereco = str((mensagem.canal.config or {}).get("endereco") or "")
     if "@" in endereco:
         cabecalhos["Reply-To"] = endereco_resposta(endereco, mensagem.ticket_id)

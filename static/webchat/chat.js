@@ -87,14 +87,14 @@
       } else {
         const link = document.createElement("a");
         link.href = m.midia.url;
-        link.textContent = "📄 " + (m.midia.nome || "arquivo");
+        link.textContent = m.midia.nome || "arquivo";
         link.target = "_blank";
         link.rel = "noopener";
         item.appendChild(link);
       }
     } else if (m.midia) {
       const nome = document.createElement("span");
-      nome.textContent = "📎 " + (m.midia.nome || "arquivo");
+      nome.textContent = "[" + (m.midia.nome || "arquivo") + "]";
       item.appendChild(nome);
     }
     if (m.texto) item.appendChild(document.createTextNode((m.midia ? "\n" : "") + m.texto));
@@ -268,7 +268,7 @@
   });
 
   arquivo.addEventListener("change", function () {
-    nomeArquivo.textContent = arquivo.files[0] ? "📎 " + arquivo.files[0].name : "";
+    nomeArquivo.textContent = arquivo.files[0] ? arquivo.files[0].name : "";
   });
 
   composer.addEventListener("submit", enviar);

@@ -17,10 +17,20 @@
   botao.type = "button";
   botao.id = "conectcrm-webchat-botao";
   botao.setAttribute("aria-label", script.dataset.rotulo || "Abrir o chat");
-  botao.textContent = "💬";
+  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "28");
+  svg.setAttribute("height", "28");
+  svg.setAttribute("aria-hidden", "true");
+  var caminho = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  caminho.setAttribute("d", "M4 4h16v11H8l-4 4z");
+  caminho.setAttribute("fill", "currentColor");
+  svg.appendChild(caminho);
+  botao.appendChild(svg);
   botao.style.cssText =
     "position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;" +
-    "background:" + (script.dataset.cor || "#1f6feb") + ";color:#fff;font-size:26px;" +
+    "background:" + (script.dataset.cor || "#1f6feb") + ";color:#fff;display:flex;" +
+    "align-items:center;justify-content:center;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer;z-index:2147483000";
 
   var quadro = document.createElement("iframe");

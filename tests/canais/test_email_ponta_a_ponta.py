@@ -232,6 +232,9 @@ AUTOMATICOS = {
     "list_id": {"cabecalhos": {"List-Id": "Novidades <novidades.loja.com>"}},
     "mailer_daemon": {"de": "Mail Delivery System <MAILER-DAEMON@mx.cliente.com.br>"},
     "remetente_nulo": {"envelope_de": ""},
+    # our own mail coming back (a rule forwarding it, a copy to ourselves): never a ticket
+    "do_proprio_canal": {"de": f"Loja Aurora <{ENDERECO}>"},
+    "do_endereco_de_resposta": {"de": "suporte+abc@loja.com.br"},
 }
 
 
@@ -435,3 +438,22 @@ def test_aviso_de_atraso_e_so_descartado(canal, caixa, postar, responder, atende
     assert nossa.status == Mensagem.Status.ENVIADA
     ultimo = EventoWebhook.objects.order_by("-recebido_em").first()
     assert ultimo.erro.startswith("descartado: resposta automática")
+
+
+def test_remetente_que_nao_para_de_escrever_e_tratado_como_laco(canal, caixa, postar, monkeypatch):
+    """An auto-responder that sends no auto-reply header: after LIMITE_LACO mails within the
+    window, the rest are discarded as a probable loop."""
+    import uuid
+
+    from atendimento.services import email_entrada
+
+    monkeypatch.setattr(email_entrada, "LIMITE_LACO", 3)
+    robo = f"robo-{uuid.uuid4().hex[:8]}@fora.com"
+    for n in range(5):
+        postar(canal.empresa, email(de=robo, assunto=f"Aviso {n}", texto=f"Aviso {n}"))
+
+    assert Mensagem.objects.filter(remetente_id_externo=robo).count() == 3
+    descartados = EventoWebhook.objects.filter(erro__startswith="descartado: possível laço")
+    assert descartados.count() == 2
+    assert f"e-mails de {robo}" in descartados.first().erro
+    assert caixa.recebidas == []
