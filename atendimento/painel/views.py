@@ -5,6 +5,7 @@ polling) and one CSV per table. Only admins and supervisors, only their empresa;
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import wraps
@@ -142,8 +143,11 @@ def _contexto(request: HttpRequest) -> tuple[dict, int]:
     if periodo is None:
         return {"filtro": filtro, "erro": True}, 400
     tabelas = {nome: t.linhas(periodo) for nome, t in TABELAS.items()}
+    graficos = _graficos(tabelas)
     contexto = {
         "filtro": filtro,
+        "de": filtro.de,
+        "ate": filtro.ate,
         "periodo": periodo,
         "querystring": f"de={filtro.de.isoformat()}&ate={filtro.ate.isoformat()}",
         "tabelas": [(TABELAS[nome], linhas) for nome, linhas in tabelas.items()],
@@ -152,7 +156,9 @@ def _contexto(request: HttpRequest) -> tuple[dict, int]:
         "agora": painel.situacao_agora(periodo.empresa_id),
         "fechados": painel.fechados_no_periodo(periodo),
         "online": sum(1 for a in tabelas["carga"] if a["status"] == "online"),
-        "graficos": _graficos(tabelas),
+        "graficos": graficos,
+        # a data attribute, not json_script: htmx drops <script> elements from swapped content
+        "graficos_json": json.dumps(graficos, ensure_ascii=False),
         "atualizado_em": timezone.now(),
     }
     return contexto, 200

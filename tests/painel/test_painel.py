@@ -82,7 +82,7 @@ def test_pagina_do_supervisor(client, supervisor, dados):
     html = resposta.content.decode()
     assert "WhatsApp Aurora" in html
     assert "Telegram Concorrente" not in html  # never another empresa's
-    assert 'id="painel-graficos"' in html
+    assert "data-graficos=" in html
     assert "chart-4.6.2.umd.min.js" in html
     assert "<script>" not in html  # no inline scripts (data goes through json_script)
     contexto = resposta.context
