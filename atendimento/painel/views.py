@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from atendimento.exceptions import NaoEncontrado
+from atendimento.models import RegistroAuditoria
 from atendimento.painel.tabelas import TABELAS
 from atendimento.selectors import painel
 from atendimento.selectors.acesso import atendente_do_usuario
+from atendimento.services.auditoria import auditoria_registrar
 
 PASTA = "atendimento/painel/"
 DIAS_PADRAO = 30
@@ -188,6 +190,15 @@ def painel_csv(request: HttpRequest, tabela: str) -> HttpResponse:
     resposta.write("\ufeff")  # Excel opens UTF-8 with a BOM
     escritor = csv.writer(resposta)
     escritor.writerow([str(c.rotulo) for c in definicao.colunas])
+    linhas = 0
     for linha in definicao.linhas(periodo):
         escritor.writerow([painel.para_csv(linha.get(c.chave)) for c in definicao.colunas])
+        linhas += 1
+    auditoria_registrar(  # who exported data, in the empresa's audit trail
+        empresa_id=periodo.empresa_id,
+        acao=RegistroAuditoria.Acao.EXPORTAR,
+        objeto_tipo="painel",
+        objeto_repr=nome,
+        detalhe=f"CSV {tabela}: {linhas} linha(s)",
+    )
     return resposta
