@@ -56,7 +56,12 @@ BENCHMARKS: list[Benchmark] = [
         ("--servidor", "executar", "--segundos", "10", "--taxa", "250"),
     ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
-    Benchmark("ai_eval", "ai_eval.py", "offline sentiment/intent on the labelled pt-BR sets"),
+    Benchmark(
+        "ai_eval",
+        "ai_eval.py",
+        "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
+        ("--trechos", "100000"),
+    ),
 ]
 
 
