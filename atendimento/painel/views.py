@@ -5,6 +5,7 @@ polling) and one CSV per table. Only admins and supervisors, only their empresa;
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import wraps
@@ -20,9 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from atendimento.exceptions import NaoEncontrado
+from atendimento.models import RegistroAuditoria
 from atendimento.painel.tabelas import TABELAS
 from atendimento.selectors import painel
 from atendimento.selectors.acesso import atendente_do_usuario
+from atendimento.services.auditoria import auditoria_registrar
 
 PASTA = "atendimento/painel/"
 DIAS_PADRAO = 30
@@ -142,8 +145,11 @@ def _contexto(request: HttpRequest) -> tuple[dict, int]:
     if periodo is None:
         return {"filtro": filtro, "erro": True}, 400
     tabelas = {nome: t.linhas(periodo) for nome, t in TABELAS.items()}
+    graficos = _graficos(tabelas)
     contexto = {
         "filtro": filtro,
+        "de": filtro.de,
+        "ate": filtro.ate,
         "periodo": periodo,
         "querystring": f"de={filtro.de.isoformat()}&ate={filtro.ate.isoformat()}",
         "tabelas": [(TABELAS[nome], linhas) for nome, linhas in tabelas.items()],
@@ -152,7 +158,9 @@ def _contexto(request: HttpRequest) -> tuple[dict, int]:
         "agora": painel.situacao_agora(periodo.empresa_id),
         "fechados": painel.fechados_no_periodo(periodo),
         "online": sum(1 for a in tabelas["carga"] if a["status"] == "online"),
-        "graficos": _graficos(tabelas),
+        "graficos": graficos,
+        # a data attribute, not json_script: htmx drops <script> elements from swapped content
+        "graficos_json": json.dumps(graficos, ensure_ascii=False),
         "atualizado_em": timezone.now(),
     }
     return contexto, 200
@@ -182,6 +190,15 @@ def painel_csv(request: HttpRequest, tabela: str) -> HttpResponse:
     resposta.write("\ufeff")  # Excel opens UTF-8 with a BOM
     escritor = csv.writer(resposta)
     escritor.writerow([str(c.rotulo) for c in definicao.colunas])
+    linhas = 0
     for linha in definicao.linhas(periodo):
         escritor.writerow([painel.para_csv(linha.get(c.chave)) for c in definicao.colunas])
+        linhas += 1
+    auditoria_registrar(  # who exported data, in the empresa's audit trail
+        empresa_id=periodo.empresa_id,
+        acao=RegistroAuditoria.Acao.EXPORTAR,
+        objeto_tipo="painel",
+        objeto_repr=nome,
+        detalhe=f"CSV {tabela}: {linhas} linha(s)",
+    )
     return resposta

@@ -1,15 +1,16 @@
 // The supervisors' dashboard: draws the charts from the JSON the server put in the page
-// (#painel-graficos), again after each htmx refresh. Every chart has its table on the page.
+// (#painel-dados[data-graficos]), again after each htmx refresh. Every chart has its table on the page.
 (function () {
   "use strict";
 
   const CORES = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#64748b"];
   const graficos = {};
+  const CORES_SENTIMENTO = { positivo: "#16a34a", neutro: "#94a3b8", negativo: "#dc2626" };
 
   function desenhar() {
-    const fonte = document.getElementById("painel-graficos");
-    if (!fonte || !window.Chart) return;
-    const dados = JSON.parse(fonte.textContent);
+    const fonte = document.getElementById("painel-dados");
+    if (!fonte || !fonte.dataset.graficos || !window.Chart) return;
+    const dados = JSON.parse(fonte.dataset.graficos);
     Object.keys(dados).forEach(function (id) {
       const g = dados[id];
       const canvas = document.getElementById("grafico-" + id);
@@ -31,7 +32,9 @@
             return {
               label: s.rotulo,
               data: s.dados,
-              backgroundColor: rosca ? CORES.slice(0, s.dados.length) : CORES[i % CORES.length],
+              backgroundColor: rosca
+                ? g.rotulos.map(function (r, k) { return CORES_SENTIMENTO[r] || CORES[k % CORES.length]; })
+                : CORES[i % CORES.length],
               borderColor: rosca ? "#fff" : CORES[i % CORES.length],
               tension: 0.25,
             };
@@ -49,8 +52,12 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", desenhar);
-  document.body.addEventListener("htmx:afterSettle", function (evento) {
-    if (evento.target && evento.target.id === "painel-dados") desenhar();
-  });
+  // htmx.onLoad: the page itself, then each refreshed #painel-dados (new canvases)
+  if (window.htmx) {
+    window.htmx.onLoad(function (elemento) {
+      if (elemento === document.body || elemento.id === "painel-dados") desenhar();
+    });
+  } else {
+    document.addEventListener("DOMContentLoaded", desenhar);
+  }
 })();

@@ -82,7 +82,7 @@ def test_pagina_do_supervisor(client, supervisor, dados):
     html = resposta.content.decode()
     assert "WhatsApp Aurora" in html
     assert "Telegram Concorrente" not in html  # never another empresa's
-    assert 'id="painel-graficos"' in html
+    assert "data-graficos=" in html
     assert "chart-4.6.2.umd.min.js" in html
     assert "<script>" not in html  # no inline scripts (data goes through json_script)
     contexto = resposta.context
@@ -157,3 +157,15 @@ def test_csv_carga_sentimentos_e_custo(client, supervisor, atendente, admin_outr
     assert _csv(client.get("/dashboard/csv/sentimentos/"))[1:] == [["positivo", "1"]]
     custo = _csv(client.get("/dashboard/csv/custo_ia/"))
     assert custo[1:] == [["sentimento", "openai", "gpt-4o-mini", "12", "0", "0", "0", "0.012300"]]
+
+
+def test_exportacao_csv_fica_na_trilha_de_auditoria(client, supervisor, dados):
+    from atendimento.models import RegistroAuditoria
+
+    _logado(client, supervisor)
+    _csv(client.get("/dashboard/csv/canais/"))
+    registro = RegistroAuditoria.objects.get(acao="exportar")
+    assert registro.usuario == supervisor.usuario
+    assert registro.empresa_id == supervisor.empresa_id
+    assert registro.objeto_repr.startswith("canais_")
+    assert registro.detalhe == "CSV canais: 1 linha(s)"
