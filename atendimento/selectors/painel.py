@@ -231,9 +231,9 @@ def custo_ia(p: Periodo) -> list[dict[str, Any]]:
     """AI use per feature and model over the period's local days."""
     return _linhas(
         """
-        SELECT funcionalidade, provider, modelo, sum(chamadas) AS chamadas, sum(erros) AS erros,
-               sum(tokens_entrada) AS tokens_entrada, sum(tokens_saida) AS tokens_saida,
-               sum(custo) AS custo
+        SELECT funcionalidade, provider, modelo, sum(chamadas)::bigint AS chamadas,
+               sum(erros)::bigint AS erros, sum(tokens_entrada)::bigint AS tokens_entrada,
+               sum(tokens_saida)::bigint AS tokens_saida, sum(custo) AS custo
           FROM atendimento_ai_metricas
          WHERE empresa_id = %(empresa)s
            AND data >= (%(inicio)s AT TIME ZONE %(fuso)s)::date
