@@ -62,6 +62,11 @@ BENCHMARKS: list[Benchmark] = [
         "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
         ("--trechos", "100000"),
     ),
+    Benchmark(
+        "dashboard",
+        "dashboard.py",
+        "dashboard queries and page on bench/dados.py's 100k tickets / 1M messages",
+    ),
 ]
 
 
