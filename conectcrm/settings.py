@@ -256,7 +256,7 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
-            # BZPOPMIN: give it room, and cap the pool (anchors/performance.md, gotchas 1-2).
+            # BZPOPMIN: give it room, and cap the pool (bench/README.md).
             "hosts": [
                 {
                     "address": REDIS_CANAIS_URL,

@@ -1,4 +1,5 @@
-"""The domain model. Table names follow the seed design (``atendimento_*``)."""
+"""The domain model. Table names follow the original design (``atendimento_*``); see
+docs/arquitetura.md."""
 
 from __future__ import annotations
 

@@ -76,3 +76,13 @@ def test_preferencias(client, atendente):
 
 def test_anonimo_nao_ve_notificacoes(client):
     assert client.get("/inbox/notificacoes/").status_code == 302
+
+
+def test_admin_mostra_so_as_da_empresa(client, empresa, supervisor, admin_outra_empresa):
+    _avisar(empresa, [supervisor], "a", titulo="Da Aurora")
+    _avisar(admin_outra_empresa.empresa, [admin_outra_empresa], "b", titulo="Da Concorrente")
+    supervisor.usuario.is_staff = True
+    supervisor.usuario.save()
+    html = _logado(client, supervisor).get("/admin/atendimento/notificacao/").content.decode()
+    assert "Da Aurora" in html
+    assert "Da Concorrente" not in html
