@@ -57,6 +57,11 @@ BENCHMARKS: list[Benchmark] = [
     ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
     Benchmark(
+        "distribuicao",
+        "distribuicao.py",
+        "one automatic assignment and the SLA/distribution sweeps at 100k tickets",
+    ),
+    Benchmark(
         "ai_eval",
         "ai_eval.py",
         "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
