@@ -89,6 +89,19 @@ TABELAS: dict[str, Tabela] = {
             lambda p: _sem_atendente(painel.tempos_por_atendente(p)),
         ),
         Tabela(
+            "violacoes",
+            _("Violações de SLA registradas"),
+            (
+                Coluna("alvo", _("Alvo")),
+                Coluna("atendente", _("Responsável")),
+                Coluna("violacoes", _("Violações"), "n"),
+                Coluna("em_aberto", _("Ainda não cumpridas"), "n"),
+                Coluna("atraso_p50", _("Atraso (mediana)"), "s"),
+                Coluna("atraso_p90", _("Atraso (p90)"), "s"),
+            ),
+            lambda p: _sem_atendente(painel.violacoes_sla(p)),
+        ),
+        Tabela(
             "carga",
             _("Atendentes agora"),
             (

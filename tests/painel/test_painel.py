@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from atendimento.models.sla import ViolacaoSla
 from ia.models import AIInsight, AIMetrica
 from tests.factories import CanalFactory, MensagemFactory, TicketFactory
 
@@ -169,3 +170,33 @@ def test_exportacao_csv_fica_na_trilha_de_auditoria(client, supervisor, dados):
     assert registro.empresa_id == supervisor.empresa_id
     assert registro.objeto_repr.startswith("canais_")
     assert registro.detalhe == "CSV canais: 1 linha(s)"
+
+
+def test_csv_violacoes_registradas(client, supervisor, atendente, fila, dados, admin_outra_empresa):
+    t1, t2 = dados
+    agora = timezone.now()
+    ViolacaoSla.objects.create(
+        empresa=t1.empresa, ticket=t2, fila=fila, atendente=None, alvo="primeira_resposta",
+        prioridade="media", prazo=t2.sla_primeira_resposta_em, violado_em=agora,
+        atraso=timedelta(minutes=30),
+    )  # fmt: skip
+    ViolacaoSla.objects.create(
+        empresa=t1.empresa, ticket=t1, fila=fila, atendente=atendente, alvo="resolucao",
+        prioridade="media", prazo=agora - timedelta(hours=1), violado_em=agora,
+        cumprido_em=agora, atraso=timedelta(minutes=90),
+    )  # fmt: skip
+    _logado(client, supervisor)
+    linhas = _csv(client.get("/dashboard/csv/violacoes/"))
+    assert linhas[0] == [
+        "Alvo", "Responsável", "Violações", "Ainda não cumpridas", "Atraso (mediana)",
+        "Atraso (p90)",
+    ]  # fmt: skip
+    assert sorted(linhas[1:]) == [
+        ["primeira_resposta", "Sem atendente", "1", "1", "1800.0", "1800.0"],
+        ["resolucao", atendente.nome, "1", "0", "5400.0", "5400.0"],
+    ]
+    # the breach record counts for the ticket's SLA too (t1 had met its first-response target)
+    assert client.get("/dashboard/").context["totais"]["sla_violados"] == 2
+    # another empresa sees none of it
+    client.force_login(admin_outra_empresa.usuario)
+    assert _csv(client.get("/dashboard/csv/violacoes/"))[1:] == []
