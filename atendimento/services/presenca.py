@@ -34,7 +34,8 @@ def atendente_atualizar_status(*, atendente: Atendente, status: str) -> Atendent
         publicar_atendente_status(atual)
         # online: waiting tickets come to them; offline (after the socket's grace period):
         # their open tickets go back to the queues
-        transaction.on_commit(partial(ao_mudar_status, atual.pk, status))
+        if status in (Atendente.Status.ONLINE, Atendente.Status.OFFLINE):
+            transaction.on_commit(partial(ao_mudar_status, atual.pk, status))
     atendente.status = atual.status
     atendente.status_alterado_em = atual.status_alterado_em
     return atendente
