@@ -7,3 +7,11 @@ class IaConfig(AppConfig):
     name = "ia"
     verbose_name = "Inteligência artificial"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from atendimento.services.reacoes import reagir_a_entrada
+        from ia import tasks
+        from ia.services import indexacao
+
+        indexacao.conectar()  # a saved article is (re)indexed after commit
+        reagir_a_entrada(tasks.analisar_entradas)  # a customer message queues an analysis

@@ -1,0 +1,77 @@
+"""Suggested reply, offline: the best knowledge-base passage for what the customer asked
+(extractive), with its sources. Offline answers are suggestions for the agent, never sent by
+themselves.
+
+``confianca`` is a heuristic, not a probability: raw cosine similarity of e5 does not separate
+answerable from unanswerable questions, so it comes from the margin between the best and the
+second-best article and from whether the words of the question were found as well."""
+
+from __future__ import annotations
+
+import time
+
+from atendimento.models import Mensagem, Ticket
+from ia.embeddings import MODELO
+from ia.models import AIResposta
+from ia.services.busca import Achado, buscar
+
+PROVIDER = "local"
+LIMITE_RESPOSTA = 700
+SEM_RESPOSTA = (
+    "Não encontrei na base de conhecimento um artigo que responda a isso. "
+    "Vou verificar com a equipe e já retorno."
+)
+
+
+def pergunta_do_ticket(ticket: Ticket, n: int = 3) -> str:
+    """The customer's latest text messages (the question being asked), oldest first."""
+    textos = list(
+        Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA)
+        .exclude(conteudo="")
+        .order_by("-data", "-criado_em")
+        .values_list("conteudo", flat=True)[:n]
+    )
+    return "\n".join(reversed(textos)) or ticket.assunto
+
+
+def confianca(achados: list[Achado]) -> float:
+    if not achados:
+        return 0.0
+    margem = achados[0].similaridade - (achados[1].similaridade if len(achados) > 1 else 0.8)
+    valor = 0.15 + min(max(margem, 0.0), 0.06) / 0.06 * 0.5 + (0.3 if achados[0].lexical else 0)
+    return round(min(valor, 0.95), 2)
+
+
+def _resposta(achado: Achado) -> str:
+    linhas = achado.trecho.split("\n", 1)
+    texto = linhas[1].strip() if len(linhas) > 1 and linhas[0] == achado.titulo else achado.trecho
+    return (
+        texto if len(texto) <= LIMITE_RESPOSTA else texto[:LIMITE_RESPOSTA].rsplit(" ", 1)[0] + "…"
+    )
+
+
+def sugerir(ticket: Ticket) -> dict:
+    inicio = time.perf_counter()
+    pergunta = pergunta_do_ticket(ticket)
+    achados = buscar(ticket.empresa_id, pergunta, k=3)
+    dados = {
+        "resposta": _resposta(achados[0]) if achados else SEM_RESPOSTA,
+        "confianca": confianca(achados),
+        "fontes": [
+            {"id": a.artigo_id, "titulo": a.titulo, "trecho": a.trecho[:300]} for a in achados
+        ],
+        "provider": PROVIDER,
+        "modelo": MODELO,
+    }
+    AIResposta.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        pergunta=pergunta[:5000],
+        resposta=dados["resposta"],
+        confianca=dados["confianca"],
+        fontes=dados["fontes"],
+        provider=PROVIDER,
+        modelo=MODELO,
+        latencia_ms=int((time.perf_counter() - inicio) * 1000),
+    )
+    return dados
