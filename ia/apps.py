@@ -11,7 +11,7 @@ class IaConfig(AppConfig):
     def ready(self) -> None:
         from atendimento.services.reacoes import reagir_a_entrada
         from ia import tasks
-        from ia.services import indexacao
 
-        indexacao.conectar()  # a saved article is (re)indexed after commit
+        from . import sinais  # noqa: F401
+
         reagir_a_entrada(tasks.analisar_entradas)  # a customer message queues an analysis

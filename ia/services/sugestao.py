@@ -13,7 +13,7 @@ import time
 from atendimento.models import Mensagem, Ticket
 from ia.embeddings import MODELO
 from ia.models import AIResposta
-from ia.services.busca import Achado, buscar
+from ia.services.busca import Trecho, buscar
 
 PROVIDER = "local"
 LIMITE_RESPOSTA = 700
@@ -34,17 +34,19 @@ def pergunta_do_ticket(ticket: Ticket, n: int = 3) -> str:
     return "\n".join(reversed(textos)) or ticket.assunto
 
 
-def confianca(achados: list[Achado]) -> float:
+def confianca(achados: list[Trecho]) -> float:
     if not achados:
         return 0.0
-    margem = achados[0].similaridade - (achados[1].similaridade if len(achados) > 1 else 0.8)
-    valor = 0.15 + min(max(margem, 0.0), 0.06) / 0.06 * 0.5 + (0.3 if achados[0].lexical else 0)
+    primeiro = achados[0].similaridade or 0.0
+    segundo = (achados[1].similaridade or 0.0) if len(achados) > 1 else 0.8
+    lexical = achados[0].pos_texto is not None
+    valor = 0.15 + min(max(primeiro - segundo, 0.0), 0.06) / 0.06 * 0.5 + (0.3 if lexical else 0)
     return round(min(valor, 0.95), 2)
 
 
-def _resposta(achado: Achado) -> str:
-    linhas = achado.trecho.split("\n", 1)
-    texto = linhas[1].strip() if len(linhas) > 1 and linhas[0] == achado.titulo else achado.trecho
+def _resposta(achado: Trecho) -> str:
+    linhas = achado.texto.split("\n", 1)
+    texto = linhas[1].strip() if len(linhas) > 1 and linhas[0] == achado.titulo else achado.texto
     return (
         texto if len(texto) <= LIMITE_RESPOSTA else texto[:LIMITE_RESPOSTA].rsplit(" ", 1)[0] + "…"
     )
@@ -58,7 +60,7 @@ def sugerir(ticket: Ticket) -> dict:
         "resposta": _resposta(achados[0]) if achados else SEM_RESPOSTA,
         "confianca": confianca(achados),
         "fontes": [
-            {"id": a.artigo_id, "titulo": a.titulo, "trecho": a.trecho[:300]} for a in achados
+            {"id": str(a.artigo_id), "titulo": a.titulo, "trecho": a.texto[:300]} for a in achados
         ],
         "provider": PROVIDER,
         "modelo": MODELO,
