@@ -8,6 +8,7 @@ from .canal import Canal, EventoWebhook
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila
+from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
@@ -17,7 +18,9 @@ __all__ = [
     "AtendenteFila",
     "Canal",
     "Contato",
+    "DestinatarioLote",
     "Empresa",
+    "EnvioLote",
     "EventoWebhook",
     "Fila",
     "Historico",

@@ -97,3 +97,14 @@ def template_whatsapp_previa(
 
     texto = _VARIAVEL.sub(valor, template.conteudo)
     return texto_renderizar(texto, ticket=ticket, atendente=atendente)
+
+
+def botoes_do_template(template: Template) -> list[dict[str, Any]]:
+    """Buttons of a quick reply, sent under its text where the channel has them (Telegram
+    inline keyboard): ``componentes`` = ``[{"type": "buttons", "buttons": [{"texto": "Sim",
+    "dados": "sim"}, {"texto": "Site", "url": "https://…"}]}]``."""
+    botoes: list[dict[str, Any]] = []
+    for componente in template.componentes or []:
+        if isinstance(componente, dict) and str(componente.get("type", "")).lower() == "buttons":
+            botoes += [b for b in componente.get("buttons") or [] if isinstance(b, dict)]
+    return botoes

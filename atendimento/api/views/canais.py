@@ -99,10 +99,15 @@ class CanalViewSet(BaseViewSet):
         canal = services.canal_ativar(canal=canal, url_webhook=url_webhook(request, canal))
         return self.responder(CanalSerializer, canal)
 
-    @extend_schema(request=None, responses=CanalSerializer)
+    @extend_schema(
+        request=None,
+        responses=CanalSerializer,
+        description="Desativa o canal e remove no provedor o webhook que a ativação registrou.",
+    )
     @action(detail=True, methods=["post"])
     def desativar(self, request, pk=None):
-        canal = services.canal_desativar(canal=self._canal(pk))
+        canal = self._canal(pk)
+        canal = services.canal_desativar(canal=canal, url_webhook=url_webhook(request, canal))
         return self.responder(CanalSerializer, canal)
 
     @extend_schema(
