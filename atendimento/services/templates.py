@@ -76,6 +76,10 @@ def template_whatsapp_previa(
     posicionais: list[str] = []
     nomeados: dict[str, str] = {}
     for componente in componentes:
+        if isinstance(componente, dict) and "type" not in componente:  # Twilio ContentVariables
+            for chave, valor in componente.items():
+                nomeados[str(chave)] = str(valor)
+            continue
         if not isinstance(componente, dict) or str(componente.get("type", "")).lower() != "body":
             continue
         for parametro in componente.get("parameters") or []:
@@ -88,11 +92,11 @@ def template_whatsapp_previa(
 
     def valor(encontrado: re.Match[str]) -> str:
         nome = encontrado.group(1)
+        if nome in nomeados:
+            return nomeados[nome]
         if nome.isdigit():
             indice = int(nome) - 1
             return posicionais[indice] if 0 <= indice < len(posicionais) else ""
-        if nome in nomeados:
-            return nomeados[nome]
         return encontrado.group(0)  # ours ({{contato.nome}}): filled below
 
     texto = _VARIAVEL.sub(valor, template.conteudo)

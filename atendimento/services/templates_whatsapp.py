@@ -66,6 +66,20 @@ def variaveis_da_definicao(componentes: Any) -> list[str]:
     return nomes
 
 
+def variaveis_preenchidas(
+    template: Template, *, ticket: Ticket, atendente: Atendente | None
+) -> list[tuple[str, str]]:
+    """``[(variable, pre-filled value)]`` of a synced template for the picker (empty for
+    hand-made ones, whose components are send-ready)."""
+    if template.canal_id is None:
+        return []
+    return [
+        (nome, texto_renderizar(str((template.variaveis or {}).get(nome) or ""), ticket=ticket,
+                                atendente=atendente))
+        for nome in variaveis_da_definicao(template.componentes)
+    ]  # fmt: skip
+
+
 def _parametro(nome: str, valor: str) -> dict[str, Any]:
     parametro: dict[str, Any] = {"type": "text", "text": valor}
     if not nome.isdigit():

@@ -360,9 +360,13 @@ class Adaptador(AdaptadorCanal):
                     continue
                 if origem == (lista.scheme, lista.host, lista.port):
                     return True
-            elif alvo.scheme == "https" and alvo.host and (
-                alvo.host == permitido
-                or (permitido.startswith(".") and alvo.host.endswith(permitido))
+            elif (
+                alvo.scheme == "https"
+                and alvo.host
+                and (
+                    alvo.host == permitido
+                    or (permitido.startswith(".") and alvo.host.endswith(permitido))
+                )
             ):
                 return True
         return False

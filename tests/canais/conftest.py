@@ -31,3 +31,14 @@ def porta_fechada() -> int:
 def api_base(httpserver) -> str:
     """``api_base_url`` pointing a channel at the local pytest-httpserver."""
     return httpserver.url_for("/").rstrip("/")
+
+
+@pytest.fixture
+def api_supervisor(supervisor):
+    """An API client with the supervisor's JWT."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    cliente = APIClient()
+    cliente.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(supervisor.usuario)}")
+    return cliente
