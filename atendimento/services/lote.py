@@ -226,7 +226,7 @@ def lote_processar(*, lote_id) -> float | None:
     """Prepare the next ``JANELA_SEGUNDOS`` of the batch; seconds until the next run, or None
     when the batch is over (or was cancelled, or is being processed by another worker)."""
     lote = (
-        EnvioLote.objects.select_for_update(skip_locked=True)
+        EnvioLote.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("canal__empresa", "canal__fila_padrao", "template", "criado_por")
         .filter(pk=lote_id)
         .first()
