@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -50,7 +51,9 @@ CABECALHOS_GUARDADOS = frozenset(
         "x-request-id",
     }
 )
-PREFIXOS_GUARDADOS = ("x-amz-sns-",)
+#: facts an adapter established while verifying (``AdaptadorCanal.cabecalhos_verificados``)
+PREFIXO_VERIFICADOS = "x-conectcrm-"
+PREFIXOS_GUARDADOS = ("x-amz-sns-", PREFIXO_VERIFICADOS)
 
 #: processing attempts before an event that keeps raising unexpected errors is given up
 MAX_TENTATIVAS = 5
@@ -78,9 +81,10 @@ def evento_webhook_registrar(
     *, canal: Canal, req: RequisicaoWebhook, id_evento: str | None
 ) -> EventoWebhook | None:
     """Store a verified request durably; None when this provider event id was already stored
-    (a re-delivery: nothing written).  Events of an inactive channel are kept as ``ignorado``;
-    the others are queued for processing after commit (if the broker is down, the sweep
-    re-queues them)."""
+    (a re-delivery: nothing written).  Outside a transaction the row goes through the
+    process's group commit (``canais.gravacao``).  Events of an inactive channel are kept as
+    ``ignorado``; the others are queued for processing after commit (if the broker is down,
+    the sweep re-queues them)."""
     evento = EventoWebhook(
         empresa_id=canal.empresa_id,
         canal=canal,
@@ -91,6 +95,10 @@ def evento_webhook_registrar(
         status=Status.RECEBIDO if canal.ativo else Status.IGNORADO,
         erro="" if canal.ativo else "canal inativo",
     )
+    if settings.WEBHOOK_GRAVACAO_EM_GRUPO and not connection.in_atomic_block:
+        from canais.gravacao import gravador
+
+        return evento if gravador.gravar(evento) else None  # it also wakes the drain
     if not inserir_ignorando_conflito(evento):
         return None
     if evento.status == Status.RECEBIDO:
@@ -209,13 +217,25 @@ def eventos_webhook_processar_lote(
         return estados
 
 
+#: tipo -> checks of each interpreted event before it is applied (registered by the apps):
+#: one returning a reason discards the whole delivery like :class:`EventoDescartado` (the
+#: e-mail loop guard: a sender writing non-stop is an auto-responder without headers)
+FILTROS_ENTRADA: dict[str, list[Callable[[Canal, Any], str]]] = {}
+
+
 def _interpretar(evento: EventoWebhook, canal: Canal) -> list | None:
     """The normalised events of a stored request; None when the event was concluded here: a
     malformed body (``falhou`` with the reason) or a delivery the adapter discards
     (``processado``, ``descartado: <reason>``)."""
     adaptador = get_adaptador(canal.tipo, canal.config_completa)
     try:
-        return adaptador.interpretar(requisicao_do_evento(evento))
+        interpretados = adaptador.interpretar(requisicao_do_evento(evento))
+        for filtro in FILTROS_ENTRADA.get(canal.tipo, ()):
+            for item in interpretados:
+                motivo = filtro(canal, item)
+                if motivo:
+                    raise EventoDescartado(motivo)
+        return interpretados
     except PayloadInvalido as exc:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))

@@ -56,10 +56,16 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
             "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url", "sns_topic_arn",
         }
     ),
+    Canal.Tipo.WEBCHAT: frozenset(
+        {"chave_publica", "origens_permitidas", "titulo", "saudacao", "cor", "pedir_nome",
+         "pedir_email"}
+    ),
 }  # fmt: skip
 #: secrets we generate when absent (nobody needs to type them: we register them ourselves)
 SEGREDOS_GERADOS: dict[str, dict[str, Callable[[], str]]] = {
     Canal.Tipo.TELEGRAM: {"webhook_secret": lambda: secrets.token_urlsafe(32)},
+    # the website chat's public key: in the widget's <script> tag, routes its requests
+    Canal.Tipo.WEBCHAT: {"chave_publica": lambda: "wc_" + secrets.token_urlsafe(18)},
 }
 #: public keys filled on activation from the webhook URL when absent (Twilio sends delivery
 #: statuses only to a per-message StatusCallback: our webhook URL)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -29,10 +30,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from atendimento.models import Canal
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
-from canais.eventos import evento_webhook_registrar
+from canais.eventos import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
+from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
+#: while PostgreSQL is down every webhook fails the same way: one line per interval
+aviso = AvisoLimitado(logger)
 
 #: (empresa_id, tipo, identificador) -> (expires at, channel, its full config)
 _CANAIS: dict[tuple[uuid.UUID, str, str], tuple[float, Canal, dict]] = {}
@@ -84,7 +88,11 @@ def _requisicao(request: HttpRequest, corpo: bytes) -> RequisicaoWebhook:
     return RequisicaoWebhook(
         metodo=request.method or "",
         url=request.build_absolute_uri(),
-        cabecalhos={nome.lower(): valor for nome, valor in request.headers.items()},
+        cabecalhos={
+            nome.lower(): valor
+            for nome, valor in request.headers.items()
+            if not nome.lower().startswith(PREFIXO_VERIFICADOS)  # only adapters write those
+        },
         corpo=corpo,
         query=request.GET.dict(),
     )
@@ -157,12 +165,15 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
         if request.method == "GET":
             return _handshake(classe, empresa_uuid, req)
         canal, adaptador = _canal_verificado(classe, empresa_uuid, req)
+        verificados = adaptador.cabecalhos_verificados(req)
+        if verificados:
+            req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
         evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
         return _resposta(exc.status)
-    except DatabaseError:
-        logger.exception("webhook %s não armazenado", tipo)
+    except DatabaseError as exc:
+        aviso("banco", "webhooks não armazenados (%s…): banco indisponível, 503", tipo, exc=exc)
         return _resposta(503)  # not stored: the provider must retry
     except Exception:  # an adapter bug must not become a 500 nor a silent loss
         logger.exception("erro inesperado no webhook %s", tipo)

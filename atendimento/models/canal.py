@@ -17,6 +17,7 @@ class Canal(ModeloEmpresa):
         TELEGRAM = "telegram", "Telegram"
         TWILIO = "twilio", "Twilio (SMS/WhatsApp)"
         EMAIL = "email", "E-mail"
+        WEBCHAT = "webchat", "Chat do site"
 
     tipo = models.CharField(max_length=20, choices=Tipo.choices)
     nome = models.CharField(max_length=120)

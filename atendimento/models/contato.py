@@ -41,6 +41,7 @@ class IdentidadeContato(ModeloEmpresa):
         TELEGRAM = "telegram", "Telegram"
         TELEFONE = "telefone", "Telefone"
         EMAIL = "email", "E-mail"
+        WEBCHAT = "webchat", "Visitante do chat do site"
 
     contato = models.ForeignKey(Contato, on_delete=models.CASCADE, related_name="identidades")
     tipo = models.CharField(max_length=20, choices=Tipo.choices)

@@ -6,10 +6,19 @@
   others are named in the ticket's history so nobody answers it twice from another inbox;
 * **inline images** — images the HTML shows through ``cid:`` are saved as files of the
   message (``baixar_inline`` task), so the inbox can show them in place.
+
+And one check before a mail is applied (``canais.eventos.FILTROS_ENTRADA``): the **loop
+guard** — more than :data:`LIMITE_LACO` mails from one sender to one channel within
+:data:`JANELA_LACO_SEGUNDOS` is an auto-responder that sends no auto-reply headers answering
+our mails; the rest are discarded with the reason until the window passes (a Redis counter:
+no query).
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,6 +26,32 @@ from django.utils.text import get_valid_filename
 
 from atendimento.models import Canal, Historico, Mensagem
 from atendimento.services.reacoes import EntradaConfirmada, tipos_dos_canais
+from canais.adapters.base import MensagemEntrada
+
+logger = logging.getLogger(__name__)
+
+LIMITE_LACO = 20
+JANELA_LACO_SEGUNDOS = 600
+
+
+def email_filtro_laco(canal: Canal, evento) -> str:
+    """The loop guard (see the module docstring): a reason to discard, or ""."""
+    if not isinstance(evento, MensagemEntrada) or not evento.remetente.email:
+        return ""
+    chave = f"email:laco:{canal.pk}:{evento.remetente.email}"
+    try:
+        cache.add(chave, 0, timeout=JANELA_LACO_SEGUNDOS)
+        enviados = cache.incr(chave)
+    except Exception:  # cache down: no guard rather than no mail
+        logger.warning("laço de e-mail: cache indisponível", exc_info=True)
+        return ""
+    if enviados <= LIMITE_LACO:
+        return ""
+    minutos = JANELA_LACO_SEGUNDOS // 60
+    return (
+        f"possível laço de respostas automáticas: {enviados} e-mails de "
+        f"{evento.remetente.email} em {minutos} minutos"
+    )
 
 
 def _outros_canais(mensagem: Mensagem) -> list[Canal]:
@@ -76,8 +111,12 @@ def _apos_entrada(entradas: list[EntradaConfirmada]) -> None:
 
 def registrar() -> None:
     from atendimento.services.reacoes import reagir_a_entrada
+    from canais.eventos import FILTROS_ENTRADA
 
     reagir_a_entrada(_apos_entrada)
+    filtros = FILTROS_ENTRADA.setdefault(Canal.Tipo.EMAIL, [])
+    if email_filtro_laco not in filtros:
+        filtros.append(email_filtro_laco)
 
 
 # ------------------------------------------------------------------------------- inline images

@@ -1,7 +1,8 @@
 """Template helpers of the inbox: sanitised e-mail HTML, SLA clock, short times, media kinds.
 
-``sanitizar_html`` is the only way HTML that came from outside (``Mensagem.dados["html"]`` of an
-e-mail) reaches a page; everything else is autoescaped text.
+``html_email_seguro`` (a message's e-mail HTML, with its inline images) and ``sanitizar_html``
+(any other outside HTML) are the only ways HTML that came from outside reaches a page;
+everything else is autoescaped text.
 """
 
 from __future__ import annotations
@@ -177,10 +178,22 @@ def coordenadas(mensagem: Mensagem) -> str:
 
 @register.filter
 def html_email(mensagem: Mensagem) -> str:
-    """The e-mail's HTML body when the message has one (to pass through sanitizar_html)."""
+    """The e-mail's HTML body when the message has one (raw: render it through
+    :func:`html_email_seguro`)."""
     dados = mensagem.dados or {}
     html = dados.get("html") if isinstance(dados, dict) else None
     return html if isinstance(html, str) else ""
+
+
+@register.filter
+def texto_completo_email(mensagem: Mensagem) -> str:
+    """The whole text of a plain-text e-mail when the message shows only its new part (the
+    quoted history was cut): shown folded under the message."""
+    dados = mensagem.dados or {}
+    completo = dados.get("texto_completo") if isinstance(dados, dict) else None
+    if not isinstance(completo, str) or dados.get("html"):
+        return ""
+    return completo.strip() if completo.strip() != (mensagem.conteudo or "").strip() else ""
 
 
 def _imagens_inline(mensagem: Mensagem) -> dict[str, str]:
@@ -248,17 +261,40 @@ def html_email_seguro(mensagem: Mensagem) -> SafeString:
             return "gmail_quote" if "gmail_quote" in valor.split() else None
         return valor
 
-    limpo = nh3.clean(
-        html,
-        tags=set(TAGS_HTML) | {"img"},
-        clean_content_tags={"script", "style", "title", "head"},
-        attributes={**ATRIBUTOS_HTML, "img": {"src", "alt", "title"}, "div": {"class"}},
-        attribute_filter=filtrar,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow",
-        set_tag_attribute_values={"a": {"target": "_blank"}},
-    )
-    return mark_safe(_recolher_citacoes(limpo))  # noqa: S308 - the sanitiser's output
+    def limpar(trecho: str) -> str:
+        return nh3.clean(
+            trecho,
+            tags=set(TAGS_HTML) | {"img"},
+            clean_content_tags={"script", "style", "title", "head"},
+            attributes={**ATRIBUTOS_HTML, "img": {"src", "alt", "title"}, "div": {"class"}},
+            attribute_filter=filtrar,
+            url_schemes={"http", "https", "mailto", "cid"},
+            link_rel="noopener noreferrer nofollow",
+            set_tag_attribute_values={"a": {"target": "_blank"}},
+        )
+
+    # Outlook quotes no <blockquote>: its history follows a marker up to the end of the mail;
+    # each side is sanitised alone (the sanitiser closes and drops tags: both well-formed)
+    marcador = _HISTORICO_OUTLOOK.search(html)
+    if marcador is not None:
+        novo = limpar(html[: marcador.start()])
+        if _TEXTO_VISIVEL.search(novo):
+            rotulo = escape(_("Mostrar mensagens anteriores"))
+            historico = limpar(html[marcador.start() :])
+            return mark_safe(  # noqa: S308 - the sanitiser's output
+                f'{_recolher_citacoes(novo)}<details class="mensagem__historico">'
+                f"<summary>{rotulo}</summary>{historico}</details>"
+            )
+    return mark_safe(_recolher_citacoes(limpar(html)))  # noqa: S308 - the sanitiser's output
+
+
+#: where Outlook (desktop, web) starts the quoted history of a reply
+_HISTORICO_OUTLOOK = re.compile(
+    r"<div\b[^>]*(?:\bid=[\"']?(?:divRplyFwdMsg|appendonsend)\b"
+    r"|border-top:\s*solid\s*#(?:E1E1E1|B5C4DF))",
+    re.IGNORECASE,
+)
+_TEXTO_VISIVEL = re.compile(r">\s*[^<\s]")
 
 
 # ------------------------------------------------------------------------------------- misc

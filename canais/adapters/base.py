@@ -98,6 +98,7 @@ class TipoIdentidade(enum.StrEnum):
     TELEGRAM = "telegram"  # Telegram user id (64-bit, as a string)
     TELEFONE = "telefone"  # E.164 digits
     EMAIL = "email"
+    WEBCHAT = "webchat"  # the website chat's visitor id (signed by the desk)
 
 
 #: File types channels that take "any file" (Telegram documents, e-mail attachments) accept
@@ -370,6 +371,12 @@ class AdaptadorCanal:
     def confirmacao(cls, req: RequisicaoWebhook) -> RespostaHandshake:
         """The answer to an accepted (stored) webhook; the provider only needs a 200."""
         return RespostaHandshake(200, "ok")
+
+    def cabecalhos_verificados(self, req: RequisicaoWebhook) -> dict[str, str]:
+        """Facts established by :meth:`verificar`, stored with the event (as ``x-conectcrm-*``
+        headers) in place of the credential that proved them, which is never stored; the same
+        names sent by a client are dropped before verification."""
+        return {}
 
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
         """Provider's id for the whole delivery (dedupe of EventoWebhook), when it has one."""

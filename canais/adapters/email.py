@@ -15,10 +15,17 @@ One webhook URL receives two kinds of POST, told apart by content type:
   is kept so its notifications find the message.
 
 Routing: the channel is its ``endereco`` (lower case).  An inbound mail may name several
-recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first);
-:meth:`Adaptador.identificador_da_requisicao` returns the first.  Events name their channel
+recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first,
+each sub-address ``suporte+x@`` followed by its base ``suporte@``); the webhook takes the first
+that is a channel.  ``suporte+<ticket id hex>@`` is our per-ticket reply address
+(``MensagemEntrada.ticket_ref``).  Events name their channel
 through the ``conectcrm_canal`` custom argument of our SendGrid sends, or the ``canal`` query
 parameter of the Event Webhook URL.
+
+Mail no person wrote (auto-replies, bulk and list mail, system senders: see
+:func:`email_parse.motivo_automatico`) raises :class:`EventoDescartado` with the reason, so it
+never reaches a ticket; a bounce of one of our mails (RFC 3464 ``Action: failed``) becomes the
+``erro`` status of that mail instead.
 
 Attachments arrive inside the inbound POST itself, so there is nothing to download later:
 ``MidiaRef.ref`` is ``"anexo:N"`` and :meth:`Adaptador.extrair_anexo` returns the bytes from
@@ -57,6 +64,8 @@ from canais.adapters.base import (
     RequisicaoWebhook,
     ResultadoEnvio,
     ResultadoTeste,
+    StatusEntrada,
+    StatusEntrega,
     TipoMensagem,
 )
 
@@ -198,7 +207,22 @@ class Adaptador(AdaptadorCanal):
         motivo = parse.motivo_automatico(
             correio.cabecalhos, evento.remetente.email, parse.remetente_do_envelope(form)
         )
+        endereco = self.identificador_da_config(self.config)
+        if not motivo and parse.sem_subendereco(evento.remetente.email) == endereco:
+            motivo = "enviado pelo próprio endereço do canal (nossa mensagem de volta)"
         if motivo:
+            falha = parse.devolucao(correio)
+            if falha is not None:  # a bounce of one of our mails: that mail failed
+                return [
+                    StatusEntrada(
+                        id_externo=falha.id_original,
+                        status=StatusEntrega.ERRO,
+                        data=evento.data,
+                        erro_codigo=falha.codigo,
+                        erro_detalhe=f"devolvido por {falha.destinatario}: {falha.detalhe}",
+                        conversa_id_externo=falha.destinatario,
+                    )
+                ]
             raise EventoDescartado(f"{motivo}; de {evento.remetente.email}, {evento.id_externo}")
         return [evento]
 

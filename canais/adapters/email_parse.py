@@ -9,7 +9,14 @@ Threading: ``conversa`` is the thread root — the first id of ``References``, e
 ``In-Reply-To``, else the message's own ``Message-ID`` — and ``cabecalhos`` carries
 Message-ID / In-Reply-To / References / Subject / From / Reply-To so the core can match a reply
 to any earlier message of a ticket (a client that keeps only ``In-Reply-To`` yields a different
-root: match on the ids, not only on the root).
+root: match on the ids, not only on the root).  ``referencias`` lists those ids (In-Reply-To,
+then References newest first) and ``ticket_ref`` our reply token (``suporte+<ticket>@``): the
+core puts the message in the ticket of any of them found in the same channel.  ``assunto`` is
+the subject without reply/forward prefixes (RFC 2047 already decoded by the parser).
+
+Noise: :func:`motivo_automatico` says why a mail was written by a machine (auto-reply, bulk or
+list mail, bounce, null sender); :func:`devolucao` reads a bounce's failed recipient and the
+Message-ID of the mail it returns.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from typing import Any
 
@@ -364,6 +371,56 @@ def motivo_automatico(
     if envelope_de == "" or caminho.replace(" ", "") == "<>":
         return "remetente nulo (devolução ou aviso de entrega)"
     return ""
+
+
+@dataclass(frozen=True)
+class Devolucao:
+    """A delivery status notification (RFC 3464) saying one of our mails failed."""
+
+    id_original: str  # the Message-ID of the mail that bounced
+    destinatario: str
+    codigo: str  # the enhanced status code (5.1.1)
+    detalhe: str  # the remote server's diagnostic
+
+
+def devolucao(correio: Correio) -> Devolucao | None:
+    """The failure a bounce (``multipart/report``, ``Action: failed``) reports, with the
+    Message-ID of the mail it returns (from its ``text/rfc822-headers`` or ``message/rfc822``
+    part); None for anything else, delays included."""
+    mensagem = correio.cabecalhos
+    if mensagem.get_content_type() != "multipart/report":
+        return None
+    falha = None
+    original = ""
+    try:
+        for parte in mensagem.walk():
+            tipo = parte.get_content_type()
+            if tipo == "message/delivery-status" and falha is None:
+                blocos = parte.get_payload()
+                falha = next(
+                    (b for b in (blocos[1:] if isinstance(blocos, list) else [])
+                     if str(b.get("action", "")).strip().lower() == "failed"),
+                    None,
+                )  # fmt: skip
+            elif tipo == "text/rfc822-headers" and not original:
+                cabecalhos = HeaderParser(policy=policy.default).parsestr(parte.get_content())
+                original = (ids(str(cabecalhos.get("message-id") or "")) or [""])[0]
+            elif tipo == "message/rfc822" and not original:
+                anexada = parte.get_payload(0)
+                original = (ids(str(anexada.get("message-id") or "")) or [""])[0]
+    except (*_ERROS_CABECALHO, KeyError, LookupError):
+        return None
+    if falha is None or not original:
+        return None
+    destinatario = str(falha.get("final-recipient") or "").partition(";")[2].strip().lower()
+    diagnostico = str(falha.get("diagnostic-code") or "").partition(";")[2].strip()
+    codigo = str(falha.get("status") or "").strip()
+    return Devolucao(
+        id_original=original,
+        destinatario=destinatario,
+        codigo=codigo[:50],
+        detalhe=" ".join((diagnostico or codigo or "sem diagnóstico").split())[:1000],
+    )
 
 
 def ticket_do_endereco(destinos: list[str], endereco: str) -> str:

@@ -179,9 +179,28 @@ def _contexto_email(mensagem) -> dict[str, Any]:
             .first()
         )
     cabecalhos = cabecalhos_resposta((base.dados or {}).get("cabecalhos") or {}) if base else {}
+    if base is None:  # no customer mail yet (an agent opened the ticket): thread on our last
+        anterior = (
+            Mensagem.objects.filter(
+                ticket_id=mensagem.ticket_id,
+                direcao=Mensagem.Direcao.SAIDA,
+                id_externo__startswith="<",
+            )
+            .exclude(pk=mensagem.pk)
+            .order_by("-data", "-criado_em")
+            .values_list("id_externo", flat=True)
+            .first()
+        )
+        if anterior:
+            cabecalhos = {"In-Reply-To": anterior, "References": anterior}
     if not cabecalhos.get("To") and mensagem.ticket.contato.email:
         cabecalhos["To"] = mensagem.ticket.contato.email
-    assunto = cabecalhos.pop("Subject", "") or mensagem.ticket.assunto
+    ticket = mensagem.ticket
+    assunto = (
+        cabecalhos.pop("Subject", "")
+        or ticket.assunto
+        or f"{ticket.empresa.nome}: atendimento #{ticket.numero}"  # never an empty subject
+    )
     endereco = str((mensagem.canal.config or {}).get("endereco") or "")
     if "@" in endereco:
         cabecalhos["Reply-To"] = endereco_resposta(endereco, mensagem.ticket_id)
@@ -199,8 +218,29 @@ def _contexto_email(mensagem) -> dict[str, Any]:
     return campos
 
 
+def _contexto_webchat(mensagem) -> dict[str, Any]:
+    """The website chat's visitor fetches a file from the desk itself: a signed, expiring link
+    to this message's file, valid only for the visitor of the conversation."""
+    if not mensagem.midia_arquivo:
+        return {}
+    from canais.webchat.conversa import url_midia
+
+    destino = mensagem.ticket.conversa_id_externo
+    return {
+        "midia": MidiaSaida(
+            tipo=TipoMensagem(mensagem.tipo),
+            mime=mensagem.midia_mime,
+            nome=mensagem.midia_nome,
+            url=url_midia(mensagem.canal, mensagem, destino),
+        )
+    }
+
+
 #: channel-specific fields of MensagemSaida built from the stored conversation
-CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {"email": _contexto_email}
+CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "email": _contexto_email,
+    "webchat": _contexto_webchat,
+}
 
 
 def _enviar(tarefa, mensagem_id: str) -> None:

@@ -42,3 +42,11 @@ def api_supervisor(supervisor):
     cliente = APIClient()
     cliente.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(supervisor.usuario)}")
     return cliente
+
+
+@pytest.fixture(autouse=True)
+def _avisos_esquecidos():
+    """Outage warnings are rate-limited per process: each test starts with a clean slate."""
+    from canais.tasks.entrada import aviso
+
+    aviso.esquecer()

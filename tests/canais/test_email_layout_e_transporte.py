@@ -157,3 +157,15 @@ def test_email_url_de_console_nao_e_transporte(ticket, atendente, settings):
     mensagem = _enviar(ticket, atendente)
     assert mensagem.status == "erro"
     assert "smtp_url ou sendgrid_api_key" in mensagem.erro_detalhe
+
+
+def test_sem_assunto_o_email_leva_um_assunto_do_atendimento(ticket, atendente, servidor_smtp):
+    caixa, url = servidor_smtp
+    _usar_smtp(ticket, url)
+    ticket.assunto = ""
+    ticket.save()
+
+    _enviar(ticket, atendente)
+
+    assunto = caixa.mensagens()[0]["Subject"]
+    assert assunto == f"{ticket.empresa.nome}: atendimento #{ticket.numero}"

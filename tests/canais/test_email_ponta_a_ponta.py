@@ -7,6 +7,9 @@ never open a ticket nor get an answer."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -88,7 +91,7 @@ def _api(atendente) -> APIClient:
 
 
 # ------------------------------------------------------------------------------- the conversation
-def test_conversa_completa_por_email(canal, caixa, postar, responder, atendente, admin):
+def test_conversa_completa_por_email(canal, caixa, postar, responder, atendente, admin, client):
     primeira = email(assunto=ASSUNTO_CODIFICADO)
     postar(canal.empresa, primeira)
 
@@ -98,6 +101,9 @@ def test_conversa_completa_por_email(canal, caixa, postar, responder, atendente,
     achados = _api(admin).get("/api/atendimento/tickets/", {"q": "fiscal de outubro"}).json()
     assert [t["id"] for t in achados["results"]] == [str(ticket.pk)]
     assert _api(admin).get("/api/atendimento/tickets/", {"q": "boleto"}).json()["count"] == 0
+    client.force_login(atendente.usuario)
+    lista = client.get("/inbox/").content.decode()
+    assert '<span class="item__assunto">Nota fiscal de outubro</span>' in lista
 
     pdf = SimpleUploadedFile("nota.pdf", b"%PDF-1.7 nota", content_type="application/pdf")
     resposta = responder(atendente, ticket, "Segue a nota em anexo.", arquivo=pdf)
@@ -226,6 +232,9 @@ AUTOMATICOS = {
     "list_id": {"cabecalhos": {"List-Id": "Novidades <novidades.loja.com>"}},
     "mailer_daemon": {"de": "Mail Delivery System <MAILER-DAEMON@mx.cliente.com.br>"},
     "remetente_nulo": {"envelope_de": ""},
+    # our own mail coming back (a rule forwarding it, a copy to ourselves): never a ticket
+    "do_proprio_canal": {"de": f"Loja Aurora <{ENDERECO}>"},
+    "do_endereco_de_resposta": {"de": "suporte+abc@loja.com.br"},
 }
 
 
@@ -302,3 +311,149 @@ def test_destinatario_que_nao_e_canal_404(client, canal):
     resposta = postar_email(client, canal.empresa.id, email(para="outro@loja.com.br"))
     assert resposta.status_code == 404
     assert contagens() == NADA
+
+
+def test_anexo_pelo_composer_da_caixa_de_entrada(
+    canal, caixa, postar, atendente, client, django_capture_on_commit_callbacks
+):
+    postar(canal.empresa, email())
+    ticket = Ticket.objects.get()
+    client.force_login(atendente.usuario)
+    planilha = SimpleUploadedFile("pedido.csv", b"item;qtd\nA;1\n", content_type="text/csv")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resposta = client.post(
+            f"/inbox/tickets/{ticket.pk}/enviar/",
+            {"conteudo": "A planilha do pedido.", "arquivo": planilha},
+            HTTP_HX_REQUEST="true",
+        )
+
+    assert resposta.status_code == 200
+    (enviada,) = caixa.mensagens()
+    assert enviada["In-Reply-To"] == ticket.conversa_id_externo
+    assert "A planilha do pedido." in enviada.get_body(("plain",)).get_content()
+    (anexo,) = list(enviada.iter_attachments())
+    assert (anexo.get_filename(), anexo.get_content_type()) == ("pedido.csv", "text/csv")
+    assert anexo.get_content().replace("\r\n", "\n") == "item;qtd\nA;1\n"
+
+
+def test_ticket_aberto_pelo_atendente_recebe_a_resposta(
+    canal, caixa, postar, responder, atendente, empresa
+):
+    from atendimento.services.abertura import ticket_abrir
+    from tests.factories import ContatoFactory
+
+    contato = ContatoFactory(empresa=empresa, nome="Maria Silva", email=CLIENTE)
+    ticket = ticket_abrir(
+        empresa=empresa, canal=canal, contato=contato, assunto="Seu orçamento", por=atendente
+    )
+    primeira = responder(atendente, ticket, "Segue o orçamento.")
+    nossa = responder(atendente, ticket, "Esqueci o anexo, segue de novo.")
+    antes, enviada = caixa.mensagens()
+    assert (antes["To"], antes["Subject"], antes["In-Reply-To"]) == (
+        CLIENTE,
+        "Seu orçamento",
+        None,
+    )
+    # our second mail threads on our first one
+    assert (enviada["Subject"], enviada["In-Reply-To"], enviada["References"]) == (
+        "Re: Seu orçamento",
+        primeira.id_externo,
+        primeira.id_externo,
+    )
+
+    postar(
+        empresa,
+        email(assunto="Re: Seu orçamento", texto="Aprovado!", em_resposta=nossa.id_externo,
+              referencias=f"{primeira.id_externo} {nossa.id_externo}"),
+    )  # fmt: skip
+
+    assert Ticket.objects.count() == 1
+    ticket.refresh_from_db()
+    assert ticket.conversa_id_externo == primeira.id_externo  # the thread is the ticket's now
+    assert Mensagem.objects.get(conteudo="Aprovado!").ticket_id == ticket.pk
+
+
+def _devolucao(original_id: str, acao: str = "failed") -> EmailMessage:
+    """A bounce (RFC 3464) as Postfix writes it, returning the headers of our mail."""
+    bruto = f"""From: Mail Delivery System <MAILER-DAEMON@mx.cliente.com.br>
+To: {ENDERECO}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn.20261205@mx.cliente.com.br>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="fronteira"
+
+--fronteira
+Content-Type: text/plain; charset=utf-8
+
+Não foi possível entregar a sua mensagem.
+
+--fronteira
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.cliente.com.br
+
+Final-Recipient: rfc822; {CLIENTE}
+Action: {acao}
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <{CLIENTE}>: Recipient address rejected:
+ User unknown in virtual mailbox table
+
+--fronteira
+Content-Type: text/rfc822-headers
+
+From: Loja Aurora <{ENDERECO}>
+Message-ID: {original_id}
+Subject: Re: Nota fiscal de outubro
+
+--fronteira--
+"""
+    return BytesParser(policy=policy.default).parsebytes(bruto.encode())
+
+
+def test_devolucao_marca_a_nossa_mensagem_com_erro(canal, caixa, postar, responder, atendente):
+    postar(canal.empresa, email())
+    ticket = Ticket.objects.get()
+    nossa = responder(atendente, ticket, "Segue a nota.")
+
+    postar(canal.empresa, _devolucao(nossa.id_externo), envelope_de="")
+
+    nossa.refresh_from_db()
+    assert nossa.status == Mensagem.Status.ERRO
+    assert nossa.erro_codigo == "5.1.1"
+    assert nossa.erro_detalhe.startswith(f"devolvido por {CLIENTE}: 550 5.1.1")
+    assert Mensagem.objects.filter(direcao="entrada").count() == 1  # no message, no ticket
+    assert Ticket.objects.count() == 1
+    assert len(caixa.recebidas) == 1  # nothing answered the bounce
+
+
+def test_aviso_de_atraso_e_so_descartado(canal, caixa, postar, responder, atendente):
+    postar(canal.empresa, email())
+    nossa = responder(atendente, Ticket.objects.get(), "Segue a nota.")
+
+    postar(canal.empresa, _devolucao(nossa.id_externo, acao="delayed"), envelope_de="")
+
+    nossa.refresh_from_db()
+    assert nossa.status == Mensagem.Status.ENVIADA
+    ultimo = EventoWebhook.objects.order_by("-recebido_em").first()
+    assert ultimo.erro.startswith("descartado: resposta automática")
+
+
+def test_remetente_que_nao_para_de_escrever_e_tratado_como_laco(canal, caixa, postar, monkeypatch):
+    """An auto-responder that sends no auto-reply header: after LIMITE_LACO mails within the
+    window, the rest are discarded as a probable loop."""
+    import uuid
+
+    from atendimento.services import email_entrada
+
+    monkeypatch.setattr(email_entrada, "LIMITE_LACO", 3)
+    robo = f"robo-{uuid.uuid4().hex[:8]}@fora.com"
+    for n in range(5):
+        postar(canal.empresa, email(de=robo, assunto=f"Aviso {n}", texto=f"Aviso {n}"))
+
+    assert Mensagem.objects.filter(remetente_id_externo=robo).count() == 3
+    descartados = EventoWebhook.objects.filter(erro__startswith="descartado: possível laço")
+    assert descartados.count() == 2
+    assert f"e-mails de {robo}" in descartados.first().erro
+    assert caixa.recebidas == []

@@ -464,3 +464,29 @@ def test_eventos_forjados_nada_armazenado(caso, client, empresa, fila, fixture_b
     }[caso]()
     assert resposta.status_code == 401
     assert contagens() == NADA
+
+
+def test_canal_de_email_com_topico_sns_pela_api(admin):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    cliente = APIClient()
+    cliente.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(admin.usuario)}")
+    corpo = {
+        "tipo": "email",
+        "nome": "Suporte (SES)",
+        "config": {
+            "endereco": "Suporte@Loja.com.br",
+            "smtp_url": "smtp+tls://AKIA:segredo@email-smtp.sa-east-1.amazonaws.com:587",
+            "inbound_usuario": "sendgrid",
+            "inbound_senha": "s3nha",
+            "sns_topic_arn": TOPICO_DOCS,
+        },
+    }
+
+    resposta = cliente.post("/api/atendimento/canais/", corpo, format="json")
+
+    assert resposta.status_code == 201, resposta.content
+    config = resposta.json()["config"]
+    assert config["sns_topic_arn"] == TOPICO_DOCS
+    assert config["smtp_url"].startswith("••••")  # a secret: never returned
