@@ -274,6 +274,11 @@ class Adaptador(AdaptadorCanal):
         are configured in Twilio's console / Senders API, not here.
         """
         servico = self._servico()
+        if not (servico or self.config.get("numero")):
+            raise ErroDefinitivo(
+                "configuração incompleta: informe numero ou messaging_service_sid",
+                codigo="config",
+            )
         if servico and not self.config.get("numero"):
             self._cliente().messaging.v1.services(servico).update(
                 inbound_request_url=url, inbound_method="POST", status_callback=url
