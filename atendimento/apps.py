@@ -30,6 +30,12 @@ class AtendimentoConfig(AppConfig):
         from atendimento.services import auditoria, retencao
 
         sinais.conectar()
+
+        # Reactions to new customer messages (the inbound path's extension point).
+        from atendimento.services import avisos
+        from atendimento.services.reacoes import reagir_a_entrada
+
+        reagir_a_entrada(avisos.ao_receber)
         auditoria.conectar()  # the audit trail of channels, queues and agents
         retencao.conectar()  # a deleted message takes its media file with it
         jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)

@@ -1,6 +1,6 @@
 """Offline AI layer, measured on the labelled pt-BR sets of ``ia/dados/``.
 
-    .venv/bin/python bench/ai_eval.py [--limite N] [--erros]
+    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--trechos 100000]
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
@@ -10,8 +10,13 @@ Prints, for the local classifiers of ``ia/local/nlp.py``:
 * per-message analysis latency p50/p95 (one message per call, sentiment + intent, embedder
   included, nothing cached).
 
-The knowledge-base retrieval part (recall@1/@3, MRR, latency) joins when the hybrid search
-lands.
+With ``--trechos N`` (``make bench``: 100,000) a throwaway empresa of the ``bench`` profile's
+embedded PostgreSQL is padded to N knowledge-base chunks inside one transaction (synthetic texts
+from the KB's vocabulary, vectors near the real articles'), the indexes are rebuilt, and the two
+index scans a hybrid search is made of are timed for the KB questions (pgvector cosine top 20 and
+Portuguese full-text top 20, each filtered by empresa); then everything is rolled back and the
+embedded servers are stopped. Recall@1/@3 and MRR of the product's hybrid search on
+``kb_perguntas.jsonl`` join this script when that search lands.
 
 Figures only; no thresholds.
 """
@@ -147,14 +152,200 @@ def imprimir_classificadores(r: dict, detalhes: bool) -> None:
                 print(f"  {v:>12} -> {p:<12} {texto}")
 
 
+# ------------------------------------------------------------------------ knowledge base at scale
+
+
+def _django() -> None:
+    os.environ.setdefault("CONECTCRM_PERFIL", "bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class _Desfazer(Exception):
+    """Raised at the end of the padded run: the transaction and every synthetic row roll back."""
+
+
+def _vocabulario(artigos: list[dict]) -> list[str]:
+    import re
+
+    return sorted(
+        {p for a in artigos for p in re.findall(r"\w+", a["conteudo"].lower()) if len(p) > 3}
+    )
+
+
+def _copiar_trechos(empresa, artigos_ids: list, vetores, textos: list[str]) -> None:
+    """COPY the synthetic chunks (the model's own columns and defaults; far faster than INSERTs)."""
+    import uuid
+
+    from django.db import connection
+
+    from ia.models import TrechoConhecimento
+
+    modelo = TrechoConhecimento(empresa=empresa, texto="", modelo_embedding="sintetico")
+    campos = [f for f in TrechoConhecimento._meta.concrete_fields if not f.generated]
+    fixos = {}
+    for campo in campos:
+        valor = campo.pre_save(modelo, add=True)
+        fixos[campo.attname] = campo.get_db_prep_save(valor, connection)
+    colunas = ", ".join(connection.ops.quote_name(c.column) for c in campos)
+    tabela = connection.ops.quote_name(TrechoConhecimento._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {tabela} ({colunas}) FROM STDIN") as copy,
+    ):
+        for i, texto in enumerate(textos):
+            linha = dict(fixos)
+            linha.update(
+                id=uuid.uuid4(),
+                artigo_id=artigos_ids[i // 10],
+                ordem=i % 10,
+                texto=texto,
+                embedding="[" + ",".join(map(str, vetores[i].round(5).tolist())) + "]",
+            )
+            copy.write_row([linha[c.attname] for c in campos])
+
+
+def medir_escala(total: int, perguntas: list[dict], artigos: list[dict]) -> dict:
+    """Pad a throwaway empresa to ``total`` chunks inside one transaction (indexes dropped while
+    loading and rebuilt, as a bulk import would), time the index scans a hybrid search is made of
+    (pgvector HNSW cosine top 20 and Portuguese full-text top 20, both filtered by empresa), then
+    roll everything back: nothing stays in the database."""
+    import numpy as np
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db import connection, transaction
+    from django.db.models import F
+    from pgvector.django import CosineDistance
+
+    from ia.embeddings import embutir
+    from ia.models import ArtigoConhecimento, TrechoConhecimento
+    from tests.factories import EmpresaFactory
+
+    rng = np.random.default_rng(7)
+    base = embutir([f"{a['titulo']}: {a['conteudo']}" for a in artigos], tipo="passage")
+    consultas = embutir([p["pergunta"] for p in perguntas], tipo="query")
+    vocabulario = _vocabulario(artigos)
+    tabela = TrechoConhecimento._meta.db_table
+    r: dict = {"trechos": total}
+    try:
+        with transaction.atomic():
+            empresa = EmpresaFactory(nome="Bench IA (escala)", slug=f"bench-ia-{os.getpid()}")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                    "AND (indexdef ILIKE '%%using hnsw%%' OR indexdef ILIKE '%%using gin%%')",
+                    [tabela],
+                )
+                indices = cursor.fetchall()
+                for nome, _ in indices:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(nome)}")
+            t0 = time.perf_counter()
+            artigos_ids = [
+                a.id
+                for a in ArtigoConhecimento.objects.bulk_create(
+                    (
+                        ArtigoConhecimento(
+                            empresa=empresa, titulo=f"Sintetico {i}", conteudo="-", categoria="-"
+                        )
+                        for i in range((total + 9) // 10)
+                    ),
+                    batch_size=2000,
+                )
+            ]
+            for inicio in range(0, total, 10000):
+                n = min(10000, total - inicio)
+                vetores = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.04, (n, 384))
+                vetores /= np.linalg.norm(vetores, axis=1, keepdims=True)
+                palavras = rng.integers(0, len(vocabulario), (n, 60))
+                textos = [" ".join(vocabulario[j] for j in linha) for linha in palavras]
+                _copiar_trechos(empresa, artigos_ids[inicio // 10 :], vetores, textos)
+            r["carga_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                for _, definicao in indices:
+                    cursor.execute(definicao)
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(tabela)}")
+            r["indices_s"] = time.perf_counter() - t0
+            trechos = TrechoConhecimento.objects.filter(empresa=empresa)
+            vetor_ms, texto_ms = [], []
+            for pergunta, consulta in zip(perguntas, consultas, strict=True):
+                t0 = time.perf_counter()
+                list(
+                    trechos.order_by(CosineDistance("embedding", consulta.tolist())).values_list(
+                        "id", flat=True
+                    )[:20]
+                )
+                vetor_ms.append((time.perf_counter() - t0) * 1000)
+                termos = SearchQuery(
+                    " | ".join(_vocabulario([{"conteudo": pergunta["pergunta"]}])) or "x",
+                    config="portuguese",
+                    search_type="raw",
+                )
+                t0 = time.perf_counter()
+                list(
+                    trechos.filter(busca=termos)
+                    .annotate(rank=SearchRank(F("busca"), termos))
+                    .order_by("-rank")
+                    .values_list("id", flat=True)[:20]
+                )
+                texto_ms.append((time.perf_counter() - t0) * 1000)
+            r["n"] = len(perguntas)
+            r["vetor"] = (percentil(vetor_ms, 50), percentil(vetor_ms, 95))
+            plano = trechos.order_by(CosineDistance("embedding", consultas[0].tolist()))[:20]
+            r["plano"] = "HNSW index" if "hnsw" in plano.explain().lower() else "no index"
+            r["texto"] = (percentil(texto_ms, 50), percentil(texto_ms, 95))
+            raise _Desfazer
+    except _Desfazer:
+        pass
+    return r
+
+
+def imprimir_escala(r: dict) -> None:
+    print(
+        f"\n== Knowledge base at {r['trechos']:,} chunks (one empresa; synthetic chunks near the "
+        f"real articles' vectors; loaded in {r['carga_s']:.0f} s, indexes built in "
+        f"{r['indices_s']:.0f} s; all rolled back)"
+    )
+    print(f"index scans of a hybrid search, {r['n']} questions (Django ORM, p50 / p95):")
+    vetor, texto = r["vetor"], r["texto"]
+    print(f"  pgvector cosine top 20 by empresa ({r['plano']}): {vetor[0]:.1f} / {vetor[1]:.1f} ms")
+    print(f"  full text (portuguese, OR of the terms) top 20: {texto[0]:.1f} / {texto[1]:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limite", type=int, default=0, help="rows per set (0: all)")
     parser.add_argument("--erros", action="store_true", help="list the measure-set errors")
+    parser.add_argument(
+        "--trechos", type=int, default=0, help="also time the KB index scans at N chunks (0: skip)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(RAIZ))
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    carga = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
+        f"load average {carga} (other work on the box inflates every latency below)"
+    )
     imprimir_classificadores(avaliar_classificadores(args.limite), args.erros)
+    if args.trechos:
+        try:
+            _django()
+            imprimir_escala(
+                medir_escala(
+                    args.trechos, ler("kb_perguntas.jsonl", args.limite), ler("kb_artigos.jsonl")
+                )
+            )
+        finally:
+            from conectcrm import embedded
+
+            embedded.parar(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
 
 
 if __name__ == "__main__":

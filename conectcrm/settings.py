@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 
 from conectcrm import ambiente
 
@@ -362,6 +363,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
 }
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # notifications queue (atendimento/tasks/notificacoes.py)
+        "ticket-sem-resposta": {
+            "task": "atendimento.tasks.ticket_sem_resposta",
+            "schedule": env.float("NOTIFICACAO_SEM_RESPOSTA_VARREDURA_SEGUNDOS", default=60.0),
+        },
+        "resumo-diario": {
+            "task": "atendimento.tasks.resumo_diario",
+            "schedule": crontab(hour=env.int("NOTIFICACAO_RESUMO_HORA", default=7), minute=0),
+        },
+    }
+)
+# minutes a customer may wait for an answer before the agents are told (queue and empresa
+# settings override it); 0 turns the alert off
+NOTIFICACAO_SEM_RESPOSTA_MIN = env.int("NOTIFICACAO_SEM_RESPOSTA_MIN", default=15)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ----------------------------------------------------------------------------- AI

@@ -10,6 +10,7 @@ from .empresa import Empresa
 from .fila import Fila
 from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
+from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
 
@@ -27,8 +28,11 @@ __all__ = [
     "IdentidadeContato",
     "IntegracaoConfig",
     "Mensagem",
+    "Notificacao",
+    "PreferenciaNotificacao",
     "RegistroAuditoria",
     "Tag",
     "Template",
     "Ticket",
+    "TipoNotificacao",
 ]

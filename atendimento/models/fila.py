@@ -29,6 +29,13 @@ class Fila(ModeloEmpresa):
         "SLA de primeira resposta (min)", null=True, blank=True
     )
     sla_resolucao_min = models.PositiveIntegerField("SLA de resolução (min)", null=True, blank=True)
+    alerta_sem_resposta_min = models.PositiveIntegerField(
+        "alerta de cliente sem resposta (min)",
+        null=True,
+        blank=True,
+        help_text="Avisa os atendentes quando o cliente espera mais que isso. Vazio: o padrão "
+        "da empresa.",
+    )
     horario = models.JSONField(
         "horário de atendimento",
         default=dict,

@@ -123,6 +123,13 @@ class Ticket(ModeloEmpresa):
             ),
             models.Index(fields=["empresa", "atendente", "status"], name="ticket_atendente"),
             models.Index(fields=["empresa", "contato", "-criado_em"], name="ticket_contato"),
+            # the dashboard's period filters (atendimento/selectors/painel.py)
+            models.Index(fields=["empresa", "criado_em"], name="ticket_empresa_criado"),
+            models.Index(
+                fields=["empresa", "fechado_em"],
+                name="ticket_empresa_fechado",
+                condition=models.Q(fechado_em__isnull=False),
+            ),
             models.Index(
                 fields=["canal", "conversa_id_externo", "-fechado_em"], name="ticket_conversa"
             ),

@@ -23,6 +23,7 @@ from atendimento.models import (
 )
 from atendimento.realtime.eventos import publicar_ticket_atualizado
 from atendimento.realtime.grupos import grupos_que_veem_ticket
+from atendimento.services import avisos
 from atendimento.services.abertura import ticket_abrir
 from atendimento.services.contatos import contato_obter_ou_criar
 
@@ -96,7 +97,7 @@ def ticket_criar(
             f"Já existe o ticket #{existente[1]} aberto para este contato neste canal.",
             ticket_id=str(existente[0]),
         )
-    return ticket_abrir(
+    ticket = ticket_abrir(
         empresa=empresa,
         canal=canal,
         contato=contato,
@@ -106,6 +107,10 @@ def ticket_criar(
         prioridade=prioridade,
         por=por,
     )
+    transaction.on_commit(
+        lambda: avisos.agendar_novo_ticket([ticket.pk], exceto=por.pk if por else None)
+    )
+    return ticket
 
 
 # ------------------------------------------------------------------------------- helpers

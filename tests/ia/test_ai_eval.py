@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 RAIZ = Path(__file__).resolve().parents[2]
 
 
@@ -24,12 +27,17 @@ def test_ai_eval_roda_num_subconjunto():
     assert "measure set, intencao:" in saida
 
 
-def test_metricas_e_percentil():
+def _modulo():
     sys.path.insert(0, str(RAIZ / "bench"))
     try:
         import ai_eval
     finally:
         sys.path.remove(str(RAIZ / "bench"))
+    return ai_eval
+
+
+def test_metricas_e_percentil():
+    ai_eval = _modulo()
     acuracia, macro_f1 = ai_eval.metricas(["a", "a", "b", "b"], ["a", "b", "b", "b"])
     assert acuracia == 0.75
     # F1(a) = 2/3, F1(b) = 0.8
@@ -43,3 +51,29 @@ def test_metricas_e_percentil():
         6,
         8,
     ]
+
+
+@pytest.mark.django_db
+def test_escala_da_base_e_desfeita():
+    """The padded knowledge base is timed and rolled back: no chunk, article or empresa stays."""
+    from atendimento.models import Empresa
+    from ia.models import ArtigoConhecimento, TrechoConhecimento
+
+    ai_eval = _modulo()
+    antes = (Empresa.objects.count(), ArtigoConhecimento.objects.count())
+    r = ai_eval.medir_escala(
+        200, ai_eval.ler("kb_perguntas.jsonl", 3), ai_eval.ler("kb_artigos.jsonl")
+    )
+    assert r["trechos"] == 200
+    assert r["n"] == 3
+    assert r["vetor"][0] > 0
+    assert r["texto"][0] > 0
+    assert (Empresa.objects.count(), ArtigoConhecimento.objects.count()) == antes
+    assert not TrechoConhecimento.objects.exists()
+    with connection.cursor() as cursor:  # the dropped indexes are back
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = %s "
+            "AND (indexdef ILIKE '%%using hnsw%%' OR indexdef ILIKE '%%using gin%%')",
+            [TrechoConhecimento._meta.db_table],
+        )
+        assert cursor.fetchone()[0] >= 2
