@@ -27,7 +27,7 @@ class AtendimentoConfig(AppConfig):
         # Framework hook only: open websockets learn of access changes (cache invalidation).
         from atendimento.api import jwt
         from atendimento.realtime import sinais
-        from atendimento.services import auditoria, retencao
+        from atendimento.services import auditoria, automacoes, retencao
 
         sinais.conectar()
 
@@ -38,4 +38,5 @@ class AtendimentoConfig(AppConfig):
         reagir_a_entrada(avisos.ao_receber)
         auditoria.conectar()  # the audit trail of channels, queues and agents
         retencao.conectar()  # a deleted message takes its media file with it
+        automacoes.conectar()  # SLA clocks, out-of-hours reply, distribution of new tickets
         jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)

@@ -227,6 +227,9 @@ def _sem_indices(tabelas: list[str], verbose: bool):
     finally:
         inicio = time.perf_counter()
         with connection.cursor() as cursor:
+            # inside a caller's transaction the deferred foreign-key checks are still pending,
+            # and PostgreSQL builds no index over them: run them now
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _, definicao in indices:
                 cursor.execute(definicao.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
         if verbose:

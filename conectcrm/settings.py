@@ -267,7 +267,7 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
-            # BZPOPMIN: give it room, and cap the pool (anchors/performance.md, gotchas 1-2).
+            # BZPOPMIN: give it room, and cap the pool (bench/README.md).
             "hosts": [
                 {
                     "address": REDIS_CANAIS_URL,
@@ -307,8 +307,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_DEFAULT_QUEUE = "webhooks"
 CELERY_TASK_ROUTES = {
     "canais.tasks.process_webhook": {"queue": "webhooks"},
-    "atendimento.tasks.nova_mensagem": {"queue": "webhooks"},
-    "atendimento.tasks.status_mensagem": {"queue": "webhooks"},
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
     "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
@@ -346,6 +344,19 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # the desk that runs itself (atendimento.tasks, notifications queue)
+    "alerta-sla": {
+        "task": "atendimento.tasks.alerta_sla",
+        "schedule": env.float("ALERTA_SLA_SEGUNDOS", default=60.0),
+    },
+    "distribuir-pendentes": {
+        "task": "atendimento.tasks.distribuir_pendentes",
+        "schedule": env.float("DISTRIBUICAO_VARREDURA_SEGUNDOS", default=60.0),
+    },
+    "fechar-inativos": {
+        "task": "atendimento.tasks.fechar_inativos",
+        "schedule": env.float("FECHAMENTO_AUTOMATICO_SEGUNDOS", default=300.0),
+    },
     "varrer-webhooks-pendentes": {
         "task": "canais.tasks.varrer_webhooks_pendentes",
         "schedule": env.float("VARREDURA_WEBHOOKS_SEGUNDOS", default=30.0),

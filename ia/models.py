@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F, Func
 from pgvector.django import HnswIndex, VectorField
 
 from atendimento.models.base import ModeloEmpresa, chave_empresa
@@ -83,7 +84,9 @@ class TrechoConhecimento(ModeloEmpresa):
     embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True)
     modelo_embedding = models.CharField(max_length=100, blank=True)
     busca = models.GeneratedField(
-        expression=SearchVector("texto", config="portuguese"),
+        # Portuguese stemming on accent-folded text (migration 0003 creates both the
+        # ``pt_unaccent`` configuration and the immutable ``ia_sem_acento`` function).
+        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -1,4 +1,5 @@
-"""The domain model. Table names follow the seed design (``atendimento_*``)."""
+"""The domain model. Table names follow the original design (``atendimento_*``); see
+docs/arquitetura.md."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from .fila import Fila
 from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
+from .sla import AlertaSla, ViolacaoSla
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
 
 __all__ = [
+    "AlertaSla",
     "Atendente",
     "AtendenteFila",
     "Canal",
@@ -35,4 +38,5 @@ __all__ = [
     "Template",
     "Ticket",
     "TipoNotificacao",
+    "ViolacaoSla",
 ]

@@ -79,8 +79,25 @@ class Ticket(ModeloEmpresa):
     sla_primeira_resposta_em = models.DateTimeField(
         "prazo de primeira resposta", null=True, blank=True
     )
+    sla_proxima_resposta_em = models.DateTimeField(
+        "prazo de próxima resposta",
+        null=True,
+        blank=True,
+        help_text="Para a mensagem mais antiga do cliente ainda sem resposta.",
+    )
     sla_resolucao_em = models.DateTimeField("prazo de resolução", null=True, blank=True)
     sla_violado = models.BooleanField("SLA violado", default=False)
+    aguardando_desde = models.DateTimeField(
+        "aguardando o cliente desde",
+        null=True,
+        blank=True,
+        help_text="O relógio do SLA fica parado enquanto o ticket aguarda o cliente.",
+    )
+    sla_pausa_segundos = models.PositiveIntegerField(
+        "pausa do SLA (s)",
+        default=0,
+        help_text="Tempo útil aguardando o cliente; estende os prazos de resolução.",
+    )
     primeira_resposta_em = models.DateTimeField("primeira resposta em", null=True, blank=True)
     fechado_em = models.DateTimeField("fechado em", null=True, blank=True)
     reaberto_em = models.DateTimeField("reaberto em", null=True, blank=True)
@@ -133,6 +150,18 @@ class Ticket(ModeloEmpresa):
             models.Index(
                 fields=["canal", "conversa_id_externo", "-fechado_em"], name="ticket_conversa"
             ),
+            # distribution: the waiting tickets of a queue, in arrival order
+            models.Index(
+                fields=["fila", "criado_em"],
+                condition=models.Q(atendente__isnull=True) & ~models.Q(status="fechado"),
+                name="ticket_espera_fila",
+            ),
+            # SLA sweep: only tickets that are not closed have running clocks
+            models.Index(
+                fields=["empresa", "sla_resolucao_em"],
+                condition=~models.Q(status="fechado"),
+                name="ticket_sla_aberto",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +182,7 @@ class Historico(ModeloEmpresa):
         TAGS = "tags", "Tags alteradas"
         MENSAGEM_EDITADA = "mensagem_editada", "Mensagem editada"
         SLA_VIOLADO = "sla_violado", "SLA violado"
+        MENSAGEM_AUTOMATICA = "mensagem_automatica", "Mensagem automática"
         ATUALIZADO = "atualizado", "Atualizado"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="historico")

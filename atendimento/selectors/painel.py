@@ -6,8 +6,9 @@ their ``data``. Times are in seconds. Days are the empresa's local days (``fuso_
 Indexes behind them: ``ticket_empresa_criado`` (empresa, criado_em) and
 ``mensagem_empresa_data`` (empresa, data, direcao).
 
-SLA: a ticket with a deadline breached it when ``sla_violado`` is set, or its first answer /
-closing came after the deadline, or the deadline passed with neither.
+SLA: a ticket with a deadline breached it when ``sla_violado`` is set, or a breach of it is
+recorded (``ViolacaoSla``), or its first answer / closing came after the deadline, or the
+deadline passed with neither.
 """
 
 from __future__ import annotations
@@ -48,15 +49,17 @@ def _linhas(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 _VIOLADO = f"""(
     {T}.sla_violado
+    OR EXISTS (SELECT 1 FROM atendimento_violacoes_sla v WHERE v.ticket_id = {T}.id)
     OR ({T}.sla_primeira_resposta_em IS NOT NULL AND
         COALESCE({T}.primeira_resposta_em, %(agora)s) > {T}.sla_primeira_resposta_em)
     OR ({T}.sla_resolucao_em IS NOT NULL AND
         COALESCE({T}.fechado_em, %(agora)s) > {T}.sla_resolucao_em)
-)"""
-_COM_SLA = (
-    f"({T}.sla_primeira_resposta_em IS NOT NULL OR {T}.sla_resolucao_em IS NOT NULL "
-    f"OR {T}.sla_violado)"
-)
+)"""  # noqa: S608 - table names are constants
+_COM_SLA = f"""(
+    {T}.sla_primeira_resposta_em IS NOT NULL OR {T}.sla_resolucao_em IS NOT NULL
+    OR {T}.sla_violado
+    OR EXISTS (SELECT 1 FROM atendimento_violacoes_sla v WHERE v.ticket_id = {T}.id)
+)"""  # noqa: S608 - table names are constants
 _PRIMEIRA = f"EXTRACT(EPOCH FROM ({T}.primeira_resposta_em - {T}.criado_em))"
 _RESOLUCAO = f"EXTRACT(EPOCH FROM ({T}.fechado_em - {T}.criado_em))"
 _TEMPOS = f"""
@@ -211,6 +214,28 @@ def atendentes_carga(empresa_id: UUID) -> list[dict[str, Any]]:
     )
 
 
+def violacoes_sla(p: Periodo) -> list[dict[str, Any]]:
+    """The breach records of the period (each missed target once, with its lateness), per
+    target and the agent responsible at the time."""
+    return _linhas(
+        """
+        SELECT v.alvo, COALESCE(a.nome, '') AS atendente, count(*) AS violacoes,
+               count(*) FILTER (WHERE v.cumprido_em IS NULL) AS em_aberto,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM v.atraso))
+                   AS atraso_p50,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM v.atraso))
+                   AS atraso_p90
+          FROM atendimento_violacoes_sla v
+          LEFT JOIN atendimento_atendentes a ON a.id = v.atendente_id
+         WHERE v.empresa_id = %(empresa)s AND v.violado_em >= %(inicio)s
+           AND v.violado_em < %(fim)s
+         GROUP BY v.alvo, a.id, a.nome
+         ORDER BY violacoes DESC, v.alvo, atendente
+        """,
+        _params(p),
+    )
+
+
 def sentimentos(p: Periodo) -> list[dict[str, Any]]:
     """The latest sentiment the AI gave each ticket created in the period."""
     return _linhas(
@@ -231,9 +256,9 @@ def custo_ia(p: Periodo) -> list[dict[str, Any]]:
     """AI use per feature and model over the period's local days."""
     return _linhas(
         """
-        SELECT funcionalidade, provider, modelo, sum(chamadas) AS chamadas, sum(erros) AS erros,
-               sum(tokens_entrada) AS tokens_entrada, sum(tokens_saida) AS tokens_saida,
-               sum(custo) AS custo
+        SELECT funcionalidade, provider, modelo, sum(chamadas)::bigint AS chamadas,
+               sum(erros)::bigint AS erros, sum(tokens_entrada)::bigint AS tokens_entrada,
+               sum(tokens_saida)::bigint AS tokens_saida, sum(custo) AS custo
           FROM atendimento_ai_metricas
          WHERE empresa_id = %(empresa)s
            AND data >= (%(inicio)s AT TIME ZONE %(fuso)s)::date

@@ -19,9 +19,11 @@ from django.conf import settings
 from django.db.models import (
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     Value,
 )
@@ -32,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from atendimento.models import Atendente, Empresa, Ticket
+from atendimento.models import Atendente, Empresa, Notificacao, Ticket
 from atendimento.selectors import painel
 from atendimento.services.notificacoes import notificar
 
@@ -109,6 +111,16 @@ def tickets_sem_resposta(agora: datetime | None = None):
             ),
         )
         .filter(limite_min__gt=0, prazo__lt=agora)
+        # spells already notified (the chave would refuse them anyway: this skips the work)
+        .exclude(
+            Exists(
+                Notificacao.objects.filter(
+                    ticket_id=OuterRef("pk"),
+                    tipo="ticket_sem_resposta",
+                    criado_em__gte=OuterRef("ultima_entrada_em"),
+                )
+            )
+        )
         .select_related("contato", "fila", "empresa")
     )
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from atendimento.exceptions import (
@@ -33,8 +34,12 @@ from atendimento.exceptions import (
     RegraNegocio,
     TipoNaoSuportado,
 )
-from atendimento.models import Atendente, Mensagem, Template, Ticket
-from atendimento.realtime.eventos import publicar_status_mensagem, publicar_ticket_atualizado
+from atendimento.models import Atendente, Historico, Mensagem, Template, Ticket
+from atendimento.realtime.eventos import (
+    publicar_nova_mensagem,
+    publicar_status_mensagem,
+    publicar_ticket_atualizado,
+)
 from atendimento.selectors.acesso import ticket_visivel, tickets_visiveis
 from atendimento.services.entrega import mensagem_aplicar_status
 from atendimento.services.saida_base import (
@@ -66,6 +71,7 @@ __all__ = [
     "janela_aberta",
     "mensagem_aplicar_status",
     "mensagem_enviar",
+    "mensagem_enviar_automatica",
     "mensagem_enviar_midia",
     "mensagem_reenviar",
     "mensagens_marcar_lidas",
@@ -399,3 +405,71 @@ def _enfileirar_lote(ids: list[str]) -> None:
         logger.exception("não foi possível enfileirar o lote de %d mensagens", len(ids))
         for mensagem_id in ids:
             registrar_nao_enfileirada(mensagem_id)
+
+
+@transaction.atomic
+def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) -> Mensagem | None:
+    """A message the desk sends by itself (out-of-hours reply, automatic closing): stored as
+    ``pendente`` from the bot and queued like an agent's message, with a ``mensagem_automatica``
+    history entry saying why.  It is not a response (first-response and next-response clocks
+    keep running).  None, with the reason in the history, when free text cannot go out now
+    (WhatsApp 24 h window closed, inactive channel, no address)."""
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("canal", "contato", "empresa")
+        .get(pk=ticket.pk)
+    )
+    conteudo = (conteudo or "").strip()[: LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)]
+    impedimento = ""
+    if not conteudo:
+        impedimento = "mensagem vazia"
+    elif not ticket.canal.ativo:
+        impedimento = "canal inativo"
+    elif not destino_do_ticket(ticket):
+        impedimento = "contato sem endereço no canal"
+    elif not janela_aberta(ticket):
+        impedimento = "janela de 24 horas do WhatsApp fechada"
+    if impedimento:
+        Historico.objects.create(
+            empresa_id=ticket.empresa_id,
+            ticket=ticket,
+            acao=Historico.Acao.MENSAGEM_AUTOMATICA,
+            descricao=f"Mensagem automática ({motivo}) não enviada: {impedimento}.",
+            dados={"motivo": motivo, "enviada": False, "impedimento": impedimento},
+        )
+        return None
+    agora = timezone.now()
+    mensagem = Mensagem(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        canal_id=ticket.canal_id,
+        direcao=Mensagem.Direcao.SAIDA,
+        remetente_tipo=Mensagem.Remetente.BOT,
+        remetente_nome=ticket.empresa.nome[:200],
+        tipo=Mensagem.Tipo.TEXTO,
+        conteudo=conteudo,
+        dados={"automatica": motivo},
+        status=Mensagem.Status.PENDENTE,
+        data=agora,
+    )
+    mensagem.save(force_insert=True)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        ultima_mensagem_em=agora,
+        ultima_mensagem_resumo=" ".join(conteudo.split())[:200],
+        total_mensagens=F("total_mensagens") + 1,
+        atualizado_em=agora,
+    )
+    ticket.refresh_from_db(
+        fields=["ultima_mensagem_em", "ultima_mensagem_resumo", "total_mensagens"]
+    )
+    Historico.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        acao=Historico.Acao.MENSAGEM_AUTOMATICA,
+        descricao=f"Mensagem automática enviada ({motivo}).",
+        dados={"motivo": motivo, "enviada": True, "mensagem_id": str(mensagem.pk)},
+    )
+    publicar_nova_mensagem(mensagem, ticket)
+    publicar_ticket_atualizado(ticket)
+    enfileirar("enviar_mensagem", mensagem.id)
+    return mensagem

@@ -29,6 +29,7 @@ from atendimento.realtime.eventos import (
     publicar_ticket_atualizado,
 )
 from atendimento.selectors.acesso import ticket_visivel
+from atendimento.services import sla
 from canais.adapters.base import AdaptadorCanal
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
@@ -219,6 +220,7 @@ def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Me
     ticket.ultima_mensagem_resumo = resumo(mensagem)
     ticket.total_mensagens = F("total_mensagens") + 1
     campos = ["ultima_mensagem_em", "ultima_mensagem_resumo", "total_mensagens", "atualizado_em"]
+    campos += sla.ao_responder(ticket, agora)
     if ticket.primeira_resposta_em is None:
         ticket.primeira_resposta_em = agora
         campos.append("primeira_resposta_em")
@@ -238,6 +240,10 @@ def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Me
     ticket.refresh_from_db(fields=["total_mensagens"])
     publicar_nova_mensagem(mensagem, ticket)
     publicar_ticket_atualizado(ticket)
+    if ticket.atendente_id is None and atendente is not None:
+        from atendimento.services.distribuicao import assumir_ao_responder
+
+        assumir_ao_responder(ticket, atendente)
     return mensagem
 
 

@@ -531,7 +531,7 @@ def test_vetor_assinado_inclui_o_crlf_final(vetor, fixture_bytes):
     adaptador = Adaptador({**CONFIG, "sendgrid_webhook_public_key": vetor["public_key"]})
     adaptador.verificar(_req_vetor(vetor, corpo))
     with pytest.raises(AssinaturaInvalida, match="não confere"):
-        adaptador.verificar(_req_vetor(vetor, corpo.strip()))  # §5 surprise 2
+        adaptador.verificar(_req_vetor(vetor, corpo.strip()))  # signed with its trailing CRLF
     with pytest.raises(AssinaturaInvalida, match="não confere"):
         adaptador.verificar(
             _req_vetor(vetor, corpo, **{"x-twilio-email-event-webhook-timestamp": "1600112503"})

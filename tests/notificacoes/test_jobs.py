@@ -142,8 +142,11 @@ def test_sem_resposta_avisa_uma_vez_por_espera(ticket, atendente, settings):
     ticket.ultima_mensagem_em = timezone.now()
     ticket.save()
     assert ticket_sem_resposta() == 0
+    n.criado_em = timezone.now() - timedelta(minutes=40)  # that first notice was long ago
+    n.save()
     _esperando(ticket, 30)
     assert ticket_sem_resposta() == 1
+    assert ticket_sem_resposta() == 0
 
 
 def test_sem_resposta_limite_da_fila_e_da_empresa(ticket, fila, empresa, atendente, settings):

@@ -58,6 +58,7 @@ class TicketViewSet(BaseViewSet):
         "atualizado_em",
         "ultima_mensagem_em",
         "sla_primeira_resposta_em",
+        "sla_proxima_resposta_em",
         "sla_resolucao_em",
         "nao_lidas",
         "prioridade",
