@@ -188,6 +188,17 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# the desk's public address (https://crm.example.com) for URLs a provider fetches without a
+# request of ours to build them from (Twilio MediaUrl); empty: the channel's webhook URL origin
+URL_PUBLICA = env("URL_PUBLICA", default="").rstrip("/")
+# seconds an outbound attachment's signed public URL (Twilio fetches MediaUrl) stays valid
+MIDIA_PUBLICA_SEGUNDOS = env.int("MIDIA_PUBLICA_SEGUNDOS", default=600)
+# hosts Twilio media is downloaded from (the API host and its media redirect hosts); a channel's
+# own api_base_url is always allowed. Each entry is an https host, ".suffix" (any https
+# sub-host) or a full origin ("http://127.0.0.1:8080")
+TWILIO_HOSTS_MIDIA = env.list(
+    "TWILIO_HOSTS_MIDIA", default=["api.twilio.com", ".twiliocdn.com", ".twilio.com"]
+)
 # seconds a webhook process keeps a routed channel (and its decrypted config); 0 disables
 WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default=5.0)
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
@@ -307,6 +318,8 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.varrer_mensagens_pendentes": {"queue": "messages"},
     "canais.tasks.digitando": {"queue": "messages"},
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
+    "canais.tasks.responder_callback": {"queue": "messages"},
+    "canais.tasks.sincronizar_templates": {"queue": "messages"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
@@ -354,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "podar-eventos-webhook": {  # LGPD retention of raw payloads, once a day
         "task": "canais.tasks.podar_eventos_webhook",
+        "schedule": 24 * 3600.0,
+    },
+    "sincronizar-templates": {  # WhatsApp approved templates of every active channel, daily
+        "task": "canais.tasks.sincronizar_templates",
         "schedule": 24 * 3600.0,
     },
 }

@@ -9,6 +9,7 @@ from .canal import Canal, EventoWebhook
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila
+from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
 from .sla import AlertaSla, ViolacaoSla
@@ -21,7 +22,9 @@ __all__ = [
     "AtendenteFila",
     "Canal",
     "Contato",
+    "DestinatarioLote",
     "Empresa",
+    "EnvioLote",
     "EventoWebhook",
     "Fila",
     "Historico",

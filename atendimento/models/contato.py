@@ -15,6 +15,9 @@ class Contato(ModeloEmpresa):
     email = models.EmailField(blank=True, db_index=True)
     observacoes = models.TextField("observações", blank=True)
     metadados = models.JSONField(default=dict, blank=True)
+    # the contact asked not to receive campaigns (STOP, Twilio 21610): bulk sends skip them
+    opt_out_em = models.DateTimeField("descadastrado em", null=True, blank=True)
+    opt_out_motivo = models.CharField("motivo do descadastro", max_length=255, blank=True)
 
     class Meta:
         db_table = "atendimento_contatos"

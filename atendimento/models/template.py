@@ -26,10 +26,35 @@ class Template(ModeloEmpresa):
         related_name="templates",
     )
     # WhatsApp template fields
-    nome_whatsapp = models.CharField("nome no WhatsApp", max_length=512, blank=True)
+    nome_whatsapp = models.CharField(
+        "nome no WhatsApp",
+        max_length=512,
+        blank=True,
+        help_text="Nome do template na Meta, ou o ContentSid (HX…) de um template do Twilio.",
+    )
     idioma = models.CharField(max_length=15, default="pt_BR")
     componentes = models.JSONField(default=list, blank=True)
     ativo = models.BooleanField(default=True)
+    # synced from the provider (WhatsApp Cloud API message_templates)
+    canal = models.ForeignKey(
+        "atendimento.Canal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="templates",
+        help_text="Canal de onde o template foi sincronizado.",
+    )
+    id_externo = models.CharField("id no provedor", max_length=64, blank=True)
+    status = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Status na Meta: APPROVED, PENDING, REJECTED, PAUSED, DISABLED…",
+    )
+    motivo_status = models.CharField("motivo do status", max_length=255, blank=True)
+    #: variable of the template ("1", "nome", "header.1", "botao.0.1") -> our expression
+    #: (``{{contato.nome}}``) or a fixed text; filled at send time
+    variaveis = models.JSONField(default=dict, blank=True)
+    sincronizado_em = models.DateTimeField("sincronizado em", null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_templates"
@@ -42,6 +67,11 @@ class Template(ModeloEmpresa):
                 fields=["empresa", "atalho"],
                 condition=~models.Q(atalho=""),
                 name="template_empresa_atalho_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["canal", "nome_whatsapp", "idioma"],
+                condition=models.Q(canal__isnull=False),
+                name="template_canal_nome_idioma_uniq",
             ),
         ]
 

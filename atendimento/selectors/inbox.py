@@ -228,13 +228,25 @@ def resposta_rapida_obter(*, atendente: Atendente, ticket: Ticket, template_id) 
         raise NaoEncontrado("Resposta rápida não encontrada.") from None
 
 
-def templates_whatsapp(*, atendente: Atendente) -> list[Template]:
-    """Approved WhatsApp templates for the picker shown outside the 24-hour window."""
-    return list(
+def templates_whatsapp(*, atendente: Atendente, ticket: Ticket | None = None) -> list[Template]:
+    """Approved WhatsApp templates for the picker shown outside the 24-hour window: those
+    registered by hand and those synced from Meta with status APPROVED — of the ticket's
+    channel — each with ``campos`` (its variables and their pre-filled values)."""
+    from atendimento.services.templates_whatsapp import variaveis_preenchidas
+
+    consulta = (
         da_empresa(Template.objects, atendente)
-        .filter(tipo=Template.Tipo.WHATSAPP, ativo=True)
+        .filter(tipo=Template.Tipo.WHATSAPP, ativo=True, status__in=("", "APPROVED"))
         .order_by("nome")
     )
+    if ticket is not None:
+        consulta = consulta.filter(Q(canal__isnull=True) | Q(canal_id=ticket.canal_id))
+    templates = list(consulta)
+    for template in templates:
+        template.campos = (
+            variaveis_preenchidas(template, ticket=ticket, atendente=atendente) if ticket else []
+        )
+    return templates
 
 
 def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> AIResposta:

@@ -57,10 +57,11 @@ from atendimento.services.saida_base import (
     ticket_para_envio,
 )
 from atendimento.services.templates import (
-    componentes_renderizar,
+    botoes_do_template,
     template_whatsapp_previa,
     texto_renderizar,
 )
+from atendimento.services.templates_whatsapp import componentes_para_envio
 from canais.adapters.base import TipoMensagem
 
 __all__ = [
@@ -90,7 +91,12 @@ TIPOS_COM_LEGENDA = frozenset({Mensagem.Tipo.IMAGEM, Mensagem.Tipo.VIDEO, Mensag
 
 
 def _preparar_texto(
-    atendente: Atendente, ticket: Ticket, conteudo: str, template, responder_a
+    atendente: Atendente,
+    ticket: Ticket,
+    conteudo: str,
+    template,
+    responder_a,
+    variaveis: dict[str, str] | None = None,
 ) -> Mensagem:
     ticket = ticket_para_envio(atendente, ticket)
     conteudo = (conteudo or "").strip()
@@ -98,8 +104,8 @@ def _preparar_texto(
     if template is not None:
         template = template_valido(atendente, ticket, template)
         if template.tipo == Template.Tipo.WHATSAPP:
-            componentes = componentes_renderizar(
-                list(template.componentes or []), ticket=ticket, atendente=atendente
+            componentes = componentes_para_envio(
+                template=template, ticket=ticket, atendente=atendente, valores=variaveis
             )
             dados["template"] = {
                 "nome": template.nome_whatsapp or template.nome,
@@ -113,7 +119,10 @@ def _preparar_texto(
             conteudo = texto_renderizar(
                 conteudo or template.conteudo, ticket=ticket, atendente=atendente
             ).strip()
-    if not dados:
+            botoes = botoes_do_template(template)
+            if botoes:
+                dados["botoes"] = botoes
+    if not dados.get("template"):
         if not conteudo:
             raise RegraNegocio("Escreva a mensagem antes de enviar.")
         limite = LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)
@@ -145,12 +154,22 @@ def mensagem_enviar(
     conteudo: str = "",
     template: Template | None = None,
     responder_a: Mensagem | None = None,
+    variaveis: dict[str, str] | None = None,
+    atraso_segundos: float = 0,
 ) -> Mensagem:
-    """Store an agent's text (or quick reply, or approved WhatsApp template) as ``pendente``
-    and queue it.  RegraNegocio (422): closed ticket, inactive channel, empty text, free text
-    outside WhatsApp's 24 h window."""
-    mensagem = _preparar_texto(atendente, ticket, conteudo, template, responder_a)
-    enfileirar("enviar_mensagem", mensagem.id)
+    """Store an agent's text (or quick reply, or approved WhatsApp template with its
+    ``variaveis``) as ``pendente`` and queue it (``atraso_segundos`` later: bulk sends pace
+    themselves).  RegraNegocio (422): closed ticket, inactive channel, empty text, free text
+    outside WhatsApp's 24 h window, a template variable left empty."""
+    mensagem = _preparar_texto(atendente, ticket, conteudo, template, responder_a, variaveis)
+    if atraso_segundos > 0:
+        transaction.on_commit(
+            lambda: enfileirar_agora(
+                "enviar_mensagem", mensagem.id, countdown=round(atraso_segundos, 3)
+            )
+        )
+    else:
+        enfileirar("enviar_mensagem", mensagem.id)
     return mensagem
 
 

@@ -46,8 +46,11 @@ CANAIS_COM_JANELA: dict[str, Callable[[Canal], bool]] = {
         str((canal.config or {}).get("numero", "")).strip().lower().startswith("whatsapp:")
     ),
 }
-#: channels that send approved WhatsApp templates (Template tipo "whatsapp")
-CANAIS_COM_TEMPLATE = frozenset({Canal.Tipo.WHATSAPP})
+#: channels that send approved WhatsApp templates (Template tipo "whatsapp"): those with the
+#: window (Cloud API, and Twilio's WhatsApp senders with Content templates, ``HX…``)
+CANAIS_COM_TEMPLATE = CANAIS_COM_JANELA
+#: statuses of a synced template that may be sent ("" = registered by hand)
+STATUS_ENVIAVEIS = frozenset({"", "APPROVED"})
 #: where to send when the ticket has no conversation id: contact identities, in order
 IDENTIDADES_DESTINO: dict[str, tuple[str, ...]] = {
     Canal.Tipo.WHATSAPP: (
@@ -160,8 +163,18 @@ def template_valido(atendente: Atendente, ticket: Ticket, template: Template | A
         raise NaoEncontrado("Template não encontrado.")
     if not template.ativo:
         raise RegraNegocio(f"O template “{template.nome}” está inativo.")
-    if template.tipo == Template.Tipo.WHATSAPP and ticket.canal.tipo not in CANAIS_COM_TEMPLATE:
-        raise RegraNegocio("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
+    if template.tipo == Template.Tipo.WHATSAPP:
+        com_template = CANAIS_COM_TEMPLATE.get(ticket.canal.tipo)
+        if com_template is None or not com_template(ticket.canal):
+            raise RegraNegocio(
+                "Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp."
+            )
+        if template.canal_id and template.canal_id != ticket.canal_id:
+            raise RegraNegocio(f"O template “{template.nome}” pertence a outro número de WhatsApp.")
+        if template.status not in STATUS_ENVIAVEIS:
+            raise RegraNegocio(
+                f"O template “{template.nome}” não está aprovado pela Meta ({template.status})."
+            )
     return template
 
 

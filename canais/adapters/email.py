@@ -92,6 +92,7 @@ class Adaptador(AdaptadorCanal):
     mimes_aceitos = MIMES_ARQUIVOS | {"image/bmp", "image/tiff", "image/svg+xml", "message/rfc822"}
     #: SendGrid Inbound Parse accepts messages up to 30 MB
     limite_download_bytes: ClassVar[int] = 30 * MB
+    taxa_lote_por_segundo = 5.0
     # SendGrid Inbound Parse posts messages of up to 30 MB (attachments included); in "raw"
     # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
     limite_corpo_bytes: ClassVar[int | None] = 42 * MB

@@ -102,6 +102,8 @@ class Adaptador(AdaptadorCanal):
     mimes_aceitos = MIMES_ARQUIVOS | {"application/x-tgsticker"}
     #: bots may download at most 20 MB (getFile)
     limite_download_bytes: ClassVar[int] = 20 * MB
+    #: bulk sends: a bot may send about 30 messages/s overall
+    taxa_lote_por_segundo = 25.0
     timeout_segundos: float = _http.TIMEOUT_PADRAO
 
     # -- routing ---------------------------------------------------------------------------
@@ -151,6 +153,9 @@ class Adaptador(AdaptadorCanal):
         if mensagem.midia is not None:
             resultado = self._enviar_midia(mensagem.midia, mensagem.texto, base)
         elif mensagem.texto:
+            teclado = teclado_inline(mensagem.botoes)
+            if teclado:
+                base["reply_markup"] = teclado
             resultado = self._chamar("sendMessage", json={**base, "text": mensagem.texto})
         elif mensagem.template is not None:
             raise ErroDefinitivo(
@@ -226,6 +231,10 @@ class Adaptador(AdaptadorCanal):
             corpo["text"] = texto[:200]
         self._chamar("answerCallbackQuery", json=corpo)
 
+    def desregistrar_webhook(self, url: str) -> None:
+        """deleteWebhook (pending updates kept: they arrive if the channel is activated again)."""
+        self._chamar("deleteWebhook", json={"drop_pending_updates": False})
+
     def testar_conexao(self) -> ResultadoTeste:
         if not self.config.get("bot_token"):
             return ResultadoTeste(False, "configuração incompleta: bot_token")
@@ -290,6 +299,25 @@ class Adaptador(AdaptadorCanal):
         if corpo.get("ok") is not True:
             raise erro_telegram(resp)
         return corpo.get("result")
+
+
+def teclado_inline(botoes) -> dict[str, Any] | None:
+    """``[{"texto": "Sim", "dados": "sim"}, {"texto": "Site", "url": "https://…"}]`` → an
+    ``InlineKeyboardMarkup``, one button per row (a ``linha`` number groups buttons)."""
+    linhas: dict[Any, list[dict[str, str]]] = {}
+    for indice, botao in enumerate(botoes or ()):
+        texto = str(botao.get("texto") or botao.get("text") or "").strip()
+        if not texto:
+            continue
+        item: dict[str, str] = {"text": texto[:64]}
+        if botao.get("url"):
+            item["url"] = str(botao["url"])
+        else:  # callback_data: 1-64 bytes
+            item["callback_data"] = (
+                str(botao.get("dados") or texto).encode()[:64].decode(errors="ignore")
+            )
+        linhas.setdefault(botao.get("linha", indice), []).append(item)
+    return {"inline_keyboard": list(linhas.values())} if linhas else None
 
 
 def _chat_id(destino: str) -> int | str:

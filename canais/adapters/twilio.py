@@ -7,7 +7,13 @@ account fetch, incoming-number update) with its ``api`` domain pointed at ``api_
 an httpx transport (:class:`_Transporte`) so timeouts and errors map like the other adapters.
 
 Routing: the channel is its ``numero`` normalised (``+5511…`` or ``whatsapp:+5511…``), read
-from ``To`` of an inbound message and from ``From`` of a status callback.
+from ``To`` of an inbound message and from ``From`` of a status callback; a channel configured
+with a Messaging Service (``messaging_service_sid``, ``MG…``) instead of a number is routed by
+the ``MessagingServiceSid`` Twilio adds to the webhooks of the service's numbers.
+
+Inbound media is downloaded only from Twilio's media hosts (``TWILIO_HOSTS_MIDIA``) or the
+channel's own ``api_base_url``, with the account's credentials only towards the API origin.
+Outbound media goes as ``MediaUrl``: a signed, expiring URL of ours (``midia_por_url``).
 
 Delivery statuses only arrive when Twilio is told where to send them: set the optional public
 config key ``status_callback_url`` to the channel's webhook URL and every message goes out with
@@ -24,6 +30,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import httpx
+from django.conf import settings
 from twilio.http import HttpClient
 from twilio.http.response import Response as RespostaSdk
 from twilio.request_validator import (
@@ -51,6 +58,7 @@ from canais.adapters.base import (
     RespostaHandshake,
     ResultadoEnvio,
     ResultadoTeste,
+    TemplateSaida,
     TipoMensagem,
 )
 
@@ -67,7 +75,12 @@ logger = logging.getLogger(__name__)
 class Adaptador(AdaptadorCanal):
     tipo: ClassVar[str] = "twilio"
     campos_segredo = frozenset({"auth_token"})
-    campos_obrigatorios = frozenset({"account_sid", "auth_token", "numero"})
+    #: plus ``numero`` or ``messaging_service_sid`` (checked where it matters)
+    campos_obrigatorios = frozenset({"account_sid", "auth_token"})
+    midia_por_url = True
+    #: a long code sends about 1 message per second (toll-free 3, short codes 100: set the
+    #: channel's ``mensagens_por_segundo``)
+    taxa_lote_por_segundo = 1.0
     #: 5 MB is Twilio's total size of an MMS; WhatsApp via Twilio takes up to 16 MB, but the
     #: limit is per class and must hold for SMS numbers too
     limite_midia_bytes = {
@@ -92,15 +105,25 @@ class Adaptador(AdaptadorCanal):
     # -- routing ---------------------------------------------------------------------------
     @classmethod
     def identificador_da_config(cls, config: Any) -> str:
-        """``numero`` normalised ("" when not configured: such a channel routes nothing)."""
-        return parse.normalizar_endereco(str(config.get("numero") or ""))
+        """``numero`` normalised, else the Messaging Service SID ("" when neither is set: such
+        a channel routes nothing)."""
+        numero = parse.normalizar_endereco(str(config.get("numero") or ""))
+        return numero or str(config.get("messaging_service_sid") or "").strip()
 
     @classmethod
     def identificador_da_requisicao(cls, req: RequisicaoWebhook) -> str | None:
+        candidatos = cls.identificadores_da_requisicao(req)
+        return candidatos[0] if candidatos else None
+
+    @classmethod
+    def identificadores_da_requisicao(cls, req: RequisicaoWebhook) -> list[str]:
+        """Our number first, then the Messaging Service it belongs to."""
         try:
-            return parse.identificador(parse.carregar(req.corpo))
+            form = parse.carregar(req.corpo)
         except PayloadInvalido:
-            return None
+            return []
+        candidatos = [parse.identificador(form), form.valor("MessagingServiceSid").strip()]
+        return [c for c in dict.fromkeys(candidatos) if c]
 
     # -- inbound ---------------------------------------------------------------------------
     @classmethod
@@ -155,13 +178,11 @@ class Adaptador(AdaptadorCanal):
         )
         if not para:
             raise ErroDefinitivo("mensagem sem destino", codigo="destino")
-        campos: dict[str, Any] = {"to": para, "from_": self._numero()}
+        campos: dict[str, Any] = {"to": para, **self._remetente()}
         if mensagem.template is not None:
             # WhatsApp templates are Content API templates: nome = ContentSid (HX…)
             campos["content_sid"] = mensagem.template.nome
-            variaveis: dict[str, Any] = {}
-            for componente in mensagem.template.componentes:
-                variaveis.update({str(k): v for k, v in componente.items()})
+            variaveis = variaveis_do_template(mensagem.template)
             if variaveis:
                 campos["content_variables"] = json.dumps(variaveis, ensure_ascii=False)
         elif mensagem.midia is not None:
@@ -196,6 +217,7 @@ class Adaptador(AdaptadorCanal):
                 f"mídia maior que o limite ({midia.tamanho} > {self.limite_download_bytes} bytes)",
                 codigo="midia_grande",
             )
+        self._exigir_host_de_midia(midia.ref)
         cabecalhos = self._autorizacao() if self._host_da_api(midia.ref) else {}
         try:
             conteudo, tipo = _http.baixar_limitado(
@@ -206,6 +228,7 @@ class Adaptador(AdaptadorCanal):
                 headers=cabecalhos,
             )
         except _Redirecionamento as desvio:
+            self._exigir_host_de_midia(desvio.destino)
             conteudo, tipo = _http.baixar_limitado(
                 desvio.destino,
                 limite_bytes=self.limite_download_bytes,
@@ -225,6 +248,8 @@ class Adaptador(AdaptadorCanal):
 
     def testar_conexao(self) -> ResultadoTeste:
         faltando = sorted(c for c in self.campos_obrigatorios if not self.config.get(c))
+        if not (self.config.get("numero") or self._servico()):
+            faltando.append("numero")
         if faltando:
             return ResultadoTeste(False, f"configuração incompleta: {', '.join(faltando)}")
         sid = str(self.config["account_sid"])
@@ -242,10 +267,23 @@ class Adaptador(AdaptadorCanal):
         return ResultadoTeste(ok, f"conta {dados['nome']} ({dados['status']})", dados)
 
     def registrar_webhook(self, url: str) -> None:
-        """Point the SMS number's "A message comes in" URL (SmsUrl) at ``url``.
+        """Point the number's "A message comes in" URL (``SmsUrl``) at ``url`` — or, for a
+        Messaging Service, its ``InboundRequestUrl`` and ``StatusCallback``.
 
-        WhatsApp senders are configured in Twilio's console / Senders API, not here.
+        A number not on the account is refused naming the numbers it has.  WhatsApp senders
+        are configured in Twilio's console / Senders API, not here.
         """
+        servico = self._servico()
+        if not (servico or self.config.get("numero")):
+            raise ErroDefinitivo(
+                "configuração incompleta: informe numero ou messaging_service_sid",
+                codigo="config",
+            )
+        if servico and not self.config.get("numero"):
+            self._cliente().messaging.v1.services(servico).update(
+                inbound_request_url=url, inbound_method="POST", status_callback=url
+            )
+            return
         if self._eh_whatsapp():
             raise OperacaoNaoSuportada(
                 "remetentes WhatsApp do Twilio: configure a URL do webhook no console do Twilio"
@@ -254,18 +292,89 @@ class Adaptador(AdaptadorCanal):
         cliente = self._cliente()
         encontrados = cliente.incoming_phone_numbers.list(phone_number=numero, limit=1)
         if not encontrados:
-            raise ErroDefinitivo(f"o número {numero} não pertence a esta conta", codigo="numero")
+            conta = [str(n.phone_number) for n in cliente.incoming_phone_numbers.list(limit=20)]
+            lista = ", ".join(conta) if conta else "nenhum"
+            raise ErroDefinitivo(
+                f"o número {numero} não está na conta {self.config.get('account_sid')} do "
+                f"Twilio (números da conta: {lista}); corrija “numero” ou use "
+                "“messaging_service_sid”",
+                codigo="numero",
+            )
         cliente.incoming_phone_numbers(encontrados[0].sid).update(sms_url=url, sms_method="POST")
+
+    def desregistrar_webhook(self, url: str) -> None:
+        """Clear what :meth:`registrar_webhook` set, only while it still points at ``url``
+        (another system may have taken the number since)."""
+        servico = self._servico()
+        cliente = self._cliente()
+        if servico and not self.config.get("numero"):
+            contexto = cliente.messaging.v1.services(servico)
+            atual = contexto.fetch()
+            if str(atual.inbound_request_url or "") == url:
+                contexto.update(inbound_request_url="", status_callback="")
+            return
+        if self._eh_whatsapp():
+            raise OperacaoNaoSuportada("remetentes WhatsApp do Twilio: remova a URL no console")
+        encontrados = cliente.incoming_phone_numbers.list(phone_number=self._numero(), limit=1)
+        if encontrados and str(encontrados[0].sms_url or "") == url:
+            cliente.incoming_phone_numbers(encontrados[0].sid).update(sms_url="")
 
     # -- HTTP ------------------------------------------------------------------------------
     def _base(self) -> str:
         return str(self.config.get("api_base_url") or API_BASE_PADRAO).rstrip("/")
 
     def _numero(self) -> str:
-        numero = self.identificador_da_config(self.config)
+        numero = parse.normalizar_endereco(str(self.config.get("numero") or ""))
         if not numero:
             raise ErroDefinitivo("numero não configurado", codigo="config")
         return numero
+
+    def _servico(self) -> str:
+        return str(self.config.get("messaging_service_sid") or "").strip()
+
+    def _remetente(self) -> dict[str, str]:
+        """``From`` (our number) or, without one, the Messaging Service that picks it."""
+        if self.config.get("numero"):
+            return {"from_": self._numero()}
+        if self._servico():
+            return {"messaging_service_sid": self._servico()}
+        raise ErroDefinitivo("informe numero ou messaging_service_sid", codigo="config")
+
+    def _exigir_host_de_midia(self, url: str) -> None:
+        """SSRF guard: media comes only from Twilio's media hosts or the configured API."""
+        if not self._host_de_midia(url):
+            raise ErroDefinitivo(
+                f"mídia fora dos servidores do Twilio recusada: {url[:200]}", codigo="midia_host"
+            )
+
+    def _host_de_midia(self, url: str) -> bool:
+        """The API origin; an https host listed in ``TWILIO_HOSTS_MIDIA`` (``host`` or
+        ``.suffix``); or an origin listed there in full (``http://127.0.0.1:8080``, tests)."""
+        try:
+            alvo, base = httpx.URL(url), httpx.URL(self._base())
+        except httpx.InvalidURL:
+            return False
+        origem = (alvo.scheme, alvo.host, alvo.port)
+        if origem == (base.scheme, base.host, base.port):
+            return True
+        for permitido in settings.TWILIO_HOSTS_MIDIA:
+            if "://" in permitido:
+                try:
+                    lista = httpx.URL(permitido)
+                except httpx.InvalidURL:
+                    continue
+                if origem == (lista.scheme, lista.host, lista.port):
+                    return True
+            elif (
+                alvo.scheme == "https"
+                and alvo.host
+                and (
+                    alvo.host == permitido
+                    or (permitido.startswith(".") and alvo.host.endswith(permitido))
+                )
+            ):
+                return True
+        return False
 
     def _eh_whatsapp(self) -> bool:
         return parse.separar(str(self.config.get("numero") or ""))[0] == parse.PREFIXO_WHATSAPP
@@ -298,6 +407,7 @@ class Adaptador(AdaptadorCanal):
         cliente = Client(sid, token, http_client=_Transporte(self.timeout_segundos))
         cliente.edge = cliente.region = None  # never rewritten by TWILIO_EDGE/TWILIO_REGION
         cliente.api.base_url = self._base()
+        cliente.messaging.base_url = self._base()
         return cliente
 
 
@@ -358,6 +468,25 @@ def erro_twilio(resp: httpx.Response) -> ErroCanal:
     if codigo.isdigit() and int(codigo) in CODIGOS_TRANSITORIOS:
         return ErroTransitorio(detalhe, retry_after=_http.retry_after(resp), codigo=codigo)
     return _http.erro_por_status(resp, detalhe, codigo)
+
+
+def variaveis_do_template(template: TemplateSaida) -> dict[str, str]:
+    """Content API ``ContentVariables`` (``{"1": "Ana"}``) from the template's components:
+    plain ``{"1": "Ana"}`` mappings, or WhatsApp-style ``{"type": "body", "parameters":
+    [{"type": "text", "text": "Ana"}]}`` (numbered in order, or by ``parameter_name``)."""
+    variaveis: dict[str, str] = {}
+    posicao = 0
+    for componente in template.componentes:
+        if "parameters" not in componente and "type" not in componente:
+            variaveis.update({str(k): str(v) for k, v in componente.items()})
+            continue
+        for parametro in componente.get("parameters") or []:
+            if not isinstance(parametro, Mapping) or parametro.get("type") != "text":
+                continue
+            posicao += 1
+            nome = str(parametro.get("parameter_name") or posicao)
+            variaveis[nome] = str(parametro.get("text", ""))
+    return variaveis
 
 
 def _detalhe(exc: ErroCanal) -> str:

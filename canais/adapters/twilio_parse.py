@@ -40,6 +40,8 @@ STATUS = {
     "undelivered": StatusEntrega.ERRO,
     "canceled": StatusEntrega.ERRO,
 }
+#: error codes meaning the recipient opted out (replied STOP to this sender)
+CODIGOS_DESCADASTRO = frozenset({"21610"})
 #: statuses of an inbound message (never a callback about something we sent)
 STATUS_DE_ENTRADA = frozenset({"received", "receiving"})
 
@@ -247,6 +249,10 @@ def _mensagem(form: Formulario, agora: datetime) -> MensagemEntrada:
         dados = {"bruto": {k: v[0] if len(v) == 1 else v for k, v in form.items()}}
     if form.valor("Forwarded").lower() == "true" or form.valor("FrequentlyForwarded") == "true":
         dados["encaminhada"] = True
+    # Advanced Opt-Out: Twilio marks STOP/START/HELP keywords (and blocks the sender itself)
+    opt_out = form.valor("OptOutType").strip().upper()
+    if opt_out in ("STOP", "START"):
+        dados["opt_out"] = opt_out
     return MensagemEntrada(
         id_externo=sid,
         conversa=conversa,
@@ -280,6 +286,7 @@ def _status(form: Formulario, agora: datetime) -> StatusEntrada | None:
         erro_codigo=codigo,
         erro_detalhe=detalhe,
         conversa_id_externo=normalizar_endereco(form.valor("To")),
+        descadastro=codigo in CODIGOS_DESCADASTRO,
     )
 
 

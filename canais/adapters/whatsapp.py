@@ -39,11 +39,16 @@ from canais.adapters.base import (
     RespostaHandshake,
     ResultadoEnvio,
     ResultadoTeste,
+    TemplateProvedor,
     TipoMensagem,
 )
 
 API_VERSION_PADRAO = "v23.0"
 API_BASE_PADRAO = "https://graph.facebook.com"
+CAMPOS_TEMPLATES = "id,name,language,status,category,components,rejected_reason"
+PAGINAS_TEMPLATES = 50  # x 100 templates: far above a WABA's limit (250 by default)
+#: bulk sends: a Cloud API number takes 80 messages/s by default (130429 beyond it)
+TAXA_LOTE = 80.0
 MB = 1024 * 1024
 
 #: Graph/WhatsApp error codes that mean "slow down / try later" (protocols.md §1.9, §1.10):
@@ -104,6 +109,7 @@ class Adaptador(AdaptadorCanal):
     limite_download_bytes: ClassVar[int] = 100 * MB
     #: seconds for connect/read timeouts of every provider call
     timeout_segundos: float = _http.TIMEOUT_PADRAO
+    taxa_lote_por_segundo = TAXA_LOTE
 
     # -- routing ---------------------------------------------------------------------------
     @classmethod
@@ -301,6 +307,42 @@ class Adaptador(AdaptadorCanal):
         raise OperacaoNaoSuportada(
             "o webhook do WhatsApp é configurado no painel do app da Meta (URL + verify_token)"
         )
+
+    def listar_templates(self) -> list[TemplateProvedor]:
+        """``GET /{waba_id}/message_templates``, every page: ``paging.next`` is followed only on
+        the configured Graph origin (else the ``after`` cursor is used), at most
+        ``PAGINAS_TEMPLATES`` pages."""
+        waba = str(self.config.get("waba_id") or "")
+        if not waba:
+            raise ErroDefinitivo("waba_id não configurado", codigo="config")
+        base = httpx.URL(self._url(""))
+        url = self._url(f"{waba}/message_templates")
+        params: dict[str, Any] | None = {"limit": 100, "fields": CAMPOS_TEMPLATES}
+        modelos: list[TemplateProvedor] = []
+        for _ in range(PAGINAS_TEMPLATES):
+            resp = _http.requisitar(
+                "GET",
+                url,
+                interpretar_erro=erro_graph,
+                timeout=self.timeout_segundos,
+                headers=self._auth(),
+                params=params,
+            )
+            corpo = _http.json_ou_vazio(resp)
+            modelos += [parse.template_provedor(item) for item in corpo.get("data") or []]
+            paginacao = corpo.get("paging") or {}
+            proxima = str(paginacao.get("next") or "")
+            depois = str((paginacao.get("cursors") or {}).get("after") or "")
+            if not proxima:
+                break
+            alvo = httpx.URL(proxima)
+            if (alvo.scheme, alvo.host, alvo.port) == (base.scheme, base.host, base.port):
+                url, params = proxima, None
+            elif depois:
+                params = {"limit": 100, "fields": CAMPOS_TEMPLATES, "after": depois}
+            else:
+                break
+        return modelos
 
     # -- HTTP ------------------------------------------------------------------------------
     def _pnid(self) -> str:

@@ -23,6 +23,8 @@ from canais.adapters.base import (
     Remetente,
     StatusEntrada,
     StatusEntrega,
+    TemplateProvedor,
+    TemplateStatusEntrada,
     TipoIdentidade,
     TipoMensagem,
 )
@@ -63,8 +65,8 @@ def carregar(corpo: bytes) -> Json:
     return dados
 
 
-def _mudancas(dados: Json) -> list[Json]:
-    """Every ``value`` of a ``messages`` change, in order."""
+def _mudancas(dados: Json, campo: str = "messages") -> list[Json]:
+    """Every ``value`` of a change of ``campo`` (``messages`` by default), in order."""
     valores = []
     for entrada in dados["entry"]:
         if not isinstance(entrada, dict) or not isinstance(entrada.get("changes", []), list):
@@ -72,7 +74,7 @@ def _mudancas(dados: Json) -> list[Json]:
         for mudanca in entrada.get("changes", []):
             if not isinstance(mudanca, dict) or not isinstance(mudanca.get("value"), dict):
                 raise PayloadInvalido("item de 'changes' sem 'value'")
-            if mudanca.get("field", "messages") == "messages":
+            if mudanca.get("field", "messages") == campo:
                 valores.append(mudanca["value"])
     return valores
 
@@ -108,7 +110,27 @@ def interpretar(dados: Json, *, so_phone_number_id: str = "") -> list[EventoEntr
             status = _status(st)
             if status is not None:
                 eventos.append(status)
+    eventos += [
+        _status_template(valor) for valor in _mudancas(dados, "message_template_status_update")
+    ]
     return eventos
+
+
+def _status_template(valor: Json) -> TemplateStatusEntrada:
+    """``{"event": "APPROVED", "message_template_id": 1, "message_template_name": "x",
+    "message_template_language": "pt_BR", "reason": "NONE"}``."""
+    evento = str(valor.get("event") or "").upper()
+    nome = str(valor.get("message_template_name") or "")
+    if not evento or not nome:
+        raise PayloadInvalido("message_template_status_update sem 'event' ou nome do template")
+    motivo = str(valor.get("reason") or "")
+    return TemplateStatusEntrada(
+        id_externo=str(valor.get("message_template_id") or ""),
+        nome=nome,
+        idioma=str(valor.get("message_template_language") or ""),
+        status=evento,
+        motivo="" if motivo.upper() == "NONE" else motivo,
+    )
 
 
 def _lista(valor: Json, chave: str) -> list[Json]:
@@ -408,3 +430,21 @@ def data_unix(valor: Any, referencia: str = "") -> datetime:
         return datetime.fromtimestamp(int(valor), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise PayloadInvalido(f"timestamp inválido em {referencia!r}: {valor!r}") from exc
+
+
+# ------------------------------------------------------------------------------- templates
+def template_provedor(item: Any) -> TemplateProvedor:
+    """One entry of ``GET /{waba_id}/message_templates``."""
+    if not isinstance(item, dict) or not item.get("name"):
+        raise PayloadInvalido(f"template sem nome na listagem da Meta: {item!r}"[:300])
+    componentes = item.get("components") or []
+    motivo = str(item.get("rejected_reason") or "")
+    return TemplateProvedor(
+        id_externo=str(item.get("id") or ""),
+        nome=str(item["name"]),
+        idioma=str(item.get("language") or ""),
+        categoria=str(item.get("category") or ""),
+        status=str(item.get("status") or "").upper(),
+        componentes=tuple(c for c in componentes if isinstance(c, dict)),
+        motivo=motivo if motivo.upper() != "NONE" else "",
+    )
