@@ -30,10 +30,10 @@ class AtendimentoConfig(AppConfig):
         from atendimento.services import auditoria, automacoes, retencao
 
         sinais.conectar()
-
         # Reactions to new customer messages (the inbound path's extension point).
         from atendimento.services import avisos
         from atendimento.services.reacoes import reagir_a_entrada
+        from conectcrm import checks  # noqa: F401 - registers conectcrm.E001 (task routes)
 
         reagir_a_entrada(avisos.ao_receber)
         auditoria.conectar()  # the audit trail of channels, queues and agents
