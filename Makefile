@@ -48,7 +48,8 @@ chromium:
 	  || echo "AVISO: não foi possível instalar o chromium; os testes e2e serão pulados"; }
 
 lint: $(TEST_OK)
-	$(BIN)/python requirements/verificar.py	$(BIN)/ruff check .
+	$(BIN)/python requirements/verificar.py
+	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CONECTCRM_PERFIL=test $(BIN)/python manage.py makemigrations --check --dry-run
 
