@@ -47,7 +47,7 @@ from canais.adapters.base import (
     TemplateSaida,
     TipoMensagem,
 )
-from canais.adapters.email_envio import cabecalhos_resposta, endereco_resposta
+from canais.adapters.email.envio import cabecalhos_resposta, endereco_resposta
 from canais.registry import TipoCanalDesconhecido, classe_adaptador, get_adaptador
 
 __all__ = [

@@ -23,8 +23,8 @@ from atendimento.services.saida import (
     mensagens_marcar_lidas,
 )
 from atendimento.services.templates import template_renderizar
-from canais.adapters import whatsapp_parse
 from canais.adapters.base import StatusEntrada, StatusEntrega
+from canais.adapters.whatsapp import parse as whatsapp_parse
 from conectcrm.celery import app as celery_app
 from tests.factories import EmpresaFactory, TemplateFactory
 from tests.saida_apoio import (

@@ -11,7 +11,6 @@ import time_machine
 from twilio.request_validator import RequestValidator
 from werkzeug import Response
 
-from canais.adapters import twilio_parse
 from canais.adapters.base import (
     AssinaturaInvalida,
     Conversa,
@@ -31,7 +30,8 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.twilio import Adaptador
+from canais.adapters.twilio import AdaptadorTwilio as Adaptador
+from canais.adapters.twilio import parse as twilio_parse
 from canais.registry import classe_adaptador
 from tests.conftest import FIXTURES
 

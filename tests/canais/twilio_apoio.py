@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from canais.adapters import twilio_parse
-from canais.adapters.twilio import Adaptador
+from canais.adapters.twilio import AdaptadorTwilio as Adaptador
+from canais.adapters.twilio import parse as twilio_parse
 from tests.factories import CanalFactory
 
 from .webhook_apoio import url_webhook

@@ -258,6 +258,3 @@ def _lista(valor: Any) -> list[str]:
     if not isinstance(valor, list):
         return []
     return [str(v)[:255] for v in valor[:100] if isinstance(v, str) and v.startswith(PREFIXO_ID)]
-
-
-Adaptador = AdaptadorWebchat

@@ -1,12 +1,12 @@
 """WhatsApp Business Cloud API (Meta Graph API) adapter.
 
 Inbound: GET verification handshake, ``X-Hub-Signature-256`` over the raw body, payload parsing
-in :mod:`canais.adapters.whatsapp_parse`.  Outbound: ``/{version}/{phone_number_id}/messages``
+in :mod:`canais.adapters.whatsapp.parse`.  Outbound: ``/{version}/{phone_number_id}/messages``
 (text, media by upload or link, templates, read receipts, typing), media download, health check.
 
 Routing: the channel is the payload's ``metadata.phone_number_id``.  One POST normally carries
 one number; if a batch mixes several numbers of a WABA, the *first* one routes the request and
-:meth:`Adaptador.interpretar` keeps only the changes addressed to this channel's number (the
+:meth:`AdaptadorWhatsApp.interpretar` keeps only the changes addressed to this channel's number (the
 raw webhook stays stored by the pipeline).
 """
 
@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 import httpx
 
 from canais.adapters import _http
-from canais.adapters import whatsapp_parse as parse
 from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
@@ -42,6 +41,7 @@ from canais.adapters.base import (
     TemplateProvedor,
     TipoMensagem,
 )
+from canais.adapters.whatsapp import parse
 
 API_VERSION_PADRAO = "v23.0"
 API_BASE_PADRAO = "https://graph.facebook.com"
@@ -91,7 +91,7 @@ TIPO_GRAPH = {
 COM_LEGENDA = frozenset({TipoMensagem.IMAGEM, TipoMensagem.VIDEO, TipoMensagem.DOCUMENTO})
 
 
-class Adaptador(AdaptadorCanal):
+class AdaptadorWhatsApp(AdaptadorCanal):
     tipo: ClassVar[str] = "whatsapp"
     campos_segredo = frozenset({"access_token", "app_secret", "verify_token"})
     campos_obrigatorios = frozenset(

@@ -28,6 +28,7 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
+from canais.adapters.resumos import resumo_contatos, resumo_localizacao
 
 Json = dict[str, Any]
 
@@ -278,12 +279,6 @@ def _localizacao(msg: Json) -> _Parte:
     return _Parte(TipoMensagem.LOCALIZACAO, conteudo=resumo_localizacao(dados), dados=dados)
 
 
-def resumo_localizacao(dados: Mapping[str, Any]) -> str:
-    rotulo = " — ".join(p for p in (dados.get("nome"), dados.get("endereco")) if p)
-    coordenadas = f"({dados.get('latitude')}, {dados.get('longitude')})"
-    return f"📍 {rotulo} {coordenadas}" if rotulo else f"📍 {coordenadas}"
-
-
 def _contatos_compartilhados(msg: Json) -> _Parte:
     itens = msg.get("contacts")
     if not isinstance(itens, list):
@@ -308,14 +303,6 @@ def _contatos_compartilhados(msg: Json) -> _Parte:
     return _Parte(
         TipoMensagem.CONTATO, conteudo=resumo_contatos(contatos), dados={"contatos": contatos}
     )
-
-
-def resumo_contatos(contatos: list[Mapping[str, Any]]) -> str:
-    partes = []
-    for c in contatos:
-        numeros = ", ".join(t["numero"] for t in c["telefones"] if t.get("numero"))
-        partes.append(f"{c['nome']} ({numeros})" if numeros else c["nome"])
-    return "👤 " + "; ".join(partes)
 
 
 def _interativo(msg: Json) -> _Parte:

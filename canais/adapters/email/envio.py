@@ -29,8 +29,8 @@ from canais.adapters.base import (
     MensagemSaida,
     MidiaSaida,
 )
-from canais.adapters.email_eventos import ARG_CANAL, ARG_MESSAGE_ID
-from canais.adapters.email_parse import assunto_limpo, ids, sem_subendereco
+from canais.adapters.email.parse import assunto_limpo, ids, sem_subendereco
+from canais.adapters.email.sendgrid import ARG_CANAL, ARG_MESSAGE_ID
 
 #: scheme → (mode, default port)
 ESQUEMAS = {

@@ -26,7 +26,7 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.whatsapp_parse import resumo_contatos, resumo_localizacao
+from canais.adapters.resumos import resumo_contatos, resumo_localizacao
 
 Json = dict[str, Any]
 

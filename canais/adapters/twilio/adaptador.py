@@ -2,7 +2,7 @@
 
 Inbound: form-encoded webhooks signed with ``X-Twilio-Signature``, checked by the official SDK's
 ``RequestValidator`` over the exact URL Twilio called plus the POST parameters; parsing in
-:mod:`canais.adapters.twilio_parse`.  Outbound: the official SDK ``Client`` (``messages.create``,
+:mod:`canais.adapters.twilio.parse`.  Outbound: the official SDK ``Client`` (``messages.create``,
 account fetch, incoming-number update) with its ``api`` domain pointed at ``api_base_url`` and
 an httpx transport (:class:`_Transporte`) so timeouts and errors map like the other adapters.
 
@@ -31,17 +31,8 @@ from urllib.parse import urljoin
 
 import httpx
 from django.conf import settings
-from twilio.http import HttpClient
-from twilio.http.response import Response as RespostaSdk
-from twilio.request_validator import (
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    get_signature_algorithm,
-)
-from twilio.rest import Client
 
 from canais.adapters import _http
-from canais.adapters import twilio_parse as parse
 from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
@@ -61,6 +52,15 @@ from canais.adapters.base import (
     TemplateSaida,
     TipoMensagem,
 )
+from canais.adapters.twilio import parse
+from twilio.http import HttpClient
+from twilio.http.response import Response as RespostaSdk
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.rest import Client
 
 API_BASE_PADRAO = "https://api.twilio.com"
 MB = 1024 * 1024
@@ -72,7 +72,7 @@ CODIGOS_TRANSITORIOS = frozenset({20429, 20500, 20503})
 logger = logging.getLogger(__name__)
 
 
-class Adaptador(AdaptadorCanal):
+class AdaptadorTwilio(AdaptadorCanal):
     tipo: ClassVar[str] = "twilio"
     campos_segredo = frozenset({"auth_token"})
     #: plus ``numero`` or ``messaging_service_sid`` (checked where it matters)

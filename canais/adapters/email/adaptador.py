@@ -15,7 +15,7 @@ One webhook URL receives two kinds of POST, told apart by content type:
   is kept so its notifications find the message.
 
 Routing: the channel is its ``endereco`` (lower case).  An inbound mail may name several
-recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first,
+recipients: :meth:`AdaptadorEmail.identificadores_da_requisicao` lists them all (envelope first,
 each sub-address ``suporte+x@`` followed by its base ``suporte@``); the webhook takes the first
 that is a channel.  ``suporte+<ticket id hex>@`` is our per-ticket reply address
 (``MensagemEntrada.ticket_ref``).  Events name their channel
@@ -28,7 +28,7 @@ never reaches a ticket; a bounce of one of our mails (RFC 3464 ``Action: failed`
 ``erro`` status of that mail instead.
 
 Attachments arrive inside the inbound POST itself, so there is nothing to download later:
-``MidiaRef.ref`` is ``"anexo:N"`` and :meth:`Adaptador.extrair_anexo` returns the bytes from
+``MidiaRef.ref`` is ``"anexo:N"`` and :meth:`AdaptadorEmail.extrair_anexo` returns the bytes from
 the stored request (the ``EventoWebhook`` whose id is the e-mail's Message-ID).
 """
 
@@ -43,10 +43,6 @@ import ssl
 from typing import Any, ClassVar
 
 from canais.adapters import _http
-from canais.adapters import email_envio as envio_util
-from canais.adapters import email_eventos as eventos
-from canais.adapters import email_parse as parse
-from canais.adapters import email_sns as sns
 from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
@@ -68,6 +64,8 @@ from canais.adapters.base import (
     StatusEntrega,
     TipoMensagem,
 )
+from canais.adapters.email import envio as envio_util
+from canais.adapters.email import parse, sendgrid, sns
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +75,7 @@ FORMULARIO = "multipart/form-data"
 JSON = "application/json"
 
 
-class Adaptador(AdaptadorCanal):
+class AdaptadorEmail(AdaptadorCanal):
     tipo: ClassVar[str] = "email"
     campos_segredo = frozenset({"smtp_url", "inbound_senha", "sendgrid_api_key"})
     #: receiving needs these; sending needs smtp_url or sendgrid_api_key (see testar_conexao)
@@ -125,7 +123,7 @@ class Adaptador(AdaptadorCanal):
                     parse.formulario(req.corpo, req.cabecalho("content-type"))
                 )
             if tipo == JSON:
-                candidatos = [*eventos.canais(eventos.carregar(req.corpo)), consulta]
+                candidatos = [*sendgrid.canais(sendgrid.carregar(req.corpo)), consulta]
                 return [c for c in dict.fromkeys(candidatos) if c]
         except PayloadInvalido:
             return []
@@ -144,7 +142,7 @@ class Adaptador(AdaptadorCanal):
         if tipo == FORMULARIO:
             self._verificar_basic(req.cabecalho("authorization"))
         elif tipo == JSON:
-            eventos.verificar_assinatura(
+            sendgrid.verificar_assinatura(
                 str(self.config.get("sendgrid_webhook_public_key") or ""), req.cabecalho, req.corpo
             )
         else:
@@ -190,8 +188,8 @@ class Adaptador(AdaptadorCanal):
         tipo = _http.mime_base(req.cabecalho("content-type"))
         if tipo == JSON:
             return list(
-                eventos.interpretar(
-                    eventos.carregar(req.corpo), endereco=self.identificador_da_config(self.config)
+                sendgrid.interpretar(
+                    sendgrid.carregar(req.corpo), endereco=self.identificador_da_config(self.config)
                 )
             )
         if tipo != FORMULARIO:

@@ -34,7 +34,6 @@ from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from typing import Any
 
-from canais.adapters import email_texto as texto_util
 from canais.adapters.base import (
     Conversa,
     Identidade,
@@ -45,6 +44,7 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
+from canais.adapters.email import texto as texto_util
 
 _ID = re.compile(r"<[^<>\s]+>")
 _ANEXO = re.compile(r"attachment(\d+)")

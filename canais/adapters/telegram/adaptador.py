@@ -1,7 +1,7 @@
 """Telegram Bot API adapter.
 
 Inbound: one ``Update`` per POST, authenticated only by the ``X-Telegram-Bot-Api-Secret-Token``
-header (no body signature); parsing in :mod:`canais.adapters.telegram_parse`.  The routing key is
+header (no body signature); parsing in :mod:`canais.adapters.telegram.parse`.  The routing key is
 the sha256 of that secret, so the secret itself is never stored in clear for lookups.
 Outbound: ``{api_base_url}/bot<token>/<method>`` (sendMessage, send<Media>, sendChatAction,
 getFile, getMe, setWebhook, answerCallbackQuery).
@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 import httpx
 
 from canais.adapters import _http
-from canais.adapters import telegram_parse as parse
 from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
@@ -41,6 +40,7 @@ from canais.adapters.base import (
     ResultadoTeste,
     TipoMensagem,
 )
+from canais.adapters.telegram import parse
 
 API_BASE_PADRAO = "https://api.telegram.org"
 MB = 1024 * 1024
@@ -87,7 +87,7 @@ if not any(isinstance(f, _OcultarToken) for f in logging.getLogger("httpx").filt
     logging.getLogger("httpx").addFilter(_OcultarToken())
 
 
-class Adaptador(AdaptadorCanal):
+class AdaptadorTelegram(AdaptadorCanal):
     tipo: ClassVar[str] = "telegram"
     campos_segredo = frozenset({"bot_token", "webhook_secret"})
     campos_obrigatorios = frozenset({"bot_token", "webhook_secret"})

@@ -26,7 +26,7 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.whatsapp_parse import resumo_localizacao
+from canais.adapters.resumos import resumo_localizacao
 
 PREFIXO_WHATSAPP = "whatsapp"
 #: channel prefixes Twilio puts before an address (``whatsapp:+5511…``)
