@@ -1,6 +1,6 @@
 """Offline AI layer, measured on the labelled pt-BR sets of ``ia/dados/``.
 
-    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--trechos 100000]
+    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--trechos 100000] [--sem-busca]
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
@@ -10,13 +10,17 @@ Prints, for the local classifiers of ``ia/local/nlp.py``:
 * per-message analysis latency p50/p95 (one message per call, sentiment + intent, embedder
   included, nothing cached).
 
+Then, on the ``bench`` profile's embedded PostgreSQL (skipped with ``--sem-busca``), the product's
+hybrid search (``ia.services.busca.buscar``) on ``kb_perguntas.jsonl``: recall@1, recall@3 and MRR
+for the tune half and the measure half (the honest figure) of the questions, and the search latency
+per question.
+
 With ``--trechos N`` (``make bench``: 100,000) a throwaway empresa of the ``bench`` profile's
 embedded PostgreSQL is padded to N knowledge-base chunks inside one transaction (synthetic texts
 from the KB's vocabulary, vectors near the real articles'), the indexes are rebuilt, and the two
 index scans a hybrid search is made of are timed for the KB questions (pgvector cosine top 20 and
 Portuguese full-text top 20, each filtered by empresa); then everything is rolled back and the
-embedded servers are stopped. Recall@1/@3 and MRR of the product's hybrid search on
-``kb_perguntas.jsonl`` join this script when that search lands.
+embedded servers are stopped.
 
 Figures only; no thresholds.
 """
@@ -150,6 +154,107 @@ def imprimir_classificadores(r: dict, detalhes: bool) -> None:
         if detalhes:
             for texto, v, p in r["medida"][tarefa]["erros"]:
                 print(f"  {v:>12} -> {p:<12} {texto}")
+
+
+# ------------------------------------------------------------------------ retrieval quality
+
+#: ``kb_perguntas.jsonl`` is split in two halves (field ``conjunto``: odd-numbered questions tune,
+#: even-numbered ones only measure); every article is asked about in both.
+CONJUNTOS_BUSCA = (("ajuste", "tune half"), ("medida", "measure half (held out)"))
+
+
+def posicao(achados: list, certos: set) -> int | None:
+    """1-based rank of the first retrieved article that answers the question (None: not found)."""
+    for i, artigo in enumerate(achados, start=1):
+        if artigo in certos:
+            return i
+    return None
+
+
+def metricas_busca(posicoes: list[int | None]) -> dict:
+    """recall@1, recall@3 and MRR of a list of first-hit ranks (None counts as a miss)."""
+    n = len(posicoes)
+    if not n:
+        return {"n": 0, "r1": float("nan"), "r3": float("nan"), "mrr": float("nan")}
+    return {
+        "n": n,
+        "r1": sum(p == 1 for p in posicoes) / n,
+        "r3": sum(p is not None and p <= 3 for p in posicoes) / n,
+        "mrr": sum(1 / p for p in posicoes if p) / n,
+    }
+
+
+def avaliar_busca(perguntas: list[dict], artigos: list[dict], k: int = 10) -> dict:
+    """The product's hybrid search (``ia.services.busca.buscar``) on the KB questions: the
+    articles are saved and indexed for a throwaway empresa inside one transaction, every question
+    is asked once (timed: query embedding + SQL), then everything is rolled back."""
+    from django.db import transaction
+
+    from ia.models import ArtigoConhecimento
+    from ia.services.busca import buscar
+    from ia.services.indexacao import indexar_artigo
+    from tests.factories import EmpresaFactory
+
+    r: dict = {}
+    try:
+        with transaction.atomic():
+            empresa = EmpresaFactory(nome="Bench IA (busca)", slug=f"bench-busca-{os.getpid()}")
+            rotulo = {}
+            t0 = time.perf_counter()
+            for artigo in artigos:
+                salvo = ArtigoConhecimento.objects.create(
+                    empresa=empresa,
+                    titulo=artigo["titulo"],
+                    conteudo=artigo["conteudo"],
+                    categoria=artigo["categoria"],
+                )
+                indexar_artigo(salvo)  # after-commit indexing never fires inside this transaction
+                rotulo[salvo.id] = artigo["id"]
+            r["indexacao_s"] = time.perf_counter() - t0
+            latencias: list[float] = []
+            por_conjunto: dict = {nome: [] for nome, _ in CONJUNTOS_BUSCA}
+            erros: list = []
+            for pergunta in perguntas:
+                t0 = time.perf_counter()
+                achados = buscar(empresa, pergunta["pergunta"], k=k)
+                latencias.append((time.perf_counter() - t0) * 1000)
+                ids = [rotulo[t.artigo_id] for t in achados]
+                pos = posicao(ids, set(pergunta["artigos"]))
+                por_conjunto[pergunta["conjunto"]].append(pos)
+                if pergunta["conjunto"] == "ajuste" and pos != 1:
+                    erros.append((pergunta["pergunta"], pergunta["artigos"], ids[:3]))
+            r.update({nome: metricas_busca(pos) for nome, pos in por_conjunto.items()})
+            r["todas"] = metricas_busca([p for pos in por_conjunto.values() for p in pos])
+            r["latencia_ms"] = (percentil(latencias, 50), percentil(latencias, 95))
+            r["erros_ajuste"] = erros
+            raise _Desfazer
+    except _Desfazer:
+        pass
+    return r
+
+
+def imprimir_busca(r: dict, detalhes: bool) -> None:
+    print(
+        f"\n== Retrieval: hybrid search (ia.services.busca.buscar) on kb_perguntas.jsonl "
+        f"({r['todas']['n']} questions, 30 articles indexed in {r['indexacao_s']:.1f} s)"
+    )
+    print(f"{'set':28} {'n':>4} {'recall@1':>9} {'recall@3':>9} {'MRR':>6}")
+    for nome, rotulo in (*CONJUNTOS_BUSCA, ("todas", "both halves")):
+        m = r[nome]
+        print(f"{rotulo:28} {m['n']:>4} {m['r1']:>9.3f} {m['r3']:>9.3f} {m['mrr']:>6.3f}")
+    print(
+        f"targets (measure half): recall@1 >= {ALVOS['r1']:.2f}, recall@3 >= {ALVOS['r3']:.2f}; "
+        f"tuning looked only at the tune half"
+    )
+    p50, p95 = r["latencia_ms"]
+    print(
+        f"search latency per question (embedding + SQL, 30 articles): p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms"
+    )
+    if detalhes:
+        print("tune-half questions not answered first (question, expected, top 3):")
+        for pergunta, certos, top in r["erros_ajuste"]:
+            print(f"  {'/'.join(certos):>9} -> {','.join(top):<16} {pergunta}")
 
 
 # ------------------------------------------------------------------------ knowledge base at scale
@@ -326,6 +431,11 @@ def main() -> None:
     parser.add_argument(
         "--trechos", type=int, default=0, help="also time the KB index scans at N chunks (0: skip)"
     )
+    parser.add_argument(
+        "--sem-busca",
+        action="store_true",
+        help="classifiers only (no database: skips retrieval quality and --trechos)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(RAIZ))
     carga = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -334,18 +444,18 @@ def main() -> None:
         f"load average {carga} (other work on the box inflates every latency below)"
     )
     imprimir_classificadores(avaliar_classificadores(args.limite), args.erros)
-    if args.trechos:
-        try:
-            _django()
-            imprimir_escala(
-                medir_escala(
-                    args.trechos, ler("kb_perguntas.jsonl", args.limite), ler("kb_artigos.jsonl")
-                )
-            )
-        finally:
-            from conectcrm import embedded
+    if args.sem_busca:
+        return
+    try:
+        _django()
+        perguntas, artigos = ler("kb_perguntas.jsonl", args.limite), ler("kb_artigos.jsonl")
+        imprimir_busca(avaliar_busca(perguntas, artigos), args.erros)
+        if args.trechos:
+            imprimir_escala(medir_escala(args.trechos, perguntas, artigos))
+    finally:
+        from conectcrm import embedded
 
-            embedded.parar(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
+        embedded.parar(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ RAIZ = Path(__file__).resolve().parents[2]
 
 def test_ai_eval_roda_num_subconjunto():
     saida = subprocess.run(
-        [sys.executable, "bench/ai_eval.py", "--limite", "12", "--erros"],
+        [sys.executable, "bench/ai_eval.py", "--limite", "12", "--erros", "--sem-busca"],
         cwd=RAIZ,
         capture_output=True,
         text=True,
@@ -51,6 +51,30 @@ def test_metricas_e_percentil():
         6,
         8,
     ]
+
+
+def test_metricas_de_busca():
+    ai_eval = _modulo()
+    assert ai_eval.posicao(["kb2", "kb1", "kb3"], {"kb1", "kb9"}) == 2
+    assert ai_eval.posicao(["kb2"], {"kb1"}) is None
+    m = ai_eval.metricas_busca([1, 2, None, 4])
+    assert (m["n"], m["r1"], m["r3"]) == (4, 0.25, 0.5)
+    assert abs(m["mrr"] - (1 + 1 / 2 + 1 / 4) / 4) < 1e-9
+
+
+@pytest.mark.django_db
+def test_avaliacao_da_busca_nas_duas_metades_e_desfeita():
+    """Recall is measured per half of the question set with the product's search; nothing stays."""
+    from ia.models import ArtigoConhecimento
+
+    ai_eval = _modulo()
+    perguntas = ai_eval.ler("kb_perguntas.jsonl", 6)
+    r = ai_eval.avaliar_busca(perguntas, ai_eval.ler("kb_artigos.jsonl"))
+    assert r["ajuste"]["n"] + r["medida"]["n"] == r["todas"]["n"] == 6
+    assert r["ajuste"]["n"] == r["medida"]["n"] == 3
+    assert 0 <= r["todas"]["r1"] <= r["todas"]["r3"] <= 1
+    assert r["todas"]["r3"] > 0  # the real articles are found for their own questions
+    assert not ArtigoConhecimento.objects.exists()
 
 
 @pytest.mark.django_db
