@@ -6,7 +6,9 @@ contributions). Stored as an ``AIInsight`` and shown live (``ticket_atualizado``
 
 from __future__ import annotations
 
+import json
 import math
+import time
 import unicodedata
 
 from django.db import transaction
@@ -15,7 +17,8 @@ from atendimento.models import Mensagem, Tag, Ticket
 from atendimento.realtime.eventos import publicar_ticket_atualizado
 from ia.embeddings import MODELO
 from ia.local import nlp
-from ia.models import AIInsight
+from ia.models import AIInsight, AIResposta
+from ia.services import registro
 from ia.services.busca import buscar
 from ia.services.sugestao import pergunta_do_ticket
 
@@ -103,8 +106,27 @@ def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
     return {"risco": risco, "probabilidade": round(probabilidade, 3), "motivos": motivos}
 
 
-@transaction.atomic
 def analise_completa(ticket: Ticket) -> AIInsight:
+    """Analyse the ticket, store the ``AIInsight``, log and account the call, publish it.
+    A failure is accounted as an error of the call and raised (nothing else is stored)."""
+    inicio = time.perf_counter()
+    try:
+        with transaction.atomic():
+            insight = _analisar(ticket, inicio)
+    except Exception:
+        registro.registrar_chamada(
+            empresa_id=ticket.empresa_id,
+            funcionalidade=registro.ANALISE,
+            provider="local",
+            modelo=MODELO,
+            latencia_ms=int((time.perf_counter() - inicio) * 1000),
+            erro=True,
+        )
+        raise
+    return insight
+
+
+def _analisar(ticket: Ticket, inicio: float) -> AIInsight:
     texto = pergunta_do_ticket(ticket, n=5)
     sent, inten = sentimento(texto), intencao(texto)
     classificacao = classificar(ticket, texto, sent, inten)
@@ -114,17 +136,18 @@ def analise_completa(ticket: Ticket) -> AIInsight:
         .order_by("-data", "-criado_em")
         .first()
     )
+    resultado = {
+        "sentimento": sent,
+        "intencao": inten,
+        "classificacao": classificacao,
+        "churn": churn,
+    }
     insight = AIInsight.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,
         mensagem=ultima,
         tipo=AIInsight.Tipo.COMPLETA,
-        resultado={
-            "sentimento": sent,
-            "intencao": inten,
-            "classificacao": classificacao,
-            "churn": churn,
-        },
+        resultado=resultado,
         sentimento=sent["valor"],
         sentimento_score=sent["score"],
         intencao=inten["valor"],
@@ -135,6 +158,27 @@ def analise_completa(ticket: Ticket) -> AIInsight:
         churn_probabilidade=churn["probabilidade"],
         provider="local",
         modelo=MODELO,
+    )
+    latencia = int((time.perf_counter() - inicio) * 1000)
+    custo = registro.registrar_chamada(
+        empresa_id=ticket.empresa_id,
+        funcionalidade=registro.ANALISE,
+        provider="local",
+        modelo=MODELO,
+        latencia_ms=latencia,
+    )
+    AIResposta.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        mensagem=ultima,
+        funcionalidade=registro.ANALISE,
+        pergunta=texto[:5000],
+        resposta=json.dumps(resultado, ensure_ascii=False),
+        confianca=inten["confianca"],
+        provider="local",
+        modelo=MODELO,
+        custo=custo.usd,
+        latencia_ms=latencia,
     )
     publicar_ticket_atualizado(ticket)
     return insight

@@ -13,6 +13,7 @@ import time
 from atendimento.models import Mensagem, Ticket
 from ia.embeddings import MODELO
 from ia.models import AIResposta
+from ia.services import registro
 from ia.services.busca import Trecho, buscar
 
 PROVIDER = "local"
@@ -53,9 +54,23 @@ def _resposta(achado: Trecho) -> str:
 
 
 def sugerir(ticket: Ticket) -> dict:
+    """The suggested reply, logged as an ``AIResposta`` (its id is ``sugestao_id``: the inbox
+    sends it back with the agent's message, or discards it, to record the outcome) and
+    accounted in the day's ``AIMetrica``."""
     inicio = time.perf_counter()
-    pergunta = pergunta_do_ticket(ticket)
-    achados = buscar(ticket.empresa_id, pergunta, k=3)
+    try:
+        pergunta = pergunta_do_ticket(ticket)
+        achados = buscar(ticket.empresa_id, pergunta, k=3)
+    except Exception:
+        registro.registrar_chamada(
+            empresa_id=ticket.empresa_id,
+            funcionalidade=registro.SUGESTAO,
+            provider=PROVIDER,
+            modelo=MODELO,
+            latencia_ms=_ms_desde(inicio),
+            erro=True,
+        )
+        raise
     dados = {
         "resposta": _resposta(achados[0]) if achados else SEM_RESPOSTA,
         "confianca": confianca(achados),
@@ -65,15 +80,30 @@ def sugerir(ticket: Ticket) -> dict:
         "provider": PROVIDER,
         "modelo": MODELO,
     }
-    AIResposta.objects.create(
+    latencia = _ms_desde(inicio)
+    custo = registro.registrar_chamada(
+        empresa_id=ticket.empresa_id,
+        funcionalidade=registro.SUGESTAO,
+        provider=PROVIDER,
+        modelo=MODELO,
+        latencia_ms=latencia,
+    )
+    log = AIResposta.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,
+        funcionalidade=registro.SUGESTAO,
         pergunta=pergunta[:5000],
         resposta=dados["resposta"],
         confianca=dados["confianca"],
         fontes=dados["fontes"],
         provider=PROVIDER,
         modelo=MODELO,
-        latencia_ms=int((time.perf_counter() - inicio) * 1000),
+        custo=custo.usd,
+        latencia_ms=latencia,
     )
+    dados["sugestao_id"] = str(log.id)
     return dados
+
+
+def _ms_desde(inicio: float) -> int:
+    return int((time.perf_counter() - inicio) * 1000)
