@@ -78,10 +78,8 @@ consulta AS (
 casados AS (
     SELECT t.id, t.artigo_id, t.busca
     FROM atendimento_base_conhecimento_trechos t
-    JOIN atendimento_base_conhecimento a ON a.id = t.artigo_id AND a.empresa_id = t.empresa_id
     CROSS JOIN consulta c
-    WHERE t.empresa_id = %(empresa)s AND a.ativo AND c.q IS NOT NULL
-      AND t.busca @@ (c.q && c.dona)
+    WHERE t.empresa_id = %(empresa)s AND c.q IS NOT NULL AND t.busca @@ (c.q && c.dona)
     LIMIT %(limite_texto)s
 ),
 melhores AS (
@@ -91,9 +89,11 @@ melhores AS (
     LIMIT %(candidatos_texto)s
 ),
 texto AS (
-    SELECT artigo_id, row_number() OVER (ORDER BY max(nota) DESC, artigo_id) AS pos
-    FROM melhores
-    GROUP BY artigo_id
+    SELECT m.artigo_id, row_number() OVER (ORDER BY max(m.nota) DESC, m.artigo_id) AS pos
+    FROM melhores m
+    JOIN atendimento_base_conhecimento a ON a.id = m.artigo_id AND a.empresa_id = %(empresa)s
+    WHERE a.ativo
+    GROUP BY m.artigo_id
 ),
 fundido AS (
     SELECT coalesce(v.artigo_id, x.artigo_id) AS artigo_id,
