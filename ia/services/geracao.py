@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
+
 from ia.mascaramento import mascarar_dados
 from ia.provedores import ConfigProvedor, ErroProvedor, Pedido, Provedor, construir, provedor_para
 from ia.services import registro
@@ -65,16 +67,34 @@ def mascarar(pedido: Pedido) -> Pedido:
     return replace(pedido, entradas=entradas)
 
 
+def limitar(provedor: Provedor, timeout: float) -> Provedor:
+    """The same provider with no retries and at most ``timeout`` seconds per call."""
+    config = getattr(provedor, "config", None)
+    if not isinstance(config, ConfigProvedor):
+        return provedor
+    limitado = construir(replace(config, timeout=min(config.timeout, timeout), max_retries=0))
+    limitado.permitir_pii = provedor.permitir_pii
+    return limitado
+
+
 def provedor_local() -> Provedor:
     return construir(ConfigProvedor(nome="local"))
 
 
 def gerar(
-    *, empresa_id, funcionalidade: str, pedido: Pedido, provedor: Provedor | None = None
+    *,
+    empresa_id,
+    funcionalidade: str,
+    pedido: Pedido,
+    provedor: Provedor | None = None,
+    interativo: bool = False,
 ) -> Geracao:
     """The validated answer to ``pedido`` from the empresa's provider, or from the local one when
-    the external provider fails. Errors of the local provider propagate."""
+    the external provider fails. Errors of the local provider propagate. ``interativo`` (someone
+    is waiting on a web request): one try, at most ``settings.AI_TIMEOUT_INTERATIVO`` seconds."""
     provedor = provedor or provedor_para(empresa_id)
+    if interativo:
+        provedor = limitar(provedor, settings.AI_TIMEOUT_INTERATIVO)
     erro = None
     if provedor.externo:
         enviado = pedido if provedor.permitir_pii else mascarar(pedido)

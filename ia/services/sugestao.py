@@ -122,10 +122,11 @@ def montar_sugestao(gerada: geracao.Geracao, achados: list[Trecho]) -> dict:
     }
 
 
-def sugerir(ticket: Ticket) -> dict:
+def sugerir(ticket: Ticket, *, interativo: bool = False) -> dict:
     """The suggested reply, logged as an ``AIResposta`` (its id is ``sugestao_id``: the inbox
     sends it back with the agent's message, or discards it, to record the outcome) and
-    accounted in the day's ``AIMetrica``."""
+    accounted in the day's ``AIMetrica``. ``interativo``: an agent is waiting on the request, so
+    an external provider gets one short try before the offline answer."""
     inicio = time.perf_counter()
     try:
         pergunta = pergunta_do_ticket(ticket)
@@ -135,6 +136,7 @@ def sugerir(ticket: Ticket) -> dict:
             funcionalidade=registro.SUGESTAO,
             pedido=pedido_resposta(pergunta, achados),
             provedor=None if achados else geracao.provedor_local(),
+            interativo=interativo,
         )
     except Exception:
         registro.registrar_chamada(
