@@ -78,8 +78,16 @@ class TrechoConhecimento(ModeloEmpresa):
     """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
     hybrid search = vector similarity + ts_rank."""
 
+    class Tipo(models.TextChoices):
+        SECAO = "secao", "seção"
+        TITULO = "titulo", "título"
+        JANELA = "janela", "janela de frases"
+
     artigo = models.ForeignKey(ArtigoConhecimento, on_delete=models.CASCADE, related_name="trechos")
     ordem = models.PositiveIntegerField(default=0)
+    #: Granularity: a section is what an answer quotes; the title and the sentence windows only
+    #: help find the article (``ia/services/indexacao.py``).
+    tipo = models.CharField(max_length=10, choices=Tipo.choices, default=Tipo.SECAO)
     texto = models.TextField()
     embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True)
     modelo_embedding = models.CharField(max_length=100, blank=True)

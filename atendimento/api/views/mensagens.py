@@ -28,12 +28,6 @@ from atendimento.services import saida
 from ia.services.desfecho import sugestao_registrar_envio
 
 
-def _validar(serializer_class, dados):
-    serializer = serializer_class(data=dados)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 @extend_schema(tags=["mensagens"])
 class MensagemViewSet(BaseViewSet):
     """Messages of the tickets the user may see (``?ticket=`` for one conversation,
@@ -64,7 +58,7 @@ class MensagemViewSet(BaseViewSet):
     @action(detail=False, methods=["post"])
     @transaction.atomic
     def enviar(self, request):
-        dados = _validar(EnviarSerializer, request.data)
+        dados = self.validado(EnviarSerializer, request.data)
         ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
         template = dados["template_id"] and sel_cadastros.template_obter(
             atendente=self.atendente, template_id=dados["template_id"]
@@ -101,7 +95,7 @@ class MensagemViewSet(BaseViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def enviar_midia(self, request):
-        dados = _validar(EnviarMidiaSerializer, request.data)
+        dados = self.validado(EnviarMidiaSerializer, request.data)
         ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
         mensagem = saida.mensagem_enviar_midia(
             atendente=self.atendente,
@@ -114,7 +108,7 @@ class MensagemViewSet(BaseViewSet):
     @extend_schema(request=MarcarLidaSerializer, responses=MarcadasSerializer)
     @action(detail=False, methods=["post"], url_path="marcar-lida")
     def marcar_lida(self, request):
-        dados = _validar(MarcarLidaSerializer, request.data)
+        dados = self.validado(MarcarLidaSerializer, request.data)
         if "ticket_id" in dados:
             ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
             marcadas = saida.mensagens_marcar_lidas(atendente=self.atendente, ticket=ticket)
@@ -141,7 +135,7 @@ class MensagemViewSet(BaseViewSet):
     )
     @action(detail=False, methods=["post"], url_path="enviar-lote")
     def enviar_lote(self, request):
-        dados = _validar(EnviarLoteSerializer, request.data)
+        dados = self.validado(EnviarLoteSerializer, request.data)
         lote = servico_lote.lote_criar(
             atendente=self.atendente,
             canal=dados["canal"],
