@@ -243,7 +243,7 @@ class TicketViewSet(BaseViewSet):
         from atendimento.selectors.inbox import sugestao_ia_obter
         from ia.services.desfecho import sugestao_descartar
 
-        dados = _validar(DescartarSugestaoSerializer, request.data)
+        dados = self.validado(DescartarSugestaoSerializer, request.data)
         sugestao = sugestao_ia_obter(
             atendente=self.atendente, ticket=self._ticket(pk), resposta_id=dados["sugestao_id"]
         )
