@@ -12,6 +12,8 @@ from atendimento.api.serializers.mensagens import MensagemSerializer, MensagensA
 from atendimento.api.serializers.tickets import (
     AnaliseAgendadaSerializer,
     AtribuirSerializer,
+    DescartarSugestaoSerializer,
+    DesfechoSugestaoSerializer,
     EstatisticasSerializer,
     FecharSerializer,
     HistoricoSerializer,
@@ -227,6 +229,25 @@ class TicketViewSet(BaseViewSet):
         from ia.services.sugestao import sugerir
 
         return Response(sugerir(self._ticket(pk), interativo=True))
+
+    @extend_schema(
+        request=DescartarSugestaoSerializer,
+        responses={
+            200: DesfechoSugestaoSerializer,
+            409: OpenApiResponse(ErroSerializer, description="A sugestão já foi usada."),
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="sugestao-resposta/descartar")
+    def descartar_sugestao(self, request, pk=None):
+        from atendimento.selectors.inbox import sugestao_ia_obter
+        from ia.services.desfecho import sugestao_descartar
+
+        dados = self.validado(DescartarSugestaoSerializer, request.data)
+        sugestao = sugestao_ia_obter(
+            atendente=self.atendente, ticket=self._ticket(pk), resposta_id=dados["sugestao_id"]
+        )
+        return Response(DesfechoSugestaoSerializer(sugestao_descartar(sugestao=sugestao)).data)
 
     @extend_schema(
         parameters=[PeriodoSerializer],
