@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusTicketEnum": "atendimento.models.Ticket.Status",
         "StatusAtendenteEnum": "atendimento.models.Atendente.Status",
-        "TipoCanalEnum": "atendimento.models.Canal.Tipo",
+        "TipoCanalEnum": "canais.registry.escolhas",
     },
 }
 SIMPLE_JWT = {
