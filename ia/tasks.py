@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 ESPERA_ANALISE = 10  # seconds a burst of customer messages is gathered before one analysis
@@ -56,13 +57,49 @@ def classificar_ticket(ticket_id: str) -> dict | None:
 
 @shared_task(name="ia.tasks.predizer_churn")
 def predizer_churn(ticket_id: str) -> dict | None:
-    from ia.services import analise
+    """Re-score the ticket's contact and store it as its current risk (queued on close)."""
+    from ia.services.churn import churn_recalcular
 
     ticket = _ticket(ticket_id)
     if ticket is None:
         return None
-    texto = analise.pergunta_do_ticket(ticket, n=5)
-    return analise.predizer_churn(ticket, analise.sentimento(texto), analise.intencao(texto))
+    risco = churn_recalcular(ticket=ticket)
+    return {"risco": risco.risco, "probabilidade": risco.probabilidade, "motivos": risco.motivos}
+
+
+@shared_task(name="ia.tasks.recalcular_churn", acks_late=True, ignore_result=True)
+def recalcular_churn() -> int:
+    """Daily (beat): every recently active contact re-scored; recent high-risk turns whose
+    alert job was lost (broker down) are alerted now (idempotent)."""
+    from ia.services.churn import realertar_recentes, recalcular_ativos
+
+    feitos = recalcular_ativos()
+    realertar_recentes()
+    return feitos
+
+
+@shared_task(name="ia.tasks.alerta_churn", acks_late=True)
+def alerta_churn(risco_id: str, alto_desde: str) -> int:
+    """Notifications queue: the contact's risk turned high (sent once per turn)."""
+    from ia.services.churn import alertar_churn
+
+    return alertar_churn(risco_id, alto_desde)
+
+
+def _enfileirar(tarefa, *args) -> None:
+    try:
+        tarefa.apply_async(args=[str(a) for a in args])
+    except Exception as exc:  # the broker is down: the daily sweep catches up
+        logger.warning("%s não enfileirada: %s", tarefa.name, exc)
+
+
+def agendar_churn(ticket_id) -> None:
+    """After commit, re-score the ticket's contact (a ticket was closed)."""
+    transaction.on_commit(lambda: _enfileirar(predizer_churn, ticket_id))
+
+
+def agendar_alerta_churn(risco_id, alto_desde) -> None:
+    transaction.on_commit(lambda: _enfileirar(alerta_churn, risco_id, alto_desde.isoformat()))
 
 
 def _chave_analise(ticket_id) -> str:

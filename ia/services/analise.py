@@ -20,6 +20,7 @@ from ia.local import nlp
 from ia.models import AIInsight, AIResposta
 from ia.services import registro
 from ia.services.busca import buscar
+from ia.services.churn import churn_registrar
 from ia.services.sugestao import pergunta_do_ticket
 
 CATEGORIAS = {
@@ -180,5 +181,6 @@ def _analisar(ticket: Ticket, inicio: float) -> AIInsight:
         custo=custo.usd,
         latencia_ms=latencia,
     )
+    churn_registrar(ticket=ticket, churn=churn)
     publicar_ticket_atualizado(ticket)
     return insight
