@@ -411,6 +411,8 @@ ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
 AI_TIMEOUT = env.float("AI_TIMEOUT", default=20.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
 AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
+# a request someone waits on (the suggested reply in the API/inbox): one try of at most this long
+AI_TIMEOUT_INTERATIVO = env.float("AI_TIMEOUT_INTERATIVO", default=8.0)
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {
