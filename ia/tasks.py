@@ -31,40 +31,40 @@ def analise_completa(ticket_id: str) -> None:
 
 
 @shared_task(name="ia.tasks.analisar_sentimento")
-def analisar_sentimento(texto: str) -> dict:
-    from ia.services.analise import sentimento
+def analisar_sentimento(texto: str, empresa_id: str | None = None) -> dict:
+    from ia.services.analise import analisar_sentimento as analisar
 
-    return sentimento(texto)
+    return analisar(texto, empresa_id=empresa_id)
 
 
 @shared_task(name="ia.tasks.detectar_intencao")
-def detectar_intencao(texto: str) -> dict:
-    from ia.services.analise import intencao
+def detectar_intencao(texto: str, empresa_id: str | None = None) -> dict:
+    from ia.services.analise import detectar_intencao as detectar
 
-    return intencao(texto)
+    return detectar(texto, empresa_id=empresa_id)
 
 
 @shared_task(name="ia.tasks.classificar_ticket")
 def classificar_ticket(ticket_id: str) -> dict | None:
-    from ia.services import analise
+    from ia.services.analise import classificar_ticket as classificar
 
     ticket = _ticket(ticket_id)
-    if ticket is None:
-        return None
-    texto = analise.pergunta_do_ticket(ticket, n=5)
-    return analise.classificar(ticket, texto, analise.sentimento(texto), analise.intencao(texto))
+    return classificar(ticket) if ticket is not None else None
 
 
 @shared_task(name="ia.tasks.predizer_churn")
 def predizer_churn(ticket_id: str) -> dict | None:
-    """Re-score the ticket's contact and store it as its current risk (queued on close)."""
-    from ia.services.churn import churn_recalcular
+    """Score the ticket's contact (through the empresa's provider, accounted) and store it
+    as the contact's current risk (queued when a ticket is closed)."""
+    from ia.services.analise import churn_do_ticket
+    from ia.services.churn import churn_registrar
 
     ticket = _ticket(ticket_id)
     if ticket is None:
         return None
-    risco = churn_recalcular(ticket=ticket)
-    return {"risco": risco.risco, "probabilidade": risco.probabilidade, "motivos": risco.motivos}
+    churn = churn_do_ticket(ticket)
+    churn_registrar(ticket=ticket, churn=churn)
+    return churn
 
 
 @shared_task(name="ia.tasks.recalcular_churn", acks_late=True, ignore_result=True)
