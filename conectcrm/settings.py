@@ -320,6 +320,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
     "canais.tasks.responder_callback": {"queue": "messages"},
     "canais.tasks.sincronizar_templates": {"queue": "messages"},
+    "ia.tasks.alerta_churn": {"queue": "notifications"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
@@ -384,6 +385,11 @@ CELERY_BEAT_SCHEDULE.update(
         "resumo-diario": {
             "task": "atendimento.tasks.resumo_diario",
             "schedule": crontab(hour=env.int("NOTIFICACAO_RESUMO_HORA", default=7), minute=0),
+        },
+        # ai-analysis queue: every recently active contact's churn risk, once a day
+        "recalcular-churn": {
+            "task": "ia.tasks.recalcular_churn",
+            "schedule": crontab(hour=env.int("CHURN_RECALCULO_HORA", default=3), minute=15),
         },
     }
 )

@@ -25,6 +25,7 @@ from ia.models import AIInsight, AIResposta
 from ia.provedores import Pedido
 from ia.services import geracao, registro
 from ia.services.busca import buscar
+from ia.services.churn import churn_registrar
 from ia.services.esquemas import (
     CATEGORIAS,
     INSTRUCOES_ANALISE,
@@ -360,4 +361,5 @@ def _gravar(
         custo=custo.usd,
         latencia_ms=latencia,
     )
+    churn_registrar(ticket=ticket, churn=churn)
     return insight
