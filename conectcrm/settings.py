@@ -206,6 +206,11 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 # events the drain claims and processes per transaction (canais.eventos)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
+# outbound calls to providers: seconds before a call times out (connect/read/write), and the
+# first wait of the exponential retry backoff of a message that failed transiently
+# (canais.tasks.envio: 5, 10, 20, 40, 80 s by default)
+PROVEDOR_TIMEOUT_SEGUNDOS = env.float("PROVEDOR_TIMEOUT_SEGUNDOS", default=10.0)
+ENVIO_BACKOFF_BASE_SEGUNDOS = env.float("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5.0)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -65,7 +66,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TENTATIVAS = 5  # retries after the first attempt
-BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80
+BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80 (settings.ENVIO_BACKOFF_BASE_SEGUNDOS)
 BACKOFF_MAX = 300
 RETRY_AFTER_MAX = 3600  # a provider asking for more than an hour is treated as one hour
 DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ticket
@@ -74,7 +75,8 @@ DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ti
 def espera_retentativa(tentativa: int, retry_after: float | None = None) -> int:
     """Seconds before retry number ``tentativa + 1``: exponential backoff, never sooner than
     the provider's ``retry_after``."""
-    backoff = min(BACKOFF_BASE * 2**tentativa, BACKOFF_MAX)
+    base = float(getattr(settings, "ENVIO_BACKOFF_BASE_SEGUNDOS", BACKOFF_BASE))
+    backoff = min(math.ceil(base * 2**tentativa), BACKOFF_MAX)
     if retry_after:
         return max(math.ceil(min(retry_after, RETRY_AFTER_MAX)), backoff)
     return backoff
