@@ -94,6 +94,33 @@ class Pilha:
                 continue
         return None
 
+    def worker_pronto(self, limite: float = 120) -> psutil.Process:
+        """The Celery worker once it consumes: its process is up AND it printed "ready." since
+        the supervisor last started it.  A scenario must start from a healthy desk: the one
+        before may have left the worker restarting (the supervisor waits a backoff of 1-30 s
+        before a restart, and a worker takes seconds to import and connect on a busy
+        machine); looking it up in that window found no process, or one that could not take
+        a batch yet."""
+        fim = time.monotonic() + limite
+        while time.monotonic() < fim:
+            worker = self.filho("worker -Q")
+            if worker is not None:
+                saida = list(self.processo.saida)
+                marca = f"worker iniciado (pid {worker.pid})"
+                inicio = max((i for i, linha in enumerate(saida) if marca in linha), default=None)
+                if inicio is not None and any(
+                    " ready." in linha and "| " in linha and " worker " in linha.split("|")[0]
+                    for linha in saida[inicio:]
+                ):
+                    return worker
+            time.sleep(0.2)
+        raise RuntimeError(f"worker não ficou pronto:\n{''.join(self.processo.saida)[-4000:]}")
+
+    def reinicios(self, desde: int) -> list[str]:
+        """The supervisor's lines (children that exited, servers restarted) after line
+        ``desde`` of the stack's output."""
+        return [linha.strip() for linha in self.processo.saida[desde:] if "supervisor|" in linha]
+
     def postar(self, cliente: httpx.Client, wamid: str, wa_id: str) -> int:
         corpo = corpo_whatsapp(wamid, wa_id)
         cabecalhos = {"Content-Type": "application/json", "X-Hub-Signature-256": assinatura(corpo)}

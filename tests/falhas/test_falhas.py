@@ -33,6 +33,14 @@ def pilha():
             assert parar_pilha(pilha) == []
 
 
+@pytest.fixture(autouse=True)
+def desk_pronta(pilha: Pilha) -> Pilha:
+    """Each scenario starts from a healthy desk: the worker consuming again after whatever
+    the scenario before did to it."""
+    pilha.worker_pronto()
+    return pilha
+
+
 def _relatar(capsys, cenario: str, resultado: dict, **extra) -> None:
     with capsys.disabled():
         campos = " ".join(f"{k}={v}" for k, v in {**resultado, **extra}.items())
@@ -76,16 +84,16 @@ def test_redis_morto_durante_rajada_de_1000_webhooks(pilha: Pilha, capsys):
 
 @pytest.mark.timeout(240)
 def test_worker_morto_no_meio_de_um_lote(pilha: Pilha, capsys):
+    worker = pilha.worker_pronto()  # the one consuming now (not looked up mid-burst)
+
     def matar_worker() -> None:
-        worker = pilha.filho("worker -Q")
-        assert worker is not None
         os.killpg(worker.pid, signal.SIGKILL)
 
     talvez, _estado = _uma_vez(matar_worker)
     status = pilha.rajada("worker", 1000, durante=lambda i: talvez(i, 600))
     aceitos = _aceitos(status)
     assert len(aceitos) == 1000
-    pilha.processo.esperar_texto("worker saiu", limite=30)
+    pilha.processo.esperar_texto(f"worker saiu (código -{int(signal.SIGKILL)})", limite=30)
 
     resultado = pilha.esperar_recuperacao("worker", aceitos)
 
