@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusTicketEnum": "atendimento.models.Ticket.Status",
         "StatusAtendenteEnum": "atendimento.models.Atendente.Status",
-        "TipoCanalEnum": "atendimento.models.Canal.Tipo",
+        "TipoCanalEnum": "canais.registry.escolhas",
     },
 }
 SIMPLE_JWT = {
@@ -325,6 +325,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
     "canais.tasks.responder_callback": {"queue": "messages"},
     "canais.tasks.sincronizar_templates": {"queue": "messages"},
+    "ia.tasks.alerta_churn": {"queue": "notifications"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
@@ -390,6 +391,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "atendimento.tasks.resumo_diario",
             "schedule": crontab(hour=env.int("NOTIFICACAO_RESUMO_HORA", default=7), minute=0),
         },
+        # ai-analysis queue: every recently active contact's churn risk, once a day
+        "recalcular-churn": {
+            "task": "ia.tasks.recalcular_churn",
+            "schedule": crontab(hour=env.int("CHURN_RECALCULO_HORA", default=3), minute=15),
+        },
     }
 )
 # minutes a customer may wait for an answer before the agents are told (queue and empresa
@@ -405,6 +411,13 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-3-5-haiku-latest")
 ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+# external providers: seconds per request, SDK retries (exponential backoff, Retry-After honoured)
+# and the longest Retry-After wait accepted before a retry
+AI_TIMEOUT = env.float("AI_TIMEOUT", default=20.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
+# a request someone waits on (the suggested reply in the API/inbox): one try of at most this long
+AI_TIMEOUT_INTERATIVO = env.float("AI_TIMEOUT_INTERATIVO", default=8.0)
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {

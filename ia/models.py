@@ -78,8 +78,16 @@ class TrechoConhecimento(ModeloEmpresa):
     """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
     hybrid search = vector similarity + ts_rank."""
 
+    class Tipo(models.TextChoices):
+        SECAO = "secao", "seção"
+        TITULO = "titulo", "título"
+        JANELA = "janela", "janela de frases"
+
     artigo = models.ForeignKey(ArtigoConhecimento, on_delete=models.CASCADE, related_name="trechos")
     ordem = models.PositiveIntegerField(default=0)
+    #: Granularity: a section is what an answer quotes; the title and the sentence windows only
+    #: help find the article (``ia/services/indexacao.py``).
+    tipo = models.CharField(max_length=10, choices=Tipo.choices, default=Tipo.SECAO)
     texto = models.TextField()
     embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True)
     modelo_embedding = models.CharField(max_length=100, blank=True)
@@ -113,8 +121,8 @@ class TrechoConhecimento(ModeloEmpresa):
 
 
 class AIResposta(ModeloEmpresa):
-    """Log of every suggested answer: what was asked, what came back, at what cost, and what the
-    agent did with it."""
+    """Log of every AI call made for a ticket (suggested answers, analyses): what was asked, what
+    came back, at what cost, and — for suggestions — what the agent did with it."""
 
     class Resultado(models.TextChoices):
         PENDENTE = "pendente", "Pendente"
@@ -128,6 +136,7 @@ class AIResposta(ModeloEmpresa):
     mensagem = models.ForeignKey(
         "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    funcionalidade = models.CharField(max_length=40, default="sugestao_resposta")
     pergunta = models.TextField()
     resposta = models.TextField()
     confianca = models.FloatField("confiança", default=0)
@@ -141,12 +150,17 @@ class AIResposta(ModeloEmpresa):
     resultado = models.CharField(
         max_length=10, choices=Resultado.choices, default=Resultado.PENDENTE
     )
+    resultado_em = models.DateTimeField("resultado em", null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_ai_respostas"
         verbose_name = "resposta de IA"
         verbose_name_plural = "respostas de IA"
         ordering = ["-criado_em"]
+        indexes = [
+            models.Index(fields=["empresa", "criado_em"], name="ai_resposta_empresa_data"),
+            models.Index(fields=["ticket", "-criado_em"], name="ai_resposta_ticket"),
+        ]
 
     def __str__(self) -> str:
         return self.resposta[:60]
@@ -163,7 +177,8 @@ class AIMetrica(ModeloEmpresa):
     erros = models.PositiveIntegerField(default=0)
     tokens_entrada = models.PositiveBigIntegerField(default=0)
     tokens_saida = models.PositiveBigIntegerField(default=0)
-    custo = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    custo = models.DecimalField("custo (USD)", max_digits=20, decimal_places=10, default=0)
+    custo_brl = models.DecimalField("custo (BRL)", max_digits=20, decimal_places=10, default=0)
     latencia_total_ms = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -180,3 +195,119 @@ class AIMetrica(ModeloEmpresa):
 
     def __str__(self) -> str:
         return f"{self.data} {self.provider} {self.funcionalidade}"
+
+
+class PrecoModeloIA(models.Model):
+    """Price of a provider's model in USD per million tokens, from ``vigente_desde`` on.
+
+    Platform-wide (not per empresa): the price list of the providers. A call is priced with the
+    row of its provider whose ``modelo`` is the longest prefix of the model that answered
+    (``gpt-4o-mini`` prices ``gpt-4o-mini-2024-07-18``; an empty ``modelo`` prices every model
+    of the provider, e.g. ``local``) and whose ``vigente_desde`` is the latest on or before the
+    day of the call."""
+
+    provider = models.CharField(max_length=20)
+    modelo = models.CharField(max_length=100, blank=True)
+    vigente_desde = models.DateField("vigente desde")
+    usd_entrada_por_milhao = models.DecimalField(
+        "USD por 1M tokens de entrada", max_digits=12, decimal_places=6
+    )
+    usd_saida_por_milhao = models.DecimalField(
+        "USD por 1M tokens de saída", max_digits=12, decimal_places=6
+    )
+    usd_cache_por_milhao = models.DecimalField(
+        "USD por 1M tokens de entrada lidos do cache",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Vazio: cobrados como entrada.",
+    )
+    fonte = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_precos"
+        verbose_name = "preço de modelo de IA"
+        verbose_name_plural = "preços de modelos de IA"
+        ordering = ["provider", "modelo", "-vigente_desde"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "modelo", "vigente_desde"], name="ai_preco_vigencia_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(usd_entrada_por_milhao__gte=0)
+                & models.Q(usd_saida_por_milhao__gte=0)
+                & (
+                    models.Q(usd_cache_por_milhao__isnull=True)
+                    | models.Q(usd_cache_por_milhao__gte=0)
+                ),
+                name="ai_preco_nao_negativo",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.modelo or '*'} desde {self.vigente_desde}"
+
+
+class CotacaoMoeda(models.Model):
+    """How many units of ``moeda`` one US dollar buys, from ``vigente_desde`` on (platform-wide);
+    AI costs are converted with the latest rate on or before the day of the call."""
+
+    moeda = models.CharField(max_length=3, default="BRL")
+    vigente_desde = models.DateField("vigente desde")
+    valor = models.DecimalField("valor de 1 USD", max_digits=12, decimal_places=6)
+    fonte = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_cotacoes"
+        verbose_name = "cotação do dólar"
+        verbose_name_plural = "cotações do dólar"
+        ordering = ["moeda", "-vigente_desde"]
+        constraints = [
+            models.UniqueConstraint(fields=["moeda", "vigente_desde"], name="ai_cotacao_uniq"),
+            models.CheckConstraint(condition=models.Q(valor__gt=0), name="ai_cotacao_positiva"),
+        ]
+
+    def __str__(self) -> str:
+        return f"USD→{self.moeda} {self.valor} desde {self.vigente_desde}"
+
+
+class RiscoChurn(ModeloEmpresa):
+    """A contact's current churn risk (one row per contact), recomputed daily, on every
+    analysis of one of its tickets and when one is closed. ``alto_desde`` marks when the risk
+    last turned high: the ``alerta_churn`` notice is sent once per such turn."""
+
+    class Risco(models.TextChoices):
+        BAIXO = "baixo", "Baixo"
+        MEDIO = "medio", "Médio"
+        ALTO = "alto", "Alto"
+
+    contato = models.ForeignKey(
+        "atendimento.Contato", on_delete=models.CASCADE, related_name="risco_churn"
+    )
+    ticket = models.ForeignKey(
+        "atendimento.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="O ticket mais recente quando o risco foi calculado.",
+    )
+    risco = models.CharField(max_length=10, choices=Risco.choices)
+    probabilidade = models.FloatField()
+    motivos = models.JSONField(default=list, blank=True)
+    calculado_em = models.DateTimeField("calculado em")
+    alto_desde = models.DateTimeField("alto desde", null=True, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_risco_churn"
+        verbose_name = "risco de churn"
+        verbose_name_plural = "riscos de churn"
+        ordering = ["-probabilidade"]
+        constraints = [
+            models.UniqueConstraint(fields=["contato"], name="risco_churn_contato_uniq"),
+        ]
+        indexes = [models.Index(fields=["empresa", "risco"], name="risco_churn_empresa_risco")]
+
+    def __str__(self) -> str:
+        return f"{self.contato_id}: {self.risco}"

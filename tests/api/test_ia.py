@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ia.models import AIInsight, AIResposta, TrechoConhecimento
+from ia.models import AIInsight, AIMetrica, AIResposta, TrechoConhecimento
 from tests.canais.webhook_apoio import modo_eager
 from tests.factories import MensagemFactory
 
@@ -45,7 +45,7 @@ def base(api_supervisor):
 
 
 def test_artigo_salvo_pela_api_e_indexado_e_citado(base, api_atendente, ticket):
-    assert TrechoConhecimento.objects.count() == len(ARTIGOS)
+    assert TrechoConhecimento.objects.filter(tipo="secao").count() == len(ARTIGOS)
     MensagemFactory(ticket=ticket, conteudo="oi, em quantos dias meu pedido chega aqui em casa?")
     resposta = api_atendente.get(f"{API}/tickets/{ticket.id}/sugestao-resposta/")
     assert resposta.status_code == 200, resposta.content
@@ -55,7 +55,16 @@ def test_artigo_salvo_pela_api_e_indexado_e_citado(base, api_atendente, ticket):
     assert 0 <= dados["confianca"] <= 1
     assert dados["provider"] == "local"
     assert dados["modelo"]
-    assert AIResposta.objects.filter(ticket=ticket).count() == 1
+    log = AIResposta.objects.get(ticket=ticket)
+    assert str(log.id) == dados["sugestao_id"]
+    assert (log.funcionalidade, log.provider, log.resultado) == (
+        "sugestao_resposta",
+        "local",
+        "pendente",
+    )
+    metrica = AIMetrica.objects.get(empresa=ticket.empresa, funcionalidade="sugestao_resposta")
+    assert (metrica.chamadas, metrica.erros, metrica.provider) == (1, 0, "local")
+    assert metrica.custo == 0
 
 
 def test_artigo_inativo_nao_e_sugerido(base, api_supervisor, api_atendente, ticket):
@@ -83,6 +92,27 @@ def test_analisar_cancelamento_irritado(api_atendente, ticket):
     assert insights["classificacao"]["urgencia"] == "alta"
     assert insights["churn"]["risco"] in ("medio", "alto")
     assert "pediu para cancelar" in insights["churn"]["motivos"]
+    metrica = AIMetrica.objects.get(empresa=ticket.empresa, funcionalidade="analise_completa")
+    assert (metrica.chamadas, metrica.erros) == (1, 0)
+    log = AIResposta.objects.get(ticket=ticket, funcionalidade="analise_completa")
+    assert log.provider == "local"
+    assert '"cancelamento"' in log.resposta
+
+
+def test_falha_da_analise_conta_como_erro_sem_gravar_insight(api_atendente, ticket, monkeypatch):
+    from ia.services import analise
+
+    def quebrar(*args, **kwargs):
+        raise RuntimeError("modelo indisponível")
+
+    monkeypatch.setattr(analise, "predizer_churn", quebrar)
+    MensagemFactory(ticket=ticket, conteudo="quero cancelar")
+    with pytest.raises(RuntimeError):
+        analise.analise_completa(ticket)
+    assert not AIInsight.objects.filter(ticket=ticket).exists()
+    assert not AIResposta.objects.filter(ticket=ticket).exists()
+    metrica = AIMetrica.objects.get(empresa=ticket.empresa, funcionalidade="analise_completa")
+    assert (metrica.chamadas, metrica.erros) == (1, 1)
 
 
 def test_rajada_de_mensagens_agenda_uma_analise(ticket):

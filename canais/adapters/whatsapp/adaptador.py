@@ -19,6 +19,7 @@ import re
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from canais.adapters import _http
 from canais.adapters.base import (
@@ -39,7 +40,9 @@ from canais.adapters.base import (
     ResultadoEnvio,
     ResultadoTeste,
     TemplateProvedor,
+    TipoIdentidade,
     TipoMensagem,
+    detalhe_erro,
 )
 from canais.adapters.whatsapp import parse
 
@@ -110,6 +113,31 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     #: seconds for connect/read timeouts of every provider call
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     taxa_lote_por_segundo = TAXA_LOTE
+    rotulo = _("WhatsApp")
+    chaves_config = frozenset(
+        {
+            "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
+            "api_version", "api_base_url", "mensagens_por_segundo",
+        }
+    )  # fmt: skip
+    #: WhatsApp text bodies stop at 4096 characters
+    limite_texto = 4096
+    identidades_conversa = (TipoIdentidade.WHATSAPP, TipoIdentidade.TELEFONE)
+    entrada_em_lote = True
+    identidades_destino = (
+        TipoIdentidade.WHATSAPP,
+        TipoIdentidade.WHATSAPP_BSUID,
+        TipoIdentidade.TELEFONE,
+    )
+    campo_contato_destino = "telefone"
+    identidades_proprias = {
+        TipoIdentidade.WHATSAPP: _("WhatsApp (wa_id)"),
+        TipoIdentidade.WHATSAPP_BSUID: _("WhatsApp (ID de usuário da empresa)"),
+    }
+
+    @classmethod
+    def tem_janela(cls, config: Any) -> bool:
+        return True
 
     # -- routing ---------------------------------------------------------------------------
     @classmethod
@@ -293,7 +321,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
                 "GET", self._pnid(), params={"fields": "display_phone_number,verified_name"}
             )
         except ErroCanal as exc:
-            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+            return ResultadoTeste(False, detalhe_erro(exc), {"codigo": getattr(exc, "codigo", "")})
         dados = _http.json_ou_vazio(resp)
         numero = str(dados.get("display_phone_number") or "")
         nome = str(dados.get("verified_name") or "")
@@ -319,7 +347,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
         url = self._url(f"{waba}/message_templates")
         params: dict[str, Any] | None = {"limit": 100, "fields": CAMPOS_TEMPLATES}
         modelos: list[TemplateProvedor] = []
-        for _ in range(PAGINAS_TEMPLATES):
+        for _pagina in range(PAGINAS_TEMPLATES):
             resp = _http.requisitar(
                 "GET",
                 url,
@@ -407,7 +435,3 @@ def _erro_download(resp: httpx.Response) -> ErroCanal:
             codigo=str(resp.status_code),
         )
     return _http.erro_por_status(resp, f"HTTP {resp.status_code} baixando mídia do WhatsApp")
-
-
-def _detalhe(exc: ErroCanal) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)
