@@ -206,6 +206,9 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 # events the drain claims and processes per transaction (canais.eventos)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
+# the sweep re-queues events stored this long ago and still unprocessed, this many per run
+VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
+VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
 # outbound calls to providers: seconds before a call times out (connect/read/write), and the
 # first wait of the exponential retry backoff of a message that failed transiently
 # (canais.tasks.envio: 5, 10, 20, 40, 80 s by default)
