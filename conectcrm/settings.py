@@ -206,6 +206,9 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 # events the drain claims and processes per transaction (canais.eventos)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
+# the sweep re-queues events stored this long ago and still unprocessed, this many per run
+VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
+VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)
