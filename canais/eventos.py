@@ -30,6 +30,7 @@ from canais.adapters.base import (
     RequisicaoWebhook,
     StatusEntrada,
 )
+from canais.despertar import despertar, reagendar
 from canais.registry import get_adaptador
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,6 @@ def cabecalhos_guardados(cabecalhos: Mapping[str, str]) -> dict[str, str]:
 
 
 def _apos_commit_enfileirar(evento_id: uuid.UUID) -> None:
-    from canais.tasks.entrada import despertar
-
     despertar(str(evento_id))
 
 
@@ -300,9 +299,21 @@ def _status_prematuro(evento: EventoWebhook, ids: list[str]) -> str:
 
 
 def _apos_commit_reagendar(evento_id: uuid.UUID, espera: float) -> None:
-    from canais.tasks.entrada import reagendar
-
     reagendar(str(evento_id), espera)
+
+
+def evento_webhook_processar_ou_registrar_falha(*, evento_id: uuid.UUID | str) -> str | None:
+    """The ``process_webhook`` task's unit of work: :func:`evento_webhook_processar`; an
+    unexpected error is logged and counted as a failed attempt.  Database errors propagate (the
+    task retries)."""
+    try:
+        return evento_webhook_processar(evento_id=evento_id)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        logger.exception("falha ao processar o webhook %s", evento_id)
+        evento_webhook_registrar_falha(evento_id=evento_id, erro=f"{type(exc).__name__}: {exc}")
+        return None
 
 
 @transaction.atomic

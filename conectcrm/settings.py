@@ -206,6 +206,14 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 # events the drain claims and processes per transaction (canais.eventos)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
+# the sweep re-queues events stored this long ago and still unprocessed, this many per run
+VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
+VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
+# outbound calls to providers: seconds before a call times out (connect/read/write), and the
+# first wait of the exponential retry backoff of a message that failed transiently
+# (canais.tasks.envio: 5, 10, 20, 40, 80 s by default)
+PROVEDOR_TIMEOUT_SEGUNDOS = env.float("PROVEDOR_TIMEOUT_SEGUNDOS", default=10.0)
+ENVIO_BACKOFF_BASE_SEGUNDOS = env.float("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5.0)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)
@@ -321,6 +329,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
     "canais.tasks.responder_callback": {"queue": "messages"},
     "canais.tasks.sincronizar_templates": {"queue": "messages"},
+    "ia.tasks.alerta_churn": {"queue": "notifications"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
@@ -385,6 +394,11 @@ CELERY_BEAT_SCHEDULE.update(
         "resumo-diario": {
             "task": "atendimento.tasks.resumo_diario",
             "schedule": crontab(hour=env.int("NOTIFICACAO_RESUMO_HORA", default=7), minute=0),
+        },
+        # ai-analysis queue: every recently active contact's churn risk, once a day
+        "recalcular-churn": {
+            "task": "ia.tasks.recalcular_churn",
+            "schedule": crontab(hour=env.int("CHURN_RECALCULO_HORA", default=3), minute=15),
         },
     }
 )
