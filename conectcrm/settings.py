@@ -215,12 +215,14 @@ WEBHOOK_MAX_TENTATIVAS = env.int("WEBHOOK_MAX_TENTATIVAS", default=5)
 WEBHOOK_DRENAGEM_MAX = env.int("WEBHOOK_DRENAGEM_MAX", default=5000)
 
 # ----------------------------------------------------------------------------- Sending
+# seconds before a call to a provider times out (connect/read/write)
+PROVEDOR_TIMEOUT_SEGUNDOS = env.float("PROVEDOR_TIMEOUT_SEGUNDOS", default=10.0)
 # retries of an outbound message after its first attempt on transient provider failures
 # (timeouts, 5xx, 429), with exponential backoff from ENVIO_BACKOFF_BASE_SEGUNDOS doubling up
 # to ENVIO_BACKOFF_MAX_SEGUNDOS, never sooner than the provider's Retry-After (capped at
 # ENVIO_RETRY_AFTER_MAX_SEGUNDOS) (atendimento.services.envio)
 ENVIO_MAX_TENTATIVAS = env.int("ENVIO_MAX_TENTATIVAS", default=5)
-ENVIO_BACKOFF_BASE_SEGUNDOS = env.int("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5)
+ENVIO_BACKOFF_BASE_SEGUNDOS = env.float("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5.0)
 ENVIO_BACKOFF_MAX_SEGUNDOS = env.int("ENVIO_BACKOFF_MAX_SEGUNDOS", default=300)
 ENVIO_RETRY_AFTER_MAX_SEGUNDOS = env.int("ENVIO_RETRY_AFTER_MAX_SEGUNDOS", default=3600)
 # the beat sweep re-queues outbound messages the broker refused after this many seconds, and

@@ -63,7 +63,7 @@ def espera_retentativa(tentativa: int, retry_after: float | None = None) -> int:
     20, 40, 80 s by default), never sooner than the provider's ``retry_after`` (capped at
     ``ENVIO_RETRY_AFTER_MAX_SEGUNDOS``)."""
     backoff = min(
-        int(settings.ENVIO_BACKOFF_BASE_SEGUNDOS) * 2**tentativa,
+        math.ceil(float(settings.ENVIO_BACKOFF_BASE_SEGUNDOS) * 2**tentativa),
         int(settings.ENVIO_BACKOFF_MAX_SEGUNDOS),
     )
     if retry_after:
