@@ -209,6 +209,11 @@ WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
 # the sweep re-queues events stored this long ago and still unprocessed, this many per run
 VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
 VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
+# outbound calls to providers: seconds before a call times out (connect/read/write), and the
+# first wait of the exponential retry backoff of a message that failed transiently
+# (canais.tasks.envio: 5, 10, 20, 40, 80 s by default)
+PROVEDOR_TIMEOUT_SEGUNDOS = env.float("PROVEDOR_TIMEOUT_SEGUNDOS", default=10.0)
+ENVIO_BACKOFF_BASE_SEGUNDOS = env.float("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5.0)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)

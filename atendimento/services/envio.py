@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -55,7 +56,7 @@ from canais.services import config_de_envio
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80
+BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80 (settings.ENVIO_BACKOFF_BASE_SEGUNDOS)
 BACKOFF_MAX = 300
 RETRY_AFTER_MAX = 3600  # a provider asking for more than an hour is treated as one hour
 DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ticket
@@ -64,7 +65,8 @@ DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ti
 def espera_retentativa(tentativa: int, retry_after: float | None = None) -> int:
     """Seconds before retry number ``tentativa + 1``: exponential backoff, never sooner than
     the provider's ``retry_after``."""
-    backoff = min(BACKOFF_BASE * 2**tentativa, BACKOFF_MAX)
+    base = float(getattr(settings, "ENVIO_BACKOFF_BASE_SEGUNDOS", BACKOFF_BASE))
+    backoff = min(math.ceil(base * 2**tentativa), BACKOFF_MAX)
     if retry_after:
         return max(math.ceil(min(retry_after, RETRY_AFTER_MAX)), backoff)
     return backoff

@@ -8,6 +8,9 @@ import time
 from typing import Any
 
 import openai
+
+# the SDK's own conversion (what ``chat.completions.parse`` uses): every field required,
+# ``additionalProperties: false``, references inlined as strict mode wants
 from openai.lib._pydantic import to_strict_json_schema
 
 from . import prompt, sdk

@@ -45,6 +45,8 @@ def cliente(classe: type, config: ConfigProvedor) -> Any:
 def restringir(esquema: dict[str, Any], restricoes) -> dict[str, Any]:
     """``esquema`` with each restricted field (or its list items) limited to an ``enum``; a
     field with no allowed value is left out (the model must give it a default)."""
+    for chave in ("title", "description"):  # the model's docstring is not for the provider
+        esquema.pop(chave, None)
     propriedades = esquema.get("properties", {})
     for campo, permitidos in restricoes.items():
         alvo = propriedades.get(campo)
