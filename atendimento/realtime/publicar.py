@@ -1,15 +1,16 @@
 """The one publishing helper. Services call ``publicar(...)`` inside their transaction; the frame
 goes out after commit (never for a rolled-back change), to the given Channels groups.
 
-Frames are ``{"evento": <name>, "dados": {...}}`` (docs/realtime.md).  The consumer receiving a
+Frames are ``{"evento": <name>, "dados": {...}}`` (``docs/realtime.md``).  The consumer receiving a
 group message re-checks that its user may still see the ticket before sending it on, and drops
 the copies of one publication that reach it through several groups (``id``).
 
 Cost: ``async_to_sync(group_send)`` builds a new event loop and a new Redis connection on every
-call (≈4-8 ms here), and channels-redis' ``group_send`` itself costs three round trips per
-group.  Instead each process keeps ONE event loop in a daemon thread with ONE channel layer
-instance (so its Redis connections persist); ``publicar`` only enqueues (fire-and-forget after
-commit) and the thread sends everything queued so far — in order — with ONE
+call (≈4-8 ms, measured on the development machine), and channels-redis' ``group_send``
+itself costs three round trips per group.  Instead each process keeps ONE event loop in a
+daemon thread with ONE channel layer instance (so its Redis connections persist); ``publicar``
+only enqueues (fire-and-forget after commit) and the thread sends everything queued so far —
+in order — with ONE
 ``group_send_lote`` call (one Lua script, one round trip: ``atendimento/realtime/camada.py``).
 Inside ``publicacoes_em_lote()`` (the batch drain) the publications of a transaction are handed
 over together at commit, so a whole batch of inbound events goes out in one round trip.
