@@ -1,4 +1,5 @@
-"""``ws://<host>/ws/atendimento/`` (CONTRACT §6): one socket per browser tab of an agent.
+"""``ws://<host>/ws/atendimento/``: one socket per browser tab of an agent (the protocol:
+``docs/realtime.md``).
 
 On connect the socket joins its empresa (presence), its agent, each of the agent's queues and,
 for admins/supervisors, the empresa's supervisors group; a user without an active Atendente is
@@ -314,7 +315,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     async def _sair_grupo(self, grupo: str) -> None:
         try:
             await self.channel_layer.group_discard(grupo, self.channel_name)
-        except Exception:  # left to channels-redis' group_expiry (performance.md gotcha 3)
+        except Exception:  # channels-redis drops it after its group_expiry (a day by default)
             logger.exception("group_discard(%s) falhou", grupo)
 
     # ------------------------------------------------------------------ helpers

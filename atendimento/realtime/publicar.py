@@ -1,12 +1,12 @@
 """The one publishing helper. Services call ``publicar(...)`` inside their transaction; the frame
 goes out after commit (never for a rolled-back change), to the given Channels groups.
 
-Frames are ``{"evento": <name>, "dados": {...}}`` (CONTRACT §6).  The consumer receiving a
+Frames are ``{"evento": <name>, "dados": {...}}`` (``docs/realtime.md``).  The consumer receiving a
 group message re-checks that its user may still see the ticket before sending it on, and drops
 the copies of one publication that reach it through several groups (``id``).
 
 Cost: ``async_to_sync(group_send)`` builds a new event loop and a new Redis connection on every
-call (≈4-8 ms here, anchors/performance.md §i).  Instead each process keeps ONE event loop in a
+call (≈4-8 ms, measured on the development machine).  Instead each process keeps ONE event loop in a
 daemon thread with ONE channel layer instance (so its Redis connections persist); ``publicar``
 only enqueues (fire-and-forget after commit) and the thread sends, in order, each publication's
 groups concurrently.  The queue is bounded: past ``REALTIME_PUBLICAR_FILA_MAX`` pending

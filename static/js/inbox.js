@@ -1,6 +1,7 @@
 /* ConectCRM Atendimento — the inbox's live wire.
  *
- * Opens the websocket of CONTRACT §6 (/ws/atendimento/, authenticated by the session cookie),
+ * Opens the agents' websocket (docs/realtime.md: /ws/atendimento/, authenticated by the
+ * session cookie),
  * reconnects with exponential backoff and turns every JSON frame into
  *   htmx.trigger(document.body, <evento>, <dados>)
  * and, for events about one row, also <evento>-<id> (the ticket, or the agent for
