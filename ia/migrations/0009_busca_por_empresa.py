@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     every chunk re-indexed by ``manage.py reindexar_conhecimento``). A generated column cannot be
     altered: its index and the column are dropped and added back (values are recomputed)."""
 
-    dependencies = [("ia", "0007_trecho_tipo")]
+    dependencies = [("ia", "0008_risco_churn")]
 
     operations = [
         migrations.RemoveIndex(model_name="trechoconhecimento", name="trecho_busca_gin"),
