@@ -52,10 +52,6 @@ def despertar_armado() -> bool:
     return bool(_cliente().exists(CHAVE_DESPERTAR))
 
 
-#: events one drain task processes before handing over to a fresh task
-LOTE_DRENAGEM = 5000
-
-
 def despertar(evento_id: str = "") -> bool:
     """After an event is committed: make sure a drain task will run after this moment.
 
@@ -103,13 +99,14 @@ def despertar_rearmar() -> None:
 
 def drenar() -> int:
     """Process pending events oldest first, a batch (WEBHOOK_LOTE) per transaction, until
-    none is left (or LOTE_DRENAGEM, then hand over to a new task).  Database errors propagate
+    none is left (or WEBHOOK_DRENAGEM_MAX, then hand over to a new task).  Database errors propagate
     (the task retries)."""
     from atendimento.realtime.publicar import aguardar_publicacoes
     from canais.eventos import eventos_webhook_processar_lote
 
     feitos = 0
-    while feitos < LOTE_DRENAGEM:
+    maximo = int(settings.WEBHOOK_DRENAGEM_MAX)
+    while feitos < maximo:
         # let this process's realtime thread keep up with what the batches publish: the loop
         # is CPU-bound and would otherwise starve it of the GIL (frames then pile up and reach
         # the sockets only when the queue runs dry: e2e p50 35 s at 90 msg/s, measured).  It

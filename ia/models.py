@@ -1,4 +1,5 @@
-"""AI tables of the seed: insights, knowledge base (RAG over pgvector), answers log, metrics."""
+"""AI tables of the original design: insights, knowledge base (RAG over pgvector), answers log,
+metrics."""
 
 from __future__ import annotations
 

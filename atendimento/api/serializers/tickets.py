@@ -42,8 +42,9 @@ class ChurnSerializer(serializers.Serializer):
 
 
 class InsightsSerializer(serializers.Serializer):
-    """The latest AI analysis of a ticket (CONTRACT §4); a part the analysis did not produce
-    is null."""
+    """The latest AI analysis of a ticket (``sentimento``, ``intencao``, ``classificacao``,
+    ``churn``…, the ticket's ``insights`` in ``docs/api.md``); a part the analysis did not
+    produce is null."""
 
     sentimento = SentimentoSerializer(allow_null=True)
     intencao = IntencaoSerializer(allow_null=True)

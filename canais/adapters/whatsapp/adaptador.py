@@ -54,7 +54,7 @@ PAGINAS_TEMPLATES = 50  # x 100 templates: far above a WABA's limit (250 by defa
 TAXA_LOTE = 80.0
 MB = 1024 * 1024
 
-#: Graph/WhatsApp error codes that mean "slow down / try later" (protocols.md §1.9, §1.10):
+#: Graph/WhatsApp error codes that mean "slow down / try later" (Meta's error-code reference):
 #: 1/2 temporary API problems, 4/17/32/613 Graph rate limits, 80007 WABA rate limit,
 #: 130429 throughput, 131000 generic "something went wrong", 131048 spam rate limit,
 #: 131056 pair rate limit, 131057 throughput upgrade in progress, 133004 server unavailable.
