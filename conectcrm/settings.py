@@ -299,7 +299,7 @@ SIMPLE_JWT = {
 # ----------------------------------------------------------------------------- Channels
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "atendimento.realtime.camada.CamadaRedis",
         "CONFIG": {
             # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
             # BZPOPMIN: give it room, and cap the pool (bench/README.md).
@@ -311,7 +311,7 @@ CHANNEL_LAYERS = {
                     "max_connections": 1000,
                 }
             ],
-            "capacity": 1000,
+            "capacity": env.int("CHANNELS_CAPACITY", default=1000),
             "expiry": 60,
             "group_expiry": 3600,
             "prefix": env("CHANNELS_PREFIX", default="asgi"),
@@ -332,6 +332,7 @@ REALTIME_FRAMES_RAJADA = env.float("REALTIME_FRAMES_RAJADA", default=40.0)
 REALTIME_FRAMES_DESCARTES = env.float("REALTIME_FRAMES_DESCARTES", default=40.0)
 REALTIME_MAX_SALAS = env.int("REALTIME_MAX_SALAS", default=50)
 REALTIME_PUBLICAR_FILA_MAX = env.int("REALTIME_PUBLICAR_FILA_MAX", default=10_000)
+REALTIME_LACUNA_ESPERA_SEGUNDOS = env.float("REALTIME_LACUNA_ESPERA_SEGUNDOS", default=2.0)
 
 # ----------------------------------------------------------------------------- Celery
 CELERY_RESULT_BACKEND = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -90,6 +92,16 @@ def decodificar(pedido: Pedido, texto: str | None, resultado: Resultado) -> Resu
         exc.resultado = resultado
         raise
     return replace(resultado, dados=dados)
+
+
+@contextmanager
+def formato_inesperado() -> Iterator[None]:
+    """A 200 response that is not the API's shape (another API, a proxy) is an invalid answer,
+    not a crash of the caller."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ErroProvedor("resposta_invalida", "resposta fora do formato da API") from exc
 
 
 def ms_desde(inicio: float) -> int:
