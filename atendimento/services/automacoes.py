@@ -1,6 +1,6 @@
-"""What the desk does by itself: reactions to inbound messages (SLA clocks, out-of-hours reply,
-automatic distribution of new tickets) and the periodic housekeeping (automatic closing of
-tickets waiting on the customer).
+"""What the desk does by itself: reactions to inbound messages (SLA clocks, the first-contact
+menu, the bot, out-of-hours reply, automatic distribution of new tickets) and the periodic
+housekeeping (automatic closing of tickets waiting on the customer).
 
 The reactions are registered on the inbound path's one extension point
 (:mod:`atendimento.services.reacoes`) by :func:`conectar`, called from ``AppConfig.ready``.
@@ -95,27 +95,93 @@ def responder_fora_do_horario(ticket_id, quando: datetime) -> bool:
         )
 
 
+def encaminhar(ticket_id, quando: datetime | None = None) -> None:
+    """A ticket that just entered its queue (new, or out of the first-contact menu): the bot
+    takes the conversation when the queue's policy says so; otherwise the out-of-hours reply
+    and the queue's distribution, as for any new ticket."""
+    from atendimento.services import robo
+
+    quando = quando or timezone.now()
+    if robo.assumir(ticket_id, quando):
+        return
+    responder_fora_do_horario(ticket_id, quando)
+    filas = set(
+        Ticket.objects.filter(pk=ticket_id, atendente__isnull=True, automacao="")
+        .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
+        .values_list("fila_id", flat=True)
+    )
+    if filas:
+        distribuicao.distribuir(filas=filas)
+
+
+def encaminhar_apos_commit(ticket_id) -> None:
+    def rodar() -> None:
+        try:
+            encaminhar(ticket_id)
+        except Exception:
+            logger.exception("encaminhamento do ticket %s", ticket_id)
+
+    transaction.on_commit(rodar)
+
+
+def _conduzidas(entradas: list[EntradaConfirmada]) -> set:
+    """Messages of tickets the first-contact menu or the bot is conducting go to them (one
+    query per batch finds those tickets); the ids of the tickets they took."""
+    from atendimento.services import menu_inicial, robo
+
+    ids = {e.ticket_id for e in entradas if not e.ticket_novo}
+    if not ids:
+        return set()
+    conduzidos = dict(
+        Ticket.objects.filter(pk__in=ids).exclude(automacao="").values_list("id", "automacao")
+    )
+    for ticket_id, automacao in conduzidos.items():
+        try:
+            if automacao == Ticket.Automacao.MENU:
+                mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
+                menu_inicial.responder(ticket_id, mensagens)
+            else:
+                robo.agendar(ticket_id)
+        except Exception:
+            logger.exception("automação %s do ticket %s", automacao, ticket_id)
+    return set(conduzidos)
+
+
 def ao_receber(entradas: list[EntradaConfirmada]) -> None:
-    """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`)."""
+    """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`):
+    SLA clocks; answers to the menu and the bot; a new ticket gets the channel's menu, or
+    enters its queue (:func:`encaminhar`)."""
+    from atendimento.services import menu_inicial, robo
+
     try:
         _relogios(entradas)
     except Exception:
         logger.exception("relógios de SLA de %d mensagens", len(entradas))
+    try:
+        _conduzidas(entradas)
+    except Exception:
+        logger.exception("automações de %d mensagens", len(entradas))
     novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
     if not novos:
         return
+    a_distribuir: set = set()
     for entrada in novos.values():
         try:
+            if menu_inicial.iniciar(entrada.ticket_id):
+                continue
             quando = (
                 Mensagem.objects.filter(pk=entrada.mensagem_id)
                 .values_list("data", flat=True)
                 .first()
-            )
-            responder_fora_do_horario(entrada.ticket_id, quando or timezone.now())
+            ) or timezone.now()
+            if robo.assumir(entrada.ticket_id, quando):
+                continue
+            responder_fora_do_horario(entrada.ticket_id, quando)
+            a_distribuir.add(entrada.ticket_id)
         except Exception:
-            logger.exception("resposta fora do horário do ticket %s", entrada.ticket_id)
+            logger.exception("automações do ticket novo %s", entrada.ticket_id)
     filas = set(
-        Ticket.objects.filter(pk__in=list(novos), atendente__isnull=True)
+        Ticket.objects.filter(pk__in=list(a_distribuir), atendente__isnull=True, automacao="")
         .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
         .values_list("fila_id", flat=True)
     )
