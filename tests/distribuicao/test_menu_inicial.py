@@ -85,7 +85,8 @@ def test_menu_enviado_e_resposta_com_erro_de_digitacao_escolhe_a_fila(
 
     ticket = Ticket.objects.get()
     assert ticket.automacao == "menu"
-    assert ticket.fila_id == padrao.pk and ticket.atendente_id is None  # held: not distributed
+    assert ticket.fila_id == padrao.pk
+    assert ticket.atendente_id is None
     menu = Mensagem.objects.get(direcao="saida")
     assert menu.remetente_tipo == Mensagem.Remetente.BOT
     assert menu.status == Mensagem.Status.ENVIADA
@@ -183,7 +184,7 @@ def test_sem_resposta_no_prazo_vai_para_a_fila_padrao(
 
 
 def test_canal_sem_menu_distribui_direto(client, empresa, fixture_bytes, httpserver, cenario_wa):
-    canal, padrao, *_, agentes = cenario_wa
+    canal, _padrao, *_, agentes = cenario_wa
     canal.menu_ativo = False
     canal.save()
     escrever_whatsapp(client, empresa, fixture_bytes, "oi")
@@ -202,7 +203,8 @@ def test_ticket_reaberto_nao_recebe_o_menu(client, empresa, fixture_bytes, https
     with time_machine.travel(INICIO + timedelta(hours=1), tick=False):
         escrever_whatsapp(client, empresa, fixture_bytes, "voltei")
     ticket = Ticket.objects.get()
-    assert ticket.status == "aberto" and ticket.automacao == ""
+    assert ticket.status == "aberto"
+    assert ticket.automacao == ""
     assert len(_textos_enviados(httpserver)) == 1
 
 
@@ -253,7 +255,8 @@ def test_admin_opcoes_do_menu_so_da_propria_empresa(client, empresa, outra_empre
     assert pagina.status_code == 200
     html = pagina.content.decode()
     assert "opcoes_menu-0-fila" in html or "opcoes_menu-__prefix__-fila" in html
-    assert str(minha.pk) in html and str(alheia.pk) not in html
+    assert str(minha.pk) in html
+    assert str(alheia.pk) not in html
     assert client.get(f"/admin/atendimento/canal/{canal_alheio.pk}/change/").status_code in (
         302,
         404,
@@ -289,6 +292,7 @@ def test_admin_opcoes_do_menu_so_da_propria_empresa(client, empresa, outra_empre
     resposta = client.post(f"/admin/atendimento/canal/{canal.pk}/change/", dados)
     assert resposta.status_code == 302, resposta.content.decode()[:2000]
     canal.refresh_from_db()
-    assert canal.menu_ativo is True and canal.menu_saudacao == "Escolha:"
+    assert canal.menu_ativo is True
+    assert canal.menu_saudacao == "Escolha:"
     opcao = OpcaoMenu.objects.get()
     assert (opcao.empresa_id, opcao.canal_id, opcao.fila_id) == (empresa.pk, canal.pk, minha.pk)
