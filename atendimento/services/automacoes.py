@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import BooleanField, ExpressionWrapper, Min, Q
 from django.utils import timezone
 
 from atendimento.models import Fila, Historico, Mensagem, Ticket
@@ -27,21 +27,30 @@ MOTIVO_FECHAMENTO = "fechamento automático por inatividade do cliente"
 
 
 # ------------------------------------------------------------------------------- inbound
-def _relogios(entradas: list[EntradaConfirmada]) -> None:
-    """The customer wrote: a pause on the customer ends, the next-response clock starts.
-    One query finds the tickets whose clocks change (usually none: the ingest path stays
-    O(1) in queries per batch); each of those is then updated under its row lock."""
+def _a_tratar(entradas: list[EntradaConfirmada]) -> tuple[list, dict]:
+    """One query for the batch (the ingest path stays O(1) in queries per batch): the tickets
+    whose SLA clocks change, and ``{ticket_id: automacao}`` of the tickets the first-contact
+    menu or the bot conducts (usually both empty)."""
     ids = {e.ticket_id for e in entradas}
     retomar = Q(aguardando_desde__isnull=False) & ~Q(status=Ticket.Status.AGUARDANDO)
     proxima = Q(primeira_resposta_em__isnull=False, sla_proxima_resposta_em__isnull=True) & (
         Q(fila__sla_proxima_resposta_min__isnull=False) | ~Q(fila__sla_prioridades={})
     )
-    mudam = list(
+    relogio = retomar | proxima
+    linhas = list(
         Ticket.objects.filter(pk__in=ids)
         .exclude(status=Ticket.Status.FECHADO)
-        .filter(retomar | proxima)
-        .values_list("id", flat=True)
+        .filter(relogio | ~Q(automacao=""))
+        .annotate(muda=ExpressionWrapper(relogio, output_field=BooleanField()))
+        .values_list("id", "muda", "automacao")
     )
+    mudam = [ticket_id for ticket_id, muda, _ in linhas if muda]
+    return mudam, {ticket_id: automacao for ticket_id, _, automacao in linhas if automacao}
+
+
+def _relogios(entradas: list[EntradaConfirmada], mudam: list) -> None:
+    """The customer wrote: a pause on the customer ends, the next-response clock starts; each
+    ticket of ``mudam`` is updated under its row lock."""
     for ticket_id in mudam:
         mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
         quando = (
@@ -124,17 +133,10 @@ def encaminhar_apos_commit(ticket_id) -> None:
     transaction.on_commit(rodar)
 
 
-def _conduzidas(entradas: list[EntradaConfirmada]) -> set:
-    """Messages of tickets the first-contact menu or the bot is conducting go to them (one
-    query per batch finds those tickets); the ids of the tickets they took."""
+def _conduzidas(entradas: list[EntradaConfirmada], conduzidos: dict) -> None:
+    """Messages of tickets the first-contact menu or the bot is conducting go to them."""
     from atendimento.services import menu_inicial, robo
 
-    ids = {e.ticket_id for e in entradas if not e.ticket_novo}
-    if not ids:
-        return set()
-    conduzidos = dict(
-        Ticket.objects.filter(pk__in=ids).exclude(automacao="").values_list("id", "automacao")
-    )
     for ticket_id, automacao in conduzidos.items():
         try:
             if automacao == Ticket.Automacao.MENU:
@@ -144,7 +146,6 @@ def _conduzidas(entradas: list[EntradaConfirmada]) -> set:
                 robo.agendar(ticket_id)
         except Exception:
             logger.exception("automação %s do ticket %s", automacao, ticket_id)
-    return set(conduzidos)
 
 
 def ao_receber(entradas: list[EntradaConfirmada]) -> None:
@@ -153,15 +154,20 @@ def ao_receber(entradas: list[EntradaConfirmada]) -> None:
     enters its queue (:func:`encaminhar`)."""
     from atendimento.services import menu_inicial, robo
 
+    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
     try:
-        _relogios(entradas)
+        mudam, conduzidos = _a_tratar(entradas)
+    except Exception:
+        logger.exception("relógios e automações de %d mensagens", len(entradas))
+        mudam, conduzidos = [], {}
+    try:
+        _relogios(entradas, mudam)
     except Exception:
         logger.exception("relógios de SLA de %d mensagens", len(entradas))
     try:
-        _conduzidas(entradas)
+        _conduzidas(entradas, {t: a for t, a in conduzidos.items() if t not in novos})
     except Exception:
         logger.exception("automações de %d mensagens", len(entradas))
-    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
     if not novos:
         return
     a_distribuir: set = set()
