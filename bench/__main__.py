@@ -68,6 +68,12 @@ BENCHMARKS: list[Benchmark] = [
         ("--trechos", "100000"),
     ),
     Benchmark(
+        "api",
+        "api.py",
+        "ticket list/detail/search API and inbox pages at 100k tickets / 1M messages, "
+        "from outside against `make run`",
+    ),
+    Benchmark(
         "dashboard",
         "dashboard.py",
         "dashboard queries and page on bench/dados.py's 100k tickets / 1M messages",

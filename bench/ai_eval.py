@@ -4,8 +4,8 @@
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
-* sentiment and intent accuracy and macro-F1 on the tune set (``mensagens_ajuste.jsonl``: the seed
-  examples themselves, so an in-sample figure) and on the measure-only set
+* sentiment and intent accuracy and macro-F1 on the tune set (``mensagens_ajuste.jsonl``: the
+  classifier's own seed examples, so an in-sample figure) and on the measure-only set
   (``mensagens_medida.jsonl``: the honest figure), with the confusion of the measure set;
 * per-message analysis latency p50/p95 (one message per call, sentiment + intent, embedder
   included, nothing cached).

@@ -28,7 +28,7 @@ from canais.adapters.base import (
     ResultadoTeste,
     detalhe_erro,
 )
-from canais.registry import TipoCanalDesconhecido, classe_adaptador
+from canais.registry import TipoCanalDesconhecido, classe_adaptador, escolhas, tipos
 
 MASCARA = "••••"
 _INALTERADO: Any = object()
@@ -46,8 +46,8 @@ def config_de_envio(canal: Canal) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------- helpers
 def _tipo_valido(tipo: str) -> str:
-    if tipo not in Canal.Tipo.values:
-        opcoes = ", ".join(Canal.Tipo.values)
+    if tipo not in tipos():
+        opcoes = ", ".join(t for t, _ in escolhas())
         raise RegraNegocio(f"Tipo de canal desconhecido: “{tipo}”. Use um destes: {opcoes}.")
     return tipo
 

@@ -1,4 +1,5 @@
-"""AI tables of the seed: insights, knowledge base (RAG over pgvector), answers log, metrics."""
+"""AI tables of the original design: insights, knowledge base (RAG over pgvector), answers log,
+metrics."""
 
 from __future__ import annotations
 
@@ -270,3 +271,44 @@ class CotacaoMoeda(models.Model):
 
     def __str__(self) -> str:
         return f"USD→{self.moeda} {self.valor} desde {self.vigente_desde}"
+
+
+class RiscoChurn(ModeloEmpresa):
+    """A contact's current churn risk (one row per contact), recomputed daily, on every
+    analysis of one of its tickets and when one is closed. ``alto_desde`` marks when the risk
+    last turned high: the ``alerta_churn`` notice is sent once per such turn."""
+
+    class Risco(models.TextChoices):
+        BAIXO = "baixo", "Baixo"
+        MEDIO = "medio", "Médio"
+        ALTO = "alto", "Alto"
+
+    contato = models.ForeignKey(
+        "atendimento.Contato", on_delete=models.CASCADE, related_name="risco_churn"
+    )
+    ticket = models.ForeignKey(
+        "atendimento.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="O ticket mais recente quando o risco foi calculado.",
+    )
+    risco = models.CharField(max_length=10, choices=Risco.choices)
+    probabilidade = models.FloatField()
+    motivos = models.JSONField(default=list, blank=True)
+    calculado_em = models.DateTimeField("calculado em")
+    alto_desde = models.DateTimeField("alto desde", null=True, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_risco_churn"
+        verbose_name = "risco de churn"
+        verbose_name_plural = "riscos de churn"
+        ordering = ["-probabilidade"]
+        constraints = [
+            models.UniqueConstraint(fields=["contato"], name="risco_churn_contato_uniq"),
+        ]
+        indexes = [models.Index(fields=["empresa", "risco"], name="risco_churn_empresa_risco")]
+
+    def __str__(self) -> str:
+        return f"{self.contato_id}: {self.risco}"

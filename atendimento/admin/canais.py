@@ -236,6 +236,15 @@ class IntegracaoForm(FormularioSegredos):
         model = IntegracaoConfig
         fields = ["tipo", "ativo", "configuracao", "empresa"]
 
+    def clean(self):
+        from ia.provedores.selecao import erros_configuracao
+
+        dados = super().clean()
+        erros = erros_configuracao(dados.get("tipo", ""), dados.get("configuracao"))
+        if erros:
+            self.add_error("configuracao", erros)
+        return dados
+
 
 @admin.register(IntegracaoConfig)
 class IntegracaoConfigAdmin(AdminEmpresa):

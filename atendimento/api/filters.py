@@ -7,6 +7,7 @@ import django_filters as filtros
 from atendimento.models import Atendente, Canal, Contato, Mensagem, Template, Ticket
 from atendimento.selectors.cadastros import contatos_buscar
 from atendimento.selectors.tickets import tickets_buscar
+from canais.registry import escolhas
 from ia.models import ArtigoConhecimento
 
 
@@ -33,7 +34,11 @@ class TicketFiltro(filtros.FilterSet):
         fields = []
 
     def buscar(self, queryset, nome, valor):
-        return tickets_buscar(queryset, texto=valor.strip()) if valor.strip() else queryset
+        if not valor.strip():
+            return queryset
+        return tickets_buscar(
+            queryset, texto=valor.strip(), empresa_id=self.request.atendente.empresa_id
+        )
 
 
 class MensagemFiltro(filtros.FilterSet):
@@ -48,7 +53,7 @@ class MensagemFiltro(filtros.FilterSet):
 
 
 class CanalFiltro(filtros.FilterSet):
-    tipo = filtros.ChoiceFilter(choices=Canal.Tipo.choices)
+    tipo = filtros.ChoiceFilter(choices=escolhas)
     ativo = filtros.BooleanFilter()
 
     class Meta:

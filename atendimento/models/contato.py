@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+
+from canais.adapters.base import TipoIdentidade
 
 from .base import ModeloEmpresa, chave_empresa
 
@@ -30,21 +34,24 @@ class Contato(ModeloEmpresa):
         return self.nome or self.telefone or self.email or str(self.id)
 
 
+def tipos_de_identidade() -> list[tuple[str, Any]]:
+    """``IdentidadeContato.tipo``'s choices: each channel's identities plus phone and e-mail."""
+    from canais.registry import escolhas_identidade
+
+    return escolhas_identidade()
+
+
 class IdentidadeContato(ModeloEmpresa):
     """How a contact is known on one channel: WhatsApp wa_id or business-scoped user id,
     Telegram user id (64-bit), phone (E.164 digits, Brazilian mobiles with the ninth digit),
     e-mail address."""
 
-    class Tipo(models.TextChoices):
-        WHATSAPP = "whatsapp", "WhatsApp (wa_id)"
-        WHATSAPP_BSUID = "whatsapp_bsuid", "WhatsApp (ID de usuário da empresa)"
-        TELEGRAM = "telegram", "Telegram"
-        TELEFONE = "telefone", "Telefone"
-        EMAIL = "email", "E-mail"
-        WEBCHAT = "webchat", "Visitante do chat do site"
+    #: names of the built-in identity types; the choices (labels included) come from the
+    #: channels' adapters (:func:`tipos_de_identidade`)
+    Tipo = TipoIdentidade
 
     contato = models.ForeignKey(Contato, on_delete=models.CASCADE, related_name="identidades")
-    tipo = models.CharField(max_length=20, choices=Tipo.choices)
+    tipo = models.CharField(max_length=20, choices=tipos_de_identidade)
     valor = models.CharField(max_length=255)
     nome_exibicao = models.CharField("nome de exibição", max_length=200, blank=True)
     username = models.CharField(max_length=100, blank=True)

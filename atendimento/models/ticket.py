@@ -153,6 +153,15 @@ class Ticket(ModeloEmpresa):
                 models.F("ultima_mensagem_em").desc(nulls_last=True),
                 name="ticket_inbox",
             ),
+            # the lists (API and inbox): newest activity first, read in index order, so a page
+            # costs the same at 100 or 100,000 tickets
+            models.Index(
+                "empresa",
+                models.F("ultima_mensagem_em").desc(nulls_last=True),
+                models.F("criado_em").desc(),
+                models.F("id").desc(),
+                name="ticket_lista",
+            ),
             models.Index(fields=["empresa", "atendente", "status"], name="ticket_atendente"),
             models.Index(fields=["empresa", "contato", "-criado_em"], name="ticket_contato"),
             # the dashboard's period filters (atendimento/selectors/painel.py)

@@ -26,6 +26,8 @@ from atendimento.selectors.acesso import da_empresa, tickets_visiveis
 from atendimento.selectors.mensagens import mensagens_da_conversa, mensagens_visiveis
 from atendimento.selectors.tickets import tickets_buscar
 from ia.models import AIInsight, AIResposta
+from ia.services.registro import SUGESTAO
+from ia.tasks import analise_agendada
 
 ABA_MEUS = "meus"
 ABA_FILA = "fila"
@@ -111,7 +113,7 @@ def _base_filtrada(atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Tick
     if filtros.prioridade:
         qs = qs.filter(prioridade=filtros.prioridade)
     if filtros.q:
-        qs = tickets_buscar(qs, texto=filtros.q)
+        qs = tickets_buscar(qs, texto=filtros.q, empresa_id=atendente.empresa_id)
     return qs
 
 
@@ -130,8 +132,7 @@ def inbox_tickets(*, atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ti
 def inbox_contagens(*, atendente: Atendente, filtros: FiltrosInbox) -> dict[str, int]:
     """How many tickets each available tab holds under the current filters (one query)."""
     agregados = {
-        aba: Count("id", distinct=True, filter=_filtro_aba(atendente, aba))
-        for aba in abas_disponiveis(atendente)
+        aba: Count("id", filter=_filtro_aba(atendente, aba)) for aba in abas_disponiveis(atendente)
     }
     return _base_filtrada(atendente, filtros).aggregate(**agregados)
 
@@ -250,8 +251,11 @@ def templates_whatsapp(*, atendente: Atendente, ticket: Ticket | None = None) ->
 
 
 def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> AIResposta:
+    """A suggested reply of ``ticket`` (already checked visible); NaoEncontrado otherwise."""
     try:
-        return da_empresa(AIResposta.objects, atendente).get(pk=resposta_id, ticket=ticket)
+        return da_empresa(AIResposta.objects, atendente).get(
+            pk=resposta_id, ticket=ticket, funcionalidade=SUGESTAO
+        )
     except (AIResposta.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NaoEncontrado("Sugestão não encontrada.") from None
 
@@ -267,6 +271,7 @@ class Lateral:
     historico: list[Historico]
     insight: AIInsight | None
     sugestao: AIResposta | None
+    analise_em_andamento: bool = False
 
 
 def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
@@ -300,9 +305,12 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
         ),
         historico=historico,
         insight=AIInsight.objects.filter(ticket=ticket).order_by("-criado_em").first(),
-        sugestao=AIResposta.objects.filter(ticket=ticket, resultado=AIResposta.Resultado.PENDENTE)
+        sugestao=AIResposta.objects.filter(
+            ticket=ticket, funcionalidade=SUGESTAO, resultado=AIResposta.Resultado.PENDENTE
+        )
         .order_by("-criado_em")
         .first(),
+        analise_em_andamento=analise_agendada(ticket.pk),
     )
 
 

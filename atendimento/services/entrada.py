@@ -34,6 +34,7 @@ from canais.adapters.base import (
     StatusEntrada,
     TemplateStatusEntrada,
 )
+from canais.enfileirar import baixar_midia, enfileirar
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +206,6 @@ def _atualizar_ticket(ticket: Ticket, inseridas: list[Mensagem], evento: Mensage
 
 
 def apos_commit_baixar_midia(mensagem_id) -> None:
-    from canais.tasks.entrada import baixar_midia, enfileirar
-
     enfileirar(baixar_midia, str(mensagem_id))
 
 

@@ -17,8 +17,9 @@ Everything else — statuses, edits, group chats, replies, e-mail, a new contact
 reopened ticket (its number comes from the database trigger, its ``criado``/``reaberto``
 history entry and ``novo_ticket`` from ``abertura``) — goes through the per-event
 orchestrator at its place in the batch; the common-case messages gathered before it are
-written first, so events keep their order.  Realtime events are published after commit (one
-list for the batch, see ``realtime.publicar``), media downloads are queued after commit, and
+written first, so events keep their order.  Realtime events are published after commit, all
+of the batch in one round trip to Redis (``realtime.publicar.publicacoes_em_lote``), media
+downloads are queued after commit, and
 the reactions (``reacoes.apos_entrada``) run once for the batch with every new message.
 """
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from atendimento.models import Canal, Contato, Mensagem, Ticket
 from atendimento.realtime.eventos import publicar_nova_mensagem, publicar_ticket_atualizado
+from atendimento.realtime.publicar import publicacoes_em_lote
 from atendimento.services import reacoes
 from atendimento.services.contatos import contatos_conhecidos
 from atendimento.services.entrada import (
@@ -206,7 +208,7 @@ def eventos_processar(itens: list[tuple[Canal, EventoEntrada]]) -> list[Mensagem
     resultados: list[Mensagem | None] = [None] * len(itens)
     rapidas = _rapidas(itens)
     juntas: list[_Rapida] = []
-    with reacoes.em_lote():
+    with reacoes.em_lote(), publicacoes_em_lote():
         for i, (canal, evento) in enumerate(itens):
             rapida = rapidas.get(i)
             if rapida is not None:

@@ -63,6 +63,14 @@ from atendimento.services.templates import (
 )
 from atendimento.services.templates_whatsapp import componentes_para_envio
 from canais.adapters.base import AdaptadorCanal, TipoMensagem
+from canais.enfileirar import enviar_lote as tarefa_lote
+from canais.enfileirar import (
+    enviar_mensagem,
+    enviar_midia,
+    marcar_lida_provedor,
+    publicar,
+    reenviar_mensagem,
+)
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 __all__ = [
@@ -170,11 +178,11 @@ def mensagem_enviar(
     if atraso_segundos > 0:
         transaction.on_commit(
             lambda: enfileirar_agora(
-                "enviar_mensagem", mensagem.id, countdown=round(atraso_segundos, 3)
+                enviar_mensagem, mensagem.id, countdown=round(atraso_segundos, 3)
             )
         )
     else:
-        enfileirar("enviar_mensagem", mensagem.id)
+        enfileirar(enviar_mensagem, mensagem.id)
     return mensagem
 
 
@@ -260,7 +268,7 @@ def mensagem_enviar_midia(
         gravar_saida(ticket, atendente, texto)
     else:
         gravar_saida(ticket, atendente, mensagem)
-    enfileirar("enviar_midia", mensagem.id)
+    enfileirar(enviar_midia, mensagem.id)
     return mensagem
 
 
@@ -307,7 +315,7 @@ def mensagem_reenviar(*, atendente: Atendente, mensagem: Mensagem) -> Mensagem:
         ]
     )  # fmt: skip
     publicar_status_mensagem(atual, ticket)
-    enfileirar("reenviar_mensagem", atual.id)
+    enfileirar(reenviar_mensagem, atual.id)
     return atual
 
 
@@ -356,7 +364,7 @@ def mensagens_marcar_lidas(
             alvo.save(update_fields=["nao_lidas", "atualizado_em"])
             publicar_ticket_atualizado(alvo)
     for mensagem_id in ultima_por_ticket.values():
-        enfileirar("marcar_lida_provedor", mensagem_id)
+        enfileirar(marcar_lida_provedor, mensagem_id)
     return marcadas
 
 
@@ -402,12 +410,8 @@ def enviar_lote(
 
 
 def _enfileirar_lote(ids: list[str]) -> None:
-    from canais.tasks.envio import enviar_lote as tarefa_lote
-
-    try:
-        tarefa_lote.apply_async(args=[ids])
-    except Exception:  # broker unreachable: every message stays pendente, visibly
-        logger.exception("não foi possível enfileirar o lote de %d mensagens", len(ids))
+    if not publicar(tarefa_lote, args=[ids]):
+        # broker unreachable: every message stays pendente, visibly
         for mensagem_id in ids:
             registrar_nao_enfileirada(mensagem_id)
 
@@ -480,5 +484,5 @@ def mensagem_enviar_automatica(
     )
     publicar_nova_mensagem(mensagem, ticket)
     publicar_ticket_atualizado(ticket)
-    enfileirar("enviar_mensagem", mensagem.id)
+    enfileirar(enviar_mensagem, mensagem.id)
     return mensagem

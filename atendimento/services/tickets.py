@@ -298,6 +298,9 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
         from atendimento.services.distribuicao import distribuir_apos_commit
 
         distribuir_apos_commit(atendentes=[ticket.atendente_id])
+    from ia.tasks import agendar_churn
+
+    agendar_churn(ticket.pk)  # the contact's churn risk, with this ticket closed
     return ticket
 
 

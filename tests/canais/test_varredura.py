@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from atendimento.models import EventoWebhook, Mensagem, Ticket
 from canais.eventos import (
-    MAX_TENTATIVAS,
     evento_webhook_processar,
     evento_webhook_registrar_falha,
     eventos_webhook_pendentes_reivindicar,
 )
 from canais.tasks.entrada import varrer_webhooks_pendentes
+from conectcrm.settings import WEBHOOK_MAX_TENTATIVAS as MAX_TENTATIVAS
 from tests.atendimento.test_entrada_concorrente import em_paralelo
 from tests.factories import CanalFactory
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -21,8 +22,10 @@ from atendimento.models import Mensagem
 from atendimento.selectors import cadastros as sel_cadastros
 from atendimento.selectors import mensagens as sel_mensagens
 from atendimento.selectors.acesso import ticket_obter
+from atendimento.selectors.inbox import sugestao_ia_obter
 from atendimento.services import lote as servico_lote
 from atendimento.services import saida
+from ia.services.desfecho import sugestao_registrar_envio
 
 
 @extend_schema(tags=["mensagens"])
@@ -53,6 +56,7 @@ class MensagemViewSet(BaseViewSet):
 
     @extend_schema(request=EnviarSerializer, responses={201: MensagemSerializer})
     @action(detail=False, methods=["post"])
+    @transaction.atomic
     def enviar(self, request):
         dados = self.validado(EnviarSerializer, request.data)
         ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
@@ -62,6 +66,9 @@ class MensagemViewSet(BaseViewSet):
         responder_a = dados["responder_a"] and sel_mensagens.mensagem_da_conversa(
             ticket=ticket, mensagem_id=dados["responder_a"]
         )
+        sugestao = dados["sugestao_id"] and sugestao_ia_obter(
+            atendente=self.atendente, ticket=ticket, resposta_id=dados["sugestao_id"]
+        )
         mensagem = saida.mensagem_enviar(
             atendente=self.atendente,
             ticket=ticket,
@@ -69,6 +76,8 @@ class MensagemViewSet(BaseViewSet):
             template=template or None,
             responder_a=responder_a or None,
         )
+        if sugestao:
+            sugestao_registrar_envio(sugestao=sugestao, mensagem=mensagem)
         return self.responder(MensagemSerializer, mensagem, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -12,6 +13,8 @@ from atendimento.api.serializers.mensagens import MensagemSerializer, MensagensA
 from atendimento.api.serializers.tickets import (
     AnaliseAgendadaSerializer,
     AtribuirSerializer,
+    DescartarSugestaoSerializer,
+    DesfechoSugestaoSerializer,
     EstatisticasSerializer,
     FecharSerializer,
     HistoricoSerializer,
@@ -53,7 +56,9 @@ class TicketViewSet(BaseViewSet):
         "prioridade",
         "status",
     ]
-    ordering = ["-ultima_mensagem_em", "-criado_em", "id"]
+    # newest activity first, tickets without messages last: the order of the index
+    # ``ticket_lista`` (the inbox's order too)
+    ordering = [F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id"]
     acoes_gestao = frozenset({"destroy"})
 
     def get_queryset(self):
@@ -226,7 +231,26 @@ class TicketViewSet(BaseViewSet):
     def sugestao_resposta(self, request, pk=None):
         from ia.services.sugestao import sugerir
 
-        return Response(sugerir(self._ticket(pk)))
+        return Response(sugerir(self._ticket(pk), interativo=True))
+
+    @extend_schema(
+        request=DescartarSugestaoSerializer,
+        responses={
+            200: DesfechoSugestaoSerializer,
+            409: OpenApiResponse(ErroSerializer, description="A sugestão já foi usada."),
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="sugestao-resposta/descartar")
+    def descartar_sugestao(self, request, pk=None):
+        from atendimento.selectors.inbox import sugestao_ia_obter
+        from ia.services.desfecho import sugestao_descartar
+
+        dados = self.validado(DescartarSugestaoSerializer, request.data)
+        sugestao = sugestao_ia_obter(
+            atendente=self.atendente, ticket=self._ticket(pk), resposta_id=dados["sugestao_id"]
+        )
+        return Response(DesfechoSugestaoSerializer(sugestao_descartar(sugestao=sugestao)).data)
 
     @extend_schema(
         parameters=[PeriodoSerializer],
