@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='fila',
             name='mensagem_transferencia',
-            field=models.TextField(blank=True, default='Vou transferir você para um de nossos atendentes. Aguarde um momento, por favor.', help_text='Enviada quando o robô passa a conversa para um atendente.', verbose_name='mensagem de transferência'),
+            field=models.TextField(blank=True, default='Vou transferir você para um de nossos atendentes. Aguarde um momento, por favor.', help_text='Enviada quando o robô passa a conversa para um atendente. Aceita {{contato.nome}}.', verbose_name='mensagem de transferência'),
         ),
         migrations.AddField(
             model_name='fila',

@@ -136,7 +136,8 @@ class Fila(ModeloEmpresa):
         "mensagem de transferência",
         blank=True,
         default=MENSAGEM_TRANSFERENCIA,
-        help_text="Enviada quando o robô passa a conversa para um atendente.",
+        help_text="Enviada quando o robô passa a conversa para um atendente. "
+        "Aceita {{contato.nome}}.",
     )
     ultimo_atendente_distribuido = models.ForeignKey(
         "atendimento.Atendente",

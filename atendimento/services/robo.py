@@ -14,8 +14,9 @@ same outbound path as the agents' messages, marked as the bot's (``remetente_tip
 ``dados.robo``) and published live.  The bot hands off — says so to the customer with the queue's
 ``mensagem_transferencia`` and puts the ticket in its queue's distribution with a ``Historico``
 line saying why — when the customer asks for a person, when the answer's ``confianca`` is below
-the queue's ``confianca_minima`` (or it has no source), when the provider is the offline one
-(``local``: its answers are suggestions only, never sent on their own), when the AI call fails,
+the queue's ``confianca_minima`` (or it has no source), when the answer came from the offline
+provider (``local``: a fallback of a failing external one; its answers are suggestions only,
+never sent on their own), when the AI call fails,
 when the business hours open (``fora_horario``), or when free text cannot go out (WhatsApp's
 24-hour window).  An agent who takes the ticket ends the bot's turn.
 """
@@ -51,7 +52,8 @@ JANELA_FECHADA = "janela_fechada"
 DESCRICOES = {
     PEDIU_ATENDENTE: "o cliente pediu para falar com um atendente",
     CONFIANCA_BAIXA: "a resposta da base de conhecimento não atingiu a confiança mínima",
-    PROVEDOR_LOCAL: "o provedor de IA local só sugere respostas, não as envia",
+    PROVEDOR_LOCAL: "a resposta veio do provedor local (o externo não respondeu), que só "
+    "sugere ao atendente",
     FALHA_IA: "o provedor de IA falhou",
     EXPEDIENTE_ABERTO: "o horário de atendimento começou",
     JANELA_FECHADA: "a janela de 24 horas do WhatsApp está fechada",
@@ -169,8 +171,12 @@ def transferir(ticket_id, motivo: str, dados: dict | None = None) -> bool:
         ticket.automacao_desde = None
         ticket.save(update_fields=["automacao", "automacao_desde", "atualizado_em"])
         texto = ticket.fila.mensagem_transferencia if ticket.fila is not None else ""
+        if texto.strip():
+            from atendimento.services.templates import texto_renderizar
+
+            texto = texto_renderizar(texto, ticket=ticket, atendente=None)
         avisado = False
-        if motivo not in (PROVEDOR_LOCAL, JANELA_FECHADA) and texto.strip():
+        if motivo != JANELA_FECHADA and texto.strip():
             avisado = (
                 mensagem_enviar_automatica(
                     ticket=ticket,
@@ -226,7 +232,10 @@ def responder(ticket_id) -> str:
         logger.exception("resposta automática do ticket %s", ticket_id)
         return _transferido(ticket_id, FALHA_IA)
     if sugestao.get("provider", PROVIDER_LOCAL) == PROVIDER_LOCAL:
-        return _transferido(ticket_id, PROVEDOR_LOCAL)
+        # the external provider failed (or nothing was retrieved): an offline answer is a
+        # suggestion for the agent, never sent by itself
+        motivo = PROVEDOR_LOCAL if sugestao.get("fontes") else CONFIANCA_BAIXA
+        return _transferido(ticket_id, motivo, {"confianca": sugestao.get("confianca")})
     confianca = float(sugestao.get("confianca") or 0)
     minima = ticket.fila.confianca_minima if ticket.fila is not None else 1.0
     resposta = str(sugestao.get("resposta") or "").strip()
