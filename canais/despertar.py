@@ -2,7 +2,7 @@
 webhook: a Redis flag on the cache's server says "a drain task is queued and has not started
 yet" (:func:`despertar`), and the drain itself (:func:`drenar`) processes pending events in
 batches until none is left.  Used by the webhook view's group commit (``canais.gravacao``),
-the event service (``canais.eventos``) and the inbound tasks.
+the event service (``canais.webhooks_guardados``) and the inbound tasks.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def drenar() -> int:
     none is left (or WEBHOOK_DRENAGEM_MAX, then hand over to a new task).  Database errors propagate
     (the task retries)."""
     from atendimento.realtime.publicar import aguardar_publicacoes
-    from canais.eventos import eventos_webhook_processar_lote
+    from canais.webhooks_guardados import eventos_webhook_processar_lote
 
     feitos = 0
     maximo = int(settings.WEBHOOK_DRENAGEM_MAX)
@@ -128,7 +128,7 @@ def webhooks_pendentes_varrer(
     how many were re-queued.  Defaults: ``VARREDURA_WEBHOOKS_IDADE_SEGUNDOS`` and
     ``VARREDURA_WEBHOOKS_LOTE``."""
     from atendimento.models import EventoWebhook
-    from canais.eventos import eventos_webhook_pendentes_reivindicar
+    from canais.webhooks_guardados import eventos_webhook_pendentes_reivindicar
 
     if idade_segundos is None:
         idade_segundos = float(settings.VARREDURA_WEBHOOKS_IDADE_SEGUNDOS)

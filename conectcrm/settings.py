@@ -204,12 +204,12 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.despertar);
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
-# events the drain claims and processes per transaction (canais.eventos)
+# events the drain claims and processes per transaction (canais.webhooks_guardados)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
 # the sweep re-queues events stored this long ago and still unprocessed, this many per run
 VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
 VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
-# failed processing attempts of one stored webhook before it ends "falhou" (canais.eventos)
+# failed attempts of a stored webhook before it ends "falhou" (canais.webhooks_guardados)
 WEBHOOK_MAX_TENTATIVAS = env.int("WEBHOOK_MAX_TENTATIVAS", default=5)
 # events one drain task processes before handing over to a fresh task (canais.despertar)
 WEBHOOK_DRENAGEM_MAX = env.int("WEBHOOK_DRENAGEM_MAX", default=5000)
@@ -389,6 +389,10 @@ CELERY_BEAT_SCHEDULE = {
     "distribuir-pendentes": {
         "task": "atendimento.tasks.distribuir_pendentes",
         "schedule": env.float("DISTRIBUICAO_VARREDURA_SEGUNDOS", default=60.0),
+    },
+    "expirar-menus": {
+        "task": "atendimento.tasks.expirar_menus",
+        "schedule": env.float("MENU_VARREDURA_SEGUNDOS", default=60.0),
     },
     "fechar-inativos": {
         "task": "atendimento.tasks.fechar_inativos",

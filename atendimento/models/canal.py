@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from .base import ModeloEmpresa, SegredosField, chave_empresa
+from .fila import ModoResposta
 
 
 def tipos_de_canal() -> list[tuple[str, Any]]:
@@ -52,6 +53,41 @@ class Canal(ModeloEmpresa):
     ultimo_teste_em = models.DateTimeField("último teste em", null=True, blank=True, editable=False)
     ultimo_teste_ok = models.BooleanField("último teste ok", null=True, editable=False)
     ultimo_teste_detalhe = models.TextField("resultado do último teste", blank=True, editable=False)
+    # first-contact menu (atendimento.services.menu_inicial)
+    menu_ativo = models.BooleanField(
+        "menu de primeiro contato",
+        default=False,
+        help_text="Numa conversa nova, o cliente escolhe a fila respondendo ao menu.",
+    )
+    menu_saudacao = models.TextField(
+        "saudação do menu",
+        blank=True,
+        default="Olá! Para agilizar seu atendimento, responda com o número da opção:",
+        help_text="Enviada antes das opções. Aceita {{contato.nome}}.",
+    )
+    menu_opcao_invalida = models.TextField(
+        "resposta a opção inválida",
+        blank=True,
+        default="Não entendi sua resposta. Por favor, escolha uma das opções:",
+    )
+    menu_tentativas = models.PositiveSmallIntegerField(
+        "tentativas do menu",
+        default=3,
+        help_text="Respostas inválidas aceitas antes de ir para a fila padrão.",
+    )
+    menu_espera_min = models.PositiveIntegerField(
+        "espera pela escolha (min)",
+        default=10,
+        help_text="Sem resposta nesse prazo, o ticket vai para a fila padrão.",
+    )
+    resposta_automatica = models.CharField(
+        "resposta automática",
+        max_length=20,
+        blank=True,
+        default="",
+        choices=ModoResposta.choices,
+        help_text="Vazio: segue a política da fila do ticket.",
+    )
 
     class Meta:
         db_table = "atendimento_canais"
@@ -74,6 +110,43 @@ class Canal(ModeloEmpresa):
     def config_completa(self) -> dict:
         """Public config and decrypted secrets together: what an adapter receives."""
         return {**(self.config or {}), **(self.segredos or {})}
+
+
+class OpcaoMenu(ModeloEmpresa):
+    """One option of a channel's first-contact menu: "1 - Vendas" sends to the Vendas queue."""
+
+    canal = models.ForeignKey(Canal, on_delete=models.CASCADE, related_name="opcoes_menu")
+    numero = models.PositiveSmallIntegerField("número")
+    rotulo = models.CharField("rótulo", max_length=60)
+    fila = models.ForeignKey("atendimento.Fila", on_delete=models.CASCADE, related_name="+")
+    sinonimos = models.CharField(
+        "sinônimos",
+        max_length=300,
+        blank=True,
+        help_text="Outras palavras que escolhem esta opção, separadas por vírgula.",
+    )
+
+    class Meta:
+        db_table = "atendimento_opcoes_menu"
+        verbose_name = "opção do menu"
+        verbose_name_plural = "opções do menu"
+        ordering = ["numero"]
+        constraints = [
+            chave_empresa("atendimento_opcoes_menu"),
+            models.UniqueConstraint(
+                fields=["canal", "numero"], name="opcao_menu_canal_numero_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.numero} - {self.rotulo}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        for objeto in (self.canal if self.canal_id else None, self.fila if self.fila_id else None):
+            if objeto is not None and self.empresa_id and objeto.empresa_id != self.empresa_id:
+                raise ValidationError("A fila e o canal precisam ser da mesma empresa.")
 
 
 class EventoWebhook(ModeloEmpresa):

@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .base import ModeloEmpresa, chave_empresa
 from .validacao import validar_horario, validar_sla_prioridades
+
+
+class ModoResposta(models.TextChoices):
+    """When the bot answers the customer by itself (ia.services.resposta_automatica)."""
+
+    DESLIGADA = "desligada", "Desligada"
+    SUGERIR = "sugerir", "Só sugerir ao atendente"
+    CONFIANTE = "confiante", "Responder quando confiante"
+    FORA_HORARIO = "fora_horario", "Responder só fora do horário"
+
+
+MENSAGEM_TRANSFERENCIA = (
+    "Vou transferir você para um de nossos atendentes. Aguarde um momento, por favor."
+)
 
 
 class Fila(ModeloEmpresa):
@@ -101,6 +116,28 @@ class Fila(ModeloEmpresa):
         "janela de reabertura (h)",
         default=24,
         help_text="Mensagem de um contato até N horas após o fechamento reabre o ticket.",
+    )
+    # automatic replies (the bot)
+    resposta_automatica = models.CharField(
+        "resposta automática",
+        max_length=20,
+        choices=ModoResposta.choices,
+        default=ModoResposta.DESLIGADA,
+        help_text="O robô responde com a base de conhecimento. Respostas do provedor local "
+        "são só sugestões, nunca enviadas sozinhas.",
+    )
+    confianca_minima = models.FloatField(
+        "confiança mínima",
+        default=0.75,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Abaixo disso (0 a 1) o robô transfere para um atendente.",
+    )
+    mensagem_transferencia = models.TextField(
+        "mensagem de transferência",
+        blank=True,
+        default=MENSAGEM_TRANSFERENCIA,
+        help_text="Enviada quando o robô passa a conversa para um atendente. "
+        "Aceita {{contato.nome}}.",
     )
     ultimo_atendente_distribuido = models.ForeignKey(
         "atendimento.Atendente",

@@ -41,6 +41,11 @@ class Ticket(ModeloEmpresa):
         AGUARDANDO = "aguardando", "Aguardando cliente"
         FECHADO = "fechado", "Fechado"
 
+    class Automacao(models.TextChoices):
+        NENHUMA = "", "Nenhuma"
+        MENU = "menu", "Aguardando o menu"
+        ROBO = "robo", "Com o robô"
+
     class Prioridade(models.TextChoices):
         BAIXA = "baixa", "Baixa"
         MEDIA = "media", "Média"
@@ -111,6 +116,16 @@ class Ticket(ModeloEmpresa):
         blank=True,
         help_text="Abre a janela de 24 h do WhatsApp.",
     )
+    automacao = models.CharField(
+        "automação",
+        max_length=10,
+        choices=Automacao.choices,
+        blank=True,
+        default="",
+        help_text="Enquanto o menu ou o robô conduz a conversa, o ticket não é distribuído.",
+    )
+    automacao_desde = models.DateTimeField("automação desde", null=True, blank=True)
+    menu_tentativas = models.PositiveSmallIntegerField("respostas inválidas ao menu", default=0)
     nao_lidas = models.PositiveIntegerField("não lidas", default=0)
     total_mensagens = models.PositiveIntegerField(default=0)
 
@@ -164,6 +179,12 @@ class Ticket(ModeloEmpresa):
                 fields=["fila", "criado_em"],
                 condition=models.Q(atendente__isnull=True) & ~models.Q(status="fechado"),
                 name="ticket_espera_fila",
+            ),
+            # first-contact menu timeout sweep: only tickets waiting on the menu
+            models.Index(
+                fields=["automacao_desde"],
+                condition=models.Q(automacao="menu"),
+                name="ticket_menu_espera",
             ),
             # SLA sweep: only tickets that are not closed have running clocks
             models.Index(

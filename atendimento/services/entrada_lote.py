@@ -43,7 +43,7 @@ from atendimento.services.entrada import (
     ticket_aplicar_entrada,
 )
 from atendimento.services.insercao import inserir_varios_ignorando_conflito
-from canais.adapters.base import EventoEntrada, MensagemEntrada
+from canais.adapters.base import Entrada, MensagemEntrada
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 
@@ -63,7 +63,7 @@ def _em_lote(tipo: str) -> bool:
         return False
 
 
-def _candidata(canal: Canal, evento: EventoEntrada) -> bool:
+def _candidata(canal: Canal, evento: Entrada) -> bool:
     return (
         type(evento) is MensagemEntrada
         and _em_lote(canal.tipo)
@@ -95,7 +95,7 @@ def _tickets_abertos(chaves: set[tuple]) -> dict[tuple, Ticket]:
     }
 
 
-def _rapidas(itens: list[tuple[Canal, EventoEntrada]]) -> dict[int, _Rapida]:
+def _rapidas(itens: list[tuple[Canal, Entrada]]) -> dict[int, _Rapida]:
     candidatas = [i for i, (canal, evento) in enumerate(itens) if _candidata(canal, evento)]
     if not candidatas:
         return {}
@@ -202,7 +202,7 @@ def _recarregar(rapidas: dict[int, _Rapida], a_partir_de: int) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def eventos_processar(itens: list[tuple[Canal, EventoEntrada]]) -> list[Mensagem | None]:
+def eventos_processar(itens: list[tuple[Canal, Entrada]]) -> list[Mensagem | None]:
     """Apply normalised inbound events in order; for each, the message touched (as
     :func:`entrada.evento_processar` returns it).  Same outcome as applying them one by one."""
     resultados: list[Mensagem | None] = [None] * len(itens)

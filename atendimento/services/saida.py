@@ -417,12 +417,16 @@ def _enfileirar_lote(ids: list[str]) -> None:
 
 
 @transaction.atomic
-def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) -> Mensagem | None:
-    """A message the desk sends by itself (out-of-hours reply, automatic closing): stored as
-    ``pendente`` from the bot and queued like an agent's message, with a ``mensagem_automatica``
-    history entry saying why.  It is not a response (first-response and next-response clocks
-    keep running).  None, with the reason in the history, when free text cannot go out now
-    (WhatsApp 24 h window closed, inactive channel, no address)."""
+def mensagem_enviar_automatica(
+    *, ticket: Ticket, conteudo: str, motivo: str, dados: dict | None = None
+) -> Mensagem | None:
+    """A message the desk sends by itself (out-of-hours reply, automatic closing, first-contact
+    menu, the bot's answers): stored as ``pendente`` from the bot and queued like an agent's
+    message, with a ``mensagem_automatica`` history entry saying why.  ``dados`` adds to the
+    message's data (e.g. ``botoes``, which channels with buttons render).  It is not a
+    response (first-response and next-response clocks keep running).  None, with the reason
+    in the history, when free text cannot go out now (WhatsApp 24 h window closed, inactive
+    channel, no address)."""
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("canal", "contato", "empresa")
@@ -457,7 +461,7 @@ def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) ->
         remetente_nome=ticket.empresa.nome[:200],
         tipo=Mensagem.Tipo.TEXTO,
         conteudo=conteudo,
-        dados={"automatica": motivo},
+        dados={**(dados or {}), "automatica": motivo},
         status=Mensagem.Status.PENDENTE,
         data=agora,
     )

@@ -285,9 +285,12 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
     ticket.status = Ticket.Status.FECHADO
     ticket.fechado_em = agora
     ticket.motivo_fechamento = motivo
+    ticket.automacao = Ticket.Automacao.NENHUMA  # the menu or the bot stops with the ticket
+    ticket.automacao_desde = None
     ticket.save(
         update_fields=[
-            "status", "fechado_em", "motivo_fechamento", "atualizado_em", *campos_sla,
+            "status", "fechado_em", "motivo_fechamento", "automacao", "automacao_desde",
+            "atualizado_em", *campos_sla,
         ]
     )  # fmt: skip
     publicar_ticket_atualizado(ticket)

@@ -25,10 +25,10 @@ from canais.adapters import _http
 from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
+    Entrada,
     ErroCanal,
     ErroDefinitivo,
     ErroTransitorio,
-    EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
@@ -186,7 +186,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
         return None  # one POST batches many updates; dedupe is per message/status id
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         dados = parse.carregar(req.corpo)
         try:
             return parse.interpretar(
