@@ -69,7 +69,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark(
         "ai_eval",
         "ai_eval.py",
-        "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
+        "offline sentiment/intent and KB retrieval (pt-BR sets); KB search at 100k chunks",
         ("--trechos", "100000"),
     ),
     Benchmark(
