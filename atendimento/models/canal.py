@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, SegredosField, chave_empresa
 
@@ -13,36 +14,44 @@ class Canal(ModeloEmpresa):
     (encrypted at rest, never returned by the API or the admin)."""
 
     class Tipo(models.TextChoices):
-        WHATSAPP = "whatsapp", "WhatsApp"
-        TELEGRAM = "telegram", "Telegram"
-        TWILIO = "twilio", "Twilio (SMS/WhatsApp)"
-        EMAIL = "email", "E-mail"
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        TELEGRAM = "telegram", _("Telegram")
+        TWILIO = "twilio", _("Twilio (SMS/WhatsApp)")
+        EMAIL = "email", _("E-mail")
 
-    tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    nome = models.CharField(max_length=120)
-    ativo = models.BooleanField(default=False)
-    config = models.JSONField("configuração", default=dict, blank=True)
-    segredos = SegredosField(default=dict, blank=True)
+    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+    nome = models.CharField(max_length=120, verbose_name=_("nome"))
+    ativo = models.BooleanField(default=False, verbose_name=_("ativo"))
+    config = models.JSONField(_("configuração"), default=dict, blank=True)
+    segredos = SegredosField(default=dict, blank=True, verbose_name=_("segredos"))
     # Routing key used to find the channel of an inbound webhook inside the URL's empresa:
     # WhatsApp phone_number_id, sha256 of the Telegram secret, Twilio number, e-mail address.
-    identificador = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    identificador = models.CharField(
+        max_length=200, db_index=True, editable=False, default="", verbose_name=_("identificador")
+    )
     fila_padrao = models.ForeignKey(
         "atendimento.Fila",
-        verbose_name="fila padrão",
+        verbose_name=_("fila padrão"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="canais",
     )
-    webhook_registrado_em = models.DateTimeField(null=True, blank=True, editable=False)
-    ultimo_teste_em = models.DateTimeField("último teste em", null=True, blank=True, editable=False)
-    ultimo_teste_ok = models.BooleanField("último teste ok", null=True, editable=False)
-    ultimo_teste_detalhe = models.TextField("resultado do último teste", blank=True, editable=False)
+    webhook_registrado_em = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("webhook registrado em")
+    )
+    ultimo_teste_em = models.DateTimeField(
+        _("último teste em"), null=True, blank=True, editable=False
+    )
+    ultimo_teste_ok = models.BooleanField(_("último teste ok"), null=True, editable=False)
+    ultimo_teste_detalhe = models.TextField(
+        _("resultado do último teste"), blank=True, editable=False
+    )
 
     class Meta:
         db_table = "atendimento_canais"
-        verbose_name = "canal"
-        verbose_name_plural = "canais"
+        verbose_name = _("canal")
+        verbose_name_plural = _("canais")
         ordering = ["nome"]
         constraints = [
             chave_empresa("atendimento_canais"),
@@ -66,27 +75,35 @@ class EventoWebhook(ModeloEmpresa):
     """Durable log of every accepted inbound webhook, stored before it is acknowledged."""
 
     class Status(models.TextChoices):
-        RECEBIDO = "recebido", "Recebido"
-        PROCESSADO = "processado", "Processado"
-        FALHOU = "falhou", "Falhou"
-        IGNORADO = "ignorado", "Ignorado"
+        RECEBIDO = "recebido", _("Recebido")
+        PROCESSADO = "processado", _("Processado")
+        FALHOU = "falhou", _("Falhou")
+        IGNORADO = "ignorado", _("Ignorado")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    canal = models.ForeignKey(Canal, on_delete=models.CASCADE, related_name="eventos_webhook")
-    id_evento_externo = models.CharField(max_length=255, null=True, blank=True)
-    corpo = models.BinaryField("corpo bruto")
-    cabecalhos = models.JSONField("cabeçalhos", default=dict)
-    url = models.TextField(blank=True)
-    recebido_em = models.DateTimeField("recebido em", auto_now_add=True, db_index=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEBIDO)
-    tentativas = models.PositiveIntegerField(default=0)
-    erro = models.TextField(blank=True)
-    processado_em = models.DateTimeField("processado em", null=True, blank=True)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID")
+    )
+    canal = models.ForeignKey(
+        Canal, on_delete=models.CASCADE, related_name="eventos_webhook", verbose_name=_("canal")
+    )
+    id_evento_externo = models.CharField(
+        max_length=255, null=True, blank=True, verbose_name=_("ID externo do evento")
+    )
+    corpo = models.BinaryField(_("corpo bruto"))
+    cabecalhos = models.JSONField(_("cabeçalhos"), default=dict)
+    url = models.TextField(blank=True, verbose_name=_("URL"))
+    recebido_em = models.DateTimeField(_("recebido em"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECEBIDO, verbose_name=_("status")
+    )
+    tentativas = models.PositiveIntegerField(default=0, verbose_name=_("tentativas"))
+    erro = models.TextField(blank=True, verbose_name=_("erro"))
+    processado_em = models.DateTimeField(_("processado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_eventos_webhook"
-        verbose_name = "evento de webhook"
-        verbose_name_plural = "eventos de webhook"
+        verbose_name = _("evento de webhook")
+        verbose_name_plural = _("eventos de webhook")
         ordering = ["-recebido_em"]
         constraints = [
             chave_empresa("atendimento_eventos_webhook"),

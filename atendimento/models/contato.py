@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
 
@@ -8,18 +9,22 @@ from .base import ModeloEmpresa, chave_empresa
 class Contato(ModeloEmpresa):
     """A customer: one person across channels (identities in IdentidadeContato)."""
 
-    nome = models.CharField(max_length=200, blank=True)
+    nome = models.CharField(max_length=200, blank=True, verbose_name=_("nome"))
     telefone = models.CharField(
-        max_length=20, blank=True, db_index=True, help_text="E.164, dígitos"
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("E.164, dígitos"),
+        verbose_name=_("telefone"),
     )
-    email = models.EmailField(blank=True, db_index=True)
-    observacoes = models.TextField("observações", blank=True)
-    metadados = models.JSONField(default=dict, blank=True)
+    email = models.EmailField(blank=True, db_index=True, verbose_name=_("e-mail"))
+    observacoes = models.TextField(_("observações"), blank=True)
+    metadados = models.JSONField(default=dict, blank=True, verbose_name=_("metadados"))
 
     class Meta:
         db_table = "atendimento_contatos"
-        verbose_name = "contato"
-        verbose_name_plural = "contatos"
+        verbose_name = _("contato")
+        verbose_name_plural = _("contatos")
         ordering = ["nome"]
         constraints = [chave_empresa("atendimento_contatos")]
 
@@ -33,22 +38,24 @@ class IdentidadeContato(ModeloEmpresa):
     e-mail address."""
 
     class Tipo(models.TextChoices):
-        WHATSAPP = "whatsapp", "WhatsApp (wa_id)"
-        WHATSAPP_BSUID = "whatsapp_bsuid", "WhatsApp (ID de usuário da empresa)"
-        TELEGRAM = "telegram", "Telegram"
-        TELEFONE = "telefone", "Telefone"
-        EMAIL = "email", "E-mail"
+        WHATSAPP = "whatsapp", _("WhatsApp (wa_id)")
+        WHATSAPP_BSUID = "whatsapp_bsuid", _("WhatsApp (ID de usuário da empresa)")
+        TELEGRAM = "telegram", _("Telegram")
+        TELEFONE = "telefone", _("Telefone")
+        EMAIL = "email", _("E-mail")
 
-    contato = models.ForeignKey(Contato, on_delete=models.CASCADE, related_name="identidades")
-    tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    valor = models.CharField(max_length=255)
-    nome_exibicao = models.CharField("nome de exibição", max_length=200, blank=True)
-    username = models.CharField(max_length=100, blank=True)
+    contato = models.ForeignKey(
+        Contato, on_delete=models.CASCADE, related_name="identidades", verbose_name=_("contato")
+    )
+    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+    valor = models.CharField(max_length=255, verbose_name=_("valor"))
+    nome_exibicao = models.CharField(_("nome de exibição"), max_length=200, blank=True)
+    username = models.CharField(max_length=100, blank=True, verbose_name=_("username"))
 
     class Meta:
         db_table = "atendimento_contato_identidades"
-        verbose_name = "identidade do contato"
-        verbose_name_plural = "identidades do contato"
+        verbose_name = _("identidade do contato")
+        verbose_name_plural = _("identidades do contato")
         constraints = [
             models.UniqueConstraint(
                 fields=["empresa", "tipo", "valor"], name="identidade_empresa_tipo_valor_uniq"

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from atendimento.exceptions import Conflito, NaoEncontrado
 from atendimento.models import Atendente, Canal, Contato, Empresa, Fila, Historico, Ticket
@@ -29,7 +30,10 @@ def _prazo(inicio: datetime, minutos: int | None) -> datetime | None:
 def _mesma_empresa(empresa: Empresa, *objetos) -> None:
     for obj in objetos:
         if obj is not None and obj.empresa_id != empresa.pk:
-            raise NaoEncontrado(f"{obj._meta.verbose_name.capitalize()} não encontrado.")
+            raise NaoEncontrado(
+                gettext("%(valor)s não encontrado.")
+                % {"valor": obj._meta.verbose_name.capitalize()}
+            )
 
 
 @transaction.atomic
@@ -55,7 +59,9 @@ def ticket_abrir(
     fila = fila if fila is not None else canal.fila_padrao
     _mesma_empresa(empresa, canal, contato, fila, atendente, por)
     if prioridade not in Ticket.Prioridade.values:
-        raise Conflito(f"Prioridade inválida: {prioridade!r}.")
+        raise Conflito(
+            gettext("Prioridade inválida: %(prioridade)s.") % {"prioridade": repr(prioridade)}
+        )
     agora = timezone.now()
     ticket = Ticket(
         empresa=empresa,
@@ -76,7 +82,7 @@ def ticket_abrir(
             ticket.save(force_insert=True)
     except IntegrityError as exc:
         if RESTRICAO_CONVERSA in str(exc):
-            raise Conflito("Esta conversa já tem um ticket aberto.") from exc
+            raise Conflito(gettext("Esta conversa já tem um ticket aberto.")) from exc
         raise
     Historico.objects.create(
         empresa=empresa,
