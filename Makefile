@@ -2,23 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-HASH   := $(shell sha1sum pyproject.toml | cut -c1-12)
+LOCK_RUN := requirements/run.txt
+LOCK_DEV := requirements/dev.txt
+HASH   := $(shell cat pyproject.toml $(LOCK_RUN) $(LOCK_DEV) | sha1sum | cut -c1-12)
+PIP    := $(BIN)/pip install --disable-pip-version-check -q
 RUN_OK  := $(VENV)/.run-$(HASH)
 TEST_OK := $(VENV)/.test-$(HASH)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint e2e stop clean chromium bench gettext mensagens
+.PHONY: lock auditar run test lint e2e stop clean chromium bench gettext mensagens
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(RUN_OK): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e .
+# Installs come from the lock files (exact versions, verified hashes), then the project itself.
+$(RUN_OK): pyproject.toml $(LOCK_RUN) | $(BIN)/python
+	$(PIP) --require-hashes --no-deps -r $(LOCK_RUN)
+	$(PIP) --no-deps -e .
 	touch $@
 
-$(TEST_OK): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+$(TEST_OK): pyproject.toml $(LOCK_DEV) | $(BIN)/python
+	$(PIP) --require-hashes --no-deps -r $(LOCK_DEV)
+	$(PIP) --no-deps -e .
 	touch $@ $(RUN_OK)
+
+## make lock: re-resolve the lock files after changing pyproject.toml (commit both)
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q
+lock: | $(BIN)/python
+	$(PIP) uv
+	$(UV_COMPILE) -o $(LOCK_RUN)
+	$(UV_COMPILE) --extra dev -o $(LOCK_DEV)
+
+## make auditar: known vulnerabilities in the locked versions (skipped, with a notice, offline)
+auditar: $(TEST_OK)
+	$(BIN)/python requirements/auditar.py $(LOCK_RUN) $(LOCK_DEV)
 
 ## make run: the product on the embedded PostgreSQL+pgvector and Redis (or DATABASE_URL/REDIS_URL)
 run: $(RUN_OK)
@@ -45,12 +62,13 @@ mensagens: $(TEST_OK) gettext
 	$(BIN)/python manage.py compilemessages -l en --ignore='.*'
 
 lint: $(TEST_OK)
+	$(BIN)/python requirements/verificar.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CONECTCRM_PERFIL=test $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## make test: lint + migrations check + the whole suite on real PostgreSQL and Redis
-test: $(TEST_OK) chromium gettext lint
+test: $(TEST_OK) chromium gettext lint auditar
 	CONECTCRM_PERFIL=test $(BIN)/python -m conectcrm.testar $(PYTEST_ARGS)
 
 ## make stop: the embedded PostgreSQL/Redis of every profile (run, test, bench, …)

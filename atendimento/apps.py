@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,19 @@ class AtendimentoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        if getattr(settings, "EMBUTIDO_PASTA", None):
+            # development on the embedded servers: start them on demand (idempotent, cheap
+            # when they run); importing the settings alone starts nothing
+            from conectcrm import embedded
+
+            pasta = Path(settings.EMBUTIDO_PASTA)
+            if settings.EMBUTIDO_POSTGRES:
+                embedded.garantir_postgres(pasta)
+            if settings.EMBUTIDO_REDIS:
+                embedded.garantir_redis(pasta)
+
         # Framework hook only: open websockets learn of access changes (cache invalidation).
         from atendimento.api import jwt
         from atendimento.realtime import sinais

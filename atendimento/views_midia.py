@@ -48,8 +48,8 @@ def _usuario(request: HttpRequest):
     return autenticado[0] if autenticado else None
 
 
-@require_GET
-def midia(request: HttpRequest, mensagem_id) -> HttpResponse:
+def _mensagem_visivel(request: HttpRequest, mensagem_id) -> Mensagem | HttpResponse:
+    """The message if this user may see its ticket; a 401 response, or Http404."""
     usuario = _usuario(request)
     if usuario is None:
         return HttpResponse("Autenticação necessária.", status=401, content_type="text/plain")
@@ -60,21 +60,24 @@ def midia(request: HttpRequest, mensagem_id) -> HttpResponse:
     mensagem = (
         Mensagem.objects.select_related("ticket")
         .filter(pk=mensagem_id, empresa_id=atendente.empresa_id)
-        .exclude(midia_arquivo="")
         .first()
     )
     if mensagem is None or not ticket_visivel(atendente, mensagem.ticket):
         raise Http404
+    return mensagem
+
+
+def _servir(arquivo_campo, nome_arquivo: str, mime: str, nome: str) -> FileResponse:
     try:
-        arquivo = mensagem.midia_arquivo.open("rb")
+        arquivo = arquivo_campo.storage.open(nome_arquivo, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    mime = (mensagem.midia_mime or "application/octet-stream").split(";")[0].strip().lower()
+    base = (mime or "application/octet-stream").split(";")[0].strip().lower()
     resposta = FileResponse(
         arquivo,
-        content_type=mensagem.midia_mime or "application/octet-stream",
-        as_attachment=mime not in INLINE,
-        filename=mensagem.midia_nome or mensagem.midia_arquivo.name.rsplit("/", 1)[-1],
+        content_type=mime or "application/octet-stream",
+        as_attachment=base not in INLINE,
+        filename=nome or nome_arquivo.rsplit("/", 1)[-1],
     )
     resposta["X-Content-Type-Options"] = "nosniff"
     resposta["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -82,4 +85,36 @@ def midia(request: HttpRequest, mensagem_id) -> HttpResponse:
     return resposta
 
 
-urlpatterns = [path("<uuid:mensagem_id>/", midia, name="midia")]
+@require_GET
+def midia(request: HttpRequest, mensagem_id) -> HttpResponse:
+    mensagem = _mensagem_visivel(request, mensagem_id)
+    if isinstance(mensagem, HttpResponse):
+        return mensagem
+    if not mensagem.midia_arquivo:
+        raise Http404
+    return _servir(
+        mensagem.midia_arquivo, mensagem.midia_arquivo.name, mensagem.midia_mime,
+        mensagem.midia_nome,
+    )  # fmt: skip
+
+
+@require_GET
+def midia_inline(request: HttpRequest, mensagem_id, numero: int) -> HttpResponse:
+    """An inline (``cid:``) image of an e-mail, with the same access rule as its message."""
+    from atendimento.services.email_entrada import anexo_inline
+
+    mensagem = _mensagem_visivel(request, mensagem_id)
+    if isinstance(mensagem, HttpResponse):
+        return mensagem
+    anexo = anexo_inline(mensagem, numero)
+    if anexo is None or str(anexo.get("mime") or "").lower() not in INLINE:
+        raise Http404
+    return _servir(
+        mensagem.midia_arquivo, str(anexo["arquivo"]), str(anexo["mime"]), str(anexo.get("nome"))
+    )
+
+
+urlpatterns = [
+    path("<uuid:mensagem_id>/", midia, name="midia"),
+    path("<uuid:mensagem_id>/inline/<int:numero>/", midia_inline, name="midia_inline"),
+]

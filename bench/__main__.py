@@ -44,6 +44,7 @@ class Benchmark:
 BENCHMARKS: list[Benchmark] = [
     Benchmark("ingest", "ingest.py", "inbound webhooks → stored → websocket, on the real stack"),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
+    Benchmark("ai_eval", "ai_eval.py", "offline sentiment/intent on the labelled pt-BR sets"),
 ]
 
 

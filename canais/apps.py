@@ -8,3 +8,9 @@ class CanaisConfig(AppConfig):
     name = "canais"
     verbose_name = _("Canais")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # e-mail: other channels noted, inline images fetched (reactions to stored messages)
+        from atendimento.services import email_entrada
+
+        email_entrada.registrar()

@@ -2,7 +2,9 @@
 the ``webhooks`` queue after commit, processed once, swept up again if the queue lost it.
 
 Statuses: ``recebido`` (stored, not processed yet) → ``processado`` | ``falhou`` (the reason in
-``erro``); ``ignorado`` for events of an inactive channel (kept, never processed).
+``erro``); ``ignorado`` for events of an inactive channel (kept, never processed).  A delivery
+the adapter discards (an e-mail auto-reply, bounce or bulk mail) ends ``processado`` with
+``erro`` = ``descartado: <reason>``.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -22,7 +25,12 @@ from django.utils import timezone
 
 from atendimento.models import Canal, EventoWebhook
 from atendimento.services.insercao import inserir_ignorando_conflito
-from canais.adapters.base import PayloadInvalido, RequisicaoWebhook, StatusEntrada
+from canais.adapters.base import (
+    EventoDescartado,
+    PayloadInvalido,
+    RequisicaoWebhook,
+    StatusEntrada,
+)
 from canais.registry import get_adaptador
 
 logger = logging.getLogger(__name__)
@@ -43,7 +51,9 @@ CABECALHOS_GUARDADOS = frozenset(
         "x-request-id",
     }
 )
-PREFIXOS_GUARDADOS = ("x-amz-sns-",)
+#: facts an adapter established while verifying (``AdaptadorCanal.cabecalhos_verificados``)
+PREFIXO_VERIFICADOS = "x-conectcrm-"
+PREFIXOS_GUARDADOS = ("x-amz-sns-", PREFIXO_VERIFICADOS)
 
 #: processing attempts before an event that keeps raising unexpected errors is given up
 MAX_TENTATIVAS = 5
@@ -202,15 +212,31 @@ def eventos_webhook_processar_lote(
         return estados
 
 
+#: tipo -> checks of each interpreted event before it is applied (registered by the apps):
+#: one returning a reason discards the whole delivery like :class:`EventoDescartado` (the
+#: e-mail loop guard: a sender writing non-stop is an auto-responder without headers)
+FILTROS_ENTRADA: dict[str, list[Callable[[Canal, Any], str]]] = {}
+
+
 def _interpretar(evento: EventoWebhook, canal: Canal) -> list | None:
-    """The normalised events of a stored request; None when the body is malformed (the
-    event then ends ``falhou`` with the reason)."""
+    """The normalised events of a stored request; None when the event was concluded here: a
+    malformed body (``falhou`` with the reason) or a delivery the adapter discards
+    (``processado``, ``descartado: <reason>``)."""
     adaptador = get_adaptador(canal.tipo, canal.config_completa)
     try:
-        return adaptador.interpretar(requisicao_do_evento(evento))
+        interpretados = adaptador.interpretar(requisicao_do_evento(evento))
+        for filtro in FILTROS_ENTRADA.get(canal.tipo, ()):
+            for item in interpretados:
+                motivo = filtro(canal, item)
+                if motivo:
+                    raise EventoDescartado(motivo)
+        return interpretados
     except PayloadInvalido as exc:
         logger.warning("webhook %s malformado: %s", evento.pk, exc)
         _concluir(evento, Status.FALHOU, str(exc))
+        return None
+    except EventoDescartado as exc:  # an auto-reply, a bounce, bulk mail: kept, never a ticket
+        _concluir(evento, Status.PROCESSADO, f"descartado: {exc.motivo}")
         return None
 
 
@@ -227,8 +253,8 @@ def _processar_lote(eventos: list[EventoWebhook]) -> dict[uuid.UUID, str]:
             canais[evento.canal_id] = _canal(evento.canal_id)
         canal = canais[evento.canal_id]
         interpretados = _interpretar(evento, canal)
-        if interpretados is None:
-            estados[evento.pk] = Status.FALHOU
+        if interpretados is None:  # concluded there: malformed, or discarded
+            estados[evento.pk] = evento.status
             continue
         itens += [(canal, item) for item in interpretados]
         donos += [evento] * len(interpretados)

@@ -39,7 +39,7 @@ def tipos() -> list[str]:
 def _carregar() -> None:
     if _ADAPTADORES:
         return
-    from canais.adapters import email, telegram, twilio, whatsapp
+    from canais.adapters import email, telegram, twilio, webchat, whatsapp
 
-    for modulo in (whatsapp, telegram, twilio, email):
+    for modulo in (whatsapp, telegram, twilio, email, webchat):
         registrar(modulo.Adaptador)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -21,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import Conflito, NaoEncontrado, RegraNegocio, ServicoIndisponivel
-from atendimento.models import Canal, Empresa, Fila
+from atendimento.models import Canal, Empresa, Fila, IntegracaoConfig
 from canais.adapters.base import (
     AdaptadorCanal,
     ErroCanal,
@@ -49,19 +51,85 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
     Canal.Tipo.EMAIL: frozenset(
         {
             "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
-            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url",
+            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url", "sns_topic_arn",
         }
+    ),
+    Canal.Tipo.WEBCHAT: frozenset(
+        {"chave_publica", "origens_permitidas", "titulo", "saudacao", "cor", "pedir_nome",
+         "pedir_email"}
     ),
 }  # fmt: skip
 #: secrets we generate when absent (nobody needs to type them: we register them ourselves)
 SEGREDOS_GERADOS: dict[str, dict[str, Callable[[], str]]] = {
     Canal.Tipo.TELEGRAM: {"webhook_secret": lambda: secrets.token_urlsafe(32)},
+    # the website chat's public key: in the widget's <script> tag, routes its requests
+    Canal.Tipo.WEBCHAT: {"chave_publica": lambda: "wc_" + secrets.token_urlsafe(18)},
 }
 #: public keys filled on activation from the webhook URL when absent (Twilio sends delivery
 #: statuses only to a per-message StatusCallback: our webhook URL)
 CONFIG_AO_ATIVAR: dict[str, Callable[[str], dict[str, str]]] = {
     Canal.Tipo.TWILIO: lambda url: {"status_callback_url": url},
 }
+
+
+# ------------------------------------------------------------------------------- defaults
+def _smtp_do_ambiente() -> str:
+    """``EMAIL_URL`` as an ``smtp_url`` (django-environ's reading of it: host, port, user,
+    password, TLS/SSL), or "" when it is not an SMTP server (the console default)."""
+    config = getattr(settings, "EMAIL_CONFIG", {}) or {}
+    if "smtp" not in str(config.get("EMAIL_BACKEND", "")) or not config.get("EMAIL_HOST"):
+        return ""
+    esquema = (
+        "smtps"
+        if config.get("EMAIL_USE_SSL")
+        else ("smtp+tls" if config.get("EMAIL_USE_TLS") else "smtp")
+    )
+    usuario = quote(str(config.get("EMAIL_HOST_USER") or ""), safe="")
+    senha = quote(str(config.get("EMAIL_HOST_PASSWORD") or ""), safe="")
+    credenciais = f"{usuario}:{senha}@" if usuario else ""
+    porta = f":{config['EMAIL_PORT']}" if config.get("EMAIL_PORT") else ""
+    return f"{esquema}://{credenciais}{config['EMAIL_HOST']}{porta}"
+
+
+def _envio_email_padrao(canal: Canal) -> dict[str, Any]:
+    """A channel with neither ``smtp_url`` nor ``sendgrid_api_key`` sends through the empresa's
+    active SMTP (``smtp_url``) or SendGrid (``api_key``) integration, else ``EMAIL_URL``."""
+    integracoes = {
+        i.tipo: {**(i.configuracao or {}), **(i.segredos or {})}
+        for i in IntegracaoConfig.objects.filter(
+            empresa_id=canal.empresa_id,
+            ativo=True,
+            tipo__in=[IntegracaoConfig.Tipo.SMTP, IntegracaoConfig.Tipo.SENDGRID],
+        )
+    }
+    smtp = integracoes.get(IntegracaoConfig.Tipo.SMTP, {})
+    if smtp.get("smtp_url"):
+        return {"smtp_url": str(smtp["smtp_url"])}
+    sendgrid = integracoes.get(IntegracaoConfig.Tipo.SENDGRID, {})
+    if sendgrid.get("api_key"):
+        extra = {"api_base_url": sendgrid["api_base_url"]} if sendgrid.get("api_base_url") else {}
+        return {"sendgrid_api_key": str(sendgrid["api_key"]), **extra}
+    ambiente = _smtp_do_ambiente()
+    return {"smtp_url": ambiente} if ambiente else {}
+
+
+#: tipo -> (channel config is missing its own transport?, the default transport's keys)
+ENVIO_PADRAO: dict[str, tuple[Callable[[dict], bool], Callable[[Canal], dict[str, Any]]]] = {
+    Canal.Tipo.EMAIL: (
+        lambda config: not (config.get("smtp_url") or config.get("sendgrid_api_key")),
+        _envio_email_padrao,
+    ),
+}
+
+
+def config_de_envio(canal: Canal) -> dict[str, Any]:
+    """The channel's config for sending: its own, completed with the empresa's / the
+    environment's default transport where the channel has none (e-mail)."""
+    config = canal.config_completa
+    padrao = ENVIO_PADRAO.get(canal.tipo)
+    if padrao is not None and padrao[0](config):
+        config = {**config, **padrao[1](canal)}
+    return config
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -302,7 +370,7 @@ def canal_testar(*, canal: Canal) -> ResultadoTeste:
     """Ask the provider whether the credentials work; the result is recorded on the channel."""
     canal = Canal.objects.get(pk=canal.pk)
     try:
-        resultado = _classe(canal.tipo)(canal.config_completa).testar_conexao()
+        resultado = _classe(canal.tipo)(config_de_envio(canal)).testar_conexao()
     except RegraNegocio as exc:
         resultado = ResultadoTeste(False, exc.detalhe)
     except ErroCanal as exc:

@@ -7,6 +7,8 @@ from django.urls import path
 
 from canais.webhooks import webhook
 
+app_name = "canais"
+
 urlpatterns = [
     path("<str:tipo>/<str:empresa_id>/", webhook, name="webhook"),
     path("<str:tipo>/<str:empresa_id>", webhook, name="webhook-sem-barra"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -29,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from atendimento.models import Canal
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
-from canais.eventos import evento_webhook_registrar
+from canais.eventos import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,11 @@ def _requisicao(request: HttpRequest, corpo: bytes) -> RequisicaoWebhook:
     return RequisicaoWebhook(
         metodo=request.method or "",
         url=request.build_absolute_uri(),
-        cabecalhos={nome.lower(): valor for nome, valor in request.headers.items()},
+        cabecalhos={
+            nome.lower(): valor
+            for nome, valor in request.headers.items()
+            if not nome.lower().startswith(PREFIXO_VERIFICADOS)  # only adapters write those
+        },
         corpo=corpo,
         query=request.GET.dict(),
     )
@@ -108,14 +113,19 @@ def _canal_verificado(
 ) -> tuple[Canal, AdaptadorCanal]:
     """The channel the request is for, verified; RequisicaoRecusada otherwise.
 
-    Routed by the adapter's key (phone_number_id, hash of the secret header…).  A request the
+    Routed by the adapter's keys (phone_number_id, hash of the secret header, the e-mail's
+    recipients in order…): the first one that is a channel of the empresa.  A request the
     adapter cannot route (a malformed body) is matched against each configured channel of this
     type of the empresa, so a malformed body from a verified sender is still stored (and then
     marked ``falhou``) while an unverifiable one is refused.
     """
-    identificador = classe.identificador_da_requisicao(req)
-    if identificador:
-        encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+    candidatos = classe.identificadores_da_requisicao(req)
+    if candidatos:
+        encontrado = None
+        for identificador in candidatos:  # an e-mail names several recipients: the first ours
+            encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+            if encontrado is not None:
+                break
         if encontrado is None:
             raise RequisicaoRecusada("canal desconhecido", status=404)
         canal, config = encontrado
@@ -152,6 +162,9 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
         if request.method == "GET":
             return _handshake(classe, empresa_uuid, req)
         canal, adaptador = _canal_verificado(classe, empresa_uuid, req)
+        verificados = adaptador.cabecalhos_verificados(req)
+        if verificados:
+            req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
         evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)

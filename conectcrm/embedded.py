@@ -62,6 +62,27 @@ def _url_postgres(socket_dir: Path) -> str:
     return f"postgresql://postgres@/postgres?host={socket_dir}"
 
 
+#: longest unix socket path (sun_path is 108 bytes on Linux, with its terminating NUL)
+_MAX_SOCKET = 100
+
+
+def url_postgres(pasta: Path | str) -> str:
+    """The embedded PostgreSQL's DATABASE_URL, without starting anything: the running server's
+    socket, else the one it will use (its data folder, when the path is short enough; else it
+    has to be started here to learn it)."""
+    pgdata = Path(pasta) / "pg"
+    rodando = _postmaster(pgdata)
+    if rodando:
+        return _url_postgres(rodando[1])
+    if len(str(pgdata / ".s.PGSQL.5432")) <= _MAX_SOCKET:
+        return _url_postgres(pgdata)
+    return garantir_postgres(Path(pasta))  # pragma: no cover - a very long checkout path
+
+
+def url_redis(pasta: Path | str) -> str:
+    return f"unix://{Path(pasta) / 'redis.sock'}"
+
+
 def garantir_postgres(pasta: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL and return its DATABASE_URL."""
     pgdata = pasta / "pg"

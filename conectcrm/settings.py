@@ -59,14 +59,19 @@ if PRODUCAO:
     )
 
 # ----------------------------------------------------------------------------- services
-_embutido = None
-if not env("DATABASE_URL", default="") or not env("REDIS_URL", default=""):
+# With DATABASE_URL / REDIS_URL unset: the embedded servers of .devdata/<perfil>. Importing the
+# settings starts nothing; the servers are started on demand when Django sets up
+# (AtendimentoConfig.ready → conectcrm.embedded.garantir), by whichever process comes first.
+EMBUTIDO_PASTA = None
+EMBUTIDO_POSTGRES = not env("DATABASE_URL", default="")
+EMBUTIDO_REDIS = not env("REDIS_URL", default="")
+if EMBUTIDO_POSTGRES or EMBUTIDO_REDIS:
     from conectcrm import embedded as _embutido
 
-    _PASTA_DEV = _embutido.pasta_dados(PERFIL_DEV)
+    EMBUTIDO_PASTA = str(_embutido.pasta_dados(PERFIL_DEV))
 
-DATABASE_URL = env("DATABASE_URL", default="") or _embutido.garantir_postgres(_PASTA_DEV)
-REDIS_URL = env("REDIS_URL", default="") or _embutido.garantir_redis(_PASTA_DEV)
+DATABASE_URL = env("DATABASE_URL", default="") or _embutido.url_postgres(EMBUTIDO_PASTA)
+REDIS_URL = env("REDIS_URL", default="") or _embutido.url_redis(EMBUTIDO_PASTA)
 
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -117,6 +122,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "atendimento.api.parsers.LimiteCorpoMiddleware",  # 413 before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -262,10 +268,19 @@ CHANNEL_LAYERS = {
     }
 }
 
-# Real time (atendimento/realtime/ajustes.py documents each; defaults there).
+# Real time tunables (the only place with their defaults; atendimento/realtime/ajustes.py
+# documents each and reads them at use).
 REALTIME_OFFLINE_APOS_SEGUNDOS = env.float("REALTIME_OFFLINE_APOS_SEGUNDOS", default=30.0)
 REALTIME_HEARTBEAT_SEGUNDOS = env.float("REALTIME_HEARTBEAT_SEGUNDOS", default=30.0)
 REALTIME_DIGITANDO_EXPIRA_SEGUNDOS = env.float("REALTIME_DIGITANDO_EXPIRA_SEGUNDOS", default=8.0)
+REALTIME_DIGITANDO_PROVEDOR_SEGUNDOS = env.float(
+    "REALTIME_DIGITANDO_PROVEDOR_SEGUNDOS", default=4.0
+)
+REALTIME_FRAMES_POR_SEGUNDO = env.float("REALTIME_FRAMES_POR_SEGUNDO", default=20.0)
+REALTIME_FRAMES_RAJADA = env.float("REALTIME_FRAMES_RAJADA", default=40.0)
+REALTIME_FRAMES_DESCARTES = env.float("REALTIME_FRAMES_DESCARTES", default=40.0)
+REALTIME_MAX_SALAS = env.int("REALTIME_MAX_SALAS", default=50)
+REALTIME_PUBLICAR_FILA_MAX = env.int("REALTIME_PUBLICAR_FILA_MAX", default=10_000)
 
 # ----------------------------------------------------------------------------- Celery
 CELERY_RESULT_BACKEND = None
@@ -281,6 +296,7 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
     "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
+    "canais.tasks.baixar_inline": {"queue": "messages"},
     "canais.tasks.enviar_mensagem": {"queue": "messages"},
     "canais.tasks.enviar_midia": {"queue": "messages"},
     "canais.tasks.enviar_lote": {"queue": "messages"},
@@ -402,3 +418,7 @@ AUTHENTICATION_BACKENDS = [
 # ----------------------------------------------------------------------------- retention
 # processed webhook payloads (customers' personal data) are pruned after this many days
 RETENCAO_EVENTOS_DIAS = env.int("RETENCAO_EVENTOS_DIAS", default=30)
+
+# ----------------------------------------------------------------------------- website chat
+WEBCHAT_MENSAGENS_POR_MINUTO = env.int("WEBCHAT_MENSAGENS_POR_MINUTO", default=30)
+WEBCHAT_SESSOES_POR_MINUTO = env.int("WEBCHAT_SESSOES_POR_MINUTO", default=10)

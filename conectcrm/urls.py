@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/atendimento/webhooks/", include("canais.urls")),
     path("api/", include("atendimento.api.urls")),
     path("midia/", include("atendimento.views_midia")),
+    path("chat/", include("canais.webchat.urls")),
     path("", include("atendimento.inbox.urls")),
 ]

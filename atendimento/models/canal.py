@@ -18,6 +18,7 @@ class Canal(ModeloEmpresa):
         TELEGRAM = "telegram", _("Telegram")
         TWILIO = "twilio", _("Twilio (SMS/WhatsApp)")
         EMAIL = "email", _("E-mail")
+        WEBCHAT = "webchat", _("Chat do site")
 
     tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
     nome = models.CharField(max_length=120, verbose_name=_("nome"))

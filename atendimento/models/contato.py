@@ -43,6 +43,7 @@ class IdentidadeContato(ModeloEmpresa):
         TELEGRAM = "telegram", _("Telegram")
         TELEFONE = "telefone", _("Telefone")
         EMAIL = "email", _("E-mail")
+        WEBCHAT = "webchat", _("Visitante do chat do site")
 
     contato = models.ForeignKey(
         Contato, on_delete=models.CASCADE, related_name="identidades", verbose_name=_("contato")

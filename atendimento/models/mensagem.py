@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
@@ -158,6 +159,14 @@ class Mensagem(ModeloEmpresa):
                 fields=["ticket", "data", "ordem", "criado_em"], name="mensagem_ticket_ordem"
             ),
             GinIndex(SearchVector("conteudo", config=CONFIG_BUSCA), name="mensagem_conteudo_busca"),
+            # a provider's own id of an outbound message whose id_externo is ours (Amazon SES's
+            # message id of an e-mail): its delivery notifications are matched by it
+            models.Index(
+                models.F("canal"),
+                KeyTextTransform("id_provedor", "dados"),
+                name="mensagem_id_provedor",
+                condition=models.Q(dados__has_key="id_provedor"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,11 @@
 """Opening tickets: ``ticket_abrir`` (API and inbound) and, for inbound messages, picking the
 ticket of a provider conversation: the open one, the last closed one reopened inside its queue's
-window, or a new one.
+window, or a new one that links the closed one (history entries on both).
+
+A message may name earlier messages it answers (``referencias``: an e-mail's In-Reply-To and
+References) or one of our tickets (``ticket_ref``: an e-mail reply address).  When one of them
+is a message / ticket **of the same channel** (so of the same empresa), the message joins that
+ticket's conversation whatever its own thread root says; ids of any other channel are ignored.
 
 At most one non-closed ticket per (canal, conversa_id_externo) is enforced by the partial unique
 index ``ticket_conversa_aberta_uniq``; concurrent first messages of one conversation race on it
@@ -9,6 +14,9 @@ and the loser reads the winner's ticket.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,7 +24,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from atendimento.exceptions import Conflito, NaoEncontrado
-from atendimento.models import Atendente, Canal, Contato, Empresa, Fila, Historico, Ticket
+from atendimento.models import (
+    Atendente,
+    Canal,
+    Contato,
+    Empresa,
+    Fila,
+    Historico,
+    Mensagem,
+    Ticket,
+)
 from atendimento.realtime.eventos import publicar_novo_ticket, publicar_ticket_atualizado
 from canais.adapters.base import Conversa
 
@@ -50,11 +67,13 @@ def ticket_abrir(
     titulo_conversa: str = "",
     atendente: Atendente | None = None,
     por: Atendente | None = None,
+    anterior: Ticket | None = None,
 ) -> Ticket:
     """A new ticket in ``fila`` (default: the channel's default queue) with the queue's SLA
     deadlines, its ``criado`` history entry, and ``novo_ticket`` published after commit.
 
     :class:`Conflito` when the conversation already has a ticket that is not closed.
+    ``anterior``: the closed ticket this one continues (linked in both histories).
     """
     fila = fila if fila is not None else canal.fila_padrao
     _mesma_empresa(empresa, canal, contato, fila, atendente, por)
@@ -84,12 +103,25 @@ def ticket_abrir(
         if RESTRICAO_CONVERSA in str(exc):
             raise Conflito(gettext("Esta conversa já tem um ticket aberto.")) from exc
         raise
+    descricao = "Ticket aberto por mensagem do cliente." if por is None else "Ticket aberto."
+    dados = {"canal": str(canal.pk), "fila": str(fila.pk) if fila else None}
+    if anterior is not None:
+        descricao = f"{descricao[:-1]}, continuando o ticket #{anterior.numero}."
+        dados["ticket_anterior"] = str(anterior.pk)
+        Historico.objects.create(
+            empresa=empresa,
+            ticket=anterior,
+            acao=Historico.Acao.ATUALIZADO,
+            descricao=f"O cliente voltou a escrever depois do prazo de reabertura: "
+            f"continua no ticket #{ticket.numero}.",
+            dados={"ticket_seguinte": str(ticket.pk)},
+        )
     Historico.objects.create(
         empresa=empresa,
         ticket=ticket,
         acao=Historico.Acao.CRIADO,
-        descricao="Ticket aberto por mensagem do cliente." if por is None else "Ticket aberto.",
-        dados={"canal": str(canal.pk), "fila": str(fila.pk) if fila else None},
+        descricao=descricao,
+        dados=dados,
         atendente=por,
         usuario_id=por.usuario_id if por else None,
     )
@@ -139,12 +171,75 @@ def _reabrir(ticket: Ticket) -> None:
     publicar_ticket_atualizado(ticket)
 
 
+def _referenciado(canal: Canal, referencias: Sequence[str], ticket_ref: str) -> Ticket | None:
+    """The ticket of this channel named by ``ticket_ref`` or owning the first message of
+    ``referencias`` found in this channel, locked."""
+    tickets = Ticket.objects.select_for_update(of=("self",)).select_related("fila")
+    if ticket_ref:
+        try:
+            ticket = tickets.filter(canal=canal, pk=uuid.UUID(str(ticket_ref))).first()
+        except ValueError:
+            ticket = None
+        if ticket is not None:
+            return ticket
+    ids = [r[:255] for r in referencias if r][:50]
+    if not ids:
+        return None
+    donos = dict(
+        Mensagem.objects.filter(canal=canal, id_externo__in=ids).values_list(
+            "id_externo", "ticket_id"
+        )
+    )
+    for referencia in ids:
+        if referencia in donos:
+            return tickets.filter(pk=donos[referencia]).first()
+    return None
+
+
+def _adotar(ticket: Ticket, conversa: Conversa, quando: datetime) -> bool | None:
+    """A referenced ticket without a provider conversation (opened by an agent) takes this
+    one.  None when the message cannot go to it (closed beyond its window, or the conversation
+    has another open ticket); otherwise whether it was reopened now."""
+    fechado = ticket.status == Ticket.Status.FECHADO
+    if fechado and not _reabre(ticket, quando):
+        return None
+    ticket.conversa_id_externo = conversa.id_externo[:255]
+    try:
+        with transaction.atomic():
+            ticket.save(update_fields=["conversa_id_externo", "atualizado_em"])
+    except IntegrityError:
+        ticket.conversa_id_externo = ""
+        return None
+    if fechado:
+        _reabrir(ticket)
+    return fechado
+
+
 def ticket_da_conversa(
-    *, canal: Canal, contato: Contato, conversa: Conversa, quando: datetime
+    *,
+    canal: Canal,
+    contato: Contato,
+    conversa: Conversa,
+    quando: datetime,
+    assunto: str = "",
+    referencias: Sequence[str] = (),
+    ticket_ref: str = "",
 ) -> tuple[Ticket, bool]:
     """The ticket an inbound message of ``conversa`` belongs to, locked (``SELECT … FOR
     UPDATE``) so messages of one conversation update it one at a time; True when it was
-    opened or reopened now.  Call inside a transaction."""
+    opened or reopened now.  Call inside a transaction.
+
+    ``referencias`` / ``ticket_ref`` (see the module docstring) may put the message in the
+    conversation of an earlier ticket of this channel; ``assunto`` is a new ticket's subject.
+    """
+    referenciado = _referenciado(canal, referencias, ticket_ref)
+    if referenciado is not None:
+        if referenciado.conversa_id_externo:
+            conversa = replace(conversa, id_externo=referenciado.conversa_id_externo)
+        elif conversa.id_externo:
+            reaberto = _adotar(referenciado, conversa, quando)
+            if reaberto is not None:
+                return referenciado, reaberto
     abertos = Ticket.objects.select_for_update(of=("self",)).filter(
         canal=canal, conversa_id_externo=conversa.id_externo
     )
@@ -158,6 +253,8 @@ def ticket_da_conversa(
             .order_by("-fechado_em", "-criado_em")
             .first()
         )
+        if ultimo is None and referenciado is not None:
+            ultimo = referenciado if referenciado.status == Ticket.Status.FECHADO else None
         if ultimo is not None and _reabre(ultimo, quando):
             try:
                 _reabrir(ultimo)
@@ -170,9 +267,10 @@ def ticket_da_conversa(
                 canal=canal,
                 contato=contato,
                 conversa_id_externo=conversa.id_externo,
-                assunto=conversa.titulo if conversa.grupo else "",
+                assunto=assunto or (conversa.titulo if conversa.grupo else ""),
                 grupo=conversa.grupo,
                 titulo_conversa=conversa.titulo,
+                anterior=ultimo,
             )
         except Conflito:
             continue

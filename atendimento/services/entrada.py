@@ -219,7 +219,13 @@ def mensagem_registrar_entrada(*, canal: Canal, evento: MensagemEntrada) -> Mens
         return None  # fast path for retries; the insert below is the real guard
     contato = _contato_da_conversa(canal, evento)
     ticket, aberto_agora = ticket_da_conversa(
-        canal=canal, contato=contato, conversa=evento.conversa, quando=evento.data
+        canal=canal,
+        contato=contato,
+        conversa=evento.conversa,
+        quando=evento.data,
+        assunto=evento.assunto,
+        referencias=evento.referencias,
+        ticket_ref=evento.ticket_ref,
     )
     inseridas = [m for m in _mensagens(canal, ticket, evento) if inserir_ignorando_conflito(m)]
     if not inseridas:

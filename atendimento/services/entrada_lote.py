@@ -63,6 +63,8 @@ def _candidata(canal: Canal, evento: EventoEntrada) -> bool:
         and not evento.conversa.grupo
         and not evento.responde_a
         and not evento.cabecalhos
+        and not evento.referencias  # threading by earlier messages: per-event path
+        and not evento.ticket_ref
         and bool(evento.remetente.identidades)
     )
 

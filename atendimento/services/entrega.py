@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -89,19 +90,40 @@ def mensagem_aplicar_status(*, canal: Canal, status: StatusEntrada) -> Mensagem 
     mensagem = _mover(filtro, novo, **campos)
     if mensagem is not None:
         return mensagem
-    return (
+    atual = (
         Mensagem.objects.filter(**filtro, direcao=Mensagem.Direcao.SAIDA)
         .select_related("ticket")
         .first()
     )
+    if atual is not None:
+        return atual
+    # the provider may name the message by its own id (Amazon SES), not by ours
+    pk = (
+        Mensagem.objects.alias(id_provedor=KeyTextTransform("id_provedor", "dados"))
+        .filter(canal_id=canal.pk, dados__has_key="id_provedor", id_provedor=status.id_externo)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        return None
+    return _mover({"pk": pk}, novo, **campos) or (
+        Mensagem.objects.select_related("ticket").get(pk=pk)
+    )
 
 
 @transaction.atomic
-def mensagem_registrar_envio(*, mensagem: Mensagem, id_externo: str) -> Mensagem | None:
-    """The provider accepted the message: ``enviada`` with its id (only from ``pendente``)."""
+def mensagem_registrar_envio(
+    *, mensagem: Mensagem, id_externo: str, id_provedor: str = ""
+) -> Mensagem | None:
+    """The provider accepted the message: ``enviada`` with its id (only from ``pendente``);
+    ``id_provedor``: the provider's own id when ``id_externo`` is ours (kept in ``dados``)."""
+    extras = {}
+    if id_provedor:
+        extras["dados"] = {**(mensagem.dados or {}), "id_provedor": id_provedor[:255]}
     return _mover(
         {"pk": mensagem.pk},
         S.ENVIADA,
+        **extras,
         id_externo=id_externo,
         enviada_em=Coalesce(F("enviada_em"), timezone.now()),
         tentativas=F("tentativas") + 1,

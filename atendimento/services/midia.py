@@ -1,6 +1,10 @@
 """Inbound media: downloaded from the provider (by the ``baixar_midia`` task) into Django storage,
 within the channel's size and type limits, and announced with ``status_mensagem`` so open
-conversations refresh the message (its ``midia`` now has a URL that serves the file)."""
+conversations refresh the message (its ``midia`` now has a URL that serves the file).
+
+Channels whose media travel inside the webhook (e-mail attachments: ``midia_no_webhook``) are
+read from the stored ``EventoWebhook`` that announced them: the event whose provider id is the
+message's ``id_externo`` (without the ``#midiaN`` suffix of a mail's further attachments)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
-from atendimento.models import Mensagem
+from atendimento.models import EventoWebhook, Mensagem
 from atendimento.realtime.eventos import publicar_status_mensagem
 from canais.adapters.base import (
     AdaptadorCanal,
@@ -21,6 +25,8 @@ from canais.adapters.base import (
     MidiaBaixada,
     MidiaRef,
     OperacaoNaoSuportada,
+    PayloadInvalido,
+    RequisicaoWebhook,
 )
 from canais.registry import get_adaptador
 
@@ -52,7 +58,8 @@ def _nome_arquivo(mensagem: Mensagem, baixada: MidiaBaixada, mime: str) -> str:
     return nome[:200]
 
 
-def _validar(adaptador: AdaptadorCanal, baixada: MidiaBaixada, mime: str) -> None:
+def validar_midia(adaptador: AdaptadorCanal, baixada: MidiaBaixada, mime: str) -> None:
+    """The channel's limits: size (``limite_download_bytes``) and accepted types."""
     limite = _limite(adaptador)
     if len(baixada.conteudo) > limite:
         raise ErroDefinitivo(
@@ -85,6 +92,23 @@ def _concluir(mensagem_id, **campos) -> Mensagem | None:
     return mensagem
 
 
+def requisicao_da_mensagem(mensagem: Mensagem) -> RequisicaoWebhook:
+    """The stored webhook request that delivered an inbound message."""
+    from canais.eventos import requisicao_do_evento
+
+    id_evento = (mensagem.id_externo or "").split("#", 1)[0]
+    evento = (
+        EventoWebhook.objects.filter(canal_id=mensagem.canal_id, id_evento_externo=id_evento)
+        .order_by("recebido_em")
+        .first()
+    )
+    if not id_evento or evento is None:
+        raise ErroDefinitivo(
+            "a requisição original da mensagem não está armazenada", codigo="midia"
+        )
+    return requisicao_do_evento(evento)
+
+
 def mensagem_midia_marcar_erro(*, mensagem_id: uuid.UUID | str, detalhe: str) -> Mensagem | None:
     logger.warning("mídia da mensagem %s não baixada: %s", mensagem_id, detalhe)
     return _concluir(mensagem_id, midia_status=StatusMidia.ERRO, erro=detalhe[:1000])
@@ -112,10 +136,13 @@ def mensagem_midia_baixar(*, mensagem_id: uuid.UUID | str) -> Mensagem | None:
         tamanho=mensagem.midia_tamanho,
     )
     try:
-        baixada = adaptador.baixar_midia(ref)
+        if adaptador.midia_no_webhook:
+            baixada = adaptador.extrair_midia(requisicao_da_mensagem(mensagem), ref)
+        else:
+            baixada = adaptador.baixar_midia(ref)
         mime = _mime_base(baixada.mime or mensagem.midia_mime) or "application/octet-stream"
-        _validar(adaptador, baixada, mime)
-    except (ErroDefinitivo, OperacaoNaoSuportada) as exc:
+        validar_midia(adaptador, baixada, mime)
+    except (ErroDefinitivo, OperacaoNaoSuportada, PayloadInvalido) as exc:
         return mensagem_midia_marcar_erro(mensagem_id=mensagem.pk, detalhe=str(exc))
     arquivo = mensagem.midia_arquivo
     arquivo.save(_nome_arquivo(mensagem, baixada, mime), ContentFile(baixada.conteudo), save=False)

@@ -58,6 +58,7 @@ IDENTIDADES_DESTINO: dict[str, tuple[str, ...]] = {
     Canal.Tipo.TELEGRAM: (IdentidadeContato.Tipo.TELEGRAM,),
     Canal.Tipo.TWILIO: (IdentidadeContato.Tipo.TELEFONE, IdentidadeContato.Tipo.WHATSAPP),
     Canal.Tipo.EMAIL: (IdentidadeContato.Tipo.EMAIL,),
+    Canal.Tipo.WEBCHAT: (IdentidadeContato.Tipo.WEBCHAT,),
 }
 CAMPO_CONTATO_DESTINO = {
     Canal.Tipo.WHATSAPP: "telefone",

@@ -30,6 +30,7 @@ VARIAVEIS: dict[str, Callable[[Ticket, Atendente | None], Any]] = {
     "atendente.primeiro_nome": lambda t, a: _primeiro_nome(a.nome) if a else "",
     "ticket.numero": lambda t, a: t.numero if t.numero is not None else "",
     "ticket.assunto": lambda t, a: t.assunto,
+    "empresa.nome": lambda t, a: t.empresa.nome,
 }
 
 

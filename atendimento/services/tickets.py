@@ -52,6 +52,7 @@ CONVERSA_POR_TIPO: dict[str, Callable[[Canal, Contato, dict[str, str]], str]] = 
     Canal.Tipo.TELEGRAM: _por_identidade(TipoId.TELEGRAM),
     Canal.Tipo.TWILIO: _twilio,
     Canal.Tipo.EMAIL: _por_identidade(TipoId.EMAIL),
+    Canal.Tipo.WEBCHAT: _por_identidade(TipoId.WEBCHAT),
 }
 
 _CAMPO_CONTATO = {TipoId.TELEFONE: "telefone", TipoId.WHATSAPP: "telefone", TipoId.EMAIL: "email"}

@@ -1,7 +1,8 @@
 """Template helpers of the inbox: sanitised e-mail HTML, SLA clock, short times, media kinds.
 
-``sanitizar_html`` is the only way HTML that came from outside (``Mensagem.dados["html"]`` of an
-e-mail) reaches a page; everything else is autoescaped text.
+``html_email_seguro`` (a message's e-mail HTML, with its inline images) and ``sanitizar_html``
+(any other outside HTML) are the only ways HTML that came from outside reaches a page;
+everything else is autoescaped text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from urllib.parse import urlencode
 
 import nh3
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -177,10 +180,100 @@ def coordenadas(mensagem: Mensagem) -> str:
 
 @register.filter
 def html_email(mensagem: Mensagem) -> str:
-    """The e-mail's HTML body when the message has one (to pass through sanitizar_html)."""
+    """The e-mail's HTML body when the message has one (raw: render it through
+    :func:`html_email_seguro`)."""
     dados = mensagem.dados or {}
     html = dados.get("html") if isinstance(dados, dict) else None
     return html if isinstance(html, str) else ""
+
+
+@register.filter
+def texto_completo_email(mensagem: Mensagem) -> str:
+    """The whole text of a plain-text e-mail when the message shows only its new part (the
+    quoted history was cut): shown folded under the message."""
+    dados = mensagem.dados or {}
+    completo = dados.get("texto_completo") if isinstance(dados, dict) else None
+    if not isinstance(completo, str) or dados.get("html"):
+        return ""
+    return completo.strip() if completo.strip() != (mensagem.conteudo or "").strip() else ""
+
+
+def _imagens_inline(mensagem: Mensagem) -> dict[str, str]:
+    """content id (lower case) -> our URL of that inline image, for the ones already saved."""
+    imagens = {}
+    for anexo in (mensagem.dados or {}).get("anexos") or []:
+        if isinstance(anexo, dict) and anexo.get("inline") and anexo.get("arquivo"):
+            numero = str(anexo.get("ref", "")).removeprefix("anexo:")
+            cid = str(anexo.get("content_id") or "").strip("<>").lower()
+            if cid and numero.isdigit():
+                imagens[cid] = reverse("midia_inline", args=[mensagem.pk, int(numero)])
+    return imagens
+
+
+#: where quoted history starts in sanitised e-mail HTML (Gmail marks it with a class)
+_CITACAO = re.compile(r"<(/?)(blockquote|div)\b([^>]*)>", re.IGNORECASE)
+
+
+def _recolher_citacoes(html: str) -> str:
+    """Each outermost ``<blockquote>`` (and Gmail's ``div.gmail_quote``) inside a closed
+    ``<details>``: the history is one click away, the new text stands alone.  Works on the
+    sanitiser's output, which is always well-formed."""
+    partes: list[str] = []
+    pilha: list[tuple[bool, bool]] = []  # per open element: (is a quote, starts a <details>)
+    dentro = 0
+    posicao = 0
+    for achado in _CITACAO.finditer(html):
+        partes.append(html[posicao : achado.start()])
+        posicao = achado.end()
+        tag, atributos = achado.group(2).lower(), achado.group(3)
+        if not achado.group(1):
+            citacao = tag == "blockquote" or "gmail_quote" in atributos
+            inicia = citacao and dentro == 0
+            pilha.append((citacao, inicia))
+            dentro += citacao
+            if inicia:
+                rotulo = escape(_("Mostrar mensagens anteriores"))
+                partes.append(f'<details class="mensagem__historico"><summary>{rotulo}</summary>')
+            partes.append(achado.group(0))
+            continue
+        partes.append(achado.group(0))
+        citacao, inicia = pilha.pop() if pilha else (False, False)
+        dentro -= citacao
+        if inicia:
+            partes.append("</details>")
+    partes.append(html[posicao:])
+    return "".join(partes)
+
+
+@register.filter
+def html_email_seguro(mensagem: Mensagem) -> SafeString:
+    """The e-mail's HTML for the inbox: sanitised (:func:`sanitizar_html`'s rules), images only
+    from the mail itself (``cid:`` → our authenticated media URL; remote images — tracking
+    pixels — dropped, never fetched), quoted history collapsed."""
+    html = html_email(mensagem)
+    if not html:
+        return mark_safe("")
+    imagens = _imagens_inline(mensagem)
+
+    def filtrar(tag: str, atributo: str, valor: str) -> str | None:
+        if tag == "img" and atributo == "src":
+            cid = valor[4:].strip().strip("<>").lower() if valor.lower().startswith("cid:") else ""
+            return imagens.get(cid) if cid else None
+        if tag == "div" and atributo == "class":
+            return "gmail_quote" if "gmail_quote" in valor.split() else None
+        return valor
+
+    limpo = nh3.clean(
+        html,
+        tags=set(TAGS_HTML) | {"img"},
+        clean_content_tags={"script", "style", "title", "head"},
+        attributes={**ATRIBUTOS_HTML, "img": {"src", "alt", "title"}, "div": {"class"}},
+        attribute_filter=filtrar,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+    )
+    return mark_safe(_recolher_citacoes(limpo))  # noqa: S308 - the sanitiser's output
 
 
 # ------------------------------------------------------------------------------------- misc

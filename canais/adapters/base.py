@@ -60,6 +60,15 @@ class OperacaoNaoSuportada(ErroCanal):
     """The channel cannot do this (e.g. 'typing' over SMS); callers skip it quietly."""
 
 
+class EventoDescartado(ErroCanal):
+    """A verified delivery that must not reach a ticket (an auto-reply, a bounce, bulk mail):
+    raised by ``interpretar``; the stored event ends ``processado`` with ``motivo`` noted."""
+
+    def __init__(self, motivo: str) -> None:
+        super().__init__(motivo)
+        self.motivo = motivo
+
+
 # ------------------------------------------------------------------------------- enums
 class TipoMensagem(enum.StrEnum):
     TEXTO = "texto"
@@ -89,6 +98,7 @@ class TipoIdentidade(enum.StrEnum):
     TELEGRAM = "telegram"  # Telegram user id (64-bit, as a string)
     TELEFONE = "telefone"  # E.164 digits
     EMAIL = "email"
+    WEBCHAT = "webchat"  # the website chat's visitor id (signed by the desk)
 
 
 #: File types channels that take "any file" (Telegram documents, e-mail attachments) accept
@@ -188,6 +198,14 @@ class MensagemEntrada:
     tipo_original: str = ""  # provider's own type name (kept for unknown types)
     # e-mail threading: Message-ID / In-Reply-To / References / Subject
     cabecalhos: Mapping[str, str] = field(default_factory=dict)
+    #: subject of the conversation: a ticket opened by this message takes it
+    assunto: str = ""
+    #: provider ids of earlier messages this one answers (most relevant first): when one of
+    #: them is a message of the same channel, this message goes to that message's ticket
+    referencias: tuple[str, ...] = ()
+    #: one of our ticket ids carried by the address the customer wrote to (an e-mail reply
+    #: address); honoured only for a ticket of the same channel
+    ticket_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,12 +255,16 @@ class MensagemSaida:
     responder_a: str = ""  # id_externo of the message being answered
     assunto: str = ""  # e-mail
     cabecalhos: Mapping[str, str] = field(default_factory=dict)  # e-mail threading headers
+    html: str = ""  # e-mail: the HTML alternative of ``texto`` (layout and signature included)
 
 
 @dataclass(frozen=True, slots=True)
 class ResultadoEnvio:
     id_externo: str
     status: StatusEntrega = StatusEntrega.ENVIADA
+    #: the provider's own id when ``id_externo`` is ours (Amazon SES's message id of an
+    #: e-mail whose Message-ID we chose): its delivery notifications name this one
+    id_provedor: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +299,9 @@ class AdaptadorCanal:
     mimes_aceitos: ClassVar[frozenset[str]] = frozenset()
     #: largest inbound webhook body accepted, in bytes (None: settings.WEBHOOK_MAX_BYTES)
     limite_corpo_bytes: ClassVar[int | None] = None
+    #: media travel inside the webhook itself (e-mail attachments): the media task reads them
+    #: from the stored event (:meth:`extrair_midia`) instead of asking the provider
+    midia_no_webhook: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
@@ -292,6 +317,13 @@ class AdaptadorCanal:
         """The same key read from an inbound request (before verification); None: unknown."""
         raise NotImplementedError
 
+    @classmethod
+    def identificadores_da_requisicao(cls, req: RequisicaoWebhook) -> list[str]:
+        """Every key the request may be routed by, most likely first (an e-mail names several
+        recipients); the webhook takes the first one that is a channel of the empresa."""
+        identificador = cls.identificador_da_requisicao(req)
+        return [identificador] if identificador else []
+
     # -- inbound -----------------------------------------------------------------------------
     def handshake(self, req: RequisicaoWebhook) -> RespostaHandshake | None:
         """Answer a provider's verification request, or None when ``req`` is not one."""
@@ -305,6 +337,12 @@ class AdaptadorCanal:
     def confirmacao(cls, req: RequisicaoWebhook) -> RespostaHandshake:
         """The answer to an accepted (stored) webhook; the provider only needs a 200."""
         return RespostaHandshake(200, "ok")
+
+    def cabecalhos_verificados(self, req: RequisicaoWebhook) -> dict[str, str]:
+        """Facts established by :meth:`verificar`, stored with the event (as ``x-conectcrm-*``
+        headers) in place of the credential that proved them, which is never stored; the same
+        names sent by a client are dropped before verification."""
+        return {}
 
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
         """Provider's id for the whole delivery (dedupe of EventoWebhook), when it has one."""
@@ -320,6 +358,11 @@ class AdaptadorCanal:
 
     def baixar_midia(self, midia: MidiaRef) -> MidiaBaixada:
         raise OperacaoNaoSuportada("download de mídia")
+
+    def extrair_midia(self, req: RequisicaoWebhook, midia: MidiaRef) -> MidiaBaixada:
+        """The bytes of ``midia`` from the stored request that announced it (adapters with
+        ``midia_no_webhook``)."""
+        raise OperacaoNaoSuportada("mídia dentro do webhook")
 
     def marcar_lida(self, *, destino: str, id_externo: str) -> None:
         raise OperacaoNaoSuportada("confirmação de leitura")

@@ -8,13 +8,24 @@ One webhook URL receives two kinds of POST, told apart by content type:
 * ``application/json`` — the SendGrid Event Webhook (array of events), signed with ECDSA
   (``sendgrid_webhook_public_key``).
 
-Amazon SES notifications via SNS are not accepted (no config keys for them in the contract).
+* ``text/plain`` with ``x-amz-sns-message-type`` — Amazon SES notifications through an SNS
+  HTTP(S) subscription to ``…/webhooks/email/<empresa_id>/?canal=<endereco>``, accepted for
+  the topics in ``sns_topic_arn`` with a valid SNS signature (:mod:`email_sns`).  Outbound
+  through SES uses its SMTP interface (``smtp_url``); SES's message id (from the SMTP reply)
+  is kept so its notifications find the message.
 
 Routing: the channel is its ``endereco`` (lower case).  An inbound mail may name several
-recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first);
-:meth:`Adaptador.identificador_da_requisicao` returns the first.  Events name their channel
+recipients: :meth:`Adaptador.identificadores_da_requisicao` lists them all (envelope first,
+each sub-address ``suporte+x@`` followed by its base ``suporte@``); the webhook takes the first
+that is a channel.  ``suporte+<ticket id hex>@`` is our per-ticket reply address
+(``MensagemEntrada.ticket_ref``).  Events name their channel
 through the ``conectcrm_canal`` custom argument of our SendGrid sends, or the ``canal`` query
 parameter of the Event Webhook URL.
+
+Mail no person wrote (auto-replies, bulk and list mail, system senders: see
+:func:`email_parse.motivo_automatico`) raises :class:`EventoDescartado` with the reason, so it
+never reaches a ticket; a bounce of one of our mails (RFC 3464 ``Action: failed``) becomes the
+``erro`` status of that mail instead.
 
 Attachments arrive inside the inbound POST itself, so there is nothing to download later:
 ``MidiaRef.ref`` is ``"anexo:N"`` and :meth:`Adaptador.extrair_anexo` returns the bytes from
@@ -26,6 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import logging
 import smtplib
 import ssl
 from typing import Any, ClassVar
@@ -34,12 +46,14 @@ from canais.adapters import _http
 from canais.adapters import email_envio as envio_util
 from canais.adapters import email_eventos as eventos
 from canais.adapters import email_parse as parse
+from canais.adapters import email_sns as sns
 from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
     AssinaturaInvalida,
     ErroCanal,
     ErroDefinitivo,
+    EventoDescartado,
     EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
@@ -50,8 +64,12 @@ from canais.adapters.base import (
     RequisicaoWebhook,
     ResultadoEnvio,
     ResultadoTeste,
+    StatusEntrada,
+    StatusEntrega,
     TipoMensagem,
 )
+
+logger = logging.getLogger(__name__)
 
 API_BASE_PADRAO = "https://api.sendgrid.com"
 MB = 1024 * 1024
@@ -77,6 +95,7 @@ class Adaptador(AdaptadorCanal):
     # SendGrid Inbound Parse posts messages of up to 30 MB (attachments included); in "raw"
     # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
     limite_corpo_bytes: ClassVar[int | None] = 42 * MB
+    midia_no_webhook: ClassVar[bool] = True
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     #: TLS context for SMTP (None: the system's default verification)
     contexto_tls: ssl.SSLContext | None = None
@@ -95,13 +114,16 @@ class Adaptador(AdaptadorCanal):
     def identificadores_da_requisicao(cls, req: RequisicaoWebhook) -> list[str]:
         """Every address the request may belong to, most likely first."""
         tipo = _http.mime_base(req.cabecalho("content-type"))
+        consulta = str(req.query.get("canal") or "").strip().lower()
         try:
+            if req.cabecalho(sns.CABECALHO_TIPO):
+                candidatos = [consulta, sns.remetente(sns.carregar(req.corpo))]
+                return [c for c in dict.fromkeys(candidatos) if c]
             if tipo == FORMULARIO:
                 return parse.destinatarios(
                     parse.formulario(req.corpo, req.cabecalho("content-type"))
                 )
             if tipo == JSON:
-                consulta = str(req.query.get("canal") or "").strip().lower()
                 candidatos = [*eventos.canais(eventos.carregar(req.corpo)), consulta]
                 return [c for c in dict.fromkeys(candidatos) if c]
         except PayloadInvalido:
@@ -110,10 +132,13 @@ class Adaptador(AdaptadorCanal):
 
     # -- inbound ---------------------------------------------------------------------------
     def verificar(self, req: RequisicaoWebhook) -> None:
-        if req.cabecalho("x-amz-sns-message-type"):
-            raise RequisicaoRecusada(
-                "notificações do Amazon SES/SNS não são aceitas por este canal", status=403
-            )
+        if req.cabecalho(sns.CABECALHO_TIPO):
+            try:
+                mensagem = sns.carregar(req.corpo)
+            except PayloadInvalido as exc:
+                raise RequisicaoRecusada(str(exc), status=400) from exc
+            sns.verificar(mensagem, sns.topicos(self.config.get("sns_topic_arn")))
+            return
         tipo = _http.mime_base(req.cabecalho("content-type"))
         if tipo == FORMULARIO:
             self._verificar_basic(req.cabecalho("authorization"))
@@ -144,7 +169,13 @@ class Adaptador(AdaptadorCanal):
             raise AssinaturaInvalida("credenciais Basic não conferem")
 
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
-        """The e-mail's Message-ID (an event batch has no id of its own)."""
+        """The e-mail's Message-ID; SNS's MessageId (its retries keep it); an event batch has
+        no id of its own."""
+        if req.cabecalho(sns.CABECALHO_TIPO):
+            try:
+                return f"sns:{sns.carregar(req.corpo).get('MessageId') or ''}"
+            except PayloadInvalido:
+                return None
         if _http.mime_base(req.cabecalho("content-type")) != FORMULARIO:
             return None
         try:
@@ -153,6 +184,8 @@ class Adaptador(AdaptadorCanal):
             return None
 
     def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+        if req.cabecalho(sns.CABECALHO_TIPO):
+            return self._interpretar_sns(sns.carregar(req.corpo))
         tipo = _http.mime_base(req.cabecalho("content-type"))
         if tipo == JSON:
             return list(
@@ -164,7 +197,45 @@ class Adaptador(AdaptadorCanal):
             raise PayloadInvalido(f"tipo de conteúdo não suportado: {tipo or '?'}")
         form = parse.formulario(req.corpo, req.cabecalho("content-type"))
         correio = parse.ler(form)
-        return [parse.mensagem(correio, campo_from=parse.texto_do_campo(form, "from"))]
+        evento = parse.mensagem(
+            correio,
+            campo_from=parse.texto_do_campo(form, "from"),
+            endereco_canal=self.identificador_da_config(self.config),
+            destinos=parse.destinatarios(form),
+        )
+        motivo = parse.motivo_automatico(
+            correio.cabecalhos, evento.remetente.email, parse.remetente_do_envelope(form)
+        )
+        endereco = self.identificador_da_config(self.config)
+        if not motivo and parse.sem_subendereco(evento.remetente.email) == endereco:
+            motivo = "enviado pelo próprio endereço do canal (nossa mensagem de volta)"
+        if motivo:
+            falha = parse.devolucao(correio)
+            if falha is not None:  # a bounce of one of our mails: that mail failed
+                return [
+                    StatusEntrada(
+                        id_externo=falha.id_original,
+                        status=StatusEntrega.ERRO,
+                        data=evento.data,
+                        erro_codigo=falha.codigo,
+                        erro_detalhe=f"devolvido por {falha.destinatario}: {falha.detalhe}",
+                        conversa_id_externo=falha.destinatario,
+                    )
+                ]
+            raise EventoDescartado(f"{motivo}; de {evento.remetente.email}, {evento.id_externo}")
+        return [evento]
+
+    def _interpretar_sns(self, mensagem: dict) -> list[EventoEntrada]:
+        """A subscription is confirmed here (a GET on SNS: processing, not the webhook's
+        answer, talks to the provider); a notification becomes the status of our message."""
+        if mensagem["Type"] == "SubscriptionConfirmation":
+            sns.confirmar_inscricao(mensagem)
+            logger.info("inscrição SNS confirmada: %s", mensagem.get("TopicArn"))
+            return []
+        if mensagem["Type"] == "UnsubscribeConfirmation":
+            logger.warning("inscrição SNS cancelada: %s", mensagem.get("TopicArn"))
+            return []
+        return list(sns.interpretar(mensagem))
 
     def _correio(self, req: RequisicaoWebhook) -> parse.Correio:
         return parse.ler(parse.formulario(req.corpo, req.cabecalho("content-type")))
@@ -176,9 +247,12 @@ class Adaptador(AdaptadorCanal):
             raise ErroDefinitivo(f"o anexo {midia.ref} não confere (sha256)", codigo="anexo")
         return MidiaBaixada(conteudo=anexo.conteudo, mime=anexo.mime, nome=anexo.nome)
 
+    def extrair_midia(self, req: RequisicaoWebhook, midia: MidiaRef) -> MidiaBaixada:
+        return self.extrair_anexo(req, midia)
+
     def baixar_midia(self, midia: MidiaRef) -> MidiaBaixada:
         raise OperacaoNaoSuportada(
-            "anexos de e-mail chegam no próprio webhook: use extrair_anexo(requisição "
+            "anexos de e-mail chegam no próprio webhook: use extrair_midia(requisição "
             "armazenada, mídia) com o EventoWebhook da mensagem"
         )
 
@@ -192,10 +266,13 @@ class Adaptador(AdaptadorCanal):
         )
         if self.config.get("smtp_url"):
             cfg = envio_util.config_smtp(str(self.config["smtp_url"]))
-            envio_util.enviar_smtp(
+            resposta = envio_util.enviar_smtp(
                 cfg, envio_util.montar(envio), envio, timeout=self.timeout_segundos,
                 contexto=self._contexto(),
             )  # fmt: skip
+            return ResultadoEnvio(
+                id_externo=envio.message_id, id_provedor=envio_util.id_do_ses(resposta)
+            )
         elif self.config.get("sendgrid_api_key"):
             self._sendgrid(
                 "POST", "/v3/mail/send", json=envio_util.corpo_sendgrid(envio, canal=endereco)

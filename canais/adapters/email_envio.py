@@ -9,10 +9,12 @@ the parent's ``References`` (or its single ``In-Reply-To``) followed by the pare
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 import ssl
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -28,7 +30,7 @@ from canais.adapters.base import (
     MidiaSaida,
 )
 from canais.adapters.email_eventos import ARG_CANAL, ARG_MESSAGE_ID
-from canais.adapters.email_parse import ids
+from canais.adapters.email_parse import assunto_limpo, ids, sem_subendereco
 
 #: scheme → (mode, default port)
 ESQUEMAS = {
@@ -45,7 +47,8 @@ def cabecalhos_resposta(entrada: Mapping[str, str]) -> dict[str, str]:
     """Headers that answer the inbound e-mail whose ``cabecalhos`` are ``entrada``.
 
     Returns ``To`` (Reply-To, else From), ``In-Reply-To``, ``References`` and ``Subject``
-    (with one ``Re:``): what :class:`MensagemSaida.cabecalhos` expects for a threaded reply.
+    (the customer's, without their client's prefixes, with one ``Re:``): what
+    :class:`MensagemSaida.cabecalhos` expects for a threaded reply.
     """
     pai = ids(entrada.get("Message-ID", ""))
     anteriores = ids(entrada.get("References", ""))
@@ -58,13 +61,21 @@ def cabecalhos_resposta(entrada: Mapping[str, str]) -> dict[str, str]:
     if pai:
         resposta["In-Reply-To"] = pai[0]
         resposta["References"] = " ".join(_sem_repetir([*anteriores, pai[0]]))
-    assunto = assunto_de_resposta(entrada.get("Subject", ""))
+    assunto = assunto_de_resposta(assunto_limpo(entrada.get("Subject", "")))
     if assunto:
         resposta["Subject"] = assunto
     return resposta
 
 
+def endereco_resposta(endereco: str, ticket_id: Any) -> str:
+    """Our per-ticket reply address: ``suporte+<ticket id hex>@loja.com`` (RFC 5233
+    sub-address; the channel still routes it by ``suporte@loja.com``)."""
+    local, _, dominio = sem_subendereco(endereco.strip().lower()).partition("@")
+    return f"{local}+{uuid.UUID(str(ticket_id)).hex}@{dominio}"
+
+
 def assunto_de_resposta(assunto: str) -> str:
+    """One ``Re:`` in front (none added when there is one already)."""
     assunto = " ".join(assunto.split())
     if not assunto or assunto.lower().startswith("re:"):
         return assunto
@@ -88,6 +99,13 @@ class Envio:
     em_resposta: str = ""
     referencias: str = ""
     midia: MidiaSaida | None = None
+    html: str = ""
+    #: Reply-To (our per-ticket reply address), Auto-Submitted (only on automatic messages)
+    extras: Mapping[str, str] = field(default_factory=dict)
+
+
+#: headers of MensagemSaida.cabecalhos passed through as they are
+CABECALHOS_EXTRAS = {"reply-to": "Reply-To", "auto-submitted": "Auto-Submitted"}
 
 
 def preparar(mensagem: MensagemSaida, *, endereco: str, nome_remetente: str) -> Envio:
@@ -132,6 +150,12 @@ def preparar(mensagem: MensagemSaida, *, endereco: str, nome_remetente: str) -> 
         em_resposta=em_resposta,
         referencias=" ".join(_sem_repetir(referencias)),
         midia=mensagem.midia,
+        html=mensagem.html,
+        extras={
+            nome: " ".join(str(cabecalhos[chave]).split())
+            for chave, nome in CABECALHOS_EXTRAS.items()
+            if cabecalhos.get(chave)
+        },
     )
 
 
@@ -151,7 +175,11 @@ def montar(envio: Envio) -> EmailMessage:
         msg["In-Reply-To"] = envio.em_resposta
     if envio.referencias:
         msg["References"] = envio.referencias
+    for nome, valor in envio.extras.items():
+        msg[nome] = valor
     msg.set_content(envio.texto or "")
+    if envio.html:  # multipart/alternative: plain text first, the preferred HTML last
+        msg.add_alternative(envio.html, subtype="html")
     if envio.midia is not None:
         conteudo, mime, nome = _anexo(envio.midia)
         principal, _, sub = mime.partition("/")
@@ -223,9 +251,19 @@ def fechar(sessao: smtplib.SMTP) -> None:
 
 def enviar_smtp(
     cfg: ConfigSmtp, msg: EmailMessage, envio: Envio, *, timeout: float, contexto: ssl.SSLContext
-) -> None:
+) -> str:
+    """Send ``msg``; the server's reply to the message data (SES puts its id there)."""
     try:
         sessao = conectar(cfg, timeout=timeout, contexto=contexto)
+        respostas: list[bytes] = []
+        dados_original = sessao.data
+
+        def dados(conteudo):  # smtplib discards the DATA reply: keep it
+            codigo, texto = dados_original(conteudo)
+            respostas.append(texto)
+            return codigo, texto
+
+        sessao.data = dados
         try:
             destinatarios = [endereco for _, endereco in envio.para]
             sessao.send_message(msg, from_addr=envio.remetente, to_addrs=destinatarios)
@@ -233,6 +271,16 @@ def enviar_smtp(
             fechar(sessao)
     except (smtplib.SMTPException, OSError) as exc:
         raise erro_smtp(exc, cfg) from exc
+    return _texto(respostas[-1]) if respostas else ""
+
+
+#: Amazon SES's SMTP interface answers the data with ``250 Ok <SES message id>``
+_ID_SES = re.compile(r"^Ok\s+([0-9a-f]{16}-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}-\d{6})\b")
+
+
+def id_do_ses(resposta: str) -> str:
+    encontrado = _ID_SES.match(resposta.strip())
+    return encontrado.group(1) if encontrado else ""
 
 
 def erro_smtp(exc: BaseException, cfg: ConfigSmtp) -> ErroCanal:
@@ -278,14 +326,21 @@ def corpo_sendgrid(envio: Envio, *, canal: str) -> dict[str, Any]:
         cabecalhos["In-Reply-To"] = envio.em_resposta
     if envio.referencias:
         cabecalhos["References"] = envio.referencias
+    if envio.extras.get("Auto-Submitted"):
+        cabecalhos["Auto-Submitted"] = envio.extras["Auto-Submitted"]
+    conteudo = [{"type": "text/plain", "value": envio.texto or " "}]
+    if envio.html:
+        conteudo.append({"type": "text/html", "value": envio.html})
     corpo: dict[str, Any] = {
         "personalizations": [{"to": [_pessoa(nome, email) for nome, email in envio.para]}],
         "from": _pessoa(envio.nome_remetente, envio.remetente),
         "subject": envio.assunto or " ",  # SendGrid refuses an empty subject
-        "content": [{"type": "text/plain", "value": envio.texto or " "}],
+        "content": conteudo,
         "headers": cabecalhos,
         "custom_args": {ARG_MESSAGE_ID: envio.message_id, ARG_CANAL: canal},
     }
+    if envio.extras.get("Reply-To"):  # SendGrid takes Reply-To only as this field
+        corpo["reply_to"] = {"email": envio.extras["Reply-To"]}
     if envio.midia is not None:
         conteudo, mime, nome = _anexo(envio.midia)
         corpo["attachments"] = [

@@ -40,8 +40,14 @@ STATUS = {
     "click": StatusEntrega.LIDA,  # a click implies the message was opened
     "bounce": StatusEntrega.ERRO,
     "dropped": StatusEntrega.ERRO,
+    "spamreport": StatusEntrega.ERRO,  # the customer marked it as spam: they did not want it
 }
-DESCRICAO_ERRO = {"bounce": "devolvido", "blocked": "bloqueado", "dropped": "descartado"}
+DESCRICAO_ERRO = {
+    "bounce": "devolvido",
+    "blocked": "bloqueado",
+    "dropped": "descartado",
+    "spamreport": "denunciado como spam",
+}
 
 
 def verificar_assinatura(chave_publica: str, req_cabecalho: Any, corpo: bytes) -> None:
@@ -116,7 +122,7 @@ def interpretar(eventos: list[dict[str, Any]], *, endereco: str) -> list[StatusE
 def _status(evento: dict[str, Any]) -> StatusEntrada | None:
     nome = str(evento.get("event") or "")
     status = STATUS.get(nome)
-    if status is None:  # deferred, spamreport, unsubscribe, group_*: nothing on the message
+    if status is None:  # deferred, unsubscribe, group_*: nothing on the message
         return None
     if nome == "open" and evento.get("sg_machine_open") is True:
         return None  # Apple Mail Privacy Protection pre-fetch: nobody read it
@@ -127,7 +133,8 @@ def _status(evento: dict[str, Any]) -> StatusEntrada | None:
     if status == StatusEntrega.ERRO:
         tipo = str(evento.get("type") or nome)
         codigo = str(evento.get("status") or tipo)
-        motivo = str(evento.get("reason") or "sem motivo informado")
+        padrao = f"por {evento.get('email')}" if nome == "spamreport" else "sem motivo informado"
+        motivo = str(evento.get("reason") or padrao)
         detalhe = f"{DESCRICAO_ERRO.get(tipo, tipo)}: {motivo}"
     return StatusEntrada(
         id_externo=id_externo,

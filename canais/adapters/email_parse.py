@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from typing import Any
 
@@ -99,7 +99,9 @@ def texto_do_campo(form: Mapping[str, Campo], nome: str) -> str:
 
 
 def destinatarios(form: Mapping[str, Campo]) -> list[str]:
-    """Recipient addresses, lower case: SMTP envelope first, then To/Cc (deduplicated)."""
+    """Recipient addresses, lower case: SMTP envelope first, then To/Cc (deduplicated); a
+    sub-address ``suporte+tag@x`` is followed by its base ``suporte@x`` (a channel is its base
+    address; the tag may carry one of our reply tokens)."""
     enderecos: list[str] = []
     envelope = _json(form, "envelope")
     if isinstance(envelope, dict) and isinstance(envelope.get("to"), list):
@@ -111,7 +113,23 @@ def destinatarios(form: Mapping[str, Campo]) -> list[str]:
         limpo = endereco.strip().lower()
         if "@" in limpo:
             vistos.setdefault(limpo, None)
+            vistos.setdefault(sem_subendereco(limpo), None)
     return list(vistos)
+
+
+def sem_subendereco(endereco: str) -> str:
+    """``suporte+abc@x`` → ``suporte@x`` (RFC 5233 sub-addressing)."""
+    local, arroba, dominio = endereco.rpartition("@")
+    return f"{local.split('+', 1)[0]}{arroba}{dominio}" if arroba else endereco
+
+
+def remetente_do_envelope(form: Mapping[str, Campo]) -> str | None:
+    """The SMTP envelope's sender (``MAIL FROM``); ``""`` for the null sender ``<>`` of
+    bounces; None when the post does not say."""
+    envelope = _json(form, "envelope")
+    if isinstance(envelope, dict) and "from" in envelope:
+        return str(envelope.get("from") or "").strip().strip("<>").strip().lower()
+    return None
 
 
 # ------------------------------------------------------------------------------- the message
@@ -296,10 +314,135 @@ def _data(cabecalhos: EmailMessage, agora: datetime) -> datetime:
     return min(quando.astimezone(UTC), agora)  # a sender's clock in the future is not trusted
 
 
+#: reply/forward prefixes of many mail clients and languages: Re, Fwd, Fw, RES (pt),
+#: ENC (pt: encaminhado), AW/WG (de), TR (fr), SV/VS (nordic), RV (es), Antw (nl), Odp (pl)
+_PREFIXO = re.compile(
+    r"^\s*(?:re|fwd?|res|enc|aw|wg|tr|sv|vs|rv|antw|odp|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*",
+    re.IGNORECASE,
+)
+
+
+def assunto_limpo(assunto: str) -> str:
+    """The subject without reply/forward prefixes (``Re: RES: Fwd: x`` → ``x``)."""
+    texto = " ".join((assunto or "").split())
+    while True:
+        sem = _PREFIXO.sub("", texto, count=1)
+        if sem == texto:
+            return texto
+        texto = sem
+
+
+#: Precedence values of mail no person wrote to us personally (RFC 2076, RFC 3834 §2)
+PRECEDENCIAS_AUTOMATICAS = frozenset({"bulk", "list", "junk", "auto_reply"})
+#: local parts of system senders (bounces, delivery reports)
+REMETENTES_DE_SISTEMA = frozenset({"mailer-daemon", "postmaster", "mail-daemon"})
+
+
+def motivo_automatico(
+    cabecalhos: EmailMessage, remetente: str, envelope_de: str | None = None
+) -> str:
+    """Why this mail was written by a machine (an auto-reply, a bounce, bulk or list mail),
+    or ``""`` when a person wrote it.  Such mail never opens a ticket nor gets an answer."""
+    auto = _cabecalho(cabecalhos, "auto-submitted").lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        return f"resposta automática (Auto-Submitted: {auto})"
+    for nome in ("x-autoreply", "x-autorespond", "x-auto-response-suppress"):
+        valor = _cabecalho(cabecalhos, nome)
+        if valor:
+            return f"resposta automática ({nome}: {valor})"
+    precedencia = _cabecalho(cabecalhos, "precedence").lower()
+    if precedencia in PRECEDENCIAS_AUTOMATICAS:
+        return f"envio em massa (Precedence: {precedencia})"
+    lista = _cabecalho(cabecalhos, "list-id")
+    if lista:
+        return f"lista de e-mail (List-Id: {lista})"
+    if cabecalhos.get_content_type() == "multipart/report":
+        return "relatório de entrega (multipart/report)"
+    if remetente.split("@", 1)[0] in REMETENTES_DE_SISTEMA:
+        return f"mensagem do sistema de e-mail ({remetente})"
+    caminho = _cabecalho(cabecalhos, "return-path")
+    if envelope_de == "" or caminho.replace(" ", "") == "<>":
+        return "remetente nulo (devolução ou aviso de entrega)"
+    return ""
+
+
+@dataclass(frozen=True)
+class Devolucao:
+    """A delivery status notification (RFC 3464) saying one of our mails failed."""
+
+    id_original: str  # the Message-ID of the mail that bounced
+    destinatario: str
+    codigo: str  # the enhanced status code (5.1.1)
+    detalhe: str  # the remote server's diagnostic
+
+
+def devolucao(correio: Correio) -> Devolucao | None:
+    """The failure a bounce (``multipart/report``, ``Action: failed``) reports, with the
+    Message-ID of the mail it returns (from its ``text/rfc822-headers`` or ``message/rfc822``
+    part); None for anything else, delays included."""
+    mensagem = correio.cabecalhos
+    if mensagem.get_content_type() != "multipart/report":
+        return None
+    falha = None
+    original = ""
+    try:
+        for parte in mensagem.walk():
+            tipo = parte.get_content_type()
+            if tipo == "message/delivery-status" and falha is None:
+                blocos = parte.get_payload()
+                falha = next(
+                    (b for b in (blocos[1:] if isinstance(blocos, list) else [])
+                     if str(b.get("action", "")).strip().lower() == "failed"),
+                    None,
+                )  # fmt: skip
+            elif tipo == "text/rfc822-headers" and not original:
+                cabecalhos = HeaderParser(policy=policy.default).parsestr(parte.get_content())
+                original = (ids(str(cabecalhos.get("message-id") or "")) or [""])[0]
+            elif tipo == "message/rfc822" and not original:
+                anexada = parte.get_payload(0)
+                original = (ids(str(anexada.get("message-id") or "")) or [""])[0]
+    except (*_ERROS_CABECALHO, KeyError, LookupError):
+        return None
+    if falha is None or not original:
+        return None
+    destinatario = str(falha.get("final-recipient") or "").partition(";")[2].strip().lower()
+    diagnostico = str(falha.get("diagnostic-code") or "").partition(";")[2].strip()
+    codigo = str(falha.get("status") or "").strip()
+    return Devolucao(
+        id_original=original,
+        destinatario=destinatario,
+        codigo=codigo[:50],
+        detalhe=" ".join((diagnostico or codigo or "sem diagnóstico").split())[:1000],
+    )
+
+
+def ticket_do_endereco(destinos: list[str], endereco: str) -> str:
+    """Our reply token in a recipient ``<endereco local>+<ticket id hex>@<domain>``."""
+    if "@" not in endereco:
+        return ""
+    local, _, dominio = endereco.partition("@")
+    for destino in destinos:
+        parte, _, outro_dominio = destino.rpartition("@")
+        base, mais, marca = parte.partition("+")
+        if mais and base == local and outro_dominio == dominio and _TOKEN.fullmatch(marca):
+            return marca
+    return ""
+
+
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
 # ------------------------------------------------------------------------------- the event
 def mensagem(
-    correio: Correio, *, agora: datetime | None = None, campo_from: str = ""
+    correio: Correio,
+    *,
+    agora: datetime | None = None,
+    campo_from: str = "",
+    endereco_canal: str = "",
+    destinos: list[str] | None = None,
 ) -> MensagemEntrada:
+    """The e-mail as a normalised message; ``endereco_canal`` (the channel's address) and
+    ``destinos`` (every recipient, :func:`destinatarios`) find our reply token."""
     agora = agora or datetime.now(tz=UTC)
     cab = correio.cabecalhos
     id_externo = id_da_mensagem(correio)
@@ -350,6 +493,10 @@ def mensagem(
         if lista:
             dados[chave] = lista
     dados.update(correio.extras)
+    destinos = list(destinos or [])
+    if destinos:
+        dados["destinatarios"] = destinos
+    referencias_todas = [*em_resposta, *reversed(referencias)]
     return MensagemEntrada(
         id_externo=id_externo,
         conversa=Conversa(id_externo=raiz),
@@ -364,6 +511,9 @@ def mensagem(
         responde_a=em_resposta[0] if em_resposta else "",
         tipo_original="email",
         cabecalhos=cabecalhos,
+        assunto=assunto_limpo(cabecalhos["Subject"]),
+        referencias=tuple(dict.fromkeys(r for r in referencias_todas if r != id_externo)),
+        ticket_ref=ticket_do_endereco(destinos, endereco_canal.lower()),
     )
 
 

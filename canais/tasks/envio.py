@@ -46,7 +46,7 @@ from canais.adapters.base import (
     TemplateSaida,
     TipoMensagem,
 )
-from canais.adapters.email_envio import cabecalhos_resposta
+from canais.adapters.email_envio import cabecalhos_resposta, endereco_resposta
 from canais.registry import TipoCanalDesconhecido, get_adaptador
 
 __all__ = [
@@ -118,22 +118,29 @@ def montar_saida(mensagem) -> MensagemSaida:
     responder_a = mensagem.responde_a_id_externo or (
         (mensagem.responder_a.id_externo or "") if mensagem.responder_a_id else ""
     )
+    campos: dict[str, Any] = {
+        "destino": destino,
+        "texto": texto,
+        "midia": midia,
+        "template": template,
+        "responder_a": responder_a,
+    }
     contexto = CONTEXTO_POR_TIPO.get(mensagem.canal.tipo)
-    return MensagemSaida(
-        destino=destino,
-        texto=texto,
-        midia=midia,
-        template=template,
-        responder_a=responder_a,
-        **(contexto(mensagem) if contexto else {}),
-    )
+    if contexto is not None:
+        campos.update(contexto(mensagem))
+    return MensagemSaida(**campos)
 
 
 def _contexto_email(mensagem) -> dict[str, Any]:
     """Subject and threading headers of an e-mail reply: those answering the quoted customer
     message, else the customer's latest e-mail in the ticket; ``To`` falls back to the contact's
-    address and the subject to the ticket's."""
+    address and the subject to the ticket's.  ``Reply-To`` is the ticket's reply address (the
+    customer's answer comes back to this ticket even from a client that drops the threading
+    headers); ``Auto-Submitted: auto-replied`` marks messages no person wrote (bot, system),
+    so RFC 3834 auto-responders do not answer them.  The body gets the empresa's layout and
+    signature (plain text + HTML)."""
     from atendimento.models import Mensagem
+    from atendimento.services.email_layout import corpo_email
 
     base = mensagem.responder_a if mensagem.responder_a_id else None
     if base is None or base.direcao != Mensagem.Direcao.ENTRADA:
@@ -147,20 +154,75 @@ def _contexto_email(mensagem) -> dict[str, Any]:
             .first()
         )
     cabecalhos = cabecalhos_resposta((base.dados or {}).get("cabecalhos") or {}) if base else {}
+    if base is None:  # no customer mail yet (an agent opened the ticket): thread on our last
+        anterior = (
+            Mensagem.objects.filter(
+                ticket_id=mensagem.ticket_id,
+                direcao=Mensagem.Direcao.SAIDA,
+                id_externo__startswith="<",
+            )
+            .exclude(pk=mensagem.pk)
+            .order_by("-data", "-criado_em")
+            .values_list("id_externo", flat=True)
+            .first()
+        )
+        if anterior:
+            cabecalhos = {"In-Reply-To": anterior, "References": anterior}
     if not cabecalhos.get("To") and mensagem.ticket.contato.email:
         cabecalhos["To"] = mensagem.ticket.contato.email
-    assunto = cabecalhos.pop("Subject", "") or mensagem.ticket.assunto
-    return {"assunto": assunto, "cabecalhos": cabecalhos}
+    ticket = mensagem.ticket
+    assunto = (
+        cabecalhos.pop("Subject", "")
+        or ticket.assunto
+        or f"{ticket.empresa.nome}: atendimento #{ticket.numero}"  # never an empty subject
+    )
+    endereco = str((mensagem.canal.config or {}).get("endereco") or "")
+    if "@" in endereco:
+        cabecalhos["Reply-To"] = endereco_resposta(endereco, mensagem.ticket_id)
+    automatica = mensagem.remetente_tipo in (Mensagem.Remetente.BOT, Mensagem.Remetente.SISTEMA)
+    if automatica:
+        cabecalhos["Auto-Submitted"] = "auto-replied"
+    campos: dict[str, Any] = {"assunto": assunto, "cabecalhos": cabecalhos}
+    if mensagem.conteudo and not (mensagem.dados or {}).get("template"):
+        corpo = corpo_email(
+            ticket=mensagem.ticket,
+            atendente=mensagem.atendente if not automatica else None,
+            texto=mensagem.conteudo,
+        )
+        campos.update(texto=corpo.texto, html=corpo.html)
+    return campos
+
+
+def _contexto_webchat(mensagem) -> dict[str, Any]:
+    """The website chat's visitor fetches a file from the desk itself: a signed, expiring link
+    to this message's file, valid only for the visitor of the conversation."""
+    if not mensagem.midia_arquivo:
+        return {}
+    from canais.webchat.conversa import url_midia
+
+    destino = mensagem.ticket.conversa_id_externo
+    return {
+        "midia": MidiaSaida(
+            tipo=TipoMensagem(mensagem.tipo),
+            mime=mensagem.midia_mime,
+            nome=mensagem.midia_nome,
+            url=url_midia(mensagem.canal, mensagem, destino),
+        )
+    }
 
 
 #: channel-specific fields of MensagemSaida built from the stored conversation
-CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {"email": _contexto_email}
+CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "email": _contexto_email,
+    "webchat": _contexto_webchat,
+}
 
 
 def _enviar(tarefa, mensagem_id: str) -> None:
     from atendimento.models import Mensagem
     from atendimento.services import entrega
     from atendimento.services.saida import enfileirar_agora
+    from canais.services import config_de_envio
 
     ultima = tarefa.request.retries >= tarefa.max_retries
     repetir: tuple[int, ErroTransitorio] | None = None
@@ -181,7 +243,7 @@ def _enviar(tarefa, mensagem_id: str) -> None:
                 raise ErroDefinitivo(
                     "o canal foi desativado antes do envio", codigo="canal_inativo"
                 )
-            adaptador = get_adaptador(mensagem.canal.tipo, mensagem.canal.config_completa)
+            adaptador = get_adaptador(mensagem.canal.tipo, config_de_envio(mensagem.canal))
             resultado = adaptador.enviar(montar_saida(mensagem))
         except ErroTransitorio as exc:
             if ultima:
@@ -216,7 +278,11 @@ def _enviar(tarefa, mensagem_id: str) -> None:
                 mensagem=mensagem, codigo="interno", detalhe="erro interno ao enviar a mensagem"
             )
         else:
-            entrega.mensagem_registrar_envio(mensagem=mensagem, id_externo=resultado.id_externo)
+            entrega.mensagem_registrar_envio(
+                mensagem=mensagem,
+                id_externo=resultado.id_externo,
+                id_provedor=resultado.id_provedor,
+            )
         if repetir is None:
             for seguinte in (mensagem.dados or {}).get("enviar_depois", []):
                 transaction.on_commit(lambda s=seguinte: enfileirar_agora("enviar_mensagem", s))

@@ -216,10 +216,28 @@
     mostrarDigitando();
   }
   document.body.addEventListener("atendente_parou_digitar", parouDigitar);
+  // the customer typing (channels that tell us: the website chat)
+  document.body.addEventListener("contato_digitando", function (evento) {
+    const d = evento.detail || {};
+    if (d.ticket_id !== ticketAtual) return;
+    const anterior = digitando.get("contato");
+    if (anterior) window.clearTimeout(anterior.timer);
+    digitando.set("contato", {
+      nome: d.nome || "",
+      timer: window.setTimeout(function () {
+        digitando.delete("contato");
+        mostrarDigitando();
+      }, DIGITANDO_EXPIRA_MS),
+    });
+    mostrarDigitando();
+  });
+  document.body.addEventListener("contato_parou_digitar", function () {
+    parouDigitar({ detail: { atendente_id: "contato" } });
+  });
   // a message from that agent ends their indicator too
   document.body.addEventListener("nova_mensagem", function (evento) {
     const d = evento.detail || {};
-    if (d.ticket === ticketAtual && d.direcao === "saida") limparDigitando();
+    if (d.ticket === ticketAtual) limparDigitando();
   });
 
   // ------------------------------------------------------------------ composer

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from .email_apoio import servidor_smtp  # noqa: F401 - fixture of the e-mail tests
+
 
 @pytest.fixture
 def fixture_json(fixture_bytes):

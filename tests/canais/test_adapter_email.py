@@ -112,14 +112,6 @@ def var_dump(texto: str) -> list[tuple]:
     return [(m["nome"], m["valor"]) for m in re.finditer(padrao, texto, re.DOTALL)]
 
 
-def pedido_http(texto: bytes) -> RequisicaoWebhook:
-    """An HTTP request as the AWS docs print it (request line, headers, blank line, body)."""
-    cabeca, _, corpo = texto.replace(b"\r\n", b"\n").partition(b"\n\n")
-    linhas = cabeca.decode().split("\n")[1:]
-    cabecalhos = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in linhas)}
-    return RequisicaoWebhook("POST", URL, cabecalhos, corpo)
-
-
 def utc(segundos: int) -> datetime:
     return datetime.fromtimestamp(segundos, tz=UTC)
 
@@ -172,86 +164,193 @@ def _status(status, **campos):
 
 DEVOLVIDO = _status(StatusEntrega.ERRO, erro_codigo="5.0.0",
                     erro_detalhe="devolvido: 500 unknown recipient")  # fmt: skip
-SES = ("recusado", "Amazon SES/SNS")
 
 #: fixture → (routing key, id_evento, expected events | ("recusado", detail));
 #: a MensagemEntrada expectation is a dict of exact attributes (remetente's read off .remetente)
 ESPERADO = {
-    "sendgrid_inbound_parse_default_multipart.txt": ("inbound@inbound.example.com", ID_DEFAULT, [{
-        "id_externo": ID_DEFAULT, "conversa": Conversa(ID_DEFAULT), "tipo": TipoMensagem.TEXTO,
-        "tipo_original": "email", "conteudo": "Hello Twilio SendGrid!",
-        "identidades": email_de("test@example.com"), "nome": "Example User",
-        "email": "test@example.com", "data": datetime(2016, 8, 11, 1, 10, 13, tzinfo=UTC),
-        "midias": (), "responde_a": "",
-        "dados": {"texto_completo": "Hello Twilio SendGrid!\n", "html": HELLO_HTML,
-                  "para": ["inbound@inbound.example.com"], "spf": "pass",
-                  "dkim": "{@sendgrid.com : pass}"},
-        # the header block wins over SendGrid's own 'subject' field ("Testing non-raw")
-        "cabecalhos": {"Message-ID": ID_DEFAULT, "Subject": "Inbound Parse Test Data",
-                       "From": "Example User <test@example.com>"},
-    }]),
+    "sendgrid_inbound_parse_default_multipart.txt": (
+        "inbound@inbound.example.com",
+        ID_DEFAULT,
+        [
+            {
+                "id_externo": ID_DEFAULT,
+                "conversa": Conversa(ID_DEFAULT),
+                "tipo": TipoMensagem.TEXTO,
+                "tipo_original": "email",
+                "conteudo": "Hello Twilio SendGrid!",
+                "identidades": email_de("test@example.com"),
+                "nome": "Example User",
+                "email": "test@example.com",
+                "data": datetime(2016, 8, 11, 1, 10, 13, tzinfo=UTC),
+                "midias": (),
+                "responde_a": "",
+                "dados": {
+                    "texto_completo": "Hello Twilio SendGrid!\n",
+                    "html": HELLO_HTML,
+                    "para": ["inbound@inbound.example.com"],
+                    "spf": "pass",
+                    "dkim": "{@sendgrid.com : pass}",
+                    "destinatarios": ["inbound@inbound.example.com"],
+                },
+                "assunto": "Inbound Parse Test Data",
+                "referencias": (),
+                "ticket_ref": "",
+                # the header block wins over SendGrid's own 'subject' field ("Testing non-raw")
+                "cabecalhos": {
+                    "Message-ID": ID_DEFAULT,
+                    "Subject": "Inbound Parse Test Data",
+                    "From": "Example User <test@example.com>",
+                },
+            }
+        ],
+    ),
     "sendgrid_inbound_parse_default_fields.parsed.json": (
-        "inbound@inbound.example.com", ID_DEFAULT, [{
-            "id_externo": ID_DEFAULT, "conteudo": "Hello Twilio SendGrid!",
-            "cabecalhos": {"Message-ID": ID_DEFAULT, "Subject": "Inbound Parse Test Data",
-                           "From": "Example User <test@example.com>"},
-        }]),
-    "sendgrid_inbound_parse_send_raw_multipart.txt": ("inbound@inbound.inbound.com", ID_RAW, [{
-        "id_externo": ID_RAW, "conversa": Conversa(ID_RAW), "conteudo": "Hello Twilio SendGrid!",
-        "identidades": email_de("test@example.com"), "nome": "Example User",
-        "data": datetime(2016, 8, 10, 21, 44, 21, tzinfo=UTC),
-        "dados": {"texto_completo": "Hello Twilio SendGrid!\n", "html": HELLO_HTML,
-                  "para": ["inbound@inbound.inbound.com"], "spf": "pass",
-                  "dkim": "{@sendgrid.com : pass}"},
-        "cabecalhos": {"Message-ID": ID_RAW, "Subject": "Inbound Parse Test Raw Data",
-                       "From": "Example User <test@example.com>"},
-    }]),
-    "sendgrid_inbound_parse_docs_example_php_var_dump.txt": ("example@example.comom", GMAIL_ID, [{
-        "id_externo": GMAIL_ID, "conversa": Conversa(GMAIL_ID), "tipo": TipoMensagem.TEXTO,
-        "conteudo": "Here's an email with multiple attachments", "nome": "Sender Name",
-        "identidades": email_de("example@example.com"),
-        "data": datetime(2016, 7, 27, 20, 53, 5, tzinfo=UTC),
-        # the inline image (cid: referenced by the HTML) is not a file of the conversation
-        "midias": (MidiaRef(ref="anexo:2", mime=DOCX_MIME, nome="DockMcWordface.docx",
-                            tamanho=len(DOCX), sha256=hashlib.sha256(DOCX).hexdigest()),),
-        "cabecalhos": {"Message-ID": GMAIL_ID, "Subject": "Different File Types",
-                       "From": "Sender Name <example@example.com>"},
-    }]),
-    "reply_with_in_reply_to_and_references_chatwoot.eml": ("care@example.com", CHATWOOT_ID, [{
-        "id_externo": CHATWOOT_ID, "conversa": Conversa(CHATWOOT_PAI), "responde_a": CHATWOOT_PAI,
-        "conteudo": "Email with references header", "nome": "Sony Mathew",
-        "identidades": email_de("sony@chatwoot.com"),
-        "data": datetime(2020, 4, 20, 8, 20, 20, tzinfo=UTC),
-        "cabecalhos": {"Message-ID": CHATWOOT_ID,
-                       "Subject": "Discussion: Let's debate these attachments",
-                       "In-Reply-To": CHATWOOT_PAI,
-                       "References": f"{CHATWOOT_PAI} <test-reference-id>",
-                       "From": "Sony Mathew <sony@chatwoot.com>"},
-    }]),
+        "inbound@inbound.example.com",
+        ID_DEFAULT,
+        [
+            {
+                "id_externo": ID_DEFAULT,
+                "conteudo": "Hello Twilio SendGrid!",
+                "cabecalhos": {
+                    "Message-ID": ID_DEFAULT,
+                    "Subject": "Inbound Parse Test Data",
+                    "From": "Example User <test@example.com>",
+                },
+            }
+        ],
+    ),
+    "sendgrid_inbound_parse_send_raw_multipart.txt": (
+        "inbound@inbound.inbound.com",
+        ID_RAW,
+        [
+            {
+                "id_externo": ID_RAW,
+                "conversa": Conversa(ID_RAW),
+                "conteudo": "Hello Twilio SendGrid!",
+                "identidades": email_de("test@example.com"),
+                "nome": "Example User",
+                "data": datetime(2016, 8, 10, 21, 44, 21, tzinfo=UTC),
+                "dados": {
+                    "texto_completo": "Hello Twilio SendGrid!\n",
+                    "html": HELLO_HTML,
+                    "para": ["inbound@inbound.inbound.com"],
+                    "spf": "pass",
+                    "dkim": "{@sendgrid.com : pass}",
+                    "destinatarios": ["inbound@inbound.inbound.com"],
+                },
+                "assunto": "Inbound Parse Test Raw Data",
+                "cabecalhos": {
+                    "Message-ID": ID_RAW,
+                    "Subject": "Inbound Parse Test Raw Data",
+                    "From": "Example User <test@example.com>",
+                },
+            }
+        ],
+    ),
+    "sendgrid_inbound_parse_docs_example_php_var_dump.txt": (
+        "example@example.comom",
+        GMAIL_ID,
+        [
+            {
+                "id_externo": GMAIL_ID,
+                "conversa": Conversa(GMAIL_ID),
+                "tipo": TipoMensagem.TEXTO,
+                "conteudo": "Here's an email with multiple attachments",
+                "nome": "Sender Name",
+                "identidades": email_de("example@example.com"),
+                "data": datetime(2016, 7, 27, 20, 53, 5, tzinfo=UTC),
+                # the inline image (cid: referenced by the HTML) is not a file of the conversation
+                "midias": (
+                    MidiaRef(
+                        ref="anexo:2",
+                        mime=DOCX_MIME,
+                        nome="DockMcWordface.docx",
+                        tamanho=len(DOCX),
+                        sha256=hashlib.sha256(DOCX).hexdigest(),
+                    ),
+                ),
+                "cabecalhos": {
+                    "Message-ID": GMAIL_ID,
+                    "Subject": "Different File Types",
+                    "From": "Sender Name <example@example.com>",
+                },
+            }
+        ],
+    ),
+    "reply_with_in_reply_to_and_references_chatwoot.eml": (
+        "care@example.com",
+        CHATWOOT_ID,
+        [
+            {
+                "id_externo": CHATWOOT_ID,
+                "conversa": Conversa(CHATWOOT_PAI),
+                "responde_a": CHATWOOT_PAI,
+                "conteudo": "Email with references header",
+                "nome": "Sony Mathew",
+                "assunto": "Discussion: Let's debate these attachments",
+                # In-Reply-To first, then References from the newest to the thread root
+                "referencias": (CHATWOOT_PAI, "<test-reference-id>"),
+                "identidades": email_de("sony@chatwoot.com"),
+                "data": datetime(2020, 4, 20, 8, 20, 20, tzinfo=UTC),
+                "cabecalhos": {
+                    "Message-ID": CHATWOOT_ID,
+                    "Subject": "Discussion: Let's debate these attachments",
+                    "In-Reply-To": CHATWOOT_PAI,
+                    "References": f"{CHATWOOT_PAI} <test-reference-id>",
+                    "From": "Sony Mathew <sony@chatwoot.com>",
+                },
+            }
+        ],
+    ),
     "sendgrid_event_delivered_docs.json": (None, None, [_status(StatusEntrega.ENTREGUE)]),
     "sendgrid_event_open_docs.json": (None, None, [_status(StatusEntrega.LIDA)]),
     "sendgrid_event_bounce_docs.json": (None, None, [DEVOLVIDO]),
-    "sendgrid_event_blocked_docs.json": (None, None, [_status(
-        StatusEntrega.ERRO, erro_codigo="5.0.0", erro_detalhe="bloqueado: 500 unknown recipient")]),
-    # docs' batch: deferred, spamreport and (group_)unsubscribe say nothing about delivery
-    "sendgrid_event_webhook_batch_docs.json": (None, None, [
-        _status(StatusEntrega.ENVIADA, id_externo=SMTP_ID),
-        _status(StatusEntrega.ENTREGUE), _status(StatusEntrega.LIDA), _status(StatusEntrega.LIDA),
-        DEVOLVIDO,
-        _status(StatusEntrega.ERRO, erro_codigo="5.0.0",
-                erro_detalhe="descartado: Bounced Address"),
-    ]),
-    "sendgrid_signed_event_body.bin": (None, None, [StatusEntrada(
-        id_externo="<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>",
-        status=StatusEntrega.ERRO, data=utc(1600112492), erro_codigo="dropped",
-        erro_detalhe="descartado: Bounced Address", conversa_id_externo="hello@world.com")]),
-    "ses_bounce_notification_with_dsn_awsdocs.json": (None, None, SES),
-    "ses_complaint_notification_awsdocs.json": (None, None, SES),
-    "ses_delivery_notification_awsdocs.json": (None, None, SES),
-    "ses_bounce_via_sns_http_body_anymail.json": (None, None, SES),
-    "sns_notification_http_awsdocs.txt": (None, None, SES),
-    "sns_subscription_confirmation_http_awsdocs.txt": (None, None, SES),
-}  # fmt: skip
+    "sendgrid_event_blocked_docs.json": (
+        None,
+        None,
+        [
+            _status(
+                StatusEntrega.ERRO,
+                erro_codigo="5.0.0",
+                erro_detalhe="bloqueado: 500 unknown recipient",
+            )
+        ],
+    ),
+    # docs' batch: deferred and (group_)unsubscribe say nothing about delivery
+    "sendgrid_event_webhook_batch_docs.json": (
+        None,
+        None,
+        [
+            _status(StatusEntrega.ENVIADA, id_externo=SMTP_ID),
+            _status(StatusEntrega.ENTREGUE),
+            _status(StatusEntrega.LIDA),
+            _status(StatusEntrega.LIDA),
+            DEVOLVIDO,
+            _status(
+                StatusEntrega.ERRO, erro_codigo="5.0.0", erro_detalhe="descartado: Bounced Address"
+            ),
+            _status(
+                StatusEntrega.ERRO,
+                erro_codigo="spamreport",
+                erro_detalhe="denunciado como spam: por example@test.com",
+            ),
+        ],
+    ),
+    "sendgrid_signed_event_body.bin": (
+        None,
+        None,
+        [
+            StatusEntrada(
+                id_externo="<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>",
+                status=StatusEntrega.ERRO,
+                data=utc(1600112492),
+                erro_codigo="dropped",
+                erro_detalhe="descartado: Bounced Address",
+                conversa_id_externo="hello@world.com",
+            )
+        ],
+    ),
+}  # fmt: skip  (the SES/SNS fixtures: test_email_provedores.py)
 REMETENTE = {"identidades", "nome", "email"}
 VETOR = "sendgrid_signed_event_test_vector.json"  # read with its body file (above)
 
@@ -279,12 +378,7 @@ def requisicao_da_fixture(nome: str, fixture_bytes, chave) -> RequisicaoWebhook:
             "x-twilio-email-event-webhook-timestamp":
                 vetor["header_X-Twilio-Email-Event-Webhook-Timestamp"],
         }, bruto)  # fmt: skip
-    if nome.startswith("sns_"):
-        return pedido_http(bruto)
-    # SES notifications as SNS posts them
-    return post(
-        bruto, "text/plain; charset=UTF-8", "", **{"x-amz-sns-message-type": "Notification"}
-    )
+    raise AssertionError(f"sem requisição para {nome}")
 
 
 def _config(nome: str, fixture_bytes, chave) -> dict:
@@ -296,7 +390,10 @@ def _config(nome: str, fixture_bytes, chave) -> dict:
 
 
 def test_toda_fixture_tem_expectativa():
-    assert sorted(ESPERADO) == sorted(a.name for a in PASTA.iterdir() if a.name != VETOR)
+    from .test_email_provedores import FIXTURES_SNS
+
+    nomes = [a.name for a in PASTA.iterdir() if a.name not in (VETOR, "README.md")]
+    assert sorted([*ESPERADO, *FIXTURES_SNS]) == sorted(nomes)
 
 
 def test_registrado_no_registry():
@@ -309,11 +406,6 @@ def test_interpreta_fixture(nome, fixture_bytes, chave_ec):
     identificador, id_evento, esperado = ESPERADO[nome]
     adaptador = Adaptador(_config(nome, fixture_bytes, chave_ec))
     assert Adaptador.identificador_da_requisicao(requisicao) == identificador
-    if esperado == SES:
-        with pytest.raises(RequisicaoRecusada, match=esperado[1]) as exc:
-            adaptador.verificar(requisicao)
-        assert exc.value.status == 403  # SNS takes a 4xx as final: no retries
-        return
     adaptador.verificar(requisicao)
     assert adaptador.id_evento(requisicao) == id_evento
     with time_machine.travel(AGORA, tick=False):
@@ -674,7 +766,7 @@ def test_extrair_anexo_confere_a_referencia():
     for ref in ("anexo:0", "anexo:9", "anexo:x", "foto:1"):
         with pytest.raises(PayloadInvalido):
             adaptador.extrair_anexo(requisicao, MidiaRef(ref))
-    with pytest.raises(OperacaoNaoSuportada, match="extrair_anexo"):
+    with pytest.raises(OperacaoNaoSuportada, match="extrair_midia"):
         adaptador.baixar_midia(MidiaRef("anexo:2"))
 
 
@@ -1127,7 +1219,7 @@ def test_cabecalhos_resposta(fixture_bytes):
     # RFC 5322: no References but a single In-Reply-To → it goes first
     assert email_envio.cabecalhos_resposta(
         {"Message-ID": "<b@x>", "In-Reply-To": "<a@x>", "From": "c@x", "Subject": "RE: oi"}
-    ) == {"To": "c@x", "In-Reply-To": "<b@x>", "References": "<a@x> <b@x>", "Subject": "RE: oi"}
+    ) == {"To": "c@x", "In-Reply-To": "<b@x>", "References": "<a@x> <b@x>", "Subject": "Re: oi"}
     assert email_envio.cabecalhos_resposta({}) == {}
 
 

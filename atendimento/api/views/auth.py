@@ -8,12 +8,12 @@ from axes.utils import reset as axes_zerar
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from atendimento.api.esquema import EsquemaAtendimento
+from atendimento.api.parsers import JSONParserLimitado
 from atendimento.api.serializers.comum import ErroSerializer
 from atendimento.seguranca.bloqueio import resposta_bloqueio
 
@@ -31,7 +31,7 @@ from atendimento.seguranca.bloqueio import resposta_bloqueio
 class LoginView(TokenObtainPairView):
     """``{"username", "password"}`` → ``{"access", "refresh"}``."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParserLimitado]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
     schema = EsquemaAtendimento()
@@ -60,7 +60,7 @@ class LoginView(TokenObtainPairView):
     },
 )
 class RenovarTokenView(TokenRefreshView):
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParserLimitado]
     schema = EsquemaAtendimento()
 
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from rest_framework import viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from atendimento.api.esquema import EsquemaAtendimento
 from atendimento.api.paginacao import Paginacao
+from atendimento.api.parsers import JSONParserLimitado
 from atendimento.api.permissions import AcessoAtendimento, GestaoEmpresa
 
 #: path ids are UUIDs; anything else does not match the route (404)
@@ -17,7 +17,9 @@ class BaseViewSet(viewsets.GenericViewSet):
     supervisors (``"*"``: every action but list/retrieve)."""
 
     permission_classes = [AcessoAtendimento, GestaoEmpresa]
-    parser_classes = [JSONParser]  # JSON in (CONTRACT §4); enviar-midia overrides: multipart
+    parser_classes = [
+        JSONParserLimitado
+    ]  # JSON in (CONTRACT §4); enviar-midia overrides: multipart
     pagination_class = Paginacao
     lookup_value_regex = UUID
     schema = EsquemaAtendimento()

@@ -64,6 +64,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Login de demonstração: usuário {login['usuario']} / senha {login['senha']}"
             )
+            chat = Canal.objects.filter(
+                empresa__slug=SLUG, tipo=Canal.Tipo.WEBCHAT, ativo=True
+            ).first()
+            if chat is not None:
+                self.stdout.write(
+                    f"Seja o cliente no chat do site de demonstração: /chat/{chat.identificador}/"
+                )
         else:
             self.stdout.write(
                 "A empresa de demonstração já existe (login gerado em outra pasta de dados)."
@@ -158,6 +165,7 @@ class Command(BaseCommand):
                 "waba_id": "102290129340398",
                 "api_version": "v23.0",
                 "api_base_url": "https://graph.facebook.com",
+                "demo": True,  # fake credentials: the inbox says so
             },
             segredos={
                 "access_token": "EAA-demo-" + secrets.token_urlsafe(12),
@@ -172,13 +180,29 @@ class Command(BaseCommand):
             ativo=True,
             fila_padrao=fila,
             identificador=hashlib.sha256(segredo_tg.encode()).hexdigest(),
-            config={"api_base_url": "https://api.telegram.org"},
+            config={"api_base_url": "https://api.telegram.org", "demo": True},
             segredos={
                 "bot_token": "123456:demo-" + secrets.token_urlsafe(12),
                 "webhook_secret": segredo_tg,
             },
         )
-        return {"whatsapp": whatsapp, "telegram": telegram}
+        chave = "wc_demo_" + secrets.token_urlsafe(12)
+        webchat = Canal.objects.create(
+            empresa=empresa,
+            tipo=Canal.Tipo.WEBCHAT,
+            nome="Chat do site",
+            ativo=True,
+            fila_padrao=fila,
+            identificador=chave,
+            config={
+                "chave_publica": chave,
+                "titulo": "Loja Aurora",
+                "saudacao": "Olá! Fale com a Loja Aurora.",
+                "pedir_nome": True,
+                "pedir_email": True,
+            },
+        )
+        return {"whatsapp": whatsapp, "telegram": telegram, "webchat": webchat}
 
     def _conversa(
         self, empresa, canal, nome, ident, fila, status, prio, assunto, msgs, agora, atendente, tags
