@@ -89,7 +89,7 @@ class _Visivel(HTMLParser):
     def handle_starttag(self, tag, attrs):
         valores = dict(attrs)
         outro = bool(valores.get("lang")) and valores["lang"].lower() != self.idioma
-        fora = outro or tag in ("script", "style", "template")
+        fora = outro or tag in ("script", "style", "template", "code", "pre", "kbd", "samp")
         if not (fora or self._fora()):
             for nome, valor in attrs:
                 if valor and (nome in self.ATRIBUTOS or nome.startswith("data-texto")):

@@ -19,6 +19,8 @@ NOMES = {"ConectCRM"}
 VISIVEIS = {"title", "placeholder", "aria-label", "alt", "label"}
 LETRAS = re.compile(r"[^\W\d_]{2,}")
 SUBSTITUTO = "\x00"
+#: not prose: scripts, styles and code shown as code
+PULAR = {"script", "style", "code", "pre", "kbd", "samp"}
 #: CSS classes and ids written in a block (``{% block classe_body %}pagina-inbox{% endblock %}``)
 IDENTIFICADOR = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 
@@ -59,14 +61,14 @@ class _Textos(HTMLParser):
         self._pular = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in PULAR:
             self._pular += 1
         for nome, valor in attrs:
             if valor and (nome in VISIVEIS or nome.startswith("data-texto")):
                 self._ver(valor)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
+        if tag in PULAR:
             self._pular -= 1
 
     def handle_data(self, data):
