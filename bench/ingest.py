@@ -48,6 +48,21 @@ CONFIG = ("segundos", "conexoes", "taxa", "servidor", "servidores", "workers", "
 SEGREDO = "segredo-do-bench"
 
 
+#: ASGI servers that run several worker processes on ONE port (HTTP + websockets)
+SERVIDORES_ASGI = {
+    "uvicorn": lambda porta, n: [
+        str(BIN / "uvicorn"), "conectcrm.asgi:application", "--host", "127.0.0.1",
+        "--port", str(porta), "--workers", str(n), "--loop", "uvloop", "--http", "httptools",
+        "--no-access-log", "--log-level", "warning",
+    ],
+    "granian": lambda porta, n: [
+        str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port",
+        str(porta), "--workers", str(n), "--loop", "uvloop", "--log-level", "warning",
+        "conectcrm.asgi:application",
+    ],
+}  # fmt: skip
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CONECTCRM_PERFIL", "bench")
@@ -328,7 +343,12 @@ def main() -> None:
     parser.add_argument("--papel", default="orquestrador")
     parser.add_argument("--segundos", type=float, default=20)
     parser.add_argument("--conexoes", type=int, default=32)
-    parser.add_argument("--servidor", choices=("daphne", "gunicorn"), default="daphne")
+    parser.add_argument(
+        "--servidor",
+        choices=("daphne", "gunicorn", "executar", *SERVIDORES_ASGI),
+        default="daphne",
+        help="executar: `make run` as shipped (python -m conectcrm.executar), from outside",
+    )
     parser.add_argument("--servidores", type=int, default=2, help="HTTP processes")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concorrencia", type=int, default=2)
@@ -387,11 +407,26 @@ def orquestrar(args) -> None:
         try:
             with __import__("conectcrm.celery", fromlist=["app"]).app.connection_for_write() as c:
                 c.default_channel.client.flushdb()  # no stale tasks from an earlier run
-            # websockets always on daphne (ASGI); webhooks on daphne too, or on gunicorn (WSGI)
             porta_ws = _porta_livre()
-            iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
-                     "conectcrm.asgi:application"], "daphne")  # fmt: skip
-            if args.servidor == "gunicorn":
+            if args.servidor == "executar":  # `make run` as shipped: web, worker and beat
+                portas = [porta_ws]
+                env_executar = dict(env, PORT=str(porta_ws), LOG_LEVEL="WARNING")
+                log = open(pasta / "executar.log", "w")  # noqa: SIM115
+                p = subprocess.Popen([sys.executable, "-m", "conectcrm.executar"], env=env_executar,
+                                     cwd=RAIZ, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                processos.append(p)
+                papeis["executar"] = [p.pid]
+                _esperar_porta(porta_ws, 120)
+                args.workers = 0  # its own worker
+            elif args.servidor in SERVIDORES_ASGI:  # HTTP and websockets on one port, N workers
+                portas = [porta_ws]
+                iniciar(SERVIDORES_ASGI[args.servidor](porta_ws, args.servidores), args.servidor)
+            else:  # websockets on daphne; webhooks on daphne too, or on gunicorn (WSGI)
+                iniciar([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(porta_ws), "-v", "0",
+                         "conectcrm.asgi:application"], "daphne")  # fmt: skip
+            if args.servidor in SERVIDORES_ASGI or args.servidor == "executar":
+                pass
+            elif args.servidor == "gunicorn":
                 portas = [_porta_livre()]
                 iniciar([str(BIN / "gunicorn"), "-w", str(args.servidores), "-k", "gthread",
                          "--threads", "4", "-b", f"127.0.0.1:{portas[0]}", "--keep-alive", "30",
@@ -522,6 +557,7 @@ def orquestrar(args) -> None:
         "cpu_nucleos_por_papel": cpu_papeis,
         "teto_insert_commits_por_s": round(teto, 1),
         "razao_ack_teto": round(taxa_ack / teto, 3) if teto else None,
+        "razao_ponta_a_ponta_teto": round(taxa_e2e / teto, 3) if teto else None,
     }
     print(json.dumps(resultado, indent=2, ensure_ascii=False))
 

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -81,9 +81,10 @@ def evento_webhook_registrar(
     *, canal: Canal, req: RequisicaoWebhook, id_evento: str | None
 ) -> EventoWebhook | None:
     """Store a verified request durably; None when this provider event id was already stored
-    (a re-delivery: nothing written).  Events of an inactive channel are kept as ``ignorado``;
-    the others are queued for processing after commit (if the broker is down, the sweep
-    re-queues them)."""
+    (a re-delivery: nothing written).  Outside a transaction the row goes through the
+    process's group commit (``canais.gravacao``).  Events of an inactive channel are kept as
+    ``ignorado``; the others are queued for processing after commit (if the broker is down,
+    the sweep re-queues them)."""
     evento = EventoWebhook(
         empresa_id=canal.empresa_id,
         canal=canal,
@@ -94,6 +95,10 @@ def evento_webhook_registrar(
         status=Status.RECEBIDO if canal.ativo else Status.IGNORADO,
         erro="" if canal.ativo else "canal inativo",
     )
+    if settings.WEBHOOK_GRAVACAO_EM_GRUPO and not connection.in_atomic_block:
+        from canais.gravacao import gravador
+
+        return evento if gravador.gravar(evento) else None  # it also wakes the drain
     if not inserir_ignorando_conflito(evento):
         return None
     if evento.status == Status.RECEBIDO:

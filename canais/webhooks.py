@@ -32,8 +32,11 @@ from atendimento.models import Canal
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
 from canais.eventos import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
+from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
+#: while PostgreSQL is down every webhook fails the same way: one line per interval
+aviso = AvisoLimitado(logger)
 
 #: (empresa_id, tipo, identificador) -> (expires at, channel, its full config)
 _CANAIS: dict[tuple[uuid.UUID, str, str], tuple[float, Canal, dict]] = {}
@@ -169,8 +172,8 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
         return _resposta(exc.status)
-    except DatabaseError:
-        logger.exception("webhook %s não armazenado", tipo)
+    except DatabaseError as exc:
+        aviso("banco", "webhooks não armazenados (%s…): banco indisponível, 503", tipo, exc=exc)
         return _resposta(503)  # not stored: the provider must retry
     except Exception:  # an adapter bug must not become a 500 nor a silent loss
         logger.exception("erro inesperado no webhook %s", tipo)

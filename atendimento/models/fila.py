@@ -32,6 +32,14 @@ class Fila(ModeloEmpresa):
     sla_resolucao_min = models.PositiveIntegerField(
         _("SLA de resolução (min)"), null=True, blank=True
     )
+    alerta_sem_resposta_min = models.PositiveIntegerField(
+        _("alerta de cliente sem resposta (min)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Avisa os atendentes quando o cliente espera mais que isso. Vazio: o padrão da empresa."
+        ),
+    )
     horario = models.JSONField(
         _("horário de atendimento"),
         default=dict,

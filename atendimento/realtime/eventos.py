@@ -145,6 +145,9 @@ def publicar_atendente_status(atendente) -> None:
     publicar("atendente_status", dados, [grupo_empresa(atendente.empresa_id)])
 
 
-def publicar_notificacao(atendente, *, titulo: str, texto: str, ticket_id=None) -> None:
+def publicar_notificacao(atendente, *, titulo: str, texto: str, ticket_id=None, **extra) -> None:
+    """``extra``: more keys of the payload (``id``, ``tipo``, ``nao_lidas`` from the
+    notification service)."""
     dados = {"titulo": titulo, "texto": texto, "ticket_id": str(ticket_id) if ticket_id else None}
+    dados.update(extra)
     publicar("notificacao", dados, [grupo_atendente(atendente.id)], ticket_id=ticket_id)

@@ -28,8 +28,11 @@ from typing import Any
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from atendimento.realtime.ajustes import ajuste
+from conectcrm.avisos import AvisoLimitado
 
 
 def retrato_ticket(ticket) -> dict[str, Any]:
@@ -42,6 +45,9 @@ def retrato_ticket(ticket) -> dict[str, Any]:
 
 
 logger = logging.getLogger(__name__)
+aviso = AvisoLimitado(logger)
+#: errors meaning "Redis is not there" (logged once per interval, not per publication)
+_FORA_DO_AR = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
 
 TIPO_MENSAGEM = "evento.atendimento"
 _TEMPO_MAX_ENVIO = 15.0  # seconds for one publication's group_sends before it is given up
@@ -79,10 +85,11 @@ def enviar_agora(grupos: Iterable[str], mensagem: dict[str, Any]) -> None:
     _publicador.enviar(list(dict.fromkeys(grupos)), mensagem)
 
 
-def aguardar_publicacoes(timeout: float = 5.0) -> bool:
-    """Block until every queued publication of this process has reached the channel layer
-    (tests, shutdown). True when the queue drained within ``timeout`` seconds."""
-    return _publicador.aguardar(timeout)
+def aguardar_publicacoes(timeout: float = 5.0, *, restantes: int = 0) -> bool:
+    """Block until at most ``restantes`` queued publications of this process have not
+    reached the channel layer yet (0: all of them; tests, shutdown). True when that happened
+    within ``timeout`` seconds."""
+    return _publicador.aguardar(timeout, restantes)
 
 
 publicar_agora_para_testes = aguardar_publicacoes
@@ -121,9 +128,9 @@ class _Publicador:
             self._concluir()
             logger.warning("publicação %s perdida: loop encerrado", mensagem.get("evento"))
 
-    def aguardar(self, timeout: float) -> bool:
+    def aguardar(self, timeout: float, restantes: int = 0) -> bool:
         with self._condicao:
-            return self._condicao.wait_for(lambda: self._pendentes == 0, timeout)
+            return self._condicao.wait_for(lambda: self._pendentes <= restantes, timeout)
 
     def _garantir(self) -> bool:
         if self._pid == os.getpid():
@@ -148,8 +155,7 @@ class _Publicador:
     def _concluir(self) -> None:
         with self._condicao:
             self._pendentes -= 1
-            if self._pendentes == 0:
-                self._condicao.notify_all()
+            self._condicao.notify_all()
 
     # -------------------------------------------------------------- loop side (daemon thread)
     def _rodar(self, loop: asyncio.AbstractEventLoop, pronto: threading.Event) -> None:
@@ -168,6 +174,13 @@ class _Publicador:
             grupos, mensagem = await fila.get()
             try:
                 await asyncio.wait_for(self._enviar_grupos(grupos, mensagem), _TEMPO_MAX_ENVIO)
+            except _FORA_DO_AR as exc:  # Redis down: one line per interval
+                aviso(
+                    "redis",
+                    "falha ao publicar %s: Redis indisponível",
+                    mensagem.get("evento"),
+                    exc=exc,
+                )
             except Exception:  # the change is committed; a lost live frame is re-fetched
                 logger.exception("falha ao publicar %s", mensagem.get("evento"))
             finally:
@@ -179,7 +192,14 @@ class _Publicador:
             return_exceptions=True,
         )
         for grupo, resultado in zip(grupos, resultados, strict=True):
-            if isinstance(resultado, BaseException):
+            if isinstance(resultado, _FORA_DO_AR):
+                aviso(
+                    "redis",
+                    "falha ao publicar %s: Redis indisponível",
+                    mensagem.get("evento"),
+                    exc=resultado,
+                )
+            elif isinstance(resultado, BaseException):
                 logger.error(
                     "falha ao publicar %s no grupo %s: %r", mensagem.get("evento"), grupo, resultado
                 )

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from atendimento.models import Canal, Contato, Mensagem, Ticket
@@ -142,12 +142,45 @@ def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None]) -> None:
             for m in inseridas
         ]
         resultados[rapida.indice] = inseridas[0]
-    if tickets:
-        agora = timezone.now()
-        for ticket in tickets.values():
-            ticket.atualizado_em = agora
-        Ticket.objects.bulk_update(list(tickets.values()), sorted(campos))
+    _salvar_tickets(list(tickets.values()))
     reacoes.agendar_apos_commit(entradas)
+
+
+#: what ticket_aplicar_entrada may change, with the array type of each column
+_CAMPOS_CONTADORES = (
+    ("total_mensagens", "integer"),
+    ("nao_lidas", "integer"),
+    ("ultima_entrada_em", "timestamptz"),
+    ("ultima_mensagem_em", "timestamptz"),
+    ("ultima_mensagem_resumo", "text"),
+    ("titulo_conversa", "text"),
+    ("status", "text"),
+    ("atualizado_em", "timestamptz"),
+)
+
+
+def _salvar_tickets(tickets: list[Ticket]) -> None:
+    """The locked tickets' counters, summary and status in ONE ``UPDATE … FROM unnest(…)``
+    (``bulk_update``'s ``CASE`` per row and field cost ~30 ms of Python per 100 tickets)."""
+    if not tickets:
+        return
+    agora = timezone.now()
+    for ticket in tickets:
+        ticket.atualizado_em = agora
+    meta = Ticket._meta
+    colunas = [meta.get_field(nome).column for nome, _ in _CAMPOS_CONTADORES]
+    atribuicoes = ", ".join(f'"{c}" = v."{c}"' for c in colunas)
+    tipos = ", ".join(f"%s::{tipo}[]" for _, tipo in _CAMPOS_CONTADORES)
+    nomes = ", ".join(f'"{c}"' for c in colunas)
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {atribuicoes} '  # noqa: S608 - fixed identifiers
+        f"FROM unnest(%s::uuid[], {tipos}) AS v(id, {nomes}) WHERE t.id = v.id"
+    )
+    parametros = [[t.pk for t in tickets]] + [
+        [getattr(t, nome) for t in tickets] for nome, _ in _CAMPOS_CONTADORES
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parametros)
 
 
 def _recarregar(rapidas: dict[int, _Rapida], a_partir_de: int) -> None:

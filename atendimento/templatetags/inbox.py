@@ -263,17 +263,40 @@ def html_email_seguro(mensagem: Mensagem) -> SafeString:
             return "gmail_quote" if "gmail_quote" in valor.split() else None
         return valor
 
-    limpo = nh3.clean(
-        html,
-        tags=set(TAGS_HTML) | {"img"},
-        clean_content_tags={"script", "style", "title", "head"},
-        attributes={**ATRIBUTOS_HTML, "img": {"src", "alt", "title"}, "div": {"class"}},
-        attribute_filter=filtrar,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow",
-        set_tag_attribute_values={"a": {"target": "_blank"}},
-    )
-    return mark_safe(_recolher_citacoes(limpo))  # noqa: S308 - the sanitiser's output
+    def limpar(trecho: str) -> str:
+        return nh3.clean(
+            trecho,
+            tags=set(TAGS_HTML) | {"img"},
+            clean_content_tags={"script", "style", "title", "head"},
+            attributes={**ATRIBUTOS_HTML, "img": {"src", "alt", "title"}, "div": {"class"}},
+            attribute_filter=filtrar,
+            url_schemes={"http", "https", "mailto", "cid"},
+            link_rel="noopener noreferrer nofollow",
+            set_tag_attribute_values={"a": {"target": "_blank"}},
+        )
+
+    # Outlook quotes no <blockquote>: its history follows a marker up to the end of the mail;
+    # each side is sanitised alone (the sanitiser closes and drops tags: both well-formed)
+    marcador = _HISTORICO_OUTLOOK.search(html)
+    if marcador is not None:
+        novo = limpar(html[: marcador.start()])
+        if _TEXTO_VISIVEL.search(novo):
+            rotulo = escape(_("Mostrar mensagens anteriores"))
+            historico = limpar(html[marcador.start() :])
+            return mark_safe(  # noqa: S308 - the sanitiser's output
+                f'{_recolher_citacoes(novo)}<details class="mensagem__historico">'
+                f"<summary>{rotulo}</summary>{historico}</details>"
+            )
+    return mark_safe(_recolher_citacoes(limpar(html)))  # noqa: S308 - the sanitiser's output
+
+
+#: where Outlook (desktop, web) starts the quoted history of a reply
+_HISTORICO_OUTLOOK = re.compile(
+    r"<div\b[^>]*(?:\bid=[\"']?(?:divRplyFwdMsg|appendonsend)\b"
+    r"|border-top:\s*solid\s*#(?:E1E1E1|B5C4DF))",
+    re.IGNORECASE,
+)
+_TEXTO_VISIVEL = re.compile(r">\s*[^<\s]")
 
 
 # ------------------------------------------------------------------------------------- misc

@@ -9,7 +9,14 @@ Threading: ``conversa`` is the thread root — the first id of ``References``, e
 ``In-Reply-To``, else the message's own ``Message-ID`` — and ``cabecalhos`` carries
 Message-ID / In-Reply-To / References / Subject / From / Reply-To so the core can match a reply
 to any earlier message of a ticket (a client that keeps only ``In-Reply-To`` yields a different
-root: match on the ids, not only on the root).
+root: match on the ids, not only on the root).  ``referencias`` lists those ids (In-Reply-To,
+then References newest first) and ``ticket_ref`` our reply token (``suporte+<ticket>@``): the
+core puts the message in the ticket of any of them found in the same channel.  ``assunto`` is
+the subject without reply/forward prefixes (RFC 2047 already decoded by the parser).
+
+Noise: :func:`motivo_automatico` says why a mail was written by a machine (auto-reply, bulk or
+list mail, bounce, null sender); :func:`devolucao` reads a bounce's failed recipient and the
+Message-ID of the mail it returns.
 """
 
 from __future__ import annotations

@@ -14,8 +14,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from canais.adapters.base import ErroTransitorio
+from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
+#: while Redis is down every webhook fails the same way: one line per interval, no traceback
+aviso = AvisoLimitado(logger)
 
 __all__ = [
     "baixar_midia",
@@ -38,11 +41,10 @@ def enfileirar(tarefa: Task, *args: str, **kwargs) -> bool:
     sweep (events) or on the task's own retries, never on this call succeeding."""
     try:
         tarefa.apply_async(args=args, kwargs=kwargs or None)
-    except Exception:  # kombu OperationalError and friends: the broker is down
-        logger.warning(
-            "broker indisponível: %s%s não enfileirada", tarefa.name, args, exc_info=True
-        )
+    except Exception as exc:  # kombu OperationalError and friends: the broker is down
+        aviso("broker", "broker indisponível: %s%s não enfileirada", tarefa.name, args, exc=exc)
         return False
+    aviso.esquecer("broker")
     return True
 
 
@@ -93,8 +95,8 @@ def despertar(evento_id: str = "") -> bool:
     try:
         if not _cliente().set(CHAVE_DESPERTAR, 1, nx=True, px=max(int(validade * 1000), 1)):
             return True  # a queued drain task has not started yet: it will see this event
-    except Exception:  # cache Redis down: queue the task anyway
-        logger.warning("despertar: cache indisponível", exc_info=True)
+    except Exception as exc:  # cache Redis down: queue the task anyway
+        aviso("cache", "despertar: cache Redis indisponível", exc=exc)
     if enfileirar(process_webhook, evento_id, drenar=True):
         return True
     despertar_rearmar()  # nothing was queued: the next event must try again
@@ -108,8 +110,8 @@ def reagendar(evento_id: str, espera: float) -> bool:
         return False  # inline, a countdown would run at once and recurse
     try:
         process_webhook.apply_async(args=(evento_id,), countdown=espera)
-    except Exception:
-        logger.warning("broker indisponível: webhook %s não reagendado", evento_id, exc_info=True)
+    except Exception as exc:
+        aviso("broker", "broker indisponível: webhook %s não reagendado", evento_id, exc=exc)
         return False
     return True
 
@@ -117,8 +119,8 @@ def reagendar(evento_id: str, espera: float) -> bool:
 def despertar_rearmar() -> None:
     try:
         _cliente().delete(CHAVE_DESPERTAR)
-    except Exception:
-        logger.warning("despertar: cache indisponível", exc_info=True)
+    except Exception as exc:
+        aviso("cache", "despertar: cache Redis indisponível", exc=exc)
 
 
 def _espera(tentativa: int, maximo: float = 300) -> float:
@@ -134,10 +136,11 @@ def _drenar() -> int:
 
     feitos = 0
     while feitos < LOTE_DRENAGEM:
-        # let this process's realtime thread send what the last batch published: the loop is
-        # CPU-bound and would otherwise starve it of the GIL (frames then pile up and reach
-        # the sockets only when the queue runs dry: e2e p50 35 s at 90 msg/s, measured)
-        aguardar_publicacoes(5.0)
+        # let this process's realtime thread keep up with what the batches publish: the loop
+        # is CPU-bound and would otherwise starve it of the GIL (frames then pile up and reach
+        # the sockets only when the queue runs dry: e2e p50 35 s at 90 msg/s, measured).  It
+        # may still be sending the last batch while this one is processed.
+        aguardar_publicacoes(5.0, restantes=int(settings.WEBHOOK_LOTE))
         estados = eventos_webhook_processar_lote()
         if not estados:
             return feitos
@@ -177,11 +180,22 @@ def varrer_webhooks_pendentes(
     idade_segundos: float = IDADE_VARREDURA_SEGUNDOS, limite: int = LOTE_VARREDURA
 ) -> int:
     """Re-queue events stored but still unprocessed (the broker was down when they arrived, or
-    their task was lost).  Returns how many were re-queued."""
+    their task was lost), and wake the drain when events never tried are waiting.  Returns
+    how many were re-queued."""
+    from atendimento.models import EventoWebhook
     from canais.eventos import eventos_webhook_pendentes_reivindicar
 
     ids = eventos_webhook_pendentes_reivindicar(idade_segundos=idade_segundos, limite=limite)
     enfileirados = sum(enfileirar(process_webhook, str(evento_id)) for evento_id in ids)
+    if (
+        float(settings.WEBHOOK_DESPERTAR_SEGUNDOS) > 0
+        and EventoWebhook.objects.filter(
+            status=EventoWebhook.Status.RECEBIDO, tentativas=0
+        ).exists()
+    ):
+        # events whose wake-up was lost with the broker (Redis restarted): the drain takes
+        # them now, whatever their age
+        despertar()
     if ids:
         logger.info(
             "varredura: %d de %d webhooks pendentes re-enfileirados", enfileirados, len(ids)

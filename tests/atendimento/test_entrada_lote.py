@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from atendimento.models import Historico, Mensagem, Ticket
-from atendimento.services import reacoes
+from atendimento.services import entrada_lote, reacoes
 from atendimento.services.entrada import evento_processar
 from atendimento.services.entrada_lote import eventos_processar
 from canais.adapters.base import MidiaRef, StatusEntrada, StatusEntrega, TipoMensagem
@@ -170,7 +170,7 @@ def test_lote_desfeito_nao_chama_reacoes(empresa, fila, registradas, monkeypatch
     canal = CanalFactory(empresa=empresa, tipo="whatsapp", fila_padrao=fila)
     evento_processar(canal=canal, evento=msg_wa("5511977770000", "ini"))
     registradas.clear()
-    monkeypatch.setattr(Ticket.objects, "bulk_update", _quebra)
+    monkeypatch.setattr(entrada_lote, "_salvar_tickets", _quebra)
 
     with pytest.raises(RuntimeError):
         eventos_processar([(canal, msg_wa("5511977770000", "c1"))])

@@ -31,3 +31,11 @@ def porta_fechada() -> int:
 def api_base(httpserver) -> str:
     """``api_base_url`` pointing a channel at the local pytest-httpserver."""
     return httpserver.url_for("/").rstrip("/")
+
+
+@pytest.fixture(autouse=True)
+def _avisos_esquecidos():
+    """Outage warnings are rate-limited per process: each test starts with a clean slate."""
+    from canais.tasks.entrada import aviso
+
+    aviso.esquecer()

@@ -113,3 +113,21 @@ def test_drenagem_em_ordem_de_chegada_e_falha_fica_para_a_varredura(empresa, fil
         "wamid.d0",
         "wamid.d2",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_varredura_acorda_a_drenagem_se_o_despertar_se_perdeu(empresa, fila, broker):
+    """Redis restarted: the queued drain task and its flag are gone, the events are stored."""
+    from canais.tasks.entrada import varrer_webhooks_pendentes
+
+    canal = canal_wa(empresa, fila, pnid=PNID)
+    EventoWebhook.objects.create(empresa=empresa, canal=canal, corpo=corpo("wamid.v1"), url="x")
+
+    assert varrer_webhooks_pendentes() == 0  # too young to be re-queued one by one
+
+    (tarefa,) = broker()
+    assert tarefa["headers"]["kwargsrepr"] == repr({"drenar": True})
+    process_webhook(drenar=True)
+    assert EventoWebhook.objects.get().status == "processado"
+    assert varrer_webhooks_pendentes() == 0
+    assert len(broker()) == 1  # nothing pending: no new wake-up

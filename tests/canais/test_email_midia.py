@@ -157,3 +157,26 @@ def test_texto_simples_mostra_so_o_novo_e_guarda_o_historico(
     novo = html.index("Ainda não chegou.")
     dobrado = html.index('<details class="mensagem__historico">', novo)
     assert html.index("&gt; Enviamos ontem.", dobrado) > dobrado
+
+
+def test_historico_do_outlook_fica_recolhido(
+    client, canal, atendente, django_capture_on_commit_callbacks
+):
+    outlook = (
+        '<html><body><div class="WordSection1"><p class="MsoNormal">Pode cancelar o pedido.</p>'
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
+        '<p class="MsoNormal"><b>De:</b> Loja Aurora<br><b>Enviado:</b> segunda-feira</p></div>'
+        '<p class="MsoNormal">Seu pedido foi enviado.</p></div></body></html>'
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        msg = email(texto="Pode cancelar o pedido.", html=outlook)
+        assert postar_email(client, canal.empresa.id, msg).status_code == 200
+    mensagem = Mensagem.objects.get()
+
+    html = _cliente(atendente).get(f"/inbox/tickets/{mensagem.ticket_id}/").content.decode()
+    corpo = html[html.index('class="mensagem__html"') :]
+    corpo = corpo[: corpo.index("</article>")]
+    novo = corpo.index("Pode cancelar o pedido.")
+    dobra = corpo.index('<details class="mensagem__historico">')
+    assert novo < dobra < corpo.index("Seu pedido foi enviado.")
+    assert corpo.count("<details") == 1

@@ -153,7 +153,7 @@ def test_resposta_do_atendente_chega_ao_visitante_e_recibos(canal, atendente):
     ticket = Ticket.objects.get(canal=canal)
     visitante = ticket.conversa_id_externo
     camada = get_channel_layer()
-    ouvinte = async_to_sync(camada.new_channel)()
+    ouvinte = f"teste.webchat.{uuid.uuid4().hex}"  # a plain channel: readable from any loop
     async_to_sync(camada.group_add)(grupo_visitante(canal.identificador, visitante), ouvinte)
 
     api = APIClient()
@@ -247,28 +247,23 @@ async def test_socket_do_visitante(canal):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_visitante_digitando_aparece_na_sala_do_ticket(canal):
-    from asgiref.sync import async_to_sync
+async def test_visitante_digitando_aparece_na_sala_do_ticket(canal):
+    from asgiref.sync import sync_to_async
 
-    token = sessao(canal)
-    escrever(canal, token, {"id": str(uuid.uuid4()), "texto": "oi"})
-    ticket = Ticket.objects.get(canal=canal)
+    token = await sync_to_async(sessao)(canal)
+    await sync_to_async(escrever)(canal, token, {"id": str(uuid.uuid4()), "texto": "oi"})
+    ticket = await Ticket.objects.aget(canal=canal)
     camada = get_channel_layer()
-    ouvinte = async_to_sync(camada.new_channel)()
-    async_to_sync(camada.group_add)(grupo_ticket(ticket.pk), ouvinte)
-
-    async def digitar():
-        ws = WebsocketCommunicator(application, f"/ws/webchat/{canal.identificador}/?token={token}")
-        await ws.connect()
-        await ws.send_json_to({"evento": "digitando", "dados": {}})
-        for _ in range(5):  # the message's own nova_mensagem may come first
-            recebido = await asyncio.wait_for(camada.receive(ouvinte), 5)
-            if recebido["evento"] == "contato_digitando":
-                break
-        await ws.disconnect()
-        return recebido
-
-    recebido = async_to_sync(digitar)()
+    ouvinte = f"teste.webchat.{uuid.uuid4().hex}"
+    await camada.group_add(grupo_ticket(ticket.pk), ouvinte)
+    ws = WebsocketCommunicator(application, f"/ws/webchat/{canal.identificador}/?token={token}")
+    await ws.connect()
+    await ws.send_json_to({"evento": "digitando", "dados": {}})
+    for _ in range(5):  # the message's own nova_mensagem may come first
+        recebido = await asyncio.wait_for(camada.receive(ouvinte), 5)
+        if recebido["evento"] == "contato_digitando":
+            break
+    await ws.disconnect()
     assert recebido["evento"] == "contato_digitando"
     assert recebido["dados"]["ticket_id"] == str(ticket.pk)
-    assert EventoWebhook.objects.filter(canal=canal).count() == 1  # typing is never stored
+    assert await EventoWebhook.objects.filter(canal=canal).acount() == 1  # typing: not stored

@@ -101,3 +101,59 @@ def test_make_run_serves_reuses_and_stops_everything(tmp_path):
         vivos = _parar(segunda)
     assert vivos == []
     assert _servidores_embutidos(pasta) == []
+
+
+def _filho(processo: Processo, trecho: str) -> psutil.Process | None:
+    for proc in _descendentes(processo.proc.pid):
+        try:
+            if trecho in " ".join(proc.cmdline()):
+                return proc
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def _esperar(condicao, limite: float = 60) -> None:
+    import time
+
+    fim = time.monotonic() + limite
+    while time.monotonic() < fim:
+        if condicao():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condição não atingida")
+
+
+def test_make_run_reinicia_o_que_cai_sem_derrubar_o_resto(tmp_path):
+    """A crashed worker is started again; a killed embedded Redis comes back by itself and the
+    desk keeps serving; Ctrl-C/SIGTERM still stops everything."""
+    pasta = tmp_path / "dados"
+    porta = porta_livre()
+    base = f"http://127.0.0.1:{porta}"
+    processo = _iniciar(pasta, porta)
+    try:
+        processo.esperar_porta(porta, limite=120)
+        processo.esperar_texto("celery@", limite=60)
+        worker = _filho(processo, "worker -Q")
+        assert worker is not None
+        web = _filho(processo, "conectcrm.asgi")
+
+        os.killpg(worker.pid, signal.SIGKILL)
+        processo.esperar_texto("worker saiu", limite=30)
+        _esperar(lambda: (novo := _filho(processo, "worker -Q")) and novo.pid != worker.pid)
+
+        redis_pid = int((pasta / "run" / "redis.pid").read_text())
+        os.kill(redis_pid, signal.SIGKILL)
+        processo.esperar_texto("redis fora do ar", limite=30)
+        processo.esperar_texto("redis de volta", limite=30)
+        assert int((pasta / "run" / "redis.pid").read_text()) != redis_pid
+        assert httpx.get(f"{base}/accounts/login/").status_code == 200
+        assert web is not None
+        assert web.is_running()
+        assert processo.proc.poll() is None
+    finally:
+        vivos = _parar(processo)
+    assert vivos == []
+    # a PostgreSQL backend of the SIGKILLed worker may take a moment to go
+    _, restos = psutil.wait_procs(_servidores_embutidos(pasta), timeout=10)
+    assert restos == [], "".join(processo.saida)[-3000:]

@@ -1,0 +1,121 @@
+"""Group commit on the acknowledgement path: concurrent webhook requests of one server process
+share ONE multi-row ``INSERT … ON CONFLICT DO NOTHING`` and ONE ``COMMIT``.
+
+A request hands its ``EventoWebhook`` to the process's writer thread and waits; the writer
+takes every row queued at that moment (up to ``WEBHOOK_GRUPO_MAX`` rows, and for at most
+``WEBHOOK_GRUPO_JANELA_MS`` more for stragglers; 0 by default: rows queued while a commit is
+in flight form the next group by themselves), inserts and commits them, and only then
+answers each request — inserted, or already stored (a provider re-delivery) — so a 200 still
+means "durably stored".  An error (PostgreSQL down) is raised in every waiting request (the
+view answers 503) and the writer's connection is dropped, so the next group reconnects.
+
+After the commit the drain is woken ONCE for the group (``canais.tasks.entrada.despertar``,
+one Redis command), or once per event when the coalescing is off.
+
+One writer per process, started on first use (fork-safe: a child starts its own).  The writer
+uses its own database connection, so a caller already inside a transaction must not use it
+(its row belongs to that transaction): ``evento_webhook_registrar`` checks that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from atendimento.models import EventoWebhook
+from atendimento.services.insercao import inserir_varios_ignorando_conflito
+
+logger = logging.getLogger(__name__)
+
+_ESPERA_MAX_SEGUNDOS = 30.0
+
+
+class GravadorEmGrupo:
+    def __init__(self) -> None:
+        self._pid: int | None = None
+        self._trava = threading.Lock()
+        self._condicao = threading.Condition(self._trava)
+        self._fila: list[tuple[EventoWebhook, Future]] = []
+        self.grupos = 0  # statistics (tests, benchmarks)
+        self.linhas = 0
+
+    def gravar(self, evento: EventoWebhook) -> bool:
+        """Store ``evento`` durably with the others queued now; True when inserted, False
+        when an equal event was already stored.  Database errors are raised."""
+        futuro: Future = Future()
+        with self._condicao:
+            self._garantir()
+            self._fila.append((evento, futuro))
+            self._condicao.notify()
+        return futuro.result(timeout=_ESPERA_MAX_SEGUNDOS)
+
+    def _garantir(self) -> None:
+        if self._pid == os.getpid():
+            return
+        self._fila = []
+        self._pid = os.getpid()
+        threading.Thread(target=self._rodar, name="gravador-webhooks", daemon=True).start()
+
+    def _proximo_grupo(self) -> list[tuple[EventoWebhook, Future]]:
+        maximo = int(settings.WEBHOOK_GRUPO_MAX)
+        janela = float(settings.WEBHOOK_GRUPO_JANELA_MS) / 1000
+        with self._condicao:
+            while not self._fila:
+                self._condicao.wait()
+            if janela > 0 and len(self._fila) < maximo:
+                limite = time.monotonic() + janela
+                while len(self._fila) < maximo and (resta := limite - time.monotonic()) > 0:
+                    self._condicao.wait(resta)
+            grupo, self._fila = self._fila[:maximo], self._fila[maximo:]
+        return grupo
+
+    def _rodar(self) -> None:
+        while True:
+            grupo = self._proximo_grupo()
+            try:
+                inseridos = self._inserir([evento for evento, _ in grupo])
+            except BaseException as exc:
+                connection.close()  # reconnect for the next group
+                for _, futuro in grupo:
+                    futuro.set_exception(exc)
+                continue
+            # woken before answering, as the per-request path does (on_commit, then 200)
+            self._despertar([e for e, _ in grupo if e.pk in inseridos])
+            for evento, futuro in grupo:
+                futuro.set_result(evento.pk in inseridos)
+            connection.close_if_unusable_or_obsolete()  # honours CONN_MAX_AGE
+
+    def _inserir(self, eventos: list[EventoWebhook]) -> set:
+        with transaction.atomic():
+            inseridos = inserir_varios_ignorando_conflito(eventos)
+        self.grupos += 1
+        self.linhas += len(eventos)
+        return inseridos
+
+    @staticmethod
+    def _despertar(eventos: list[EventoWebhook]) -> None:
+        from canais.tasks.entrada import despertar
+
+        pendentes = [e for e in eventos if e.status == EventoWebhook.Status.RECEBIDO]
+        if not pendentes:
+            return
+        try:
+            if float(settings.WEBHOOK_DESPERTAR_SEGUNDOS) > 0:
+                despertar(str(pendentes[0].pk))  # one drain task sees them all
+            else:
+                for evento in pendentes:
+                    despertar(str(evento.pk))
+        except Exception:  # never lose the writer thread: the sweep re-queues the events
+            logger.exception("despertar após a gravação em grupo falhou")
+
+
+gravador = GravadorEmGrupo()
+
+if hasattr(os, "register_at_fork"):  # the child inherits no writer thread (and maybe a held lock)
+    os.register_at_fork(after_in_child=gravador.__init__)
