@@ -28,9 +28,16 @@ class AtendimentoConfig(AppConfig):
         # Framework hook only: open websockets learn of access changes (cache invalidation).
         from atendimento.api import jwt
         from atendimento.realtime import sinais
-        from atendimento.services import auditoria, retencao
+        from atendimento.services import auditoria, automacoes, retencao
 
         sinais.conectar()
+        # Reactions to new customer messages (the inbound path's extension point).
+        from atendimento.services import avisos
+        from atendimento.services.reacoes import reagir_a_entrada
+        from conectcrm import checks  # noqa: F401 - registers conectcrm.E001 (task routes)
+
+        reagir_a_entrada(avisos.ao_receber)
         auditoria.conectar()  # the audit trail of channels, queues and agents
         retencao.conectar()  # a deleted message takes its media file with it
+        automacoes.conectar()  # SLA clocks, out-of-hours reply, distribution of new tickets
         jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)

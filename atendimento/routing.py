@@ -1,4 +1,4 @@
-"""Websocket routes (CONTRACT §6)."""
+"""Websocket routes (the protocol: docs/realtime.md)."""
 
 from __future__ import annotations
 

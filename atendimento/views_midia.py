@@ -4,6 +4,10 @@ Authentication: the browser session or ``Authorization: Bearer <JWT>``.  Anythin
 not see (another empresa, another queue, no file) is 404.  Files are untrusted customer
 uploads: ``nosniff``, a sandboxing CSP, and ``attachment`` for everything but plain
 image/audio/video types.
+
+``/midia/publica/<token>/`` serves one outbound attachment to a provider that fetches media by
+URL (Twilio), without a session: the token is a signed, expiring reference to that one message
+(:mod:`atendimento.services.midia_publica`); an expired one is 410, anything else 404.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Mensagem
 from atendimento.selectors.acesso import atendente_do_usuario, ticket_visivel
+from atendimento.services.midia_publica import MidiaPublicaExpirada, midia_publica_mensagem
 
 #: shown inline; everything else (HTML, SVG, PDF, archives…) is downloaded
 INLINE = frozenset(
@@ -67,7 +72,9 @@ def _mensagem_visivel(request: HttpRequest, mensagem_id) -> Mensagem | HttpRespo
     return mensagem
 
 
-def _servir(arquivo_campo, nome_arquivo: str, mime: str, nome: str) -> FileResponse:
+def _servir(
+    arquivo_campo, nome_arquivo: str, mime: str, nome: str, *, cache: str = "private, max-age=3600"
+) -> FileResponse:
     try:
         arquivo = arquivo_campo.storage.open(nome_arquivo, "rb")
     except FileNotFoundError:
@@ -81,7 +88,7 @@ def _servir(arquivo_campo, nome_arquivo: str, mime: str, nome: str) -> FileRespo
     )
     resposta["X-Content-Type-Options"] = "nosniff"
     resposta["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resposta["Cache-Control"] = "private, max-age=3600"
+    resposta["Cache-Control"] = cache
     return resposta
 
 
@@ -114,7 +121,22 @@ def midia_inline(request: HttpRequest, mensagem_id, numero: int) -> HttpResponse
     )
 
 
+@require_GET
+def midia_publica(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        mensagem = midia_publica_mensagem(token)
+    except MidiaPublicaExpirada:
+        return HttpResponse("Link expirado.", status=410, content_type="text/plain")
+    if mensagem is None:
+        raise Http404
+    return _servir(
+        mensagem.midia_arquivo, mensagem.midia_arquivo.name, mensagem.midia_mime,
+        mensagem.midia_nome, cache="no-store",
+    )  # fmt: skip
+
+
 urlpatterns = [
+    path("publica/<str:token>/", midia_publica, name="midia-publica"),
     path("<uuid:mensagem_id>/", midia, name="midia"),
     path("<uuid:mensagem_id>/inline/<int:numero>/", midia_inline, name="midia_inline"),
 ]

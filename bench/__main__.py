@@ -43,8 +43,35 @@ class Benchmark:
 #: Every benchmark `make bench` runs, in this order.  One line per script.
 BENCHMARKS: list[Benchmark] = [
     Benchmark("ingest", "ingest.py", "inbound webhooks → stored → websocket, on the real stack"),
+    Benchmark(
+        "ingest_make_run",
+        "ingest.py",
+        "the same against `make run` as shipped (conectcrm.executar), closed loop",
+        ("--servidor", "executar", "--segundos", "10"),
+    ),
+    Benchmark(
+        "ingest_make_run_250",
+        "ingest.py",
+        "the same against `make run`, paced at 250 webhooks/s",
+        ("--servidor", "executar", "--segundos", "10", "--taxa", "250"),
+    ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
-    Benchmark("ai_eval", "ai_eval.py", "offline sentiment/intent on the labelled pt-BR sets"),
+    Benchmark(
+        "distribuicao",
+        "distribuicao.py",
+        "one automatic assignment and the SLA/distribution sweeps at 100k tickets",
+    ),
+    Benchmark(
+        "ai_eval",
+        "ai_eval.py",
+        "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
+        ("--trechos", "100000"),
+    ),
+    Benchmark(
+        "dashboard",
+        "dashboard.py",
+        "dashboard queries and page on bench/dados.py's 100k tickets / 1M messages",
+    ),
 ]
 
 

@@ -1,6 +1,6 @@
 """Offline AI layer, measured on the labelled pt-BR sets of ``ia/dados/``.
 
-    .venv/bin/python bench/ai_eval.py [--limite N] [--erros]
+    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--trechos 100000] [--sem-busca]
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
@@ -10,8 +10,17 @@ Prints, for the local classifiers of ``ia/local/nlp.py``:
 * per-message analysis latency p50/p95 (one message per call, sentiment + intent, embedder
   included, nothing cached).
 
-The knowledge-base retrieval part (recall@1/@3, MRR, latency) joins when the hybrid search
-lands.
+Then, on the ``bench`` profile's embedded PostgreSQL (skipped with ``--sem-busca``), the product's
+hybrid search (``ia.services.busca.buscar``) on ``kb_perguntas.jsonl``: recall@1, recall@3 and MRR
+for the tune half and the measure half (the honest figure) of the questions, and the search latency
+per question.
+
+With ``--trechos N`` (``make bench``: 100,000) a throwaway empresa of the ``bench`` profile's
+embedded PostgreSQL is padded to N knowledge-base chunks inside one transaction (synthetic texts
+from the KB's vocabulary, vectors near the real articles'), the indexes are rebuilt, and the two
+index scans a hybrid search is made of are timed for the KB questions (pgvector cosine top 20 and
+Portuguese full-text top 20, each filtered by empresa); then everything is rolled back and the
+embedded servers are stopped.
 
 Figures only; no thresholds.
 """
@@ -147,14 +156,306 @@ def imprimir_classificadores(r: dict, detalhes: bool) -> None:
                 print(f"  {v:>12} -> {p:<12} {texto}")
 
 
+# ------------------------------------------------------------------------ retrieval quality
+
+#: ``kb_perguntas.jsonl`` is split in two halves (field ``conjunto``: odd-numbered questions tune,
+#: even-numbered ones only measure); every article is asked about in both.
+CONJUNTOS_BUSCA = (("ajuste", "tune half"), ("medida", "measure half (held out)"))
+
+
+def posicao(achados: list, certos: set) -> int | None:
+    """1-based rank of the first retrieved article that answers the question (None: not found)."""
+    for i, artigo in enumerate(achados, start=1):
+        if artigo in certos:
+            return i
+    return None
+
+
+def metricas_busca(posicoes: list[int | None]) -> dict:
+    """recall@1, recall@3 and MRR of a list of first-hit ranks (None counts as a miss)."""
+    n = len(posicoes)
+    if not n:
+        return {"n": 0, "r1": float("nan"), "r3": float("nan"), "mrr": float("nan")}
+    return {
+        "n": n,
+        "r1": sum(p == 1 for p in posicoes) / n,
+        "r3": sum(p is not None and p <= 3 for p in posicoes) / n,
+        "mrr": sum(1 / p for p in posicoes if p) / n,
+    }
+
+
+def avaliar_busca(perguntas: list[dict], artigos: list[dict], k: int = 10) -> dict:
+    """The product's hybrid search (``ia.services.busca.buscar``) on the KB questions: the
+    articles are saved and indexed for a throwaway empresa inside one transaction, every question
+    is asked once (timed: query embedding + SQL), then everything is rolled back."""
+    from django.db import transaction
+
+    from ia.models import ArtigoConhecimento
+    from ia.services.busca import buscar
+    from ia.services.indexacao import indexar_artigo
+    from tests.factories import EmpresaFactory
+
+    r: dict = {}
+    try:
+        with transaction.atomic():
+            empresa = EmpresaFactory(nome="Bench IA (busca)", slug=f"bench-busca-{os.getpid()}")
+            rotulo = {}
+            t0 = time.perf_counter()
+            for artigo in artigos:
+                salvo = ArtigoConhecimento.objects.create(
+                    empresa=empresa,
+                    titulo=artigo["titulo"],
+                    conteudo=artigo["conteudo"],
+                    categoria=artigo["categoria"],
+                )
+                indexar_artigo(salvo)  # after-commit indexing never fires inside this transaction
+                rotulo[salvo.id] = artigo["id"]
+            r["indexacao_s"] = time.perf_counter() - t0
+            latencias: list[float] = []
+            por_conjunto: dict = {nome: [] for nome, _ in CONJUNTOS_BUSCA}
+            erros: list = []
+            for pergunta in perguntas:
+                t0 = time.perf_counter()
+                achados = buscar(empresa, pergunta["pergunta"], k=k)
+                latencias.append((time.perf_counter() - t0) * 1000)
+                ids = [rotulo[t.artigo_id] for t in achados]
+                pos = posicao(ids, set(pergunta["artigos"]))
+                por_conjunto[pergunta["conjunto"]].append(pos)
+                if pergunta["conjunto"] == "ajuste" and pos != 1:
+                    erros.append((pergunta["pergunta"], pergunta["artigos"], ids[:3]))
+            r.update({nome: metricas_busca(pos) for nome, pos in por_conjunto.items()})
+            r["todas"] = metricas_busca([p for pos in por_conjunto.values() for p in pos])
+            r["latencia_ms"] = (percentil(latencias, 50), percentil(latencias, 95))
+            r["erros_ajuste"] = erros
+            raise _Desfazer
+    except _Desfazer:
+        pass
+    return r
+
+
+def imprimir_busca(r: dict, detalhes: bool) -> None:
+    print(
+        f"\n== Retrieval: hybrid search (ia.services.busca.buscar) on kb_perguntas.jsonl "
+        f"({r['todas']['n']} questions, 30 articles indexed in {r['indexacao_s']:.1f} s)"
+    )
+    print(f"{'set':28} {'n':>4} {'recall@1':>9} {'recall@3':>9} {'MRR':>6}")
+    for nome, rotulo in (*CONJUNTOS_BUSCA, ("todas", "both halves")):
+        m = r[nome]
+        print(f"{rotulo:28} {m['n']:>4} {m['r1']:>9.3f} {m['r3']:>9.3f} {m['mrr']:>6.3f}")
+    print(
+        f"targets (measure half): recall@1 >= {ALVOS['r1']:.2f}, recall@3 >= {ALVOS['r3']:.2f}; "
+        f"tuning looked only at the tune half"
+    )
+    p50, p95 = r["latencia_ms"]
+    print(
+        f"search latency per question (embedding + SQL, 30 articles): p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms"
+    )
+    if detalhes:
+        print("tune-half questions not answered first (question, expected, top 3):")
+        for pergunta, certos, top in r["erros_ajuste"]:
+            print(f"  {'/'.join(certos):>9} -> {','.join(top):<16} {pergunta}")
+
+
+# ------------------------------------------------------------------------ knowledge base at scale
+
+
+def _django() -> None:
+    os.environ.setdefault("CONECTCRM_PERFIL", "bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conectcrm.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class _Desfazer(Exception):
+    """Raised at the end of the padded run: the transaction and every synthetic row roll back."""
+
+
+def _vocabulario(artigos: list[dict]) -> list[str]:
+    import re
+
+    return sorted(
+        {p for a in artigos for p in re.findall(r"\w+", a["conteudo"].lower()) if len(p) > 3}
+    )
+
+
+def _copiar_trechos(empresa, artigos_ids: list, vetores, textos: list[str]) -> None:
+    """COPY the synthetic chunks (the model's own columns and defaults; far faster than INSERTs)."""
+    import uuid
+
+    from django.db import connection
+
+    from ia.models import TrechoConhecimento
+
+    modelo = TrechoConhecimento(empresa=empresa, texto="", modelo_embedding="sintetico")
+    campos = [f for f in TrechoConhecimento._meta.concrete_fields if not f.generated]
+    fixos = {}
+    for campo in campos:
+        valor = campo.pre_save(modelo, add=True)
+        fixos[campo.attname] = campo.get_db_prep_save(valor, connection)
+    colunas = ", ".join(connection.ops.quote_name(c.column) for c in campos)
+    tabela = connection.ops.quote_name(TrechoConhecimento._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {tabela} ({colunas}) FROM STDIN") as copy,
+    ):
+        for i, texto in enumerate(textos):
+            linha = dict(fixos)
+            linha.update(
+                id=uuid.uuid4(),
+                artigo_id=artigos_ids[i // 10],
+                ordem=i % 10,
+                texto=texto,
+                embedding="[" + ",".join(map(str, vetores[i].round(5).tolist())) + "]",
+            )
+            copy.write_row([linha[c.attname] for c in campos])
+
+
+def medir_escala(total: int, perguntas: list[dict], artigos: list[dict]) -> dict:
+    """Pad a throwaway empresa to ``total`` chunks inside one transaction (indexes dropped while
+    loading and rebuilt, as a bulk import would), time the index scans a hybrid search is made of
+    (pgvector HNSW cosine top 20 and Portuguese full-text top 20, both filtered by empresa), then
+    roll everything back: nothing stays in the database."""
+    import numpy as np
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db import connection, transaction
+    from django.db.models import F
+    from pgvector.django import CosineDistance
+
+    from ia.embeddings import embutir
+    from ia.models import ArtigoConhecimento, TrechoConhecimento
+    from tests.factories import EmpresaFactory
+
+    rng = np.random.default_rng(7)
+    base = embutir([f"{a['titulo']}: {a['conteudo']}" for a in artigos], tipo="passage")
+    consultas = embutir([p["pergunta"] for p in perguntas], tipo="query")
+    vocabulario = _vocabulario(artigos)
+    tabela = TrechoConhecimento._meta.db_table
+    r: dict = {"trechos": total}
+    try:
+        with transaction.atomic():
+            empresa = EmpresaFactory(nome="Bench IA (escala)", slug=f"bench-ia-{os.getpid()}")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                    "AND (indexdef ILIKE '%%using hnsw%%' OR indexdef ILIKE '%%using gin%%')",
+                    [tabela],
+                )
+                indices = cursor.fetchall()
+                for nome, _ in indices:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(nome)}")
+            t0 = time.perf_counter()
+            artigos_ids = [
+                a.id
+                for a in ArtigoConhecimento.objects.bulk_create(
+                    (
+                        ArtigoConhecimento(
+                            empresa=empresa, titulo=f"Sintetico {i}", conteudo="-", categoria="-"
+                        )
+                        for i in range((total + 9) // 10)
+                    ),
+                    batch_size=2000,
+                )
+            ]
+            for inicio in range(0, total, 10000):
+                n = min(10000, total - inicio)
+                vetores = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.04, (n, 384))
+                vetores /= np.linalg.norm(vetores, axis=1, keepdims=True)
+                palavras = rng.integers(0, len(vocabulario), (n, 60))
+                textos = [" ".join(vocabulario[j] for j in linha) for linha in palavras]
+                _copiar_trechos(empresa, artigos_ids[inicio // 10 :], vetores, textos)
+            r["carga_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                for _, definicao in indices:
+                    cursor.execute(definicao)
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(tabela)}")
+            r["indices_s"] = time.perf_counter() - t0
+            trechos = TrechoConhecimento.objects.filter(empresa=empresa)
+            vetor_ms, texto_ms = [], []
+            for pergunta, consulta in zip(perguntas, consultas, strict=True):
+                t0 = time.perf_counter()
+                list(
+                    trechos.order_by(CosineDistance("embedding", consulta.tolist())).values_list(
+                        "id", flat=True
+                    )[:20]
+                )
+                vetor_ms.append((time.perf_counter() - t0) * 1000)
+                termos = SearchQuery(
+                    " | ".join(_vocabulario([{"conteudo": pergunta["pergunta"]}])) or "x",
+                    config="portuguese",
+                    search_type="raw",
+                )
+                t0 = time.perf_counter()
+                list(
+                    trechos.filter(busca=termos)
+                    .annotate(rank=SearchRank(F("busca"), termos))
+                    .order_by("-rank")
+                    .values_list("id", flat=True)[:20]
+                )
+                texto_ms.append((time.perf_counter() - t0) * 1000)
+            r["n"] = len(perguntas)
+            r["vetor"] = (percentil(vetor_ms, 50), percentil(vetor_ms, 95))
+            plano = trechos.order_by(CosineDistance("embedding", consultas[0].tolist()))[:20]
+            r["plano"] = "HNSW index" if "hnsw" in plano.explain().lower() else "no index"
+            r["texto"] = (percentil(texto_ms, 50), percentil(texto_ms, 95))
+            raise _Desfazer
+    except _Desfazer:
+        pass
+    return r
+
+
+def imprimir_escala(r: dict) -> None:
+    print(
+        f"\n== Knowledge base at {r['trechos']:,} chunks (one empresa; synthetic chunks near the "
+        f"real articles' vectors; loaded in {r['carga_s']:.0f} s, indexes built in "
+        f"{r['indices_s']:.0f} s; all rolled back)"
+    )
+    print(f"index scans of a hybrid search, {r['n']} questions (Django ORM, p50 / p95):")
+    vetor, texto = r["vetor"], r["texto"]
+    print(f"  pgvector cosine top 20 by empresa ({r['plano']}): {vetor[0]:.1f} / {vetor[1]:.1f} ms")
+    print(f"  full text (portuguese, OR of the terms) top 20: {texto[0]:.1f} / {texto[1]:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limite", type=int, default=0, help="rows per set (0: all)")
     parser.add_argument("--erros", action="store_true", help="list the measure-set errors")
+    parser.add_argument(
+        "--trechos", type=int, default=0, help="also time the KB index scans at N chunks (0: skip)"
+    )
+    parser.add_argument(
+        "--sem-busca",
+        action="store_true",
+        help="classifiers only (no database: skips retrieval quality and --trechos)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(RAIZ))
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    carga = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
+        f"load average {carga} (other work on the box inflates every latency below)"
+    )
     imprimir_classificadores(avaliar_classificadores(args.limite), args.erros)
+    if args.sem_busca:
+        return
+    try:
+        _django()
+        perguntas, artigos = ler("kb_perguntas.jsonl", args.limite), ler("kb_artigos.jsonl")
+        imprimir_busca(avaliar_busca(perguntas, artigos), args.erros)
+        if args.trechos:
+            imprimir_escala(medir_escala(args.trechos, perguntas, artigos))
+    finally:
+        from conectcrm import embedded
+
+        embedded.parar(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
 
 
 if __name__ == "__main__":

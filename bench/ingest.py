@@ -162,7 +162,11 @@ async def _ouvinte(args) -> list[tuple[str, float]]:
     async with connect(url, origin=origem, max_queue=None) as ws:
         await asyncio.to_thread(Path(args.pronto).write_text, "ok")
         parar = Path(args.parar)
+        progresso, escrito = Path(args.parar + ".n"), 0.0
         while not await asyncio.to_thread(parar.exists):
+            if time.monotonic() - escrito > 0.5:  # how many so far, for the orchestrator
+                await asyncio.to_thread(progresso.write_text, str(len(recebidos)))
+                escrito = time.monotonic()
             try:
                 quadro = await asyncio.wait_for(ws.recv(), 0.5)
             except TimeoutError:
@@ -492,7 +496,16 @@ def orquestrar(args) -> None:
                 if guardadas >= len(ids_aceitos) and not pendentes:
                     break
                 time.sleep(0.5)
-            time.sleep(2)  # last frames reach the socket
+            # frames still on their way (a busy machine): wait while the socket keeps receiving
+            progresso, visto, parado_desde = Path(str(parar) + ".n"), -1, time.monotonic()
+            while time.monotonic() - parado_desde < 5 and time.monotonic() < limite + 60:
+                with contextlib.suppress(OSError, ValueError):
+                    atual = int(progresso.read_text() or 0)
+                    if atual >= len(ids_aceitos):
+                        break
+                    if atual != visto:
+                        visto, parado_desde = atual, time.monotonic()
+                time.sleep(0.5)
             parar.write_text("fim")
             processos[-1].wait(30)
             recebidos = json.loads((pasta / "ouvinte.json").read_text())

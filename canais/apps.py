@@ -11,6 +11,7 @@ class CanaisConfig(AppConfig):
 
     def ready(self) -> None:
         # e-mail: other channels noted, inline images fetched (reactions to stored messages)
-        from atendimento.services import email_entrada
+        from atendimento.services import descadastro, email_entrada
 
         email_entrada.registrar()
+        descadastro.registrar()  # STOP/START keywords, Telegram button presses answered

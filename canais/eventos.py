@@ -348,3 +348,27 @@ def eventos_webhook_pendentes_reivindicar(*, idade_segundos: float, limite: int)
     if ids:
         EventoWebhook.objects.filter(pk__in=ids).update(atualizado_em=agora)
     return ids
+
+
+@transaction.atomic
+def eventos_ignorados_reprocessar(*, empresa_id: uuid.UUID, ids: list) -> tuple[int, int]:
+    """ "Processar agora": events stored as ``ignorado`` (their channel was inactive) go back to
+    ``recebido`` and are queued, so what a customer wrote meanwhile reaches the inbox.  Only
+    events of this empresa whose channel is active now; returns (queued, left because the
+    channel is still inactive)."""
+    base = EventoWebhook.objects.select_for_update(of=("self",)).filter(
+        empresa_id=empresa_id, pk__in=ids, status=Status.IGNORADO
+    )
+    prontos = list(base.filter(canal__ativo=True).values_list("pk", flat=True))
+    inativos = base.filter(canal__ativo=False).count()
+    if prontos:
+        EventoWebhook.objects.filter(pk__in=prontos).update(
+            status=Status.RECEBIDO,
+            tentativas=0,
+            erro="",
+            processado_em=None,
+            atualizado_em=timezone.now(),
+        )
+        for evento_id in prontos:
+            transaction.on_commit(partial(_apos_commit_enfileirar, evento_id))
+    return len(prontos), inativos

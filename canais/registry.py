@@ -1,11 +1,26 @@
-"""Registry of channel adapters, keyed by ``Canal.tipo``."""
+"""Registry of channel adapters, keyed by ``Canal.tipo``.
+
+:data:`ADAPTADORES` is the one list of channels: adding a provider is its package under
+``canais/adapters/<tipo>/`` and one line here (``docs/novo-canal.md``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.module_loading import import_string
+
 from canais.adapters.base import AdaptadorCanal
+
+#: every channel's adapter class, in the order channels are offered
+ADAPTADORES: tuple[str, ...] = (
+    "canais.adapters.whatsapp.AdaptadorWhatsApp",
+    "canais.adapters.telegram.AdaptadorTelegram",
+    "canais.adapters.twilio.AdaptadorTwilio",
+    "canais.adapters.email.AdaptadorEmail",
+    "canais.adapters.webchat.AdaptadorWebchat",
+)
 
 _ADAPTADORES: dict[str, type[AdaptadorCanal]] = {}
 
@@ -39,7 +54,5 @@ def tipos() -> list[str]:
 def _carregar() -> None:
     if _ADAPTADORES:
         return
-    from canais.adapters import email, telegram, twilio, webchat, whatsapp
-
-    for modulo in (whatsapp, telegram, twilio, email, webchat):
-        registrar(modulo.Adaptador)
+    for caminho in ADAPTADORES:
+        registrar(import_string(caminho))

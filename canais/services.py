@@ -41,12 +41,15 @@ CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
     Canal.Tipo.WHATSAPP: frozenset(
         {
             "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
-            "api_version", "api_base_url",
+            "api_version", "api_base_url", "mensagens_por_segundo",
         }
     ),
     Canal.Tipo.TELEGRAM: frozenset({"bot_token", "webhook_secret", "api_base_url"}),
     Canal.Tipo.TWILIO: frozenset(
-        {"account_sid", "auth_token", "numero", "api_base_url", "status_callback_url"}
+        {
+            "account_sid", "auth_token", "numero", "messaging_service_sid", "api_base_url",
+            "status_callback_url", "mensagens_por_segundo",
+        }
     ),
     Canal.Tipo.EMAIL: frozenset(
         {
@@ -357,12 +360,32 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
     return canal
 
 
-@transaction.atomic
-def canal_desativar(*, canal: Canal) -> Canal:
-    """Stop sending and receiving on the channel (its webhooks are refused from now on)."""
-    canal = Canal.objects.select_for_update().get(pk=canal.pk)
-    canal.ativo = False
-    canal.save(update_fields=["ativo", "atualizado_em"])
+def canal_desativar(*, canal: Canal, url_webhook: str = "") -> Canal:
+    """Stop sending and receiving on the channel (its webhooks are stored as ``ignorado`` from
+    now on) and undo what activation registered at the provider (Telegram deleteWebhook, the
+    Twilio number's SmsUrl while it still points at us).  The channel is deactivated even when
+    the provider cannot be reached; the reason is then kept in ``ultimo_teste_detalhe``."""
+    canal = Canal.objects.get(pk=canal.pk)
+    url = url_webhook or str((canal.config or {}).get("status_callback_url") or "")
+    aviso = ""
+    if canal.webhook_registrado_em is not None:
+        try:
+            _classe(canal.tipo)(config_de_envio(canal)).desregistrar_webhook(url)
+        except OperacaoNaoSuportada:
+            pass
+        except ErroCanal as exc:
+            aviso = f"O webhook não foi removido no provedor: {_detalhe(exc)}"
+    with transaction.atomic():
+        canal = Canal.objects.select_for_update().get(pk=canal.pk)
+        canal.ativo = False
+        campos = ["ativo", "atualizado_em"]
+        if aviso:
+            canal.ultimo_teste_detalhe = aviso
+            campos.append("ultimo_teste_detalhe")
+        else:
+            canal.webhook_registrado_em = None
+            campos.append("webhook_registrado_em")
+        canal.save(update_fields=campos)
     return canal
 
 

@@ -2,7 +2,7 @@
 
 HTTP is served by Django's WSGI handler behind a single thread hop (a2wsgi): under ASGI every
 sync middleware costs two thread hops, which made plain Django HTTP 5-12x slower on this
-machine (anchors/performance.md §d); provider webhooks skip the middleware (conectcrm.wsgi).
+machine (bench/README.md); provider webhooks skip the middleware (conectcrm.wsgi).
 Websockets go to Channels.
 """
 

@@ -1,4 +1,4 @@
-"""Celery application: four queues (CONTRACT §7), routed by task name."""
+"""Celery application: four queues, routed by task name (docs/arquitetura.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""``make run``: migrate, load the demo once, then serve web + websocket (one ASGI server, one
-port), a Celery worker and beat under one supervisor (``conectcrm.supervisor``) until Ctrl-C or
+"""``make run``: migrate, load the demo once, then serve web + websocket (uvicorn, one port), a
+Celery worker and beat under one supervisor (``conectcrm.supervisor``) until Ctrl-C or
 SIGTERM, which stop every child and, when they were started here, the embedded PostgreSQL and
 Redis.  A child that crashes is restarted with backoff, and so are the embedded servers.
 
@@ -19,9 +19,12 @@ FILAS = "webhooks,messages,notifications,ai-analysis"
 
 
 def comando_web(bin_: Path, host: str, porta: str) -> list[str]:
-    """HTTP and websockets on one port (ASGI)."""
-    return [str(bin_ / "daphne"), "-b", host, "-p", porta, "--proxy-headers",
-            "conectcrm.asgi:application"]  # fmt: skip
+    """HTTP and websockets on one port (ASGI): uvicorn with ``WEB_WORKERS`` processes (2)
+    sharing the port, so acknowledgements use both cores; daphne serves one process per port.
+    Measured with bench/ingest.py (bench/README.md)."""
+    return [str(bin_ / "uvicorn"), "conectcrm.asgi:application", "--host", host, "--port", porta,
+            "--workers", os.environ.get("WEB_WORKERS", "2"), "--proxy-headers",
+            "--no-access-log"]  # fmt: skip
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 
 from conectcrm import ambiente
 
@@ -187,6 +188,17 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# the desk's public address (https://crm.example.com) for URLs a provider fetches without a
+# request of ours to build them from (Twilio MediaUrl); empty: the channel's webhook URL origin
+URL_PUBLICA = env("URL_PUBLICA", default="").rstrip("/")
+# seconds an outbound attachment's signed public URL (Twilio fetches MediaUrl) stays valid
+MIDIA_PUBLICA_SEGUNDOS = env.int("MIDIA_PUBLICA_SEGUNDOS", default=600)
+# hosts Twilio media is downloaded from (the API host and its media redirect hosts); a channel's
+# own api_base_url is always allowed. Each entry is an https host, ".suffix" (any https
+# sub-host) or a full origin ("http://127.0.0.1:8080")
+TWILIO_HOSTS_MIDIA = env.list(
+    "TWILIO_HOSTS_MIDIA", default=["api.twilio.com", ".twiliocdn.com", ".twilio.com"]
+)
 # seconds a webhook process keeps a routed channel (and its decrypted config); 0 disables
 WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default=5.0)
 # a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
@@ -255,7 +267,7 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
-            # BZPOPMIN: give it room, and cap the pool (anchors/performance.md, gotchas 1-2).
+            # BZPOPMIN: give it room, and cap the pool (bench/README.md).
             "hosts": [
                 {
                     "address": REDIS_CANAIS_URL,
@@ -295,8 +307,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_DEFAULT_QUEUE = "webhooks"
 CELERY_TASK_ROUTES = {
     "canais.tasks.process_webhook": {"queue": "webhooks"},
-    "atendimento.tasks.nova_mensagem": {"queue": "webhooks"},
-    "atendimento.tasks.status_mensagem": {"queue": "webhooks"},
     "canais.tasks.varrer_webhooks_pendentes": {"queue": "webhooks"},
     "canais.tasks.podar_eventos_webhook": {"queue": "webhooks"},
     "canais.tasks.baixar_midia": {"queue": "messages"},
@@ -308,6 +318,8 @@ CELERY_TASK_ROUTES = {
     "canais.tasks.varrer_mensagens_pendentes": {"queue": "messages"},
     "canais.tasks.digitando": {"queue": "messages"},
     "canais.tasks.marcar_lida_provedor": {"queue": "messages"},
+    "canais.tasks.responder_callback": {"queue": "messages"},
+    "canais.tasks.sincronizar_templates": {"queue": "messages"},
     "ia.tasks.*": {"queue": "ai-analysis"},
     "atendimento.tasks.*": {"queue": "notifications"},
 }
@@ -332,6 +344,19 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # the desk that runs itself (atendimento.tasks, notifications queue)
+    "alerta-sla": {
+        "task": "atendimento.tasks.alerta_sla",
+        "schedule": env.float("ALERTA_SLA_SEGUNDOS", default=60.0),
+    },
+    "distribuir-pendentes": {
+        "task": "atendimento.tasks.distribuir_pendentes",
+        "schedule": env.float("DISTRIBUICAO_VARREDURA_SEGUNDOS", default=60.0),
+    },
+    "fechar-inativos": {
+        "task": "atendimento.tasks.fechar_inativos",
+        "schedule": env.float("FECHAMENTO_AUTOMATICO_SEGUNDOS", default=300.0),
+    },
     "varrer-webhooks-pendentes": {
         "task": "canais.tasks.varrer_webhooks_pendentes",
         "schedule": env.float("VARREDURA_WEBHOOKS_SEGUNDOS", default=30.0),
@@ -344,7 +369,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "canais.tasks.podar_eventos_webhook",
         "schedule": 24 * 3600.0,
     },
+    "sincronizar-templates": {  # WhatsApp approved templates of every active channel, daily
+        "task": "canais.tasks.sincronizar_templates",
+        "schedule": 24 * 3600.0,
+    },
 }
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # notifications queue (atendimento/tasks/notificacoes.py)
+        "ticket-sem-resposta": {
+            "task": "atendimento.tasks.ticket_sem_resposta",
+            "schedule": env.float("NOTIFICACAO_SEM_RESPOSTA_VARREDURA_SEGUNDOS", default=60.0),
+        },
+        "resumo-diario": {
+            "task": "atendimento.tasks.resumo_diario",
+            "schedule": crontab(hour=env.int("NOTIFICACAO_RESUMO_HORA", default=7), minute=0),
+        },
+    }
+)
+# minutes a customer may wait for an answer before the agents are told (queue and empresa
+# settings override it); 0 turns the alert off
+NOTIFICACAO_SEM_RESPOSTA_MIN = env.int("NOTIFICACAO_SEM_RESPOSTA_MIN", default=15)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ----------------------------------------------------------------------------- AI

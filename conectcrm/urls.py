@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", include("atendimento.api.urls")),
     path("midia/", include("atendimento.views_midia")),
     path("chat/", include("canais.webchat.urls")),
+    path("dashboard/", include("atendimento.painel.urls")),
     path("", include("atendimento.inbox.urls")),
 ]

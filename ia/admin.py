@@ -2,9 +2,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from atendimento.admin.base import AdminEmpresa, InlineSomenteLeitura
+from atendimento.admin.base import AdminEmpresa, InlineSomenteLeitura, pode_administrar
 
-from .models import AIInsight, AIMetrica, AIResposta, ArtigoConhecimento, TrechoConhecimento
+from .models import (
+    AIInsight,
+    AIMetrica,
+    AIResposta,
+    ArtigoConhecimento,
+    CotacaoMoeda,
+    PrecoModeloIA,
+    TrechoConhecimento,
+)
 
 
 class TrechoInline(InlineSomenteLeitura):
@@ -43,8 +51,21 @@ class AIInsightAdmin(AdminEmpresa):
 
 @admin.register(AIResposta)
 class AIRespostaAdmin(AIInsightAdmin):
-    list_display = ["ticket", "confianca", "resultado", "provider", "modelo", "custo", "criado_em"]
-    list_filter = ["resultado", "provider"]
+    list_display = [
+        "ticket",
+        "funcionalidade",
+        "confianca",
+        "resultado",
+        "provider",
+        "modelo",
+        "tokens_entrada",
+        "tokens_saida",
+        "latencia_ms",
+        "custo",
+        "criado_em",
+    ]
+    list_filter = ["funcionalidade", "resultado", "provider"]
+    date_hierarchy = "criado_em"
 
 
 @admin.register(AIMetrica)
@@ -58,6 +79,49 @@ class AIMetricaAdmin(AIInsightAdmin):
         "tokens_entrada",
         "tokens_saida",
         "custo",
+        "custo_brl",
+        "erros",
     ]
     list_filter = ["provider", "funcionalidade"]
     date_hierarchy = "data"
+
+
+class TabelaPlataformaAdmin(admin.ModelAdmin):
+    """Platform-wide tables (every empresa's costs depend on them): the empresa's
+    administrators may read them, only a platform superuser edits them."""
+
+    def has_module_permission(self, request):
+        return pode_administrar(request)
+
+    def has_view_permission(self, request, obj=None):
+        return pode_administrar(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(PrecoModeloIA)
+class PrecoModeloIAAdmin(TabelaPlataformaAdmin):
+    list_display = [
+        "provider",
+        "modelo",
+        "vigente_desde",
+        "usd_entrada_por_milhao",
+        "usd_cache_por_milhao",
+        "usd_saida_por_milhao",
+        "fonte",
+    ]
+    list_filter = ["provider"]
+    search_fields = ["modelo"]
+
+
+@admin.register(CotacaoMoeda)
+class CotacaoMoedaAdmin(TabelaPlataformaAdmin):
+    list_display = ["moeda", "vigente_desde", "valor", "fonte"]
+    list_filter = ["moeda"]

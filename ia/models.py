@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F, Func
 from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
@@ -105,7 +106,9 @@ class TrechoConhecimento(ModeloEmpresa):
         max_length=100, blank=True, verbose_name=_("modelo de embedding")
     )
     busca = models.GeneratedField(
-        expression=SearchVector("texto", config="portuguese"),
+        # Portuguese stemming on accent-folded text (migration 0003 creates both the
+        # ``pt_unaccent`` configuration and the immutable ``ia_sem_acento`` function).
+        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent"),
         output_field=SearchVectorField(),
         db_persist=True,
         verbose_name=_("busca"),
@@ -133,8 +136,8 @@ class TrechoConhecimento(ModeloEmpresa):
 
 
 class AIResposta(ModeloEmpresa):
-    """Log of every suggested answer: what was asked, what came back, at what cost, and what the
-    agent did with it."""
+    """Log of every AI call made for a ticket (suggested answers, analyses): what was asked, what
+    came back, at what cost, and — for suggestions — what the agent did with it."""
 
     class Resultado(models.TextChoices):
         PENDENTE = "pendente", _("Pendente")
@@ -156,6 +159,9 @@ class AIResposta(ModeloEmpresa):
         related_name="+",
         verbose_name=_("mensagem"),
     )
+    funcionalidade = models.CharField(
+        max_length=40, default="sugestao_resposta", verbose_name=_("funcionalidade")
+    )
     pergunta = models.TextField(verbose_name=_("pergunta"))
     resposta = models.TextField(verbose_name=_("resposta"))
     confianca = models.FloatField(_("confiança"), default=0)
@@ -172,12 +178,17 @@ class AIResposta(ModeloEmpresa):
         default=Resultado.PENDENTE,
         verbose_name=_("resultado"),
     )
+    resultado_em = models.DateTimeField(_("resultado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_ai_respostas"
         verbose_name = _("resposta de IA")
         verbose_name_plural = _("respostas de IA")
         ordering = ["-criado_em"]
+        indexes = [
+            models.Index(fields=["empresa", "criado_em"], name="ai_resposta_empresa_data"),
+            models.Index(fields=["ticket", "-criado_em"], name="ai_resposta_ticket"),
+        ]
 
     def __str__(self) -> str:
         return self.resposta[:60]
@@ -194,7 +205,8 @@ class AIMetrica(ModeloEmpresa):
     erros = models.PositiveIntegerField(default=0, verbose_name=_("erros"))
     tokens_entrada = models.PositiveBigIntegerField(default=0, verbose_name=_("tokens de entrada"))
     tokens_saida = models.PositiveBigIntegerField(default=0, verbose_name=_("tokens de saída"))
-    custo = models.DecimalField(max_digits=14, decimal_places=6, default=0, verbose_name=_("custo"))
+    custo = models.DecimalField(_("custo (USD)"), max_digits=20, decimal_places=10, default=0)
+    custo_brl = models.DecimalField(_("custo (BRL)"), max_digits=20, decimal_places=10, default=0)
     latencia_total_ms = models.PositiveBigIntegerField(
         default=0, verbose_name=_("latência total (ms)")
     )
@@ -213,3 +225,78 @@ class AIMetrica(ModeloEmpresa):
 
     def __str__(self) -> str:
         return f"{self.data} {self.provider} {self.funcionalidade}"
+
+
+class PrecoModeloIA(models.Model):
+    """Price of a provider's model in USD per million tokens, from ``vigente_desde`` on.
+
+    Platform-wide (not per empresa): the price list of the providers. A call is priced with the
+    row of its provider whose ``modelo`` is the longest prefix of the model that answered
+    (``gpt-4o-mini`` prices ``gpt-4o-mini-2024-07-18``; an empty ``modelo`` prices every model
+    of the provider, e.g. ``local``) and whose ``vigente_desde`` is the latest on or before the
+    day of the call."""
+
+    provider = models.CharField(max_length=20)
+    modelo = models.CharField(max_length=100, blank=True)
+    vigente_desde = models.DateField("vigente desde")
+    usd_entrada_por_milhao = models.DecimalField(
+        "USD por 1M tokens de entrada", max_digits=12, decimal_places=6
+    )
+    usd_saida_por_milhao = models.DecimalField(
+        "USD por 1M tokens de saída", max_digits=12, decimal_places=6
+    )
+    usd_cache_por_milhao = models.DecimalField(
+        "USD por 1M tokens de entrada lidos do cache",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Vazio: cobrados como entrada.",
+    )
+    fonte = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_precos"
+        verbose_name = "preço de modelo de IA"
+        verbose_name_plural = "preços de modelos de IA"
+        ordering = ["provider", "modelo", "-vigente_desde"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "modelo", "vigente_desde"], name="ai_preco_vigencia_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(usd_entrada_por_milhao__gte=0)
+                & models.Q(usd_saida_por_milhao__gte=0)
+                & (
+                    models.Q(usd_cache_por_milhao__isnull=True)
+                    | models.Q(usd_cache_por_milhao__gte=0)
+                ),
+                name="ai_preco_nao_negativo",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.modelo or '*'} desde {self.vigente_desde}"
+
+
+class CotacaoMoeda(models.Model):
+    """How many units of ``moeda`` one US dollar buys, from ``vigente_desde`` on (platform-wide);
+    AI costs are converted with the latest rate on or before the day of the call."""
+
+    moeda = models.CharField(max_length=3, default="BRL")
+    vigente_desde = models.DateField("vigente desde")
+    valor = models.DecimalField("valor de 1 USD", max_digits=12, decimal_places=6)
+    fonte = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_cotacoes"
+        verbose_name = "cotação do dólar"
+        verbose_name_plural = "cotações do dólar"
+        ordering = ["moeda", "-vigente_desde"]
+        constraints = [
+            models.UniqueConstraint(fields=["moeda", "vigente_desde"], name="ai_cotacao_uniq"),
+            models.CheckConstraint(condition=models.Q(valor__gt=0), name="ai_cotacao_positiva"),
+        ]
+
+    def __str__(self) -> str:
+        return f"USD→{self.moeda} {self.valor} desde {self.vigente_desde}"

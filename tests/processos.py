@@ -159,3 +159,21 @@ def servidor_daphne(porta: int | None = None, **env_extra: str) -> Iterator[str]
         yield f"http://127.0.0.1:{porta}"
     finally:
         processo.parar()
+
+
+@contextlib.contextmanager
+def pasta_de_dados() -> Iterator[Path]:
+    """A data folder for a `make run` stack inside the checkout's ``.devdata`` (git-ignored):
+    not under the shared ``/tmp/pytest-of-<user>``, whose old folders other pytest sessions of
+    the machine prune (and whose 0700 parents the embedded PostgreSQL's own user cannot
+    traverse to stop it)."""
+    import shutil
+    import tempfile
+
+    base = RAIZ / ".devdata"
+    base.mkdir(exist_ok=True)
+    pasta = Path(tempfile.mkdtemp(prefix="pilha-", dir=base))
+    try:
+        yield pasta
+    finally:
+        shutil.rmtree(pasta, ignore_errors=True)

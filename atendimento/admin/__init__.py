@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import atendimento, auditoria, canais, empresa  # noqa: F401 - registers the ModelAdmins
+from . import (  # noqa: F401 - registers the ModelAdmins
+    atendimento,
+    auditoria,
+    canais,
+    empresa,
+    lotes,
+    notificacoes,
+)
 
 admin.site.site_header = _("ConectCRM Atendimento")
 admin.site.site_title = _("ConectCRM Atendimento")

@@ -20,6 +20,7 @@ from atendimento.models import (
 )
 
 from .base import AdminEmpresa, InlineEmpresa, InlineSomenteLeitura
+from .lotes import enviar_em_lote
 
 
 class AtendenteFilaInline(InlineEmpresa):
@@ -102,9 +103,11 @@ class IdentidadeInline(InlineEmpresa):
 
 @admin.register(Contato)
 class ContatoAdmin(AdminEmpresa):
-    list_display = ["nome", "telefone", "email", "criado_em"]
+    list_display = ["nome", "telefone", "email", "opt_out_em", "criado_em"]
+    list_filter = [("opt_out_em", admin.EmptyFieldListFilter)]
     search_fields = ["nome", "telefone", "email", "identidades__valor"]
     inlines = [IdentidadeInline]
+    actions = [enviar_em_lote]
 
 
 class MensagemInline(InlineSomenteLeitura):
@@ -169,6 +172,11 @@ class TagAdmin(AdminEmpresa):
 
 @admin.register(Template)
 class TemplateAdmin(AdminEmpresa):
-    list_display = ["nome", "atalho", "tipo", "categoria", "fila", "ativo"]
-    list_filter = ["tipo", "ativo", "categoria"]
-    search_fields = ["nome", "atalho", "conteudo"]
+    """Quick replies and WhatsApp templates.  Synced templates (``canal`` set) come from Meta:
+    only ``variaveis`` (what fills each placeholder, e.g. ``{"1": "{{contato.nome}}"}``) and
+    ``ativo`` are edited here; "Sincronizar templates" is an action of the channel list."""
+
+    list_display = ["nome", "atalho", "tipo", "canal", "idioma", "status", "categoria", "ativo"]
+    list_filter = ["tipo", "status", "ativo", "categoria", "canal"]
+    search_fields = ["nome", "atalho", "conteudo", "nome_whatsapp"]
+    readonly_fields = ["canal", "id_externo", "status", "motivo_status", "sincronizado_em"]

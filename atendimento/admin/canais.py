@@ -56,7 +56,7 @@ class CanalAdmin(AdminEmpresa):
         "ultimo_teste_ok",
         "ultimo_teste_detalhe",
     ]
-    actions = ["acao_ativar", "acao_desativar", "acao_testar"]
+    actions = ["acao_ativar", "acao_desativar", "acao_testar", "acao_sincronizar_templates"]
 
     @admin.display(description=_("segredos"))
     def segredos_mascarados(self, obj: Canal) -> str:
@@ -105,8 +105,34 @@ class CanalAdmin(AdminEmpresa):
         from canais.services import canal_desativar
 
         for canal in queryset:
-            canal_desativar(canal=canal)
+            url = request.build_absolute_uri(
+                f"/api/atendimento/webhooks/{canal.tipo}/{canal.empresa_id}/"
+            )
+            desativado = canal_desativar(canal=canal, url_webhook=url)
+            if desativado.webhook_registrado_em is not None:  # provider not reached
+                self.message_user(
+                    request, f"{canal}: {desativado.ultimo_teste_detalhe}", messages.WARNING
+                )
         self.message_user(request, _("Canais desativados."), messages.SUCCESS)
+
+    @admin.action(description=_("Sincronizar templates (WhatsApp)"))
+    def acao_sincronizar_templates(self, request, queryset):
+        from atendimento.exceptions import ErroDominio
+        from atendimento.services.templates_whatsapp import templates_sincronizar
+
+        for canal in queryset:
+            try:
+                contagem = templates_sincronizar(canal=canal)
+            except ErroDominio as erro:
+                self.message_user(request, f"{canal}: {erro.detalhe}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(canal)s: %(criados)d novos, %(atualizados)d atualizados, "
+                      "%(removidos)d removidos.")
+                    % {"canal": canal, **contagem},
+                    messages.SUCCESS,
+                )  # fmt: skip
 
     @admin.action(description=_("Testar conexão com o provedor"))
     def acao_testar(self, request, queryset):
@@ -120,16 +146,45 @@ class CanalAdmin(AdminEmpresa):
 
 @admin.register(EventoWebhook)
 class EventoWebhookAdmin(AdminEmpresa):
-    list_display = ["recebido_em", "canal", "status", "tentativas", "id_evento_externo"]
-    list_filter = ["status", "canal__tipo"]
+    """The inbound log.  Events that arrived while their channel was inactive are kept as
+    ``ignorado``: filter by that status and "processar agora" once the channel is active."""
+
+    list_display = ["recebido_em", "canal", "status", "tentativas", "id_evento_externo", "erro"]
+    list_filter = ["status", "canal__tipo", "canal"]
     search_fields = ["id_evento_externo", "erro"]
     date_hierarchy = "recebido_em"
     exclude = ["corpo"]
     readonly_fields = ["corpo_texto"]
+    actions = ["acao_processar_agora"]
 
     @admin.display(description=_("corpo"))
     def corpo_texto(self, obj: EventoWebhook) -> str:
         return bytes(obj.corpo or b"").decode("utf-8", errors="replace")[:20000]
+
+    @admin.action(description=_("Processar agora (eventos ignorados com o canal inativo)"))
+    def acao_processar_agora(self, request, queryset):
+        from canais.eventos import eventos_ignorados_reprocessar
+
+        empresas = {e.empresa_id for e in queryset.only("empresa_id")}
+        enfileirados = inativos = 0
+        for empresa_id in empresas:
+            feitos, parados = eventos_ignorados_reprocessar(
+                empresa_id=empresa_id,
+                ids=list(queryset.filter(empresa_id=empresa_id).values_list("pk", flat=True)),
+            )
+            enfileirados += feitos
+            inativos += parados
+        self.message_user(
+            request,
+            _("%(n)d eventos enviados para processamento.") % {"n": enfileirados},
+            messages.SUCCESS,
+        )
+        if inativos:
+            self.message_user(
+                request,
+                _("%(n)d eventos continuam ignorados: ative o canal antes.") % {"n": inativos},
+                messages.WARNING,
+            )
 
     def has_add_permission(self, request, *args):
         return False

@@ -18,12 +18,14 @@ from atendimento.api.views.cadastros import (
 )
 from atendimento.api.views.canais import CanalViewSet
 from atendimento.api.views.equipe import AtendenteViewSet, FilaViewSet
+from atendimento.api.views.lotes import LoteViewSet
 from atendimento.api.views.mensagens import MensagemViewSet
 from atendimento.api.views.tickets import TicketViewSet
 
 rotas = SimpleRouter()
 rotas.register("tickets", TicketViewSet, basename="ticket")
 rotas.register("mensagens", MensagemViewSet, basename="mensagem")
+rotas.register("lotes", LoteViewSet, basename="lote")
 rotas.register("canais", CanalViewSet, basename="canal")
 rotas.register("filas", FilaViewSet, basename="fila")
 rotas.register("atendentes", AtendenteViewSet, basename="atendente")

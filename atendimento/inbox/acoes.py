@@ -53,7 +53,18 @@ def enviar(request: HttpRequest, ticket_id) -> HttpResponse:
                 atendente=atendente, ticket=aberto, arquivo=dados["arquivo"], legenda=conteudo
             )
         elif dados["template"]:
-            saida.mensagem_enviar(atendente=atendente, ticket=aberto, template=dados["template"])
+            prefixo = f"var-{dados['template']}-"
+            variaveis = {
+                chave.removeprefix(prefixo): valor
+                for chave, valor in request.POST.items()
+                if chave.startswith(prefixo) and valor.strip()
+            }
+            saida.mensagem_enviar(
+                atendente=atendente,
+                ticket=aberto,
+                template=dados["template"],
+                variaveis=variaveis or None,
+            )
         else:
             if dados["resposta_rapida"]:
                 resposta = resposta_rapida_obter(

@@ -153,7 +153,9 @@ def contexto_composer(
         "ticket": ticket,
         "fechado": fechado,
         "janela_aberta": aberta,
-        "templates_whatsapp": [] if fechado or aberta else templates_whatsapp(atendente=atendente),
+        "templates_whatsapp": []
+        if fechado or aberta
+        else templates_whatsapp(atendente=atendente, ticket=ticket),
         "conteudo": conteudo,
         "erro": erro,
         "resposta_rapida": resposta_rapida,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from atendimento.inbox import acoes, views
+from atendimento.inbox import acoes, notificacoes, views
 
 app_name = "inbox"
 
@@ -36,6 +36,14 @@ urlpatterns = [
     path("inbox/tickets/<uuid:ticket_id>/fechar/", acoes.fechar, name="fechar"),
     path("inbox/tickets/<uuid:ticket_id>/reabrir/", acoes.reabrir, name="reabrir"),
     path("inbox/tickets/<uuid:ticket_id>/tags/", acoes.alterar_tags, name="tags"),
+    path("inbox/notificacoes/", notificacoes.lista, name="notificacoes"),
+    path("inbox/notificacoes/contagem/", notificacoes.contagem, name="notificacoes_contagem"),
+    path("inbox/notificacoes/lidas/", notificacoes.marcar_lidas, name="notificacoes_lidas"),
+    path(
+        "inbox/notificacoes/preferencias/",
+        notificacoes.preferencias,
+        name="notificacoes_preferencias",
+    ),
     path("inbox/mensagens/<uuid:mensagem_id>/", views.mensagem, name="mensagem"),
     path("inbox/mensagens/<uuid:mensagem_id>/reenviar/", acoes.reenviar, name="reenviar"),
 ]

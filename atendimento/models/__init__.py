@@ -1,4 +1,5 @@
-"""The domain model. Table names follow the seed design (``atendimento_*``)."""
+"""The domain model. Table names follow the original design (``atendimento_*``); see
+docs/arquitetura.md."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ from .canal import Canal, EventoWebhook
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila
+from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
+from .sla import AlertaSla, ViolacaoSla
 from .template import IntegracaoConfig, Template
 from .ticket import Historico, Tag, Ticket
 
 __all__ = [
+    "AlertaSla",
     "Atendente",
     "AtendenteFila",
     "Canal",
     "Contato",
+    "DestinatarioLote",
     "Empresa",
+    "EnvioLote",
     "EventoWebhook",
     "Fila",
     "Historico",
@@ -32,4 +38,5 @@ __all__ = [
     "Template",
     "Ticket",
     "TipoNotificacao",
+    "ViolacaoSla",
 ]

@@ -20,6 +20,9 @@ class Contato(ModeloEmpresa):
     email = models.EmailField(blank=True, db_index=True, verbose_name=_("e-mail"))
     observacoes = models.TextField(_("observações"), blank=True)
     metadados = models.JSONField(default=dict, blank=True, verbose_name=_("metadados"))
+    # the contact asked not to receive campaigns (STOP, Twilio 21610): bulk sends skip them
+    opt_out_em = models.DateTimeField(_("descadastrado em"), null=True, blank=True)
+    opt_out_motivo = models.CharField(_("motivo do descadastro"), max_length=255, blank=True)
 
     class Meta:
         db_table = "atendimento_contatos"

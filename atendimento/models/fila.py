@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
+from .validacao import validar_horario, validar_sla_prioridades
 
 
 class Fila(ModeloEmpresa):
@@ -29,8 +30,24 @@ class Fila(ModeloEmpresa):
     sla_primeira_resposta_min = models.PositiveIntegerField(
         _("SLA de primeira resposta (min)"), null=True, blank=True
     )
+    sla_proxima_resposta_min = models.PositiveIntegerField(
+        _("SLA de próxima resposta (min)"),
+        null=True,
+        blank=True,
+        help_text=_("Prazo para responder a mensagem mais antiga do cliente ainda sem resposta."),
+    )
     sla_resolucao_min = models.PositiveIntegerField(
         _("SLA de resolução (min)"), null=True, blank=True
+    )
+    sla_prioridades = models.JSONField(
+        _("SLA por prioridade"),
+        default=dict,
+        blank=True,
+        validators=[validar_sla_prioridades],
+        help_text=_(
+            'Substitui os prazos da fila por prioridade. Ex.: {"urgente": '
+            '{"primeira_resposta_min": 10, "proxima_resposta_min": 15, "resolucao_min": 120}}'
+        ),
     )
     alerta_sem_resposta_min = models.PositiveIntegerField(
         _("alerta de cliente sem resposta (min)"),
@@ -44,7 +61,50 @@ class Fila(ModeloEmpresa):
         _("horário de atendimento"),
         default=dict,
         blank=True,
-        help_text=_('Ex.: {"seg": ["08:00", "18:00"], ..., "feriados": ["2026-12-25"]}'),
+        validators=[validar_horario],
+        help_text=_(
+            'Ex.: {"seg": ["08:00", "18:00"], ..., "feriados": ["2026-12-25"]}. '
+            "Vazio: o horário da empresa (ou 24 horas). Feriados nacionais já são considerados."
+        ),
+    )
+    # automatic distribution
+    devolver_se_offline = models.BooleanField(
+        _("devolver tickets de atendente offline"),
+        default=True,
+        help_text=_(
+            "Quando o atendente fica offline (após a carência), seus tickets abertos "
+            "voltam para a fila."
+        ),
+    )
+    assumir_ao_responder = models.BooleanField(
+        _("assumir ao responder"),
+        default=True,
+        help_text=_("Quem responde a um ticket sem atendente passa a ser o atendente dele."),
+    )
+    manter_atendente = models.BooleanField(
+        _("manter o último atendente"),
+        default=True,
+        help_text=_(
+            "Um cliente que volta é distribuído ao atendente que o atendeu por último, "
+            "se ele estiver disponível."
+        ),
+    )
+    # housekeeping
+    fechar_aguardando_horas = models.PositiveIntegerField(
+        _("fechar após aguardar o cliente (h)"),
+        null=True,
+        blank=True,
+        help_text=_("Tickets aguardando o cliente há N horas são fechados. Vazio: nunca."),
+    )
+    mensagem_fechamento = models.TextField(
+        _("mensagem de fechamento automático"),
+        blank=True,
+        help_text=_("Enviada ao cliente quando o ticket é fechado por inatividade."),
+    )
+    mensagem_fora_horario = models.TextField(
+        _("mensagem fora do horário"),
+        blank=True,
+        help_text=_("Enviada uma vez por conversa quando o cliente escreve fora do horário."),
     )
     reabertura = models.CharField(
         max_length=10,

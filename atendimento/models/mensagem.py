@@ -159,6 +159,10 @@ class Mensagem(ModeloEmpresa):
                 fields=["ticket", "data", "ordem", "criado_em"], name="mensagem_ticket_ordem"
             ),
             GinIndex(SearchVector("conteudo", config=CONFIG_BUSCA), name="mensagem_conteudo_busca"),
+            # the dashboard's volume per day (atendimento/selectors/painel.py)
+            models.Index(
+                fields=["empresa", "data"], include=["direcao"], name="mensagem_empresa_data"
+            ),
             # a provider's own id of an outbound message whose id_externo is ours (Amazon SES's
             # message id of an e-mail): its delivery notifications are matched by it
             models.Index(

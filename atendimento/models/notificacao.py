@@ -63,6 +63,12 @@ class Notificacao(ModeloEmpresa):
                 condition=models.Q(lida_em__isnull=True),
             ),
             models.Index(fields=["atendente", "-criado_em"], name="notificacao_atendente"),
+            # "already told about this ticket?" (ticket_sem_resposta skips those)
+            models.Index(
+                fields=["ticket", "tipo", "criado_em"],
+                name="notificacao_ticket",
+                condition=models.Q(ticket__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,10 +32,37 @@ class Template(ModeloEmpresa):
         verbose_name=_("fila"),
     )
     # WhatsApp template fields
-    nome_whatsapp = models.CharField(_("nome no WhatsApp"), max_length=512, blank=True)
+    nome_whatsapp = models.CharField(
+        _("nome no WhatsApp"),
+        max_length=512,
+        blank=True,
+        help_text=_("Nome do template na Meta, ou o ContentSid (HX…) de um template do Twilio."),
+    )
     idioma = models.CharField(max_length=15, default="pt_BR", verbose_name=_("idioma"))
     componentes = models.JSONField(default=list, blank=True, verbose_name=_("componentes"))
     ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
+    # synced from the provider (WhatsApp Cloud API message_templates)
+    canal = models.ForeignKey(
+        "atendimento.Canal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="templates",
+        verbose_name=_("canal"),
+        help_text=_("Canal de onde o template foi sincronizado."),
+    )
+    id_externo = models.CharField(_("id no provedor"), max_length=64, blank=True)
+    status = models.CharField(
+        max_length=20,
+        blank=True,
+        verbose_name=_("status"),
+        help_text=_("Status na Meta: APPROVED, PENDING, REJECTED, PAUSED, DISABLED…"),
+    )
+    motivo_status = models.CharField(_("motivo do status"), max_length=255, blank=True)
+    #: variable of the template ("1", "nome", "header.1", "botao.0.1") -> our expression
+    #: (``{{contato.nome}}``) or a fixed text; filled at send time
+    variaveis = models.JSONField(default=dict, blank=True, verbose_name=_("variáveis"))
+    sincronizado_em = models.DateTimeField(_("sincronizado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_templates"
@@ -48,6 +75,11 @@ class Template(ModeloEmpresa):
                 fields=["empresa", "atalho"],
                 condition=~models.Q(atalho=""),
                 name="template_empresa_atalho_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["canal", "nome_whatsapp", "idioma"],
+                condition=models.Q(canal__isnull=False),
+                name="template_canal_nome_idioma_uniq",
             ),
         ]
 

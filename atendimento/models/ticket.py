@@ -109,8 +109,25 @@ class Ticket(ModeloEmpresa):
     sla_primeira_resposta_em = models.DateTimeField(
         _("prazo de primeira resposta"), null=True, blank=True
     )
+    sla_proxima_resposta_em = models.DateTimeField(
+        _("prazo de próxima resposta"),
+        null=True,
+        blank=True,
+        help_text=_("Para a mensagem mais antiga do cliente ainda sem resposta."),
+    )
     sla_resolucao_em = models.DateTimeField(_("prazo de resolução"), null=True, blank=True)
     sla_violado = models.BooleanField(_("SLA violado"), default=False)
+    aguardando_desde = models.DateTimeField(
+        _("aguardando o cliente desde"),
+        null=True,
+        blank=True,
+        help_text=_("O relógio do SLA fica parado enquanto o ticket aguarda o cliente."),
+    )
+    sla_pausa_segundos = models.PositiveIntegerField(
+        _("pausa do SLA (s)"),
+        default=0,
+        help_text=_("Tempo útil aguardando o cliente; estende os prazos de resolução."),
+    )
     primeira_resposta_em = models.DateTimeField(_("primeira resposta em"), null=True, blank=True)
     fechado_em = models.DateTimeField(_("fechado em"), null=True, blank=True)
     reaberto_em = models.DateTimeField(_("reaberto em"), null=True, blank=True)
@@ -153,8 +170,27 @@ class Ticket(ModeloEmpresa):
             ),
             models.Index(fields=["empresa", "atendente", "status"], name="ticket_atendente"),
             models.Index(fields=["empresa", "contato", "-criado_em"], name="ticket_contato"),
+            # the dashboard's period filters (atendimento/selectors/painel.py)
+            models.Index(fields=["empresa", "criado_em"], name="ticket_empresa_criado"),
+            models.Index(
+                fields=["empresa", "fechado_em"],
+                name="ticket_empresa_fechado",
+                condition=models.Q(fechado_em__isnull=False),
+            ),
             models.Index(
                 fields=["canal", "conversa_id_externo", "-fechado_em"], name="ticket_conversa"
+            ),
+            # distribution: the waiting tickets of a queue, in arrival order
+            models.Index(
+                fields=["fila", "criado_em"],
+                condition=models.Q(atendente__isnull=True) & ~models.Q(status="fechado"),
+                name="ticket_espera_fila",
+            ),
+            # SLA sweep: only tickets that are not closed have running clocks
+            models.Index(
+                fields=["empresa", "sla_resolucao_em"],
+                condition=~models.Q(status="fechado"),
+                name="ticket_sla_aberto",
             ),
         ]
 
@@ -176,6 +212,7 @@ class Historico(ModeloEmpresa):
         TAGS = "tags", _("Tags alteradas")
         MENSAGEM_EDITADA = "mensagem_editada", _("Mensagem editada")
         SLA_VIOLADO = "sla_violado", _("SLA violado")
+        MENSAGEM_AUTOMATICA = "mensagem_automatica", _("Mensagem automática")
         ATUALIZADO = "atualizado", _("Atualizado")
 
     ticket = models.ForeignKey(

@@ -229,13 +229,25 @@ def resposta_rapida_obter(*, atendente: Atendente, ticket: Ticket, template_id) 
         raise NaoEncontrado(_("Resposta rápida não encontrada.")) from None
 
 
-def templates_whatsapp(*, atendente: Atendente) -> list[Template]:
-    """Approved WhatsApp templates for the picker shown outside the 24-hour window."""
-    return list(
+def templates_whatsapp(*, atendente: Atendente, ticket: Ticket | None = None) -> list[Template]:
+    """Approved WhatsApp templates for the picker shown outside the 24-hour window: those
+    registered by hand and those synced from Meta with status APPROVED — of the ticket's
+    channel — each with ``campos`` (its variables and their pre-filled values)."""
+    from atendimento.services.templates_whatsapp import variaveis_preenchidas
+
+    consulta = (
         da_empresa(Template.objects, atendente)
-        .filter(tipo=Template.Tipo.WHATSAPP, ativo=True)
+        .filter(tipo=Template.Tipo.WHATSAPP, ativo=True, status__in=("", "APPROVED"))
         .order_by("nome")
     )
+    if ticket is not None:
+        consulta = consulta.filter(Q(canal__isnull=True) | Q(canal_id=ticket.canal_id))
+    templates = list(consulta)
+    for template in templates:
+        template.campos = (
+            variaveis_preenchidas(template, ticket=ticket, atendente=atendente) if ticket else []
+        )
+    return templates
 
 
 def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> AIResposta:
@@ -319,16 +331,35 @@ def ticket_para_inbox(*, atendente: Atendente, ticket_id) -> Ticket:
         raise NaoEncontrado(_("Ticket não encontrado.")) from None
 
 
+def relogio_sla(ticket: Ticket) -> tuple[datetime | None, timedelta | None, str | None]:
+    """The deadline that matters now — the earliest running one of first response (until
+    answered), next response (a customer message waiting) and resolution — the length of its
+    target, and which target it is.  None while the ticket waits on the customer (paused)."""
+    from atendimento.services.sla import minutos_alvo
+
+    if ticket.status == Ticket.Status.FECHADO or ticket.aguardando_desde is not None:
+        return None, None, None
+    correndo = [
+        (prazo, alvo)
+        for prazo, alvo in (
+            (
+                ticket.sla_primeira_resposta_em if ticket.primeira_resposta_em is None else None,
+                "primeira_resposta",
+            ),
+            (ticket.sla_proxima_resposta_em, "proxima_resposta"),
+            (ticket.sla_resolucao_em, "resolucao"),
+        )
+        if prazo is not None
+    ]
+    if not correndo:
+        return None, None, None
+    prazo, alvo = min(correndo, key=lambda par: par[0])
+    minutos = minutos_alvo(ticket.fila, ticket.prioridade, alvo) if ticket.fila_id else None
+    janela = timedelta(minutes=minutos) if minutos else prazo - ticket.criado_em
+    return prazo, janela, alvo
+
+
 def prazo_sla(ticket: Ticket) -> tuple[datetime | None, timedelta | None]:
-    """The deadline that matters now (first response until answered, then resolution) and
-    the whole window it came from."""
-    if ticket.status == Ticket.Status.FECHADO:
-        return None, None
-    prazo = (
-        ticket.sla_primeira_resposta_em
-        if ticket.primeira_resposta_em is None and ticket.sla_primeira_resposta_em
-        else ticket.sla_resolucao_em
-    )
-    if prazo is None:
-        return None, None
-    return prazo, prazo - ticket.criado_em
+    """The deadline that matters now and the whole window it came from (see relogio_sla)."""
+    prazo, janela, _ = relogio_sla(ticket)
+    return prazo, janela

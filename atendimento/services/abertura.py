@@ -35,13 +35,10 @@ from atendimento.models import (
     Ticket,
 )
 from atendimento.realtime.eventos import publicar_novo_ticket, publicar_ticket_atualizado
+from atendimento.services import sla
 from canais.adapters.base import Conversa
 
 RESTRICAO_CONVERSA = "ticket_conversa_aberta_uniq"
-
-
-def _prazo(inicio: datetime, minutos: int | None) -> datetime | None:
-    return inicio + timedelta(minutes=minutos) if minutos else None
 
 
 def _mesma_empresa(empresa: Empresa, *objetos) -> None:
@@ -93,8 +90,7 @@ def ticket_abrir(
         conversa_id_externo=conversa_id_externo[:255],
         grupo=grupo,
         titulo_conversa=titulo_conversa[:255],
-        sla_primeira_resposta_em=_prazo(agora, fila.sla_primeira_resposta_min if fila else None),
-        sla_resolucao_em=_prazo(agora, fila.sla_resolucao_min if fila else None),
+        **sla.prazos_iniciais(empresa=empresa, fila=fila, prioridade=prioridade, inicio=agora),
     )
     try:
         with transaction.atomic():
@@ -148,6 +144,7 @@ def _reabrir(ticket: Ticket) -> None:
     ticket.reaberto_em = timezone.now()
     ticket.fechado_em = None
     ticket.motivo_fechamento = ""
+    campos_sla = sla.ao_reabrir(ticket)
     with transaction.atomic():
         ticket.save(
             update_fields=[
@@ -156,6 +153,7 @@ def _reabrir(ticket: Ticket) -> None:
                 "fechado_em",
                 "motivo_fechamento",
                 "atualizado_em",
+                *campos_sla,
             ]
         )
     Historico.objects.create(

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from atendimento.models import Canal, Historico, Mensagem
-from atendimento.services.reacoes import EntradaConfirmada
+from atendimento.services.reacoes import EntradaConfirmada, tipos_dos_canais
 from canais.adapters.base import MensagemEntrada
 
 logger = logging.getLogger(__name__)
@@ -84,18 +84,8 @@ def email_notar_outros_canais(*, mensagem: Mensagem) -> list[Canal]:
     return outros
 
 
-#: canal_id -> tipo (a channel's type never changes): the reaction costs no query for the
-#: other channels' messages once their channel was seen
-_TIPOS: dict = {}
-
-
 def _canais_de_email(canal_ids: set) -> set:
-    desconhecidos = canal_ids - _TIPOS.keys()
-    if desconhecidos:
-        if len(_TIPOS) > 10_000:
-            _TIPOS.clear()
-        _TIPOS.update(Canal.objects.filter(pk__in=desconhecidos).values_list("pk", "tipo"))
-    return {c for c in canal_ids if _TIPOS.get(c) == Canal.Tipo.EMAIL}
+    return {c for c, tipo in tipos_dos_canais(canal_ids).items() if tipo == Canal.Tipo.EMAIL}
 
 
 def _apos_entrada(entradas: list[EntradaConfirmada]) -> None:

@@ -32,6 +32,7 @@ from canais.adapters.base import (
     MidiaRef,
     Remetente,
     StatusEntrada,
+    TemplateStatusEntrada,
 )
 
 logger = logging.getLogger(__name__)
@@ -295,10 +296,17 @@ def _status(*, canal: Canal, evento: StatusEntrada) -> Mensagem | None:
     return mensagem_aplicar_status(canal=canal, status=evento)
 
 
+def _status_template(*, canal: Canal, evento: TemplateStatusEntrada) -> None:
+    from atendimento.services.templates_whatsapp import template_status_aplicar
+
+    template_status_aplicar(canal=canal, evento=evento)
+
+
 TRATADORES: dict[type, Callable[..., Mensagem | None]] = {
     MensagemEntrada: mensagem_registrar_entrada,
     EdicaoEntrada: mensagem_registrar_edicao,
     StatusEntrada: _status,
+    TemplateStatusEntrada: _status_template,
 }
 
 

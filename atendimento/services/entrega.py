@@ -88,6 +88,8 @@ def mensagem_aplicar_status(*, canal: Canal, status: StatusEntrada) -> Mensagem 
     else:
         campos = _carimbos(novo, quando)
     mensagem = _mover(filtro, novo, **campos)
+    if status.descadastro:
+        _descadastrar(filtro, status)
     if mensagem is not None:
         return mensagem
     atual = (
@@ -109,6 +111,17 @@ def mensagem_aplicar_status(*, canal: Canal, status: StatusEntrada) -> Mensagem 
     return _mover({"pk": pk}, novo, **campos) or (
         Mensagem.objects.select_related("ticket").get(pk=pk)
     )
+
+
+def _descadastrar(filtro: dict, status: StatusEntrada) -> None:
+    from atendimento.services.descadastro import contato_descadastrar
+
+    contato_id = (
+        Mensagem.objects.filter(**filtro).values_list("ticket__contato_id", flat=True).first()
+    )
+    if contato_id:
+        motivo = status.erro_detalhe or status.erro_codigo or "descadastrado pelo provedor"
+        contato_descadastrar(contato_id=contato_id, motivo=motivo)
 
 
 @transaction.atomic

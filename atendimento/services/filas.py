@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from atendimento.exceptions import Conflito, NaoEncontrado
 from atendimento.models import Atendente, AtendenteFila, Empresa, Fila
 from atendimento.services.cadastros import atribuir, salvar
+from atendimento.services.distribuicao import distribuir_apos_commit
 
 CAMPOS_FILA = (
     "nome",
@@ -24,6 +25,14 @@ CAMPOS_FILA = (
     "horario",
     "reabertura",
     "janela_reabertura_horas",
+    "sla_proxima_resposta_min",
+    "sla_prioridades",
+    "devolver_se_offline",
+    "assumir_ao_responder",
+    "manter_atendente",
+    "fechar_aguardando_horas",
+    "mensagem_fechamento",
+    "mensagem_fora_horario",
 )
 _UNICOS = {"fila_empresa_nome_uniq": "nome:Já existe uma fila com este nome."}
 
@@ -38,7 +47,9 @@ def fila_criar(*, empresa: Empresa, **dados: Any) -> Fila:
 @transaction.atomic
 def fila_atualizar(*, fila: Fila, **dados: Any) -> Fila:
     atribuir(fila, dados, CAMPOS_FILA)
-    return salvar(fila, unicos=_UNICOS)
+    fila = salvar(fila, unicos=_UNICOS)
+    distribuir_apos_commit(filas=[fila.pk])  # e.g. from manual to automatic
+    return fila
 
 
 @transaction.atomic
@@ -61,6 +72,8 @@ def fila_adicionar_atendente(
     if not criado and prioridade is not None and membro.prioridade != prioridade:
         membro.prioridade = prioridade
         membro.save(update_fields=["prioridade", "atualizado_em"])
+    if criado:  # a new member may take the queue's waiting tickets
+        distribuir_apos_commit(filas=[fila.pk])
     return membro, criado
 
 

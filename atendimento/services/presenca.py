@@ -6,6 +6,8 @@ module only persists a status and tells the empresa about it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from atendimento.exceptions import RegraNegocio
 from atendimento.models import Atendente
 from atendimento.realtime.eventos import publicar_atendente_status
+from atendimento.services.distribuicao import ao_mudar_status
 
 
 @transaction.atomic
@@ -33,6 +36,10 @@ def atendente_atualizar_status(*, atendente: Atendente, status: str) -> Atendent
         atual.status_alterado_em = timezone.now()
         atual.save(update_fields=["status", "status_alterado_em", "atualizado_em"])
         publicar_atendente_status(atual)
+        # online: waiting tickets come to them; offline (after the socket's grace period):
+        # their open tickets go back to the queues
+        if status in (Atendente.Status.ONLINE, Atendente.Status.OFFLINE):
+            transaction.on_commit(partial(ao_mudar_status, atual.pk, status))
     atendente.status = atual.status
     atendente.status_alterado_em = atual.status_alterado_em
     return atendente

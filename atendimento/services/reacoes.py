@@ -42,6 +42,23 @@ class EntradaConfirmada:
     ticket_novo: bool
 
 
+#: canal_id -> tipo (a channel's type never changes): reactions that concern one kind of
+#: channel cost no query for the other channels' messages once their channel was seen
+_TIPOS: dict = {}
+
+
+def tipos_dos_canais(canal_ids: set) -> dict:
+    """``{canal_id: tipo}`` of ``canal_ids`` (one query for the ids this process never saw)."""
+    desconhecidos = canal_ids - _TIPOS.keys()
+    if desconhecidos:
+        from atendimento.models import Canal
+
+        if len(_TIPOS) > 10_000:
+            _TIPOS.clear()
+        _TIPOS.update(Canal.objects.filter(pk__in=desconhecidos).values_list("pk", "tipo"))
+    return {c: _TIPOS.get(c) for c in canal_ids}
+
+
 Reacao = Callable[[list[EntradaConfirmada]], None]
 _REACOES: list[Reacao] = []
 

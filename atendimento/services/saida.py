@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -34,8 +35,12 @@ from atendimento.exceptions import (
     RegraNegocio,
     TipoNaoSuportado,
 )
-from atendimento.models import Atendente, Mensagem, Template, Ticket
-from atendimento.realtime.eventos import publicar_status_mensagem, publicar_ticket_atualizado
+from atendimento.models import Atendente, Historico, Mensagem, Template, Ticket
+from atendimento.realtime.eventos import (
+    publicar_nova_mensagem,
+    publicar_status_mensagem,
+    publicar_ticket_atualizado,
+)
 from atendimento.selectors.acesso import ticket_visivel, tickets_visiveis
 from atendimento.services.entrega import mensagem_aplicar_status
 from atendimento.services.saida_base import (
@@ -53,10 +58,11 @@ from atendimento.services.saida_base import (
     ticket_para_envio,
 )
 from atendimento.services.templates import (
-    componentes_renderizar,
+    botoes_do_template,
     template_whatsapp_previa,
     texto_renderizar,
 )
+from atendimento.services.templates_whatsapp import componentes_para_envio
 from canais.adapters.base import TipoMensagem
 
 __all__ = [
@@ -66,6 +72,7 @@ __all__ = [
     "janela_aberta",
     "mensagem_aplicar_status",
     "mensagem_enviar",
+    "mensagem_enviar_automatica",
     "mensagem_enviar_midia",
     "mensagem_reenviar",
     "mensagens_marcar_lidas",
@@ -85,7 +92,12 @@ TIPOS_COM_LEGENDA = frozenset({Mensagem.Tipo.IMAGEM, Mensagem.Tipo.VIDEO, Mensag
 
 
 def _preparar_texto(
-    atendente: Atendente, ticket: Ticket, conteudo: str, template, responder_a
+    atendente: Atendente,
+    ticket: Ticket,
+    conteudo: str,
+    template,
+    responder_a,
+    variaveis: dict[str, str] | None = None,
 ) -> Mensagem:
     ticket = ticket_para_envio(atendente, ticket)
     conteudo = (conteudo or "").strip()
@@ -93,8 +105,8 @@ def _preparar_texto(
     if template is not None:
         template = template_valido(atendente, ticket, template)
         if template.tipo == Template.Tipo.WHATSAPP:
-            componentes = componentes_renderizar(
-                list(template.componentes or []), ticket=ticket, atendente=atendente
+            componentes = componentes_para_envio(
+                template=template, ticket=ticket, atendente=atendente, valores=variaveis
             )
             dados["template"] = {
                 "nome": template.nome_whatsapp or template.nome,
@@ -108,7 +120,10 @@ def _preparar_texto(
             conteudo = texto_renderizar(
                 conteudo or template.conteudo, ticket=ticket, atendente=atendente
             ).strip()
-    if not dados:
+            botoes = botoes_do_template(template)
+            if botoes:
+                dados["botoes"] = botoes
+    if not dados.get("template"):
         if not conteudo:
             raise RegraNegocio(gettext("Escreva a mensagem antes de enviar."))
         limite = LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)
@@ -140,12 +155,22 @@ def mensagem_enviar(
     conteudo: str = "",
     template: Template | None = None,
     responder_a: Mensagem | None = None,
+    variaveis: dict[str, str] | None = None,
+    atraso_segundos: float = 0,
 ) -> Mensagem:
-    """Store an agent's text (or quick reply, or approved WhatsApp template) as ``pendente``
-    and queue it.  RegraNegocio (422): closed ticket, inactive channel, empty text, free text
-    outside WhatsApp's 24 h window."""
-    mensagem = _preparar_texto(atendente, ticket, conteudo, template, responder_a)
-    enfileirar("enviar_mensagem", mensagem.id)
+    """Store an agent's text (or quick reply, or approved WhatsApp template with its
+    ``variaveis``) as ``pendente`` and queue it (``atraso_segundos`` later: bulk sends pace
+    themselves).  RegraNegocio (422): closed ticket, inactive channel, empty text, free text
+    outside WhatsApp's 24 h window, a template variable left empty."""
+    mensagem = _preparar_texto(atendente, ticket, conteudo, template, responder_a, variaveis)
+    if atraso_segundos > 0:
+        transaction.on_commit(
+            lambda: enfileirar_agora(
+                "enviar_mensagem", mensagem.id, countdown=round(atraso_segundos, 3)
+            )
+        )
+    else:
+        enfileirar("enviar_mensagem", mensagem.id)
     return mensagem
 
 
@@ -399,3 +424,71 @@ def _enfileirar_lote(ids: list[str]) -> None:
         logger.exception("não foi possível enfileirar o lote de %d mensagens", len(ids))
         for mensagem_id in ids:
             registrar_nao_enfileirada(mensagem_id)
+
+
+@transaction.atomic
+def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) -> Mensagem | None:
+    """A message the desk sends by itself (out-of-hours reply, automatic closing): stored as
+    ``pendente`` from the bot and queued like an agent's message, with a ``mensagem_automatica``
+    history entry saying why.  It is not a response (first-response and next-response clocks
+    keep running).  None, with the reason in the history, when free text cannot go out now
+    (WhatsApp 24 h window closed, inactive channel, no address)."""
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("canal", "contato", "empresa")
+        .get(pk=ticket.pk)
+    )
+    conteudo = (conteudo or "").strip()[: LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)]
+    impedimento = ""
+    if not conteudo:
+        impedimento = "mensagem vazia"
+    elif not ticket.canal.ativo:
+        impedimento = "canal inativo"
+    elif not destino_do_ticket(ticket):
+        impedimento = "contato sem endereço no canal"
+    elif not janela_aberta(ticket):
+        impedimento = "janela de 24 horas do WhatsApp fechada"
+    if impedimento:
+        Historico.objects.create(
+            empresa_id=ticket.empresa_id,
+            ticket=ticket,
+            acao=Historico.Acao.MENSAGEM_AUTOMATICA,
+            descricao=f"Mensagem automática ({motivo}) não enviada: {impedimento}.",
+            dados={"motivo": motivo, "enviada": False, "impedimento": impedimento},
+        )
+        return None
+    agora = timezone.now()
+    mensagem = Mensagem(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        canal_id=ticket.canal_id,
+        direcao=Mensagem.Direcao.SAIDA,
+        remetente_tipo=Mensagem.Remetente.BOT,
+        remetente_nome=ticket.empresa.nome[:200],
+        tipo=Mensagem.Tipo.TEXTO,
+        conteudo=conteudo,
+        dados={"automatica": motivo},
+        status=Mensagem.Status.PENDENTE,
+        data=agora,
+    )
+    mensagem.save(force_insert=True)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        ultima_mensagem_em=agora,
+        ultima_mensagem_resumo=" ".join(conteudo.split())[:200],
+        total_mensagens=F("total_mensagens") + 1,
+        atualizado_em=agora,
+    )
+    ticket.refresh_from_db(
+        fields=["ultima_mensagem_em", "ultima_mensagem_resumo", "total_mensagens"]
+    )
+    Historico.objects.create(
+        empresa_id=ticket.empresa_id,
+        ticket=ticket,
+        acao=Historico.Acao.MENSAGEM_AUTOMATICA,
+        descricao=f"Mensagem automática enviada ({motivo}).",
+        dados={"motivo": motivo, "enviada": True, "mensagem_id": str(mensagem.pk)},
+    )
+    publicar_nova_mensagem(mensagem, ticket)
+    publicar_ticket_atualizado(ticket)
+    enfileirar("enviar_mensagem", mensagem.id)
+    return mensagem

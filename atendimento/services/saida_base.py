@@ -30,6 +30,7 @@ from atendimento.realtime.eventos import (
     publicar_ticket_atualizado,
 )
 from atendimento.selectors.acesso import ticket_visivel
+from atendimento.services import sla
 from canais.adapters.base import AdaptadorCanal
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
@@ -46,8 +47,11 @@ CANAIS_COM_JANELA: dict[str, Callable[[Canal], bool]] = {
         str((canal.config or {}).get("numero", "")).strip().lower().startswith("whatsapp:")
     ),
 }
-#: channels that send approved WhatsApp templates (Template tipo "whatsapp")
-CANAIS_COM_TEMPLATE = frozenset({Canal.Tipo.WHATSAPP})
+#: channels that send approved WhatsApp templates (Template tipo "whatsapp"): those with the
+#: window (Cloud API, and Twilio's WhatsApp senders with Content templates, ``HX…``)
+CANAIS_COM_TEMPLATE = CANAIS_COM_JANELA
+#: statuses of a synced template that may be sent ("" = registered by hand)
+STATUS_ENVIAVEIS = frozenset({"", "APPROVED"})
 #: where to send when the ticket has no conversation id: contact identities, in order
 IDENTIDADES_DESTINO: dict[str, tuple[str, ...]] = {
     Canal.Tipo.WHATSAPP: (
@@ -169,10 +173,22 @@ def template_valido(atendente: Atendente, ticket: Ticket, template: Template | A
         raise RegraNegocio(
             _("O template “%(template_nome)s” está inativo.") % {"template_nome": template.nome}
         )
-    if template.tipo == Template.Tipo.WHATSAPP and ticket.canal.tipo not in CANAIS_COM_TEMPLATE:
-        raise RegraNegocio(
-            _("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
-        )
+    if template.tipo == Template.Tipo.WHATSAPP:
+        com_template = CANAIS_COM_TEMPLATE.get(ticket.canal.tipo)
+        if com_template is None or not com_template(ticket.canal):
+            raise RegraNegocio(
+                _("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
+            )
+        if template.canal_id and template.canal_id != ticket.canal_id:
+            raise RegraNegocio(
+                _("O template “%(template_nome)s” pertence a outro número de WhatsApp.")
+                % {"template_nome": template.nome}
+            )
+        if template.status not in STATUS_ENVIAVEIS:
+            raise RegraNegocio(
+                _("O template “%(template_nome)s” não está aprovado pela Meta (%(status)s).")
+                % {"template_nome": template.nome, "status": template.status}
+            )
     return template
 
 
@@ -218,6 +234,7 @@ def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Me
     ticket.ultima_mensagem_resumo = resumo(mensagem)
     ticket.total_mensagens = F("total_mensagens") + 1
     campos = ["ultima_mensagem_em", "ultima_mensagem_resumo", "total_mensagens", "atualizado_em"]
+    campos += sla.ao_responder(ticket, agora)
     if ticket.primeira_resposta_em is None:
         ticket.primeira_resposta_em = agora
         campos.append("primeira_resposta_em")
@@ -237,6 +254,10 @@ def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Me
     ticket.refresh_from_db(fields=["total_mensagens"])
     publicar_nova_mensagem(mensagem, ticket)
     publicar_ticket_atualizado(ticket)
+    if ticket.atendente_id is None and atendente is not None:
+        from atendimento.services.distribuicao import assumir_ao_responder
+
+        assumir_ao_responder(ticket, atendente)
     return mensagem
 
 

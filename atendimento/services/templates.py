@@ -76,6 +76,10 @@ def template_whatsapp_previa(
     posicionais: list[str] = []
     nomeados: dict[str, str] = {}
     for componente in componentes:
+        if isinstance(componente, dict) and "type" not in componente:  # Twilio ContentVariables
+            for chave, valor in componente.items():
+                nomeados[str(chave)] = str(valor)
+            continue
         if not isinstance(componente, dict) or str(componente.get("type", "")).lower() != "body":
             continue
         for parametro in componente.get("parameters") or []:
@@ -88,12 +92,23 @@ def template_whatsapp_previa(
 
     def valor(encontrado: re.Match[str]) -> str:
         nome = encontrado.group(1)
+        if nome in nomeados:
+            return nomeados[nome]
         if nome.isdigit():
             indice = int(nome) - 1
             return posicionais[indice] if 0 <= indice < len(posicionais) else ""
-        if nome in nomeados:
-            return nomeados[nome]
         return encontrado.group(0)  # ours ({{contato.nome}}): filled below
 
     texto = _VARIAVEL.sub(valor, template.conteudo)
     return texto_renderizar(texto, ticket=ticket, atendente=atendente)
+
+
+def botoes_do_template(template: Template) -> list[dict[str, Any]]:
+    """Buttons of a quick reply, sent under its text where the channel has them (Telegram
+    inline keyboard): ``componentes`` = ``[{"type": "buttons", "buttons": [{"texto": "Sim",
+    "dados": "sim"}, {"texto": "Site", "url": "https://…"}]}]``."""
+    botoes: list[dict[str, Any]] = []
+    for componente in template.componentes or []:
+        if isinstance(componente, dict) and str(componente.get("type", "")).lower() == "buttons":
+            botoes += [b for b in componente.get("buttons") or [] if isinstance(b, dict)]
+    return botoes

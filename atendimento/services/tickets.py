@@ -4,7 +4,6 @@ tag, delete.  Each writes Historico and publishes ``ticket_atualizado`` after co
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from atendimento.models import (
 )
 from atendimento.realtime.eventos import publicar_ticket_atualizado
 from atendimento.realtime.grupos import grupos_que_veem_ticket
+from atendimento.services import avisos, sla
 from atendimento.services.abertura import ticket_abrir
 from atendimento.services.contatos import contato_obter_ou_criar
 
@@ -101,7 +101,7 @@ def ticket_criar(
             % {"valor": existente[1]},
             ticket_id=str(existente[0]),
         )
-    return ticket_abrir(
+    ticket = ticket_abrir(
         empresa=empresa,
         canal=canal,
         contato=contato,
@@ -111,6 +111,11 @@ def ticket_criar(
         prioridade=prioridade,
         por=por,
     )
+    _redistribuir_apos_commit(ticket, liberado=None)
+    transaction.on_commit(
+        lambda: avisos.agendar_novo_ticket([ticket.pk], exceto=por.pk if por else None)
+    )
+    return ticket
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -135,6 +140,17 @@ def _registrar(
 
 def _id(valor) -> str | None:
     return str(valor) if valor else None
+
+
+def _redistribuir_apos_commit(ticket: Ticket, *, liberado) -> None:
+    """After commit: the queue's waiting tickets go to whoever is free now (the agent who was
+    just relieved of this ticket, or the new queue's agents for an unassigned one)."""
+    from atendimento.services.distribuicao import distribuir_apos_commit
+
+    distribuir_apos_commit(
+        filas=[ticket.fila_id] if ticket.atendente_id is None else [],
+        atendentes=[liberado] if liberado != ticket.atendente_id else [],
+    )
 
 
 def _exigir_aberto(ticket: Ticket, acao: str) -> None:
@@ -180,16 +196,31 @@ def ticket_atualizar(
         setattr(ticket, campo, valor)
         mudancas.append(campo)
     if mudancas:
-        ticket.save(update_fields=[*mudancas, "atualizado_em"])
+        agora = timezone.now()
+        if "status" in mudancas:
+            mudancas += (
+                sla.pausar(ticket, agora)
+                if ticket.status == Ticket.Status.AGUARDANDO
+                else sla.retomar(ticket, agora)
+            )
+        if "prioridade" in mudancas:
+            mudancas += sla.recalcular(ticket)
+        ticket.save(update_fields=[*dict.fromkeys(mudancas), "atualizado_em"])
         publicar_ticket_atualizado(ticket)
     return ticket
 
 
 @transaction.atomic
 def ticket_atribuir(
-    *, ticket: Ticket, atendente_destino: Atendente | None, por: Atendente | None
+    *,
+    ticket: Ticket,
+    atendente_destino: Atendente | None,
+    por: Atendente | None,
+    motivo: str = "",
+    dados: dict | None = None,
 ) -> Ticket:
-    """Assign to ``atendente_destino`` (None: back to the queue, unassigned)."""
+    """Assign to ``atendente_destino`` (None: back to the queue, unassigned).  ``motivo``
+    (why: automatic distribution, agent offline, ...) goes to the history with ``dados``."""
     ticket = _travar(ticket)
     _exigir_aberto(ticket, "atribuí-lo")
     if atendente_destino is not None and not atendente_destino.ativo:
@@ -205,14 +236,19 @@ def ticket_atribuir(
             f"Atribuído a {atendente_destino.nome}."
             if atendente_destino
             else "Atribuição removida."
-        ),
+        )
+        + (f" Motivo: {motivo}" if motivo else ""),
         por=por,
         de=_id(ticket.atendente_id),
         para=_id(destino_id),
+        **({"motivo": motivo} if motivo else {}),
+        **(dados or {}),
     )
+    anterior_id = ticket.atendente_id
     ticket.atendente = atendente_destino
     ticket.save(update_fields=["atendente", "atualizado_em"])
     publicar_ticket_atualizado(ticket, grupos_anteriores=grupos_anteriores)
+    _redistribuir_apos_commit(ticket, liberado=anterior_id)
     return ticket
 
 
@@ -248,10 +284,13 @@ def ticket_transferir(
         atendente_para=_id(destino_id),
         motivo=motivo,
     )
+    anterior_id = ticket.atendente_id
     ticket.fila = fila
     ticket.atendente = atendente_destino
-    ticket.save(update_fields=["fila", "atendente", "atualizado_em"])
+    campos_sla = sla.recalcular(ticket)  # the new queue's targets and business hours
+    ticket.save(update_fields=["fila", "atendente", "atualizado_em", *campos_sla])
     publicar_ticket_atualizado(ticket, grupos_anteriores=grupos_anteriores)
+    _redistribuir_apos_commit(ticket, liberado=anterior_id)
     return ticket
 
 
@@ -269,15 +308,20 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
         de=ticket.status,
         motivo=motivo,
     )
+    campos_sla = sla.ao_fechar(ticket, agora)
     ticket.status = Ticket.Status.FECHADO
     ticket.fechado_em = agora
     ticket.motivo_fechamento = motivo
-    if ticket.sla_resolucao_em and agora > ticket.sla_resolucao_em:
-        ticket.sla_violado = True
     ticket.save(
-        update_fields=["status", "fechado_em", "motivo_fechamento", "sla_violado", "atualizado_em"]
-    )
+        update_fields=[
+            "status", "fechado_em", "motivo_fechamento", "atualizado_em", *campos_sla,
+        ]
+    )  # fmt: skip
     publicar_ticket_atualizado(ticket)
+    if ticket.atendente_id:  # a free slot: the agent's queues hand out waiting tickets
+        from atendimento.services.distribuicao import distribuir_apos_commit
+
+        distribuir_apos_commit(atendentes=[ticket.atendente_id])
     return ticket
 
 
@@ -307,10 +351,7 @@ def ticket_reabrir(*, ticket: Ticket, por: Atendente | None) -> Ticket:
     ticket.status = Ticket.Status.ABERTO
     ticket.reaberto_em = agora
     ticket.fechado_em = None
-    fila = ticket.fila
-    if fila is not None and fila.sla_resolucao_min:
-        ticket.sla_resolucao_em = agora + timedelta(minutes=fila.sla_resolucao_min)
-    campos = ["status", "reaberto_em", "fechado_em", "sla_resolucao_em", "atualizado_em"]
+    campos = ["status", "reaberto_em", "fechado_em", "atualizado_em", *sla.ao_reabrir(ticket)]
     try:
         with transaction.atomic():
             ticket.save(update_fields=campos)

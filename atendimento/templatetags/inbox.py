@@ -24,7 +24,7 @@ from django.utils.translation import ngettext, pgettext
 
 from atendimento.models import Mensagem
 from atendimento.realtime.eventos import url_midia
-from atendimento.selectors.inbox import prazo_sla
+from atendimento.selectors.inbox import relogio_sla
 
 register = template.Library()
 
@@ -88,15 +88,22 @@ def _duracao(delta: timedelta) -> str:
 
 @register.filter
 def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
-    """The SLA clock of a ticket: green, amber when under a quarter of the window is left,
-    red when overdue (or already violated)."""
-    prazo, janela = prazo_sla(ticket)
+    """The SLA clock of a ticket: green, amber when under a quarter of the target is left,
+    red when overdue (or already violated); "pausado" while it waits on the customer."""
+    if ticket.status == "aguardando" and ticket.aguardando_desde is not None:
+        return RelogioSla(
+            cor="pausado", texto=_("pausado"), prazo=ticket.aguardando_desde,
+            rotulo=_("Aguardando o cliente desde"),
+        )  # fmt: skip
+    prazo, janela, alvo = relogio_sla(ticket)
     if prazo is None:
         return None
     agora = agora or timezone.now()
     restante = prazo - agora
-    primeira = ticket.primeira_resposta_em is None and prazo == ticket.sla_primeira_resposta_em
-    rotulo = _("Primeira resposta") if primeira else _("Resolução")
+    rotulo = {
+        "primeira_resposta": _("Primeira resposta"),
+        "proxima_resposta": _("Próxima resposta"),
+    }.get(alvo, _("Resolução"))
     if restante <= timedelta(0) or ticket.sla_violado:
         cor = "vermelho"
         texto = (

@@ -224,9 +224,24 @@ class StatusEntrada:
     erro_codigo: str = ""
     erro_detalhe: str = ""
     conversa_id_externo: str = ""  # recipient (opens WhatsApp's 24 h window bookkeeping, if needed)
+    #: the recipient opted out of messages from us (Twilio 21610: they replied STOP)
+    descadastro: bool = False
 
 
-EventoEntrada = MensagemEntrada | EdicaoEntrada | StatusEntrada
+@dataclass(frozen=True, slots=True)
+class TemplateStatusEntrada:
+    """The provider changed an approved-message template's status (WhatsApp
+    ``message_template_status_update``: APPROVED, REJECTED, PAUSED, DISABLED…)."""
+
+    id_externo: str  # the provider's template id
+    nome: str
+    idioma: str
+    status: str
+    motivo: str = ""
+    data: datetime | None = None
+
+
+EventoEntrada = MensagemEntrada | EdicaoEntrada | StatusEntrada | TemplateStatusEntrada
 
 
 # ------------------------------------------------------------------------------- outbound
@@ -255,7 +270,22 @@ class MensagemSaida:
     responder_a: str = ""  # id_externo of the message being answered
     assunto: str = ""  # e-mail
     cabecalhos: Mapping[str, str] = field(default_factory=dict)  # e-mail threading headers
+    #: buttons under the text (Telegram inline keyboard): ``{"texto", "dados"|"url", "linha"?}``
+    botoes: tuple[Mapping[str, Any], ...] = ()
     html: str = ""  # e-mail: the HTML alternative of ``texto`` (layout and signature included)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateProvedor:
+    """An approved-message template as the provider lists it (WhatsApp message_templates)."""
+
+    id_externo: str
+    nome: str
+    idioma: str
+    categoria: str
+    status: str
+    componentes: tuple[Mapping[str, Any], ...] = ()
+    motivo: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +329,10 @@ class AdaptadorCanal:
     mimes_aceitos: ClassVar[frozenset[str]] = frozenset()
     #: largest inbound webhook body accepted, in bytes (None: settings.WEBHOOK_MAX_BYTES)
     limite_corpo_bytes: ClassVar[int | None] = None
+    #: outbound media goes as a public URL the provider fetches (MidiaSaida.url), not uploaded
+    midia_por_url: ClassVar[bool] = False
+    #: messages per second a bulk send may use on one channel (the provider's rate)
+    taxa_lote_por_segundo: ClassVar[float] = 1.0
     #: media travel inside the webhook itself (e-mail attachments): the media task reads them
     #: from the stored event (:meth:`extrair_midia`) instead of asking the provider
     midia_no_webhook: ClassVar[bool] = False
@@ -376,3 +410,16 @@ class AdaptadorCanal:
     def registrar_webhook(self, url: str) -> None:
         """Point the provider at ``url`` where the provider allows it (Telegram setWebhook)."""
         raise OperacaoNaoSuportada("registro de webhook")
+
+    def desregistrar_webhook(self, url: str) -> None:
+        """Undo :meth:`registrar_webhook` (Telegram deleteWebhook; a Twilio number's SmsUrl
+        cleared only while it still points at ``url``)."""
+        raise OperacaoNaoSuportada("remoção do webhook")
+
+    def listar_templates(self) -> list[TemplateProvedor]:
+        """Every approved-message template of the account (WhatsApp), all pages."""
+        raise OperacaoNaoSuportada("templates do provedor")
+
+    def responder_callback(self, callback_id: str, texto: str = "") -> None:
+        """Acknowledge a button press (Telegram answerCallbackQuery)."""
+        raise OperacaoNaoSuportada("resposta a botões")

@@ -1,5 +1,5 @@
 """Outbound tasks (``messages`` queue): enviar_mensagem, enviar_midia, reenviar_mensagem,
-enviar_lote, digitando, marcar_lida_provedor.
+enviar_lote, digitando, marcar_lida_provedor, responder_callback, sincronizar_templates.
 
 Sending one message (``_enviar``):
 
@@ -18,11 +18,11 @@ Sending one message (``_enviar``):
 * **Definitive failures** end in ``erro`` at once with the provider's code and text.
   Every change is published as ``status_mensagem``.
 
-Throttling of ``enviar_lote``: messages of one channel are spread with ``countdown`` at
-``TAXA_LOTE_POR_SEGUNDO`` — below the providers' limits (WhatsApp Cloud API: 80 msg/s per
-number by default; Telegram bots: ~30 msg/s overall; Twilio long codes: 1 msg/s) so live replies
-still fit.  Two batches on the same channel at once share the limit; a 429 is then retried like
-any transient failure.
+Throttling of ``enviar_lote``: messages of one channel are spread with ``countdown`` at the
+channel's rate (``mensagens_por_segundo`` in its config, else its adapter's
+``taxa_lote_por_segundo``: WhatsApp Cloud API 80 msg/s per number, Telegram bots 25, Twilio
+long codes 1, e-mail 5).  Two batches on the same channel at once share the limit; a 429 is then
+retried like any transient failure.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from canais.adapters.base import (
+    AdaptadorCanal,
     ErroCanal,
     ErroDefinitivo,
     ErroTransitorio,
@@ -46,8 +47,8 @@ from canais.adapters.base import (
     TemplateSaida,
     TipoMensagem,
 )
-from canais.adapters.email_envio import cabecalhos_resposta, endereco_resposta
-from canais.registry import TipoCanalDesconhecido, get_adaptador
+from canais.adapters.email.envio import cabecalhos_resposta, endereco_resposta
+from canais.registry import TipoCanalDesconhecido, classe_adaptador, get_adaptador
 
 __all__ = [
     "digitando",
@@ -56,6 +57,8 @@ __all__ = [
     "enviar_midia",
     "marcar_lida_provedor",
     "reenviar_mensagem",
+    "responder_callback",
+    "sincronizar_templates",
     "varrer_mensagens_pendentes",
 ]
 
@@ -66,13 +69,6 @@ BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80
 BACKOFF_MAX = 300
 RETRY_AFTER_MAX = 3600  # a provider asking for more than an hour is treated as one hour
 DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ticket
-TAXA_LOTE_POR_SEGUNDO: dict[str, float] = {
-    "whatsapp": 60.0,
-    "telegram": 25.0,
-    "twilio": 1.0,
-    "email": 5.0,
-}
-TAXA_LOTE_PADRAO = 1.0
 
 
 def espera_retentativa(tentativa: int, retry_after: float | None = None) -> int:
@@ -103,7 +99,14 @@ def montar_saida(mensagem) -> MensagemSaida:
         )
         texto = ""
     midia = None
-    if mensagem.midia_arquivo:
+    if mensagem.midia_arquivo and _midia_por_url(mensagem.canal.tipo):
+        midia = MidiaSaida(
+            tipo=TipoMensagem(mensagem.tipo),
+            mime=mensagem.midia_mime,
+            nome=mensagem.midia_nome,
+            url=_url_da_midia(mensagem),
+        )
+    elif mensagem.midia_arquivo:
         try:
             with mensagem.midia_arquivo.open("rb") as arquivo:
                 conteudo = arquivo.read()
@@ -124,11 +127,33 @@ def montar_saida(mensagem) -> MensagemSaida:
         "midia": midia,
         "template": template,
         "responder_a": responder_a,
+        "botoes": tuple((mensagem.dados or {}).get("botoes") or ()),
     }
     contexto = CONTEXTO_POR_TIPO.get(mensagem.canal.tipo)
     if contexto is not None:
         campos.update(contexto(mensagem))
     return MensagemSaida(**campos)
+
+
+def _midia_por_url(tipo: str) -> bool:
+    try:
+        return classe_adaptador(tipo).midia_por_url
+    except TipoCanalDesconhecido:
+        return False
+
+
+def _url_da_midia(mensagem) -> str:
+    """A signed, expiring public URL of the file (the provider fetches it right away)."""
+    from atendimento.services.midia_publica import midia_publica_url, url_publica_base
+
+    base = url_publica_base(mensagem.canal)
+    if not base:
+        raise ErroDefinitivo(
+            "o provedor busca a mídia por URL: defina URL_PUBLICA (endereço público do "
+            "atendimento) ou ative o canal de novo para registrar a URL do webhook",
+            codigo="url_publica",
+        )
+    return midia_publica_url(mensagem, base=base)
 
 
 def _contexto_email(mensagem) -> dict[str, Any]:
@@ -313,24 +338,86 @@ def reenviar_mensagem(self, mensagem_id: str) -> None:
     _enviar(self, mensagem_id)
 
 
-@shared_task(name="canais.tasks.enviar_lote", bind=True, max_retries=3, acks_late=True)
-def enviar_lote(self, mensagem_ids: list[str]) -> None:
-    """Queue each message of a batch, spaced per channel at ``TAXA_LOTE_POR_SEGUNDO``.
-    Re-running it is harmless: a message already sent is skipped by its own task."""
-    from atendimento.models import Mensagem
+@shared_task(name="canais.tasks.enviar_lote", bind=True, max_retries=5, acks_late=True)
+def enviar_lote(self, mensagem_ids: list[str] | None = None, lote_id: str = "") -> None:
+    """A bulk send (``lote_id``: an ``EnvioLote``): the next minute's worth of recipients at
+    the channel's rate, each message queued with its own delay, then this task again a minute
+    later until none is left (no task waits more than a minute in the broker).
+
+    ``mensagem_ids``: messages already stored for many tickets, queued spaced per channel.
+    Re-running either is harmless: a recipient is taken once, a message is sent once.
+    """
+    from atendimento.models import Canal, Mensagem
+    from atendimento.services.lote import lote_processar, taxa_do_canal
     from atendimento.services.saida import enfileirar_agora
 
+    if lote_id:
+        try:
+            espera = lote_processar(lote_id=lote_id)
+        except (OperationalError, InterfaceError) as exc:
+            raise self.retry(exc=exc, countdown=espera_retentativa(self.request.retries)) from exc
+        if espera is not None:
+            enviar_lote.apply_async(kwargs={"lote_id": lote_id}, countdown=espera)
+        return
     linhas = (
-        Mensagem.objects.filter(pk__in=mensagem_ids, status=Mensagem.Status.PENDENTE)
+        Mensagem.objects.filter(pk__in=mensagem_ids or [], status=Mensagem.Status.PENDENTE)
         .order_by("canal_id", "data", "criado_em")
-        .values_list("pk", "canal_id", "canal__tipo")
+        .values_list("pk", "canal_id")
     )
     posicao: dict[Any, int] = {}
-    for pk, canal_id, tipo in linhas:
+    taxas: dict[Any, float] = {}
+    for pk, canal_id in linhas:
+        if canal_id not in taxas:
+            taxas[canal_id] = taxa_do_canal(Canal.objects.get(pk=canal_id))
         indice = posicao.get(canal_id, 0)
         posicao[canal_id] = indice + 1
-        taxa = TAXA_LOTE_POR_SEGUNDO.get(tipo, TAXA_LOTE_PADRAO)
-        enfileirar_agora("enviar_mensagem", pk, countdown=round(indice / taxa, 3))
+        enfileirar_agora("enviar_mensagem", pk, countdown=round(indice / taxas[canal_id], 3))
+
+
+@shared_task(name="canais.tasks.responder_callback", bind=True, max_retries=3, ignore_result=True)
+def responder_callback(self, mensagem_id: str) -> None:
+    """Acknowledge a button press (Telegram answerCallbackQuery) so the customer's button stops
+    spinning; best effort (Telegram drops the query after a while anyway)."""
+    from atendimento.models import Mensagem
+
+    mensagem = Mensagem.objects.select_related("canal").filter(pk=mensagem_id).first()
+    callback = str(((mensagem.dados or {}) if mensagem else {}).get("callback_id") or "")
+    if mensagem is None or not callback or not mensagem.canal.ativo:
+        return
+    try:
+        adaptador = get_adaptador(mensagem.canal.tipo, mensagem.canal.config_completa)
+        adaptador.responder_callback(callback)
+    except (OperacaoNaoSuportada, TipoCanalDesconhecido):
+        return
+    except ErroTransitorio as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(countdown=min(2**self.request.retries, 5), exc=exc) from exc
+        logger.info("callback %s não respondido: %s", callback, _detalhe(exc))
+    except ErroCanal as exc:  # e.g. "query is too old": nothing left to stop
+        logger.info("callback %s não respondido: %s", callback, _detalhe(exc))
+
+
+@shared_task(name="canais.tasks.sincronizar_templates", ignore_result=True)
+def sincronizar_templates(canal_id: str = "") -> dict[str, Any]:
+    """Approved WhatsApp templates from Meta: one channel, or (beat, daily) every active
+    channel that lists templates.  A channel that fails is logged; the others still sync."""
+    from atendimento.exceptions import ErroDominio
+    from atendimento.models import Canal
+    from atendimento.services.templates_whatsapp import templates_sincronizar
+
+    canais = Canal.objects.filter(pk=canal_id) if canal_id else Canal.objects.filter(ativo=True)
+    resultado: dict[str, Any] = {}
+    for canal in canais:
+        try:
+            if canal_id == "" and classe_adaptador(canal.tipo).listar_templates is (
+                AdaptadorCanal.listar_templates
+            ):
+                continue
+            resultado[str(canal.pk)] = templates_sincronizar(canal=canal)
+        except (ErroDominio, TipoCanalDesconhecido) as exc:
+            logger.warning("templates do canal %s não sincronizados: %s", canal.pk, exc)
+            resultado[str(canal.pk)] = {"erro": str(exc)}
+    return resultado
 
 
 # Messages that never reached the broker are re-queued by the beat sweep below; so is any

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from atendimento.views_midia import _servir
-from canais.adapters.webchat import CABECALHO_VISITANTE
+from canais.adapters.webchat.adaptador import CABECALHO_VISITANTE
 from canais.webchat import conversa, limites, tokens
 from canais.webchat.horario import horario_legivel
 

@@ -350,21 +350,3 @@ def test_mensagens_e_historico_404_fora_do_alcance(
         assert (
             api_admin.get(f"{API}/tickets/{ticket_outra_empresa.id}/{sufixo}/").status_code == 404
         )
-
-
-# ------------------------------------------------------------------------------- IA
-def test_analisar_e_sugestao_503_ate_o_modulo_de_ia(
-    api_atendente, ticket, api_admin, ticket_outra_empresa
-):
-    analisar = api_atendente.post(f"{API}/tickets/{ticket.id}/analisar/")
-    sugestao = api_atendente.get(f"{API}/tickets/{ticket.id}/sugestao-resposta/")
-
-    assert analisar.status_code == 503
-    assert sugestao.status_code == 503
-    assert sugestao.json()["codigo"] == "indisponivel"
-    assert "IA" in sugestao.json()["detail"]
-    assert api_admin.post(f"{API}/tickets/{ticket_outra_empresa.id}/analisar/").status_code == 404
-    assert (
-        api_admin.get(f"{API}/tickets/{ticket_outra_empresa.id}/sugestao-resposta/").status_code
-        == 404
-    )

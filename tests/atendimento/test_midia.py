@@ -12,7 +12,7 @@ from atendimento.models import Mensagem
 from atendimento.realtime.grupos import grupo_ticket
 from atendimento.services.midia import mensagem_midia_baixar
 from canais.adapters.base import ErroTransitorio
-from canais.adapters.whatsapp import Adaptador as AdaptadorWhatsApp
+from canais.adapters.whatsapp import AdaptadorWhatsApp
 from canais.tasks.entrada import baixar_midia
 from tests.canais.webhook_apoio import (
     canal_wa,

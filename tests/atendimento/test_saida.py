@@ -23,8 +23,8 @@ from atendimento.services.saida import (
     mensagens_marcar_lidas,
 )
 from atendimento.services.templates import template_renderizar
-from canais.adapters import whatsapp_parse
 from canais.adapters.base import StatusEntrada, StatusEntrega
+from canais.adapters.whatsapp import parse as whatsapp_parse
 from conectcrm.celery import app as celery_app
 from tests.factories import EmpresaFactory, TemplateFactory
 from tests.saida_apoio import (
@@ -124,7 +124,9 @@ def test_primeira_resposta_poe_o_ticket_em_atendimento(
     assert ticket.ultima_mensagem_em == segunda.data
     assert ticket.ultima_mensagem_resumo == "Um momento."
     assert ticket.total_mensagens == 2
-    (historico,) = Historico.objects.filter(ticket=ticket)
+    # the reply also made the unassigned ticket this agent's (Fila.assumir_ao_responder)
+    assert ticket.atendente_id == atendente.pk
+    (historico,) = Historico.objects.filter(ticket=ticket, acao=Historico.Acao.STATUS)
     assert (historico.acao, historico.atendente, historico.dados) == (
         Historico.Acao.STATUS,
         atendente,
@@ -134,9 +136,11 @@ def test_primeira_resposta_poe_o_ticket_em_atendimento(
     assert [nome for nome, _ in eventos] == [
         "nova_mensagem",
         "ticket_atualizado",
+        "ticket_atualizado",  # assigned to the agent who replied
         "nova_mensagem",
         "ticket_atualizado",
     ]
+    assert eventos[2][1]["atendente"] == str(atendente.pk)
     assert eventos[0][1]["status"] == "pendente"
     assert eventos[0][1]["conteudo"] == "Olá!"
     assert eventos[1][1]["status"] == "em_atendimento"
@@ -625,6 +629,7 @@ def test_mensagem_sobrevive_ao_broker_fora_e_reenviar_a_enfileira(
     assert [n for n, _ in ouvinte.recebidos()] == [
         "nova_mensagem",
         "ticket_atualizado",
+        "ticket_atualizado",  # the reply made the unassigned ticket this agent's
         "status_mensagem",
     ]
 

@@ -33,6 +33,17 @@ def api_base(httpserver) -> str:
     return httpserver.url_for("/").rstrip("/")
 
 
+@pytest.fixture
+def api_supervisor(supervisor):
+    """An API client with the supervisor's JWT."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    cliente = APIClient()
+    cliente.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(supervisor.usuario)}")
+    return cliente
+
+
 @pytest.fixture(autouse=True)
 def _avisos_esquecidos():
     """Outage warnings are rate-limited per process: each test starts with a clean slate."""

@@ -16,7 +16,7 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from aiosmtpd.controller import Controller
 
-from canais.adapters.email import Adaptador
+from canais.adapters.email import AdaptadorEmail as Adaptador
 from tests.factories import CanalFactory
 
 from .webhook_apoio import url_webhook

@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from werkzeug import Response
 
-from canais.adapters import email_envio, email_parse, email_texto
 from canais.adapters.base import (
     AssinaturaInvalida,
     Conversa,
@@ -43,7 +42,10 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.email import Adaptador
+from canais.adapters.email import AdaptadorEmail as Adaptador
+from canais.adapters.email import envio as email_envio
+from canais.adapters.email import parse as email_parse
+from canais.adapters.email import texto as email_texto
 from canais.registry import classe_adaptador
 from tests.conftest import FIXTURES
 
@@ -531,7 +533,7 @@ def test_vetor_assinado_inclui_o_crlf_final(vetor, fixture_bytes):
     adaptador = Adaptador({**CONFIG, "sendgrid_webhook_public_key": vetor["public_key"]})
     adaptador.verificar(_req_vetor(vetor, corpo))
     with pytest.raises(AssinaturaInvalida, match="não confere"):
-        adaptador.verificar(_req_vetor(vetor, corpo.strip()))  # §5 surprise 2
+        adaptador.verificar(_req_vetor(vetor, corpo.strip()))  # signed with its trailing CRLF
     with pytest.raises(AssinaturaInvalida, match="não confere"):
         adaptador.verificar(
             _req_vetor(vetor, corpo, **{"x-twilio-email-event-webhook-timestamp": "1600112503"})

@@ -27,7 +27,8 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.telegram import ALLOWED_UPDATES, Adaptador
+from canais.adapters.telegram.adaptador import ALLOWED_UPDATES
+from canais.adapters.telegram.adaptador import AdaptadorTelegram as Adaptador
 from tests.conftest import FIXTURES
 
 PASTA = FIXTURES / "telegram"

@@ -11,7 +11,6 @@ import time_machine
 from twilio.request_validator import RequestValidator
 from werkzeug import Response
 
-from canais.adapters import twilio_parse
 from canais.adapters.base import (
     AssinaturaInvalida,
     Conversa,
@@ -31,7 +30,8 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.twilio import Adaptador
+from canais.adapters.twilio import AdaptadorTwilio as Adaptador
+from canais.adapters.twilio import parse as twilio_parse
 from canais.registry import classe_adaptador
 from tests.conftest import FIXTURES
 
@@ -634,7 +634,7 @@ def test_baixar_midia_segue_o_redirecionamento_sem_credenciais(twilio, httpserve
     httpserver.check_assertions()
 
 
-def test_baixar_midia_direta_e_credenciais_so_para_a_api(twilio, httpserver):
+def test_baixar_midia_direta_e_credenciais_so_para_a_api(twilio, httpserver, settings):
     vistos = []
 
     def servir(request):
@@ -644,8 +644,13 @@ def test_baixar_midia_direta_e_credenciais_so_para_a_api(twilio, httpserver):
     httpserver.expect_request("/m/ME2").respond_with_handler(servir)
     baixada = twilio.baixar_midia(MidiaRef(ref=httpserver.url_for("/m/ME2"), mime="audio/ogg"))
     assert (baixada.conteudo, baixada.mime, baixada.nome) == (b"OggS", "audio/ogg", "ME2.oga")
-    # same server under another host name: another origin, so no credentials
+    # same server under another host name: another origin, refused unless listed as a media
+    # host, and then fetched without credentials
     outro = httpserver.url_for("/m/ME2").replace("localhost", "127.0.0.1")
+    with pytest.raises(ErroDefinitivo) as exc:
+        twilio.baixar_midia(MidiaRef(ref=outro))
+    assert exc.value.codigo == "midia_host"
+    settings.TWILIO_HOSTS_MIDIA = [outro.rsplit("/m/", 1)[0]]
     twilio.baixar_midia(MidiaRef(ref=outro))
     httpserver.expect_request("/m/cat.jpg").respond_with_handler(servir)
     assert twilio.baixar_midia(MidiaRef(ref=httpserver.url_for("/m/cat.jpg"))).nome == "cat.jpg"
@@ -654,6 +659,12 @@ def test_baixar_midia_direta_e_credenciais_so_para_a_api(twilio, httpserver):
     assert twilio._host_da_api("https://media.twiliocdn.com/x") is False
     assert twilio._host_da_api("http://api.twilio.com/x") is False
     assert twilio._host_da_api("http://[::1") is False
+    settings.TWILIO_HOSTS_MIDIA = ["api.twilio.com", ".twiliocdn.com"]
+    assert twilio._host_de_midia("https://media.twiliocdn.com/x") is True
+    assert twilio._host_de_midia("https://api.twilio.com/2010-04-01/x") is True
+    assert twilio._host_de_midia("http://media.twiliocdn.com/x") is False
+    assert twilio._host_de_midia("https://twiliocdn.com.evil.example/x") is False
+    assert twilio._host_de_midia("https://169.254.169.254/latest/meta-data") is False
 
 
 def test_baixar_midia_limites_e_erros(twilio, httpserver):
@@ -746,12 +757,13 @@ def test_registrar_webhook_numero_de_outra_conta_ou_whatsapp(api_base, httpserve
     httpserver.expect_request(NUMEROS).respond_with_json(
         {"incoming_phone_numbers": [], "next_page_uri": None, "page": 0, "page_size": 1}
     )
-    with pytest.raises(ErroDefinitivo, match="não pertence") as exc:
+    with pytest.raises(ErroDefinitivo, match=r"\+12028831111 não está na conta") as exc:
         sms.registrar_webhook(URL)
     assert exc.value.codigo == "numero"
+    assert "números da conta: nenhum" in exc.value.detalhe
     with pytest.raises(OperacaoNaoSuportada, match="console"):
         twilio.registrar_webhook(URL)
-    assert len(httpserver.log) == 1
+    assert len(httpserver.log) == 2  # the number looked up, then the account's numbers listed
 
 
 def test_operacoes_nao_suportadas(twilio):

@@ -29,7 +29,7 @@ from canais.adapters.base import (
     TipoIdentidade,
     TipoMensagem,
 )
-from canais.adapters.whatsapp import Adaptador
+from canais.adapters.whatsapp import AdaptadorWhatsApp as Adaptador
 from tests.conftest import FIXTURES
 
 PASTA = FIXTURES / "whatsapp"

@@ -10,7 +10,7 @@ from django.db import connection
 
 from atendimento.exceptions import Conflito, NaoEncontrado, RegraNegocio, ServicoIndisponivel
 from atendimento.models import Canal
-from canais.adapters.telegram import ALLOWED_UPDATES
+from canais.adapters.telegram.adaptador import ALLOWED_UPDATES
 from canais.services import (
     canal_ativar,
     canal_atualizar,

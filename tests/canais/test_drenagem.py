@@ -8,7 +8,7 @@ import json
 import pytest
 
 from atendimento.models import EventoWebhook, Mensagem
-from canais.adapters import whatsapp
+from canais.adapters.whatsapp import AdaptadorWhatsApp
 from canais.tasks.entrada import despertar_armado, despertar_rearmar, process_webhook
 from conectcrm.celery import app as celery_app
 
@@ -94,14 +94,14 @@ def test_drenagem_em_ordem_de_chegada_e_falha_fica_para_a_varredura(empresa, fil
         for n in range(4)
     ]
     EventoWebhook.objects.filter(pk=ids[3]).update(tentativas=1)  # failed once: the sweep's
-    original = whatsapp.Adaptador.interpretar
+    original = AdaptadorWhatsApp.interpretar
 
     def quebra_no_segundo(self, req):  # an adapter bug on one payload: a poison event
         if b"wamid.d1" in req.corpo:
             raise KeyError("defeito")
         return original(self, req)
 
-    monkeypatch.setattr(whatsapp.Adaptador, "interpretar", quebra_no_segundo)
+    monkeypatch.setattr(AdaptadorWhatsApp, "interpretar", quebra_no_segundo)
 
     assert process_webhook(drenar=True) is None
 

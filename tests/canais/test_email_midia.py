@@ -106,7 +106,7 @@ def test_caixa_de_entrada_sem_script_nem_imagem_remota(postado, atendente):
 def test_anexo_acima_do_limite_do_canal_vira_erro(
     client, canal, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from canais.adapters.email import Adaptador
+    from canais.adapters.email import AdaptadorEmail as Adaptador
 
     monkeypatch.setattr(Adaptador, "limite_download_bytes", 10)
     msg = email(anexos=[(PDF, "application/pdf", "boleto.pdf", "")])

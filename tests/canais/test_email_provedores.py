@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from atendimento.models import EventoWebhook, Mensagem
-from canais.adapters import email_sns
+from canais.adapters.email import sns as email_sns
 from tests.saida_apoio import saida_pendente, ticket_aberto
 
 from .email_apoio import ENDERECO, canal_email

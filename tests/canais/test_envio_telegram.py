@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 from atendimento.models import Mensagem
 from atendimento.services.saida import enviar_lote as servico_lote
 from atendimento.services.saida import mensagem_enviar_midia
-from canais.tasks import envio
+from canais.registry import classe_adaptador
 from canais.tasks.envio import (
     digitando,
     enviar_lote,
@@ -257,7 +257,7 @@ def test_lote_espaca_os_envios_na_taxa_do_telegram(
     (ids,) = lotes
     enviar_lote.run(ids)
 
-    intervalo = 1 / envio.TAXA_LOTE_POR_SEGUNDO["telegram"]
+    intervalo = 1 / classe_adaptador("telegram").taxa_lote_por_segundo
     assert sorted(ids) == sorted(str(m.id) for m in mensagens)
     assert [c for _, c in agendados] == [round(i * intervalo, 3) for i in range(4)]
     assert {str(pk) for pk, _ in agendados} == set(ids)

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from werkzeug import Request, Response
 
 from atendimento.models import Mensagem
-from canais.adapters import whatsapp
+from canais.adapters.whatsapp import AdaptadorWhatsApp
 from canais.tasks.envio import (
     MAX_TENTATIVAS,
     digitando,
@@ -311,7 +311,7 @@ def test_backoff_cresce_a_cada_tentativa(ticket, atendente, httpserver, retentat
 
 
 def test_tempo_esgotado_e_transitorio(ticket, atendente, httpserver, retentativas, monkeypatch):
-    monkeypatch.setattr(whatsapp.Adaptador, "timeout_segundos", 0.2)
+    monkeypatch.setattr(AdaptadorWhatsApp, "timeout_segundos", 0.2)
     mensagem = saida_pendente(ticket, atendente)
 
     def lento(request: Request) -> Response:

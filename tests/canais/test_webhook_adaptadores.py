@@ -6,9 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from atendimento.models import EventoWebhook
-from canais.adapters import twilio as adaptador_twilio
-from canais.adapters.email import Adaptador as AdaptadorEmail
-from canais.adapters.twilio import Adaptador as AdaptadorTwilio
+from canais.adapters.email import AdaptadorEmail
+from canais.adapters.twilio import AdaptadorTwilio
+from canais.adapters.twilio import adaptador as adaptador_twilio
 from tests.factories import CanalFactory
 
 from .test_adapter_email import CONFIG as CONFIG_EMAIL

@@ -64,6 +64,10 @@ def test_paginas_funcionam_sob_a_csp(admin, canal_whatsapp, monkeypatch):
             expect(pagina.locator("#result_list")).to_be_visible()
             assert pagina.evaluate("window.__violacoes") == []
 
+            pagina.goto(f"{base}/dashboard/")
+            expect(pagina.locator("canvas").first).to_be_visible()
+            assert pagina.evaluate("window.__violacoes") == []
+
             pagina.goto(f"{base}/api/docs/")
             expect(pagina.locator(".swagger-ui .info")).to_be_visible()
             assert pagina.evaluate("window.__violacoes") == []

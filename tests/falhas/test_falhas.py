@@ -18,17 +18,19 @@ import httpx
 import pytest
 
 from tests.falhas.apoio import Pilha, iniciar_pilha, parar_pilha
+from tests.processos import pasta_de_dados
 
 pytestmark = pytest.mark.integracao
 
 
 @pytest.fixture(scope="module")
-def pilha(tmp_path_factory):
-    pilha = iniciar_pilha(tmp_path_factory.mktemp("falhas"))
-    try:
-        yield pilha
-    finally:
-        assert parar_pilha(pilha) == []
+def pilha():
+    with pasta_de_dados() as pasta:
+        pilha = iniciar_pilha(pasta)
+        try:
+            yield pilha
+        finally:
+            assert parar_pilha(pilha) == []
 
 
 def _relatar(capsys, cenario: str, resultado: dict, **extra) -> None:

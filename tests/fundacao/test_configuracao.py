@@ -52,3 +52,10 @@ def test_rota_de_tarefa_inexistente_falha_no_check(settings):
     assert [e.id for e in erros] == ["conectcrm.E001", "conectcrm.E001"]
     assert "canais.tasks.nao_existe" in erros[0].msg
     assert "modulo.inexistente.*" in erros[1].msg
+
+
+def test_rotas_do_projeto_passam_no_check():
+    from django.core.checks import run_checks
+
+    erros = [e for e in run_checks(tags=["celery"]) if e.id == "conectcrm.E001"]
+    assert erros == []

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 RAIZ = Path(__file__).resolve().parents[2]
 
 
 def test_ai_eval_roda_num_subconjunto():
     saida = subprocess.run(
-        [sys.executable, "bench/ai_eval.py", "--limite", "12", "--erros"],
+        [sys.executable, "bench/ai_eval.py", "--limite", "12", "--erros", "--sem-busca"],
         cwd=RAIZ,
         capture_output=True,
         text=True,
@@ -24,12 +27,17 @@ def test_ai_eval_roda_num_subconjunto():
     assert "measure set, intencao:" in saida
 
 
-def test_metricas_e_percentil():
+def _modulo():
     sys.path.insert(0, str(RAIZ / "bench"))
     try:
         import ai_eval
     finally:
         sys.path.remove(str(RAIZ / "bench"))
+    return ai_eval
+
+
+def test_metricas_e_percentil():
+    ai_eval = _modulo()
     acuracia, macro_f1 = ai_eval.metricas(["a", "a", "b", "b"], ["a", "b", "b", "b"])
     assert acuracia == 0.75
     # F1(a) = 2/3, F1(b) = 0.8
@@ -43,3 +51,53 @@ def test_metricas_e_percentil():
         6,
         8,
     ]
+
+
+def test_metricas_de_busca():
+    ai_eval = _modulo()
+    assert ai_eval.posicao(["kb2", "kb1", "kb3"], {"kb1", "kb9"}) == 2
+    assert ai_eval.posicao(["kb2"], {"kb1"}) is None
+    m = ai_eval.metricas_busca([1, 2, None, 4])
+    assert (m["n"], m["r1"], m["r3"]) == (4, 0.25, 0.5)
+    assert abs(m["mrr"] - (1 + 1 / 2 + 1 / 4) / 4) < 1e-9
+
+
+@pytest.mark.django_db
+def test_avaliacao_da_busca_nas_duas_metades_e_desfeita():
+    """Recall is measured per half of the question set with the product's search; nothing stays."""
+    from ia.models import ArtigoConhecimento
+
+    ai_eval = _modulo()
+    perguntas = ai_eval.ler("kb_perguntas.jsonl", 6)
+    r = ai_eval.avaliar_busca(perguntas, ai_eval.ler("kb_artigos.jsonl"))
+    assert r["ajuste"]["n"] + r["medida"]["n"] == r["todas"]["n"] == 6
+    assert r["ajuste"]["n"] == r["medida"]["n"] == 3
+    assert 0 <= r["todas"]["r1"] <= r["todas"]["r3"] <= 1
+    assert r["todas"]["r3"] > 0  # the real articles are found for their own questions
+    assert not ArtigoConhecimento.objects.exists()
+
+
+@pytest.mark.django_db
+def test_escala_da_base_e_desfeita():
+    """The padded knowledge base is timed and rolled back: no chunk, article or empresa stays."""
+    from atendimento.models import Empresa
+    from ia.models import ArtigoConhecimento, TrechoConhecimento
+
+    ai_eval = _modulo()
+    antes = (Empresa.objects.count(), ArtigoConhecimento.objects.count())
+    r = ai_eval.medir_escala(
+        200, ai_eval.ler("kb_perguntas.jsonl", 3), ai_eval.ler("kb_artigos.jsonl")
+    )
+    assert r["trechos"] == 200
+    assert r["n"] == 3
+    assert r["vetor"][0] > 0
+    assert r["texto"][0] > 0
+    assert (Empresa.objects.count(), ArtigoConhecimento.objects.count()) == antes
+    assert not TrechoConhecimento.objects.exists()
+    with connection.cursor() as cursor:  # the dropped indexes are back
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = %s "
+            "AND (indexdef ILIKE '%%using hnsw%%' OR indexdef ILIKE '%%using gin%%')",
+            [TrechoConhecimento._meta.db_table],
+        )
+        assert cursor.fetchone()[0] >= 2

@@ -61,10 +61,14 @@ def test_base_de_conhecimento_e_perguntas():
     perguntas = _ler("kb_perguntas.jsonl")
     assert len(perguntas) >= 80
     for pergunta in perguntas:
-        assert set(pergunta) == {"id", "pergunta", "artigos"}, pergunta
+        assert set(pergunta) == {"id", "pergunta", "artigos", "conjunto"}, pergunta
+        assert pergunta["conjunto"] == ("ajuste" if int(pergunta["id"][1:]) % 2 else "medida")
         assert pergunta["artigos"], pergunta
         assert set(pergunta["artigos"]) <= set(ids), pergunta
     # every article is asked about, and no question copies an article title
     assert {i for pergunta in perguntas for i in pergunta["artigos"]} == set(ids)
+    for conjunto in ("ajuste", "medida"):  # both halves ask about every article
+        metade = [p for p in perguntas if p["conjunto"] == conjunto]
+        assert {i for p in metade for i in p["artigos"]} == set(ids), conjunto
     titulos = {_normal(artigo["titulo"]) for artigo in artigos}
     assert not titulos & {_normal(pergunta["pergunta"]) for pergunta in perguntas}

@@ -207,3 +207,17 @@ def test_conjunto_de_medida_nunca_e_lido(monkeypatch):
         nlp.redefinir()
     assert "mensagens_medida.jsonl" not in lidos
     assert "mensagens_ajuste.jsonl" in lidos
+
+
+def test_comando_ia_sementes_reconstroi_os_vetores(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    saida = StringIO()
+    call_command("ia_sementes", saida=tmp_path / "s.npz", stdout=saida)
+    assert f"{len(nlp.carregar_sementes())} sementes ->" in saida.getvalue()
+    textos = [s.texto for s in nlp.carregar_sementes()]
+    with np.load(tmp_path / "s.npz") as novo, np.load(nlp.ARQUIVO_VETORES) as enviado:
+        assert str(novo["impressao"]) == nlp.impressao(textos)
+        assert np.allclose(novo["vetores"], enviado["vetores"], atol=1e-2)

@@ -149,6 +149,45 @@ def test_fora_da_janela_texto_livre_e_recusado_e_template_e_enviado(
     assert mensagem.conteudo == "Podemos continuar?"
 
 
+def test_template_sincronizado_mostra_e_envia_as_variaveis(
+    cliente_de, atendente, empresa, canal_whatsapp, novo_ticket
+):
+    ticket = novo_ticket(atendente=atendente, ultima_entrada_em=None)
+    ticket.contato.nome = "Ana Souza"
+    ticket.contato.save()
+    corpo = "Olá {{1}}, seu pedido {{2}} saiu."
+    sincronizado = TemplateFactory(
+        empresa=empresa, tipo=Template.Tipo.WHATSAPP, nome="pedido", atalho="",
+        nome_whatsapp="pedido", canal=canal_whatsapp, status="APPROVED", conteudo=corpo,
+        componentes=[{"type": "BODY", "text": corpo}],
+        variaveis={"1": "{{contato.primeiro_nome}}", "2": ""},
+    )  # fmt: skip
+    TemplateFactory(
+        empresa=empresa, tipo=Template.Tipo.WHATSAPP, nome="em_analise", atalho="",
+        nome_whatsapp="em_analise", canal=canal_whatsapp, status="PENDING", conteudo="x",
+    )  # fmt: skip
+    cliente = cliente_de(atendente)
+    html = texto(cliente.get(f"/inbox/tickets/{ticket.id}/", **HTMX))
+    assert f'name="var-{sincronizado.id}-1" value="Ana"' in html
+    assert f'name="var-{sincronizado.id}-2" value=""' in html
+    assert "em_analise" not in html  # only APPROVED templates are offered
+
+    faltando = cliente.post(
+        f"/inbox/tickets/{ticket.id}/enviar/", {"template": sincronizado.id}, **HTMX
+    )
+    assert faltando.status_code == 422
+    assert "Preencha as variáveis" in texto(faltando)
+    envio = cliente.post(
+        f"/inbox/tickets/{ticket.id}/enviar/",
+        {"template": sincronizado.id, f"var-{sincronizado.id}-1": "Ana",
+         f"var-{sincronizado.id}-2": "42"},
+        **HTMX,
+    )  # fmt: skip
+    assert envio.status_code == 200
+    [mensagem] = _saidas(ticket)
+    assert mensagem.conteudo == "Olá Ana, seu pedido 42 saiu."
+
+
 def test_sem_templates_aprovados_explica(cliente_de, atendente, novo_ticket):
     ticket = novo_ticket(atendente=atendente, ultima_entrada_em=None)
     html = texto(cliente_de(atendente).get(f"/inbox/tickets/{ticket.id}/", **HTMX))

@@ -131,3 +131,22 @@ def test_cor_segura_e_chave():
     assert cor_segura(None) == "#64748b"
     assert chave({"meus": 3}, "meus") == 3
     assert chave(None, "meus") is None
+
+
+def test_relogio_pausado_enquanto_aguarda_o_cliente():
+    ticket = _ticket(
+        sla_resolucao_em=AGORA - timedelta(hours=1), aguardando_desde=AGORA - timedelta(hours=2)
+    )
+    ticket.status = Ticket.Status.AGUARDANDO
+    relogio = sla(ticket, AGORA)
+    assert (relogio.cor, relogio.texto) == ("pausado", "pausado")
+
+
+def test_relogio_de_proxima_resposta_quando_vence_antes():
+    ticket = _ticket(
+        primeira_resposta_em=AGORA - timedelta(minutes=40),
+        sla_proxima_resposta_em=AGORA + timedelta(minutes=5),
+        sla_resolucao_em=AGORA + timedelta(hours=7),
+    )
+    relogio = sla(ticket, AGORA)
+    assert (relogio.rotulo, relogio.texto) == ("Próxima resposta", "5 min restantes")

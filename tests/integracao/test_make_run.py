@@ -14,7 +14,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.processos import Processo, porta_livre
+from tests.processos import Processo, pasta_de_dados, porta_livre
 
 pytestmark = pytest.mark.integracao
 
@@ -124,10 +124,14 @@ def _esperar(condicao, limite: float = 60) -> None:
     raise AssertionError("condição não atingida")
 
 
-def test_make_run_reinicia_o_que_cai_sem_derrubar_o_resto(tmp_path):
+def test_make_run_reinicia_o_que_cai_sem_derrubar_o_resto():
     """A crashed worker is started again; a killed embedded Redis comes back by itself and the
     desk keeps serving; Ctrl-C/SIGTERM still stops everything."""
-    pasta = tmp_path / "dados"
+    with pasta_de_dados() as pasta:
+        _reinicia_o_que_cai(pasta / "dados")
+
+
+def _reinicia_o_que_cai(pasta) -> None:
     porta = porta_livre()
     base = f"http://127.0.0.1:{porta}"
     processo = _iniciar(pasta, porta)

@@ -45,7 +45,7 @@ SEM_CORPO_JSON = {("POST", "/api/atendimento/mensagens/enviar-midia/")}
 PUBLICAS = {"/api/auth/token/", "/api/auth/token/refresh/"}
 #: operations an atendente may call (everything else that writes is for supervisors/admins)
 DO_ATENDENTE = re.compile(
-    r"^/api/atendimento/(mensagens/|tickets/(\{id\}/(atribuir|transferir|fechar|reabrir|tags|"
+    r"^/api/atendimento/(mensagens/(?!enviar-lote/)|tickets/(\{id\}/(atribuir|transferir|fechar|reabrir|tags|"
     r"analisar)/)?$|tickets/\{id\}/$|atendentes/\{id\}/status/|contatos/)"
 )
 
@@ -64,9 +64,11 @@ class Empresa:
     tag: object
     template: object
     artigo: object
+    lote: object
 
 
 def _montar(nome: str) -> Empresa:
+    from atendimento.models import EnvioLote
     from ia.models import ArtigoConhecimento
 
     empresa = EmpresaFactory(nome=nome)
@@ -96,6 +98,9 @@ def _montar(nome: str) -> Empresa:
         tag=TagFactory(empresa=empresa),
         template=TemplateFactory(empresa=empresa),
         artigo=artigo,
+        lote=EnvioLote.objects.create(
+            empresa=empresa, canal=canal, conteudo="Aviso", taxa_por_segundo=1.0, total=0
+        ),
     )
 
 
@@ -120,6 +125,7 @@ def _alvos(e: Empresa) -> dict[str, object]:
         "remover": [str(e.tag.pk)],
         "filas": [str(e.fila.pk)],
         "contato": str(e.contato.pk),
+        "contatos": [str(e.contato.pk)],
     }
 
 
@@ -133,6 +139,7 @@ def _recurso(e: Empresa, caminho: str) -> str:
             "canais": e.canal,
             "contatos": e.contato,
             "filas": e.fila,
+            "lotes": e.lote,
             "tags": e.tag,
             "templates": e.template,
             "tickets": e.ticket,
@@ -157,6 +164,9 @@ def _base(metodo: str, caminho: str, a: Empresa, campo: str = "") -> dict:
         ("PUT", "canais/{id}/"): {"nome": "W", "config": {}, "fila_padrao": str(a.fila.pk)},
         ("PATCH", "canais/{id}/"): {"fila_padrao": str(a.fila.pk)},
         ("POST", "filas/{id}/atendentes/"): {"atendente_id": str(a.outro_atendente.pk)},
+        ("POST", "mensagens/enviar-lote/"): {"canal": str(a.canal.pk), "conteudo": "oi",
+                                             "contatos": [str(a.contato.pk)],
+                                             "template_id": str(a.template.pk)},
         ("POST", "mensagens/enviar/"): {"ticket_id": str(a.ticket.pk), "conteudo": "oi",
                                         "responder_a": str(a.mensagem.pk),
                                         "template_id": str(a.template.pk)},

@@ -54,6 +54,9 @@ class TemplateSerializer(serializers.ModelSerializer):
         source="fila_id", required=False, allow_null=True, help_text="Restrito a uma fila."
     )
     componentes = ListaJSONField(required=False)
+    canal = serializers.UUIDField(
+        source="canal_id", read_only=True, allow_null=True, help_text="Sincronizado deste canal."
+    )
     atalho = serializers.RegexField(
         r"^/[\w\-]{1,59}$",
         required=False,
@@ -76,10 +79,18 @@ class TemplateSerializer(serializers.ModelSerializer):
             "idioma",
             "componentes",
             "ativo",
+            "canal",
+            "status",
+            "motivo_status",
+            "variaveis",
+            "sincronizado_em",
             "criado_em",
             "atualizado_em",
         ]
-        read_only_fields = ["id", "criado_em", "atualizado_em"]
+        read_only_fields = [
+            "id", "canal", "status", "motivo_status", "variaveis", "sincronizado_em",
+            "criado_em", "atualizado_em",
+        ]  # fmt: skip
 
 
 class TagSerializer(serializers.ModelSerializer):

@@ -96,3 +96,9 @@ class ResultadoTesteSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     detalhe = serializers.CharField(allow_blank=True)
     dados = serializers.DictField()
+
+
+class SincronizacaoSerializer(serializers.Serializer):
+    criados = serializers.IntegerField()
+    atualizados = serializers.IntegerField()
+    removidos = serializers.IntegerField(help_text="Apagados na Meta: desativados aqui.")

@@ -17,9 +17,7 @@ class BaseViewSet(viewsets.GenericViewSet):
     supervisors (``"*"``: every action but list/retrieve)."""
 
     permission_classes = [AcessoAtendimento, GestaoEmpresa]
-    parser_classes = [
-        JSONParserLimitado
-    ]  # JSON in (CONTRACT §4); enviar-midia overrides: multipart
+    parser_classes = [JSONParserLimitado]  # JSON in; enviar-midia overrides: multipart
     pagination_class = Paginacao
     lookup_value_regex = UUID
     schema = EsquemaAtendimento()

@@ -11,6 +11,7 @@ from atendimento.api.serializers.canais import (
     CanalCriarSerializer,
     CanalSerializer,
     ResultadoTesteSerializer,
+    SincronizacaoSerializer,
     url_webhook,
 )
 from atendimento.api.serializers.comum import ErroSerializer
@@ -18,6 +19,7 @@ from atendimento.api.views.base import BaseViewSet
 from atendimento.models import Canal
 from atendimento.selectors import cadastros as seletores
 from atendimento.services.cadastros import canal_excluir
+from atendimento.services.templates_whatsapp import templates_sincronizar
 from canais import services
 
 
@@ -99,11 +101,30 @@ class CanalViewSet(BaseViewSet):
         canal = services.canal_ativar(canal=canal, url_webhook=url_webhook(request, canal))
         return self.responder(CanalSerializer, canal)
 
-    @extend_schema(request=None, responses=CanalSerializer)
+    @extend_schema(
+        request=None,
+        responses=CanalSerializer,
+        description="Desativa o canal e remove no provedor o webhook que a ativação registrou.",
+    )
     @action(detail=True, methods=["post"])
     def desativar(self, request, pk=None):
-        canal = services.canal_desativar(canal=self._canal(pk))
+        canal = self._canal(pk)
+        canal = services.canal_desativar(canal=canal, url_webhook=url_webhook(request, canal))
         return self.responder(CanalSerializer, canal)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: SincronizacaoSerializer,
+            422: OpenApiResponse(ErroSerializer, description="O canal não tem templates."),
+            503: OpenApiResponse(ErroSerializer, description="A Meta não respondeu."),
+        },
+        description="Busca na Meta os templates do WhatsApp Business Account do canal.",
+    )
+    @action(detail=True, methods=["post"], url_path="sincronizar-templates")
+    def sincronizar_templates(self, request, pk=None):
+        resultado = templates_sincronizar(canal=self._canal(pk))
+        return Response(resultado)
 
     @extend_schema(
         request=None,

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from atendimento.api.filters import MensagemFiltro
 from atendimento.api.serializers.comum import ErroSerializer
+from atendimento.api.serializers.lotes import EnviarLoteSerializer, EnvioLoteSerializer
 from atendimento.api.serializers.mensagens import (
     EnviarMidiaSerializer,
     EnviarSerializer,
@@ -20,6 +21,7 @@ from atendimento.models import Mensagem
 from atendimento.selectors import cadastros as sel_cadastros
 from atendimento.selectors import mensagens as sel_mensagens
 from atendimento.selectors.acesso import ticket_obter
+from atendimento.services import lote as servico_lote
 from atendimento.services import saida
 
 
@@ -39,6 +41,7 @@ class MensagemViewSet(BaseViewSet):
     filterset_class = MensagemFiltro
     ordering_fields = ["data", "criado_em"]
     ordering = ["data", "ordem", "criado_em", "id"]
+    acoes_gestao = frozenset({"enviar_lote"})
 
     def get_queryset(self):
         if self.fake():
@@ -112,3 +115,30 @@ class MensagemViewSet(BaseViewSet):
             )
             marcadas = saida.mensagens_marcar_lidas(atendente=self.atendente, mensagens=mensagens)
         return Response({"marcadas": marcadas})
+
+    @extend_schema(
+        request=EnviarLoteSerializer,
+        responses={
+            202: EnvioLoteSerializer,
+            404: OpenApiResponse(ErroSerializer, description="Canal, template ou contato."),
+            422: OpenApiResponse(ErroSerializer, description="Canal inativo, lote vazio…"),
+        },
+        description=(
+            "Envia um template (ou texto) a uma lista de contatos, no ritmo do canal "
+            "(WhatsApp 80 msg/s por número, Twilio 1 msg/s por número longo, ou "
+            "`mensagens_por_segundo` do canal). Contatos descadastrados (STOP) são pulados com o "
+            "motivo. Acompanhe em `GET lotes/{id}/` e `GET lotes/{id}/destinatarios/`."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="enviar-lote")
+    def enviar_lote(self, request):
+        dados = _validar(EnviarLoteSerializer, request.data)
+        lote = servico_lote.lote_criar(
+            atendente=self.atendente,
+            canal=dados["canal"],
+            contatos=dados["contatos"],
+            template=dados["template_id"],
+            conteudo=dados["conteudo"],
+            variaveis=dados["variaveis"],
+        )
+        return self.responder(EnvioLoteSerializer, lote, status.HTTP_202_ACCEPTED)

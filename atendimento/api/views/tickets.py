@@ -32,11 +32,6 @@ from atendimento.selectors import mensagens as sel_mensagens
 from atendimento.selectors import tickets as sel_tickets
 from atendimento.services import tickets as servicos
 
-IA_INDISPONIVEL = (
-    "A análise por IA ainda não está disponível neste servidor: o módulo de IA não foi "
-    "instalado. Nenhuma análise foi feita."
-)
-
 
 def _validar(serializer_class, dados):
     serializer = serializer_class(data=dados)
@@ -58,6 +53,7 @@ class TicketViewSet(BaseViewSet):
         "atualizado_em",
         "ultima_mensagem_em",
         "sla_primeira_resposta_em",
+        "sla_proxima_resposta_em",
         "sla_resolucao_em",
         "nao_lidas",
         "prioridade",
@@ -217,8 +213,15 @@ class TicketViewSet(BaseViewSet):
     )
     @action(detail=True, methods=["post"])
     def analisar(self, request, pk=None):
-        self._ticket(pk)
-        raise ServicoIndisponivel(IA_INDISPONIVEL)
+        from ia.tasks import agendar_analise
+
+        ticket = self._ticket(pk)
+        if not agendar_analise(ticket.pk, espera=0):
+            raise ServicoIndisponivel("A fila de análise está indisponível; tente de novo.")
+        return Response(
+            {"detail": "Análise agendada.", "ticket_id": str(ticket.pk)},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(
         responses={
@@ -229,8 +232,9 @@ class TicketViewSet(BaseViewSet):
     )
     @action(detail=True, methods=["get"], url_path="sugestao-resposta")
     def sugestao_resposta(self, request, pk=None):
-        self._ticket(pk)
-        raise ServicoIndisponivel(IA_INDISPONIVEL)
+        from ia.services.sugestao import sugerir
+
+        return Response(sugerir(self._ticket(pk)))
 
     @extend_schema(
         parameters=[PeriodoSerializer],

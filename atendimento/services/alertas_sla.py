@@ -1,0 +1,106 @@
+"""``alerta_sla``: tell the ticket's agent and the queue's supervisors that an SLA deadline is
+near (under a quarter of its window left) and when it is missed, through
+:func:`atendimento.services.notificacoes.notificar` (in the app, live; muted per person).  Each
+alert is sent once per ticket, target, deadline and moment (:class:`AlertaSla`, unique, and the
+notice's ``chave``): a re-run sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from atendimento.models import AlertaSla, Atendente, Fila, Ticket, TipoNotificacao
+from atendimento.models.sla import AlvoSla
+from atendimento.services import sla
+from atendimento.services.insercao import inserir_ignorando_conflito
+from atendimento.services.notificacoes import notificar
+
+PAPEIS_SUPERVISAO = (Atendente.Papel.SUPERVISOR, Atendente.Papel.ADMIN)
+
+
+def destinatarios(ticket: Ticket) -> list[Atendente]:
+    """The ticket's agent and the queue's supervisors (members of the queue with a supervising
+    role; none: the empresa's supervisors)."""
+    supervisores = Atendente.objects.filter(
+        empresa_id=ticket.empresa_id, ativo=True, papel__in=PAPEIS_SUPERVISAO
+    )
+    da_fila = supervisores.filter(membros_fila__fila_id=ticket.fila_id) if ticket.fila_id else None
+    pessoas = list(da_fila) if da_fila is not None and da_fila.exists() else list(supervisores)
+    if ticket.atendente_id and ticket.atendente.ativo:
+        pessoas.insert(0, ticket.atendente)
+    return list({p.pk: p for p in pessoas}.values())
+
+
+def _enviar(ticket_id, alvo: str, prazo: datetime, momento: str, agora: datetime) -> bool:
+    with transaction.atomic():
+        ticket = Ticket.objects.select_related("atendente", "fila").filter(pk=ticket_id).first()
+        if ticket is None:
+            return False
+        registro = AlertaSla(
+            empresa_id=ticket.empresa_id, ticket=ticket, alvo=alvo, prazo=prazo, momento=momento
+        )
+        if not inserir_ignorando_conflito(registro):
+            return False  # already sent
+        rotulo = AlvoSla(alvo).label.lower()
+        local = timezone.localtime(prazo)
+        if momento == AlertaSla.Momento.VIOLADO:
+            titulo = f"SLA violado: ticket #{ticket.numero}"
+            texto = f"O prazo de {rotulo} venceu às {local:%H:%M} de {local:%d/%m}."
+        else:
+            restante = max(int((prazo - agora).total_seconds() // 60), 0)
+            titulo = f"SLA perto de vencer: ticket #{ticket.numero}"
+            texto = f"Faltam {restante} min para o prazo de {rotulo} ({local:%d/%m %H:%M})."
+        notificar(
+            empresa=ticket.empresa_id,
+            usuarios=destinatarios(ticket),
+            tipo=TipoNotificacao.ALERTA_SLA,
+            titulo=titulo,
+            corpo=texto,
+            ticket=ticket,
+            chave=f"alerta_sla:{momento}:{alvo}:{ticket.pk}:{prazo.isoformat()}",
+        )
+        return True
+
+
+def alertar(agora: datetime | None = None) -> dict[str, int]:
+    """Record new violations, then alert on every missed and nearly-missed deadline not
+    alerted yet.  Idempotent."""
+    agora = agora or timezone.now()
+    sla.verificar_violacoes(agora)
+    enviados = {"antes": 0, "violado": 0}
+    # missed: every running clock past its deadline (its violation is recorded above)
+    for venc in list(sla.relogios_abertos(ate=agora)):
+        if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.VIOLADO, agora):
+            enviados["violado"] += 1
+    # near: per queue, clocks within a quarter of that queue's longest target
+    for fila in Fila.objects.filter(ativo=True):
+        por_prioridade = [
+            m or 0 for alvos in (fila.sla_prioridades or {}).values() for m in alvos.values()
+        ]
+        proprios = (
+            fila.sla_primeira_resposta_min,
+            fila.sla_proxima_resposta_min,
+            fila.sla_resolucao_min,
+        )
+        maior = max([*(m or 0 for m in proprios), *por_prioridade])
+        if not maior:
+            continue
+        ate = agora + timedelta(minutes=maior * sla.FRACAO_ALERTA)
+        proximos = list(sla.relogios_abertos(ate=ate, fila_id=fila.pk))
+        prioridades = dict(
+            Ticket.objects.filter(pk__in={v.ticket_id for v in proximos}).values_list(
+                "id", "prioridade"
+            )
+        )
+        for venc in proximos:
+            if venc.prazo <= agora:
+                continue
+            minutos = sla.minutos_alvo(fila, prioridades.get(venc.ticket_id, ""), venc.alvo)
+            if not minutos or venc.prazo - agora > timedelta(minutes=minutos * sla.FRACAO_ALERTA):
+                continue
+            if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.ANTES, agora):
+                enviados["antes"] += 1
+    return enviados

@@ -1,0 +1,174 @@
+"""What the desk does by itself: reactions to inbound messages (SLA clocks, out-of-hours reply,
+automatic distribution of new tickets) and the periodic housekeeping (automatic closing of
+tickets waiting on the customer).
+
+The reactions are registered on the inbound path's one extension point
+(:mod:`atendimento.services.reacoes`) by :func:`conectar`, called from ``AppConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from atendimento.models import Fila, Historico, Mensagem, Ticket
+from atendimento.services import distribuicao, sla
+from atendimento.services.expediente import expediente_da_fila
+from atendimento.services.reacoes import EntradaConfirmada, reagir_a_entrada
+
+logger = logging.getLogger(__name__)
+
+MOTIVO_FORA_HORARIO = "fora do horário de atendimento"
+MOTIVO_FECHAMENTO = "fechamento automático por inatividade do cliente"
+
+
+# ------------------------------------------------------------------------------- inbound
+def _relogios(entradas: list[EntradaConfirmada]) -> None:
+    """The customer wrote: a pause on the customer ends, the next-response clock starts.
+    One query finds the tickets whose clocks change (usually none: the ingest path stays
+    O(1) in queries per batch); each of those is then updated under its row lock."""
+    ids = {e.ticket_id for e in entradas}
+    retomar = Q(aguardando_desde__isnull=False) & ~Q(status=Ticket.Status.AGUARDANDO)
+    proxima = Q(primeira_resposta_em__isnull=False, sla_proxima_resposta_em__isnull=True) & (
+        Q(fila__sla_proxima_resposta_min__isnull=False) | ~Q(fila__sla_prioridades={})
+    )
+    mudam = list(
+        Ticket.objects.filter(pk__in=ids)
+        .exclude(status=Ticket.Status.FECHADO)
+        .filter(retomar | proxima)
+        .values_list("id", flat=True)
+    )
+    for ticket_id in mudam:
+        mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
+        quando = (
+            Mensagem.objects.filter(pk__in=mensagens).aggregate(primeira=Min("data"))["primeira"]
+            or timezone.now()
+        )
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("fila", "empresa")
+                .filter(pk=ticket_id)
+                .exclude(status=Ticket.Status.FECHADO)
+                .first()
+            )
+            if ticket is None:
+                continue
+            campos = sla.ao_mensagem_do_cliente(ticket, quando)
+            if campos:
+                ticket.save(update_fields=[*dict.fromkeys(campos), "atualizado_em"])
+
+
+def responder_fora_do_horario(ticket_id, quando: datetime) -> bool:
+    """The queue's out-of-hours reply, once per conversation (ticket), when ``quando`` is
+    outside its business hours.  True when a message was queued."""
+    from atendimento.services.saida import mensagem_enviar_automatica
+
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("fila", "empresa")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        fila = ticket.fila if ticket is not None else None
+        if fila is None or not fila.mensagem_fora_horario.strip():
+            return False
+        if expediente_da_fila(fila, ticket.empresa).aberto(quando):
+            return False
+        ja_enviada = Historico.objects.filter(
+            ticket_id=ticket.pk,
+            acao=Historico.Acao.MENSAGEM_AUTOMATICA,
+            dados__motivo=MOTIVO_FORA_HORARIO,
+        ).exists()
+        if ja_enviada:
+            return False
+        return (
+            mensagem_enviar_automatica(
+                ticket=ticket, conteudo=fila.mensagem_fora_horario, motivo=MOTIVO_FORA_HORARIO
+            )
+            is not None
+        )
+
+
+def ao_receber(entradas: list[EntradaConfirmada]) -> None:
+    """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`)."""
+    try:
+        _relogios(entradas)
+    except Exception:
+        logger.exception("relógios de SLA de %d mensagens", len(entradas))
+    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
+    if not novos:
+        return
+    for entrada in novos.values():
+        try:
+            quando = (
+                Mensagem.objects.filter(pk=entrada.mensagem_id)
+                .values_list("data", flat=True)
+                .first()
+            )
+            responder_fora_do_horario(entrada.ticket_id, quando or timezone.now())
+        except Exception:
+            logger.exception("resposta fora do horário do ticket %s", entrada.ticket_id)
+    filas = set(
+        Ticket.objects.filter(pk__in=list(novos), atendente__isnull=True)
+        .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
+        .values_list("fila_id", flat=True)
+    )
+    if filas:
+        distribuicao.distribuir(filas=filas)
+
+
+def conectar() -> None:
+    reagir_a_entrada(ao_receber)
+
+
+# ------------------------------------------------------------------------------- closing
+def fechar_inativos(agora: datetime | None = None) -> int:
+    """Close the tickets waiting on the customer for longer than their queue's
+    ``fechar_aguardando_horas``, each with the queue's closing message (sent when the channel
+    allows it).  A customer who writes again reopens it per the queue's reopening rule."""
+    from atendimento.services.saida import mensagem_enviar_automatica
+    from atendimento.services.tickets import ticket_fechar
+
+    agora = agora or timezone.now()
+    candidatos = (
+        Ticket.objects.filter(
+            status=Ticket.Status.AGUARDANDO,
+            aguardando_desde__isnull=False,
+            fila__fechar_aguardando_horas__isnull=False,
+        )
+        .select_related("fila")
+        .only("id", "aguardando_desde", "fila__fechar_aguardando_horas")
+    )
+    fechados = 0
+    for item in candidatos.iterator():
+        horas = item.fila.fechar_aguardando_horas
+        if item.aguardando_desde + timedelta(hours=horas) > agora:
+            continue
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("fila")
+                .filter(pk=item.pk, status=Ticket.Status.AGUARDANDO)
+                .first()
+            )
+            if ticket is None or ticket.aguardando_desde + timedelta(hours=horas) > agora:
+                continue
+            if ticket.fila.mensagem_fechamento.strip():
+                mensagem_enviar_automatica(
+                    ticket=ticket,
+                    conteudo=ticket.fila.mensagem_fechamento,
+                    motivo=MOTIVO_FECHAMENTO,
+                )
+            ticket_fechar(
+                ticket=ticket,
+                motivo=f"Fechado automaticamente: aguardando o cliente há mais de {horas} h.",
+                por=None,
+            )
+            fechados += 1
+    return fechados
