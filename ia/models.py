@@ -236,29 +236,29 @@ class PrecoModeloIA(models.Model):
     of the provider, e.g. ``local``) and whose ``vigente_desde`` is the latest on or before the
     day of the call."""
 
-    provider = models.CharField(max_length=20)
-    modelo = models.CharField(max_length=100, blank=True)
-    vigente_desde = models.DateField("vigente desde")
+    provider = models.CharField(max_length=20, verbose_name=_("provedor"))
+    modelo = models.CharField(max_length=100, blank=True, verbose_name=_("modelo"))
+    vigente_desde = models.DateField(_("vigente desde"))
     usd_entrada_por_milhao = models.DecimalField(
-        "USD por 1M tokens de entrada", max_digits=12, decimal_places=6
+        _("USD por 1M tokens de entrada"), max_digits=12, decimal_places=6
     )
     usd_saida_por_milhao = models.DecimalField(
-        "USD por 1M tokens de saída", max_digits=12, decimal_places=6
+        _("USD por 1M tokens de saída"), max_digits=12, decimal_places=6
     )
     usd_cache_por_milhao = models.DecimalField(
-        "USD por 1M tokens de entrada lidos do cache",
+        _("USD por 1M tokens de entrada lidos do cache"),
         max_digits=12,
         decimal_places=6,
         null=True,
         blank=True,
-        help_text="Vazio: cobrados como entrada.",
+        help_text=_("Vazio: cobrados como entrada."),
     )
-    fonte = models.CharField(max_length=255, blank=True)
+    fonte = models.CharField(max_length=255, blank=True, verbose_name=_("fonte"))
 
     class Meta:
         db_table = "atendimento_ai_precos"
-        verbose_name = "preço de modelo de IA"
-        verbose_name_plural = "preços de modelos de IA"
+        verbose_name = _("preço de modelo de IA")
+        verbose_name_plural = _("preços de modelos de IA")
         ordering = ["provider", "modelo", "-vigente_desde"]
         constraints = [
             models.UniqueConstraint(
@@ -283,15 +283,15 @@ class CotacaoMoeda(models.Model):
     """How many units of ``moeda`` one US dollar buys, from ``vigente_desde`` on (platform-wide);
     AI costs are converted with the latest rate on or before the day of the call."""
 
-    moeda = models.CharField(max_length=3, default="BRL")
-    vigente_desde = models.DateField("vigente desde")
-    valor = models.DecimalField("valor de 1 USD", max_digits=12, decimal_places=6)
-    fonte = models.CharField(max_length=255, blank=True)
+    moeda = models.CharField(max_length=3, default="BRL", verbose_name=_("moeda"))
+    vigente_desde = models.DateField(_("vigente desde"))
+    valor = models.DecimalField(_("valor de 1 USD"), max_digits=12, decimal_places=6)
+    fonte = models.CharField(max_length=255, blank=True, verbose_name=_("fonte"))
 
     class Meta:
         db_table = "atendimento_ai_cotacoes"
-        verbose_name = "cotação do dólar"
-        verbose_name_plural = "cotações do dólar"
+        verbose_name = _("cotação do dólar")
+        verbose_name_plural = _("cotações do dólar")
         ordering = ["moeda", "-vigente_desde"]
         constraints = [
             models.UniqueConstraint(fields=["moeda", "vigente_desde"], name="ai_cotacao_uniq"),

@@ -19,6 +19,9 @@ NOMES = {"ConectCRM"}
 VISIVEIS = {"title", "placeholder", "aria-label", "alt", "label"}
 LETRAS = re.compile(r"[^\W\d_]{2,}")
 SUBSTITUTO = "\x00"
+#: what stands for a tag or variable: the leading space keeps ``<td{% if x %} class="y"{% endif %}>``
+#: a tag with attributes for the HTML parser
+MARCA = " " + SUBSTITUTO
 #: not prose: scripts, styles and code shown as code
 PULAR = {"script", "style", "code", "pre", "kbd", "samp"}
 #: CSS classes and ids written in a block (``{% block classe_body %}pagina-inbox{% endblock %}``)
@@ -46,11 +49,11 @@ def _sem_texto_traduzido(fonte: str) -> str:
                 dentro += 1
             elif nome in ("endblocktranslate", "endblocktrans", "endcomment"):
                 dentro -= 1
-            partes.append(SUBSTITUTO)
+            partes.append(MARCA)
         elif token.token_type == TokenType.TEXT and not dentro:
             partes.append(token.contents)
         else:
-            partes.append(SUBSTITUTO)
+            partes.append(MARCA)
     return "".join(partes)
 
 
