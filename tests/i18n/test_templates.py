@@ -19,8 +19,8 @@ NOMES = {"ConectCRM"}
 VISIVEIS = {"title", "placeholder", "aria-label", "alt", "label"}
 LETRAS = re.compile(r"[^\W\d_]{2,}")
 SUBSTITUTO = "\x00"
-#: what stands for a tag or variable: the leading space keeps ``<td{% if x %} class="y"{% endif %}>``
-#: a tag with attributes for the HTML parser
+#: what stands for a tag or variable; the leading space keeps
+#: ``<td{% if x %} class="y"{% endif %}>`` a tag with attributes for the HTML parser
 MARCA = " " + SUBSTITUTO
 #: not prose: scripts, styles and code shown as code
 PULAR = {"script", "style", "code", "pre", "kbd", "samp"}
