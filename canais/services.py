@@ -10,12 +10,9 @@ Which keys are secret and which are required come from the adapter class
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -23,116 +20,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import Conflito, NaoEncontrado, RegraNegocio, ServicoIndisponivel
-from atendimento.models import Canal, Empresa, Fila, IntegracaoConfig
+from atendimento.models import Canal, Empresa, Fila
 from canais.adapters.base import (
     AdaptadorCanal,
     ErroCanal,
     ErroTransitorio,
     OperacaoNaoSuportada,
     ResultadoTeste,
+    detalhe_erro,
 )
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 MASCARA = "••••"
 _INALTERADO: Any = object()
 
-#: every config key of CONTRACT §4 per tipo (public and secret)
-CHAVES_POR_TIPO: dict[str, frozenset[str]] = {
-    Canal.Tipo.WHATSAPP: frozenset(
-        {
-            "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
-            "api_version", "api_base_url", "mensagens_por_segundo",
-        }
-    ),
-    Canal.Tipo.TELEGRAM: frozenset({"bot_token", "webhook_secret", "api_base_url"}),
-    Canal.Tipo.TWILIO: frozenset(
-        {
-            "account_sid", "auth_token", "numero", "messaging_service_sid", "api_base_url",
-            "status_callback_url", "mensagens_por_segundo",
-        }
-    ),
-    Canal.Tipo.EMAIL: frozenset(
-        {
-            "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
-            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url", "sns_topic_arn",
-        }
-    ),
-    Canal.Tipo.WEBCHAT: frozenset(
-        {"chave_publica", "origens_permitidas", "titulo", "saudacao", "cor", "pedir_nome",
-         "pedir_email"}
-    ),
-}  # fmt: skip
-#: secrets we generate when absent (nobody needs to type them: we register them ourselves)
-SEGREDOS_GERADOS: dict[str, dict[str, Callable[[], str]]] = {
-    Canal.Tipo.TELEGRAM: {"webhook_secret": lambda: secrets.token_urlsafe(32)},
-    # the website chat's public key: in the widget's <script> tag, routes its requests
-    Canal.Tipo.WEBCHAT: {"chave_publica": lambda: "wc_" + secrets.token_urlsafe(18)},
-}
-#: public keys filled on activation from the webhook URL when absent (Twilio sends delivery
-#: statuses only to a per-message StatusCallback: our webhook URL)
-CONFIG_AO_ATIVAR: dict[str, Callable[[str], dict[str, str]]] = {
-    Canal.Tipo.TWILIO: lambda url: {"status_callback_url": url},
-}
-
-
-# ------------------------------------------------------------------------------- defaults
-def _smtp_do_ambiente() -> str:
-    """``EMAIL_URL`` as an ``smtp_url`` (django-environ's reading of it: host, port, user,
-    password, TLS/SSL), or "" when it is not an SMTP server (the console default)."""
-    config = getattr(settings, "EMAIL_CONFIG", {}) or {}
-    if "smtp" not in str(config.get("EMAIL_BACKEND", "")) or not config.get("EMAIL_HOST"):
-        return ""
-    esquema = (
-        "smtps"
-        if config.get("EMAIL_USE_SSL")
-        else ("smtp+tls" if config.get("EMAIL_USE_TLS") else "smtp")
-    )
-    usuario = quote(str(config.get("EMAIL_HOST_USER") or ""), safe="")
-    senha = quote(str(config.get("EMAIL_HOST_PASSWORD") or ""), safe="")
-    credenciais = f"{usuario}:{senha}@" if usuario else ""
-    porta = f":{config['EMAIL_PORT']}" if config.get("EMAIL_PORT") else ""
-    return f"{esquema}://{credenciais}{config['EMAIL_HOST']}{porta}"
-
-
-def _envio_email_padrao(canal: Canal) -> dict[str, Any]:
-    """A channel with neither ``smtp_url`` nor ``sendgrid_api_key`` sends through the empresa's
-    active SMTP (``smtp_url``) or SendGrid (``api_key``) integration, else ``EMAIL_URL``."""
-    integracoes = {
-        i.tipo: {**(i.configuracao or {}), **(i.segredos or {})}
-        for i in IntegracaoConfig.objects.filter(
-            empresa_id=canal.empresa_id,
-            ativo=True,
-            tipo__in=[IntegracaoConfig.Tipo.SMTP, IntegracaoConfig.Tipo.SENDGRID],
-        )
-    }
-    smtp = integracoes.get(IntegracaoConfig.Tipo.SMTP, {})
-    if smtp.get("smtp_url"):
-        return {"smtp_url": str(smtp["smtp_url"])}
-    sendgrid = integracoes.get(IntegracaoConfig.Tipo.SENDGRID, {})
-    if sendgrid.get("api_key"):
-        extra = {"api_base_url": sendgrid["api_base_url"]} if sendgrid.get("api_base_url") else {}
-        return {"sendgrid_api_key": str(sendgrid["api_key"]), **extra}
-    ambiente = _smtp_do_ambiente()
-    return {"smtp_url": ambiente} if ambiente else {}
-
-
-#: tipo -> (channel config is missing its own transport?, the default transport's keys)
-ENVIO_PADRAO: dict[str, tuple[Callable[[dict], bool], Callable[[Canal], dict[str, Any]]]] = {
-    Canal.Tipo.EMAIL: (
-        lambda config: not (config.get("smtp_url") or config.get("sendgrid_api_key")),
-        _envio_email_padrao,
-    ),
-}
-
 
 def config_de_envio(canal: Canal) -> dict[str, Any]:
-    """The channel's config for sending: its own, completed with the empresa's / the
-    environment's default transport where the channel has none (e-mail)."""
+    """The channel's config for sending: its own, completed by its adapter where the channel
+    has no transport of its own (e-mail: the empresa's or the server's)."""
     config = canal.config_completa
-    padrao = ENVIO_PADRAO.get(canal.tipo)
-    if padrao is not None and padrao[0](config):
-        config = {**config, **padrao[1](canal)}
-    return config
+    try:
+        return classe_adaptador(canal.tipo).config_de_envio(canal, config)
+    except TipoCanalDesconhecido:
+        return config
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -158,9 +68,10 @@ def _classe(tipo: str) -> type[AdaptadorCanal]:
 def _validar_config(tipo: str, config: Any) -> dict[str, Any]:
     if not isinstance(config, Mapping):
         raise RegraNegocio(_("A configuração do canal deve ser um objeto JSON."), config=["objeto"])
-    desconhecidas = sorted(set(config) - CHAVES_POR_TIPO[tipo])
+    chaves = _classe(tipo).chaves_config
+    desconhecidas = sorted(set(config) - chaves)
     if desconhecidas:
-        aceitas = ", ".join(sorted(CHAVES_POR_TIPO[tipo]))
+        aceitas = ", ".join(sorted(chaves))
         raise RegraNegocio(
             _("Chaves desconhecidas para %(tipo)s: %(valor)s. Aceitas: %(aceitas)s.")
             % {"tipo": tipo, "valor": ", ".join(desconhecidas), "aceitas": aceitas},
@@ -232,10 +143,10 @@ def canal_criar(
     if not nome:
         raise RegraNegocio(_("Dê um nome ao canal."), nome=["obrigatório"])
     limpo = _validar_config(tipo, config)
-    for chave, gerar in SEGREDOS_GERADOS.get(tipo, {}).items():
-        if not limpo.get(chave):
-            limpo[chave] = gerar()
     classe = _classe(tipo)
+    for chave, valor in classe.config_gerada().items():
+        if not limpo.get(chave):
+            limpo[chave] = valor
     segredo = classe.campos_segredo
     publicos = {k: v for k, v in limpo.items() if k not in segredo and v not in (None, "")}
     ocultos = {k: v for k, v in limpo.items() if k in segredo and v not in (None, "")}
@@ -338,17 +249,17 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
     except ErroTransitorio as exc:
         raise ServicoIndisponivel(
             _("O provedor não respondeu ao registrar o webhook: %(valor)s")
-            % {"valor": _detalhe(exc)}
+            % {"valor": detalhe_erro(exc)}
         ) from exc
     except ErroCanal as exc:
         raise RegraNegocio(
-            _("O provedor recusou o registro do webhook: %(valor)s") % {"valor": _detalhe(exc)}
+            _("O provedor recusou o registro do webhook: %(valor)s") % {"valor": detalhe_erro(exc)}
         ) from exc
     with transaction.atomic():
         canal = Canal.objects.select_for_update().get(pk=canal.pk)
         canal.ativo = True
         campos = ["ativo", "atualizado_em"]
-        extras = CONFIG_AO_ATIVAR.get(canal.tipo, lambda url: {})(url_webhook)
+        extras = classe.config_ao_ativar(url_webhook)
         novos = {k: v for k, v in extras.items() if not (canal.config or {}).get(k)}
         if novos:
             canal.config = {**(canal.config or {}), **novos}
@@ -374,7 +285,7 @@ def canal_desativar(*, canal: Canal, url_webhook: str = "") -> Canal:
         except OperacaoNaoSuportada:
             pass
         except ErroCanal as exc:
-            aviso = f"O webhook não foi removido no provedor: {_detalhe(exc)}"
+            aviso = f"O webhook não foi removido no provedor: {detalhe_erro(exc)}"
     with transaction.atomic():
         canal = Canal.objects.select_for_update().get(pk=canal.pk)
         canal.ativo = False
@@ -397,7 +308,7 @@ def canal_testar(*, canal: Canal) -> ResultadoTeste:
     except RegraNegocio as exc:
         resultado = ResultadoTeste(False, exc.detalhe)
     except ErroCanal as exc:
-        resultado = ResultadoTeste(False, _detalhe(exc))
+        resultado = ResultadoTeste(False, detalhe_erro(exc))
     Canal.objects.filter(pk=canal.pk).update(
         ultimo_teste_em=timezone.now(),
         ultimo_teste_ok=resultado.ok,
@@ -405,7 +316,3 @@ def canal_testar(*, canal: Canal) -> ResultadoTeste:
         atualizado_em=timezone.now(),
     )
     return resultado
-
-
-def _detalhe(exc: Exception) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)

@@ -400,6 +400,11 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-3-5-haiku-latest")
 ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+# external providers: seconds per request, SDK retries (exponential backoff, Retry-After honoured)
+# and the longest Retry-After wait accepted before a retry
+AI_TIMEOUT = env.float("AI_TIMEOUT", default=20.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {

@@ -93,6 +93,11 @@ class TrechoConhecimento(ModeloEmpresa):
     """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
     hybrid search = vector similarity + ts_rank."""
 
+    class Tipo(models.TextChoices):
+        SECAO = "secao", _("seção")
+        TITULO = "titulo", _("título")
+        JANELA = "janela", _("janela de frases")
+
     artigo = models.ForeignKey(
         ArtigoConhecimento,
         on_delete=models.CASCADE,
@@ -100,6 +105,11 @@ class TrechoConhecimento(ModeloEmpresa):
         verbose_name=_("artigo"),
     )
     ordem = models.PositiveIntegerField(default=0, verbose_name=_("ordem"))
+    #: Granularity: a section is what an answer quotes; the title and the sentence windows only
+    #: help find the article (``ia/services/indexacao.py``).
+    tipo = models.CharField(
+        max_length=10, choices=Tipo.choices, default=Tipo.SECAO, verbose_name=_("tipo")
+    )
     texto = models.TextField(verbose_name=_("texto"))
     embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True, verbose_name=_("embedding"))
     modelo_embedding = models.CharField(

@@ -65,14 +65,23 @@ def predizer_churn(ticket_id: str) -> dict | None:
     return analise.predizer_churn(ticket, analise.sentimento(texto), analise.intencao(texto))
 
 
+def _chave_analise(ticket_id) -> str:
+    return f"ia:analise:{ticket_id}"
+
+
+def analise_agendada(ticket_id) -> bool:
+    """An analysis of the ticket is queued and has not started yet."""
+    return cache.get(_chave_analise(ticket_id)) is not None
+
+
 def agendar_analise(ticket_id, *, espera: float = ESPERA_ANALISE) -> bool:
     """Queue one analysis of the ticket within ``espera`` seconds (one per burst)."""
-    if not cache.add(f"ia:analise:{ticket_id}", 1, timeout=int(espera) + 30):
+    if not cache.add(_chave_analise(ticket_id), 1, timeout=int(espera) + 30):
         return True  # one is already queued for this burst
     try:
         analise_completa.apply_async(args=[str(ticket_id)], countdown=espera)
     except Exception as exc:  # the broker is down: the next message will queue it
-        cache.delete(f"ia:analise:{ticket_id}")
+        cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)
         return False
     return True

@@ -4,12 +4,16 @@ and its HTTP status; htmx is configured (base.html) to swap those answers."""
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atendimento.exceptions import ErroDominio, NaoEncontrado
+from atendimento.exceptions import ErroDominio, NaoEncontrado, ServicoIndisponivel
 from atendimento.inbox.base import (
     PASTA,
     atendente_requerido,
@@ -28,10 +32,18 @@ from atendimento.inbox.forms import (
 )
 from atendimento.models import Ticket
 from atendimento.selectors.cadastros import fila_obter
-from atendimento.selectors.inbox import mensagem_exibir, resposta_rapida_obter, ticket_para_inbox
+from atendimento.selectors.inbox import (
+    mensagem_exibir,
+    resposta_rapida_obter,
+    sugestao_ia_obter,
+    ticket_para_inbox,
+)
 from atendimento.selectors.tickets import atendente_obter, tags_obter
 from atendimento.services import saida, tickets
 from atendimento.services.presenca import atendente_atualizar_status
+from ia.services.desfecho import sugestao_descartar, sugestao_registrar_envio
+
+logger = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------ composer
@@ -46,7 +58,7 @@ def enviar(request: HttpRequest, ticket_id) -> HttpResponse:
     if not form.is_valid():
         return _composer(request, aberto, conteudo=conteudo, erro=primeiro_erro(form), status=400)
     dados = form.cleaned_data
-    resposta = None
+    resposta = sugestao = None
     try:
         if dados["arquivo"]:
             saida.mensagem_enviar_midia(
@@ -70,9 +82,11 @@ def enviar(request: HttpRequest, ticket_id) -> HttpResponse:
                 resposta = resposta_rapida_obter(
                     atendente=atendente, ticket=aberto, template_id=dados["resposta_rapida"]
                 )
-            saida.mensagem_enviar(
-                atendente=atendente, ticket=aberto, conteudo=conteudo, template=resposta
-            )
+            if dados["sugestao"]:
+                sugestao = sugestao_ia_obter(
+                    atendente=atendente, ticket=aberto, resposta_id=dados["sugestao"]
+                )
+            _enviar_texto(atendente, aberto, conteudo, resposta, sugestao)
     except NaoEncontrado:
         raise
     except ErroDominio as exc:
@@ -82,6 +96,7 @@ def enviar(request: HttpRequest, ticket_id) -> HttpResponse:
             conteudo=conteudo,
             erro=exc.detalhe,
             resposta_rapida=resposta,
+            sugestao=sugestao,
             status=exc.status_http,
         )
     return com_eventos(
@@ -89,6 +104,16 @@ def enviar(request: HttpRequest, ticket_id) -> HttpResponse:
         nova_mensagem={"ticket": str(aberto.id)},
         tickets_atualizar=True,
     )
+
+
+@transaction.atomic
+def _enviar_texto(atendente, ticket, conteudo, resposta, sugestao) -> None:
+    """The agent's text, and what it did with the AI suggestion it came from (if any)."""
+    mensagem = saida.mensagem_enviar(
+        atendente=atendente, ticket=ticket, conteudo=conteudo, template=resposta
+    )
+    if sugestao is not None:
+        sugestao_registrar_envio(sugestao=sugestao, mensagem=mensagem)
 
 
 def _composer(request, ticket, *, status=200, **extra) -> TemplateResponse:
@@ -154,6 +179,53 @@ def _executar(request, ticket_id, form, acao, *, composer: bool = False) -> Http
     except ErroDominio as exc:
         return _lateral(request, ticket_id, erro=exc.detalhe, status=exc.status_http)
     return _lateral(request, ticket_id, composer=composer)
+
+
+@require_POST
+@atendente_requerido
+def analisar(request: HttpRequest, ticket_id) -> HttpResponse:
+    """Queue a full AI analysis now; the panel shows it in progress and refreshes on
+    ``ticket_atualizado`` when it is stored."""
+    from ia.tasks import agendar_analise
+
+    def acao(ticket, dados):
+        if not agendar_analise(ticket.pk, espera=0):
+            raise ServicoIndisponivel(_("A fila de análise está indisponível; tente de novo."))
+
+    return _executar(request, ticket_id, forms.Form(request.POST), acao)
+
+
+@require_POST
+@atendente_requerido
+def sugerir(request: HttpRequest, ticket_id) -> HttpResponse:
+    """Ask the AI for a suggested reply from the ticket's latest state."""
+    from ia.services.sugestao import sugerir as sugerir_resposta
+
+    def acao(ticket, dados):
+        try:
+            sugerir_resposta(ticket)
+        except ErroDominio:
+            raise
+        except Exception as exc:  # the provider failed (already accounted as an error)
+            logger.warning("sugestão de IA falhou no ticket %s: %s", ticket.pk, exc)
+            raise ServicoIndisponivel(
+                _("A IA não conseguiu sugerir uma resposta agora; tente de novo.")
+            ) from exc
+
+    return _executar(request, ticket_id, forms.Form(request.POST), acao)
+
+
+@require_POST
+@atendente_requerido
+def descartar_sugestao(request: HttpRequest, ticket_id, sugestao_id) -> HttpResponse:
+    """The agent discards the AI's suggested reply (recorded as ``rejeitada``)."""
+    atendente = request.atendente
+
+    def acao(ticket, dados):
+        sugestao = sugestao_ia_obter(atendente=atendente, ticket=ticket, resposta_id=sugestao_id)
+        sugestao_descartar(sugestao=sugestao)
+
+    return _executar(request, ticket_id, forms.Form(request.POST), acao)
 
 
 @require_POST

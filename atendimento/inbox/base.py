@@ -144,6 +144,7 @@ def contexto_composer(
     conteudo: str = "",
     erro: str = "",
     resposta_rapida=None,
+    sugestao=None,
 ) -> dict:
     """The composer: free text (with quick replies) or, on WhatsApp outside the 24-hour
     window, the approved-template picker; nothing to write on a closed ticket."""
@@ -159,6 +160,7 @@ def contexto_composer(
         "conteudo": conteudo,
         "erro": erro,
         "resposta_rapida": resposta_rapida,
+        "sugestao": sugestao,
     }
 
 

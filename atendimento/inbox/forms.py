@@ -64,6 +64,7 @@ class EnviarForm(forms.Form):
     resposta_rapida = forms.UUIDField(required=False)
     template = forms.UUIDField(required=False)
     arquivo = forms.FileField(required=False)
+    sugestao = forms.UUIDField(required=False)  # the AI suggestion the text came from
 
 
 class AtribuirForm(forms.Form):

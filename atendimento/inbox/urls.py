@@ -36,6 +36,13 @@ urlpatterns = [
     path("inbox/tickets/<uuid:ticket_id>/fechar/", acoes.fechar, name="fechar"),
     path("inbox/tickets/<uuid:ticket_id>/reabrir/", acoes.reabrir, name="reabrir"),
     path("inbox/tickets/<uuid:ticket_id>/tags/", acoes.alterar_tags, name="tags"),
+    path("inbox/tickets/<uuid:ticket_id>/analisar/", acoes.analisar, name="analisar"),
+    path("inbox/tickets/<uuid:ticket_id>/sugerir/", acoes.sugerir, name="sugerir"),
+    path(
+        "inbox/tickets/<uuid:ticket_id>/sugestoes/<uuid:sugestao_id>/descartar/",
+        acoes.descartar_sugestao,
+        name="descartar_sugestao",
+    ),
     path("inbox/notificacoes/", notificacoes.lista, name="notificacoes"),
     path("inbox/notificacoes/contagem/", notificacoes.contagem, name="notificacoes_contagem"),
     path("inbox/notificacoes/lidas/", notificacoes.marcar_lidas, name="notificacoes_lidas"),

@@ -127,7 +127,7 @@ def composer(request: HttpRequest, ticket_id) -> HttpResponse:
     atendente = request.atendente
     aberto = ticket_para_inbox(atendente=atendente, ticket_id=ticket_id)
     conteudo = ""
-    resposta = None
+    resposta = sugestao = None
     if request.GET.get("resposta"):
         resposta = resposta_rapida_obter(
             atendente=atendente, ticket=aberto, template_id=request.GET["resposta"]
@@ -138,7 +138,9 @@ def composer(request: HttpRequest, ticket_id) -> HttpResponse:
             atendente=atendente, ticket=aberto, resposta_id=request.GET["sugestao"]
         )
         conteudo = sugestao.resposta
-    contexto = contexto_composer(atendente, aberto, conteudo=conteudo, resposta_rapida=resposta)
+    contexto = contexto_composer(
+        atendente, aberto, conteudo=conteudo, resposta_rapida=resposta, sugestao=sugestao
+    )
     return TemplateResponse(request, PASTA + "_composer.html", contexto)
 
 

@@ -27,6 +27,8 @@ from atendimento.selectors.acesso import da_empresa, tickets_visiveis
 from atendimento.selectors.mensagens import mensagens_da_conversa, mensagens_visiveis
 from atendimento.selectors.tickets import tickets_buscar
 from ia.models import AIInsight, AIResposta
+from ia.services.registro import SUGESTAO
+from ia.tasks import analise_agendada
 
 ABA_MEUS = "meus"
 ABA_FILA = "fila"
@@ -251,8 +253,11 @@ def templates_whatsapp(*, atendente: Atendente, ticket: Ticket | None = None) ->
 
 
 def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> AIResposta:
+    """A suggested reply of ``ticket`` (already checked visible); NaoEncontrado otherwise."""
     try:
-        return da_empresa(AIResposta.objects, atendente).get(pk=resposta_id, ticket=ticket)
+        return da_empresa(AIResposta.objects, atendente).get(
+            pk=resposta_id, ticket=ticket, funcionalidade=SUGESTAO
+        )
     except (AIResposta.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NaoEncontrado(_("Sugestão não encontrada.")) from None
 
@@ -268,6 +273,7 @@ class Lateral:
     historico: list[Historico]
     insight: AIInsight | None
     sugestao: AIResposta | None
+    analise_em_andamento: bool = False
 
 
 def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
@@ -301,9 +307,12 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
         ),
         historico=historico,
         insight=AIInsight.objects.filter(ticket=ticket).order_by("-criado_em").first(),
-        sugestao=AIResposta.objects.filter(ticket=ticket, resultado=AIResposta.Resultado.PENDENTE)
+        sugestao=AIResposta.objects.filter(
+            ticket=ticket, funcionalidade=SUGESTAO, resultado=AIResposta.Resultado.PENDENTE
+        )
         .order_by("-criado_em")
         .first(),
+        analise_em_andamento=analise_agendada(ticket.pk),
     )
 
 

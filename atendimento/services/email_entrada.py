@@ -7,7 +7,7 @@
 * **inline images** — images the HTML shows through ``cid:`` are saved as files of the
   message (``baixar_inline`` task), so the inbox can show them in place.
 
-And one check before a mail is applied (``canais.eventos.FILTROS_ENTRADA``): the **loop
+And one check before a mail is applied (the e-mail adapter's ``filtros_entrada``): the **loop
 guard** — more than :data:`LIMITE_LACO` mails from one sender to one channel within
 :data:`JANELA_LACO_SEGUNDOS` is an auto-responder that sends no auto-reply headers answering
 our mails; the rest are discarded with the reason until the window passes (a Redis counter:
@@ -111,12 +111,8 @@ def _apos_entrada(entradas: list[EntradaConfirmada]) -> None:
 
 def registrar() -> None:
     from atendimento.services.reacoes import reagir_a_entrada
-    from canais.eventos import FILTROS_ENTRADA
 
     reagir_a_entrada(_apos_entrada)
-    filtros = FILTROS_ENTRADA.setdefault(Canal.Tipo.EMAIL, [])
-    if email_filtro_laco not in filtros:
-        filtros.append(email_filtro_laco)
 
 
 # ------------------------------------------------------------------------------- inline images

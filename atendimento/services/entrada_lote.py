@@ -42,9 +42,7 @@ from atendimento.services.entrada import (
 )
 from atendimento.services.insercao import inserir_varios_ignorando_conflito
 from canais.adapters.base import EventoEntrada, MensagemEntrada
-
-#: channel types whose direct messages take the set-based path
-TIPOS_EM_LOTE = frozenset({"whatsapp", "telegram", "twilio"})
+from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 
 @dataclass(slots=True)
@@ -56,10 +54,17 @@ class _Rapida:
     ticket: Ticket
 
 
+def _em_lote(tipo: str) -> bool:
+    try:
+        return classe_adaptador(tipo).entrada_em_lote
+    except TipoCanalDesconhecido:
+        return False
+
+
 def _candidata(canal: Canal, evento: EventoEntrada) -> bool:
     return (
         type(evento) is MensagemEntrada
-        and canal.tipo in TIPOS_EM_LOTE
+        and _em_lote(canal.tipo)
         and not evento.conversa.grupo
         and not evento.responde_a
         and not evento.cabecalhos

@@ -63,7 +63,8 @@ from atendimento.services.templates import (
     texto_renderizar,
 )
 from atendimento.services.templates_whatsapp import componentes_para_envio
-from canais.adapters.base import TipoMensagem
+from canais.adapters.base import AdaptadorCanal, TipoMensagem
+from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 __all__ = [
     "destino_do_ticket",
@@ -80,15 +81,19 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: longest text per channel: WhatsApp text body and Telegram sendMessage stop at 4096
-#: characters, a Twilio message body at 1600; e-mail has no practical limit
-LIMITE_TEXTO: dict[str, int] = {"whatsapp": 4096, "telegram": 4096, "twilio": 1600}
-LIMITE_TEXTO_PADRAO = 100_000
 LIMITE_LEGENDA = 1024
 LIMITE_LOTE = 500
 #: media kinds that carry a caption on every channel; for the others the caption goes out as a
 #: text message right after the media (WhatsApp has no caption on audio and stickers)
 TIPOS_COM_LEGENDA = frozenset({Mensagem.Tipo.IMAGEM, Mensagem.Tipo.VIDEO, Mensagem.Tipo.DOCUMENTO})
+
+
+def _limite_texto(canal) -> int:
+    """Longest text the channel sends (its adapter's ``limite_texto``)."""
+    try:
+        return classe_adaptador(canal.tipo).limite_texto
+    except TipoCanalDesconhecido:
+        return AdaptadorCanal.limite_texto
 
 
 def _preparar_texto(
@@ -126,7 +131,7 @@ def _preparar_texto(
     if not dados.get("template"):
         if not conteudo:
             raise RegraNegocio(gettext("Escreva a mensagem antes de enviar."))
-        limite = LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)
+        limite = _limite_texto(ticket.canal)
         if len(conteudo) > limite:
             raise RegraNegocio(
                 gettext("A mensagem passa de %(limite)s caracteres, o máximo do %(valor)s.")
@@ -438,7 +443,7 @@ def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) ->
         .select_related("canal", "contato", "empresa")
         .get(pk=ticket.pk)
     )
-    conteudo = (conteudo or "").strip()[: LIMITE_TEXTO.get(ticket.canal.tipo, LIMITE_TEXTO_PADRAO)]
+    conteudo = (conteudo or "").strip()[: _limite_texto(ticket.canal)]
     impedimento = ""
     if not conteudo:
         impedimento = "mensagem vazia"

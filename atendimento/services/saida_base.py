@@ -5,7 +5,6 @@ storing it with the ticket's bookkeeping, and queueing it after commit."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,44 +38,19 @@ logger = logging.getLogger(__name__)
 
 JANELA_ATENDIMENTO = timedelta(hours=24)
 
-#: channels bound by a customer-service window: tipo -> does this channel have it?
-CANAIS_COM_JANELA: dict[str, Callable[[Canal], bool]] = {
-    Canal.Tipo.WHATSAPP: lambda canal: True,
-    # Twilio's WhatsApp senders ("whatsapp:+55…") follow the same rule (error 63016)
-    Canal.Tipo.TWILIO: lambda canal: (
-        str((canal.config or {}).get("numero", "")).strip().lower().startswith("whatsapp:")
-    ),
-}
-#: channels that send approved WhatsApp templates (Template tipo "whatsapp"): those with the
-#: window (Cloud API, and Twilio's WhatsApp senders with Content templates, ``HX…``)
-CANAIS_COM_TEMPLATE = CANAIS_COM_JANELA
 #: statuses of a synced template that may be sent ("" = registered by hand)
 STATUS_ENVIAVEIS = frozenset({"", "APPROVED"})
-#: where to send when the ticket has no conversation id: contact identities, in order
-IDENTIDADES_DESTINO: dict[str, tuple[str, ...]] = {
-    Canal.Tipo.WHATSAPP: (
-        IdentidadeContato.Tipo.WHATSAPP,
-        IdentidadeContato.Tipo.WHATSAPP_BSUID,
-        IdentidadeContato.Tipo.TELEFONE,
-    ),
-    Canal.Tipo.TELEGRAM: (IdentidadeContato.Tipo.TELEGRAM,),
-    Canal.Tipo.TWILIO: (IdentidadeContato.Tipo.TELEFONE, IdentidadeContato.Tipo.WHATSAPP),
-    Canal.Tipo.EMAIL: (IdentidadeContato.Tipo.EMAIL,),
-    Canal.Tipo.WEBCHAT: (IdentidadeContato.Tipo.WEBCHAT,),
-}
-CAMPO_CONTATO_DESTINO = {
-    Canal.Tipo.WHATSAPP: "telefone",
-    Canal.Tipo.TWILIO: "telefone",
-    Canal.Tipo.EMAIL: "email",
-}
 
 
 # ------------------------------------------------------------------------------- reads
 def janela_aberta(ticket: Ticket, *, agora=None) -> bool:
     """True when free text may be sent: the channel has no window, or the customer wrote in
     the last 24 hours."""
-    tem_janela = CANAIS_COM_JANELA.get(ticket.canal.tipo)
-    if tem_janela is None or not tem_janela(ticket.canal):
+    try:
+        tem_janela = classe_adaptador(ticket.canal.tipo).tem_janela(ticket.canal.config or {})
+    except TipoCanalDesconhecido:
+        tem_janela = False
+    if not tem_janela:
         return True
     if ticket.ultima_entrada_em is None:
         return False
@@ -87,8 +61,11 @@ def destino_do_ticket(ticket: Ticket) -> str:
     """The provider address of the ticket's conversation ("" when the contact has none here)."""
     if ticket.conversa_id_externo:
         return ticket.conversa_id_externo
-    tipo = ticket.canal.tipo
-    tipos = IDENTIDADES_DESTINO.get(tipo, ())
+    try:
+        classe = classe_adaptador(ticket.canal.tipo)
+    except TipoCanalDesconhecido:
+        return ""
+    tipos = classe.identidades_destino
     identidades = dict(
         IdentidadeContato.objects.filter(contato_id=ticket.contato_id, tipo__in=tipos).values_list(
             "tipo", "valor"
@@ -97,7 +74,7 @@ def destino_do_ticket(ticket: Ticket) -> str:
     for tipo_identidade in tipos:
         if identidades.get(tipo_identidade):
             return identidades[tipo_identidade]
-    campo = CAMPO_CONTATO_DESTINO.get(tipo)
+    campo = classe.campo_contato_destino
     return str(getattr(ticket.contato, campo, "") or "") if campo else ""
 
 
@@ -174,8 +151,8 @@ def template_valido(atendente: Atendente, ticket: Ticket, template: Template | A
             _("O template “%(template_nome)s” está inativo.") % {"template_nome": template.nome}
         )
     if template.tipo == Template.Tipo.WHATSAPP:
-        com_template = CANAIS_COM_TEMPLATE.get(ticket.canal.tipo)
-        if com_template is None or not com_template(ticket.canal):
+        classe = classe_do_canal(ticket.canal)
+        if not classe.envia_templates_whatsapp(ticket.canal.config or {}):
             raise RegraNegocio(
                 _("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
             )

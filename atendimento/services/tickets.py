@@ -3,7 +3,7 @@ tag, delete.  Each writes Historico and publishes ``ticket_atualizado`` after co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,43 +26,21 @@ from atendimento.realtime.grupos import grupos_que_veem_ticket
 from atendimento.services import avisos, sla
 from atendimento.services.abertura import ticket_abrir
 from atendimento.services.contatos import contato_obter_ou_criar
+from canais.registry import classe_adaptador
 
 TipoId = IdentidadeContato.Tipo
 
 
 # ------------------------------------------------------------------------------- creation
-def _por_identidade(*tipos: str) -> Callable[[Canal, Contato, dict[str, str]], str]:
-    def conversa(canal: Canal, contato: Contato, identidades: dict[str, str]) -> str:
-        return next((identidades[t] for t in tipos if identidades.get(t)), "")
-
-    return conversa
-
-
-def _twilio(canal: Canal, contato: Contato, identidades: dict[str, str]) -> str:
-    telefone = identidades.get(TipoId.TELEFONE) or contato.telefone
-    if not telefone:
-        return ""
-    prefixo = "whatsapp:" if str(canal.config.get("numero", "")).startswith("whatsapp:") else ""
-    return f"{prefixo}+{telefone.lstrip('+')}"
-
-
-#: how a contact is addressed on each kind of channel (the ticket's ``conversa_id_externo``)
-CONVERSA_POR_TIPO: dict[str, Callable[[Canal, Contato, dict[str, str]], str]] = {
-    Canal.Tipo.WHATSAPP: _por_identidade(TipoId.WHATSAPP, TipoId.TELEFONE),
-    Canal.Tipo.TELEGRAM: _por_identidade(TipoId.TELEGRAM),
-    Canal.Tipo.TWILIO: _twilio,
-    Canal.Tipo.EMAIL: _por_identidade(TipoId.EMAIL),
-    Canal.Tipo.WEBCHAT: _por_identidade(TipoId.WEBCHAT),
-}
-
 _CAMPO_CONTATO = {TipoId.TELEFONE: "telefone", TipoId.WHATSAPP: "telefone", TipoId.EMAIL: "email"}
 
 
 def conversa_do_contato(*, canal: Canal, contato: Contato) -> str:
+    """How ``contato`` is addressed on ``canal`` (the ticket's ``conversa_id_externo``)."""
     identidades = {i.tipo: i.valor for i in contato.identidades.all()}
     for tipo, campo in _CAMPO_CONTATO.items():
         identidades.setdefault(tipo, getattr(contato, campo))
-    return CONVERSA_POR_TIPO[canal.tipo](canal, contato, identidades)
+    return classe_adaptador(canal.tipo).conversa_do_contato(canal.config or {}, identidades)
 
 
 @transaction.atomic

@@ -56,6 +56,11 @@ class ErroDefinitivo(ErroCanal):
         self.codigo = codigo
 
 
+def detalhe_erro(exc: BaseException) -> str:
+    """The readable text of an adapter error (its ``detalhe``), else of any exception."""
+    return str(getattr(exc, "detalhe", "") or exc)
+
+
 class OperacaoNaoSuportada(ErroCanal):
     """The channel cannot do this (e.g. 'typing' over SMS); callers skip it quietly."""
 
@@ -315,11 +320,21 @@ class ResultadoTeste:
 class AdaptadorCanal:
     """One provider.  Instances are cheap: built per call from the channel's config.
 
-    ``config`` is the channel's whole configuration (public keys and decrypted secrets), the
-    keys of CONTRACT §4 for this ``tipo``.
+    ``config`` is the channel's whole configuration (public keys and decrypted secrets): the
+    keys in :attr:`chaves_config`.
+
+    Everything the rest of the desk needs to know about a kind of channel is declared here, as
+    class attributes and class methods, so that no module outside ``canais/adapters/`` keeps a
+    table keyed by channel type (``tests/canais/test_fatos_do_canal.py`` checks it).  Hooks
+    that need the database (the e-mail reply context, the default transport, inbound filters)
+    are services the adapter names; the adapter stays the one place that says which apply.
     """
 
     tipo: ClassVar[str]
+    #: how the channel is named to people (the channel list, messages about it)
+    rotulo: ClassVar[str] = ""
+    #: every config key the channel accepts, public and secret; any other is refused
+    chaves_config: ClassVar[frozenset[str]] = frozenset()
     #: config keys that are secrets (encrypted at rest, never returned)
     campos_segredo: ClassVar[frozenset[str]] = frozenset()
     #: config keys required to activate the channel
@@ -337,8 +352,72 @@ class AdaptadorCanal:
     #: from the stored event (:meth:`extrair_midia`) instead of asking the provider
     midia_no_webhook: ClassVar[bool] = False
 
+    #: longest outbound text in characters (longer messages are refused before storing)
+    limite_texto: ClassVar[int] = 100_000
+    #: contact identities (:class:`TipoIdentidade` values) that address a conversation on this
+    #: channel, in order: a ticket an agent opens takes the first the contact has
+    identidades_conversa: ClassVar[tuple[str, ...]] = ()
+    #: where to send when the ticket has no conversation id: contact identities, in order…
+    identidades_destino: ClassVar[tuple[str, ...]] = ()
+    #: …then this field of the contact (``"telefone"``, ``"email"``; "" for none)
+    campo_contato_destino: ClassVar[str] = ""
+    #: plain direct messages of this channel may take the set-based inbound path
+    #: (``atendimento.services.entrada_lote``): no threading, no per-message routing
+    entrada_em_lote: ClassVar[bool] = False
+
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
+
+    # -- channel facts used by the desk ------------------------------------------------------
+    @classmethod
+    def config_gerada(cls) -> dict[str, str]:
+        """Keys generated when a channel is created without them (secrets nobody needs to
+        type because we register them ourselves: Telegram's webhook secret)."""
+        return {}
+
+    @classmethod
+    def config_ao_ativar(cls, url_webhook: str) -> dict[str, str]:
+        """Public keys filled on activation from the webhook URL when absent (Twilio sends
+        delivery statuses only to a per-message StatusCallback: our webhook URL)."""
+        return {}
+
+    @classmethod
+    def tem_janela(cls, config: Mapping[str, Any]) -> bool:
+        """The channel (with this public config) is bound by WhatsApp's 24-hour
+        customer-service window: outside it only an approved template may be sent."""
+        return False
+
+    @classmethod
+    def envia_templates_whatsapp(cls, config: Mapping[str, Any]) -> bool:
+        """The channel sends approved WhatsApp templates (``Template`` of tipo whatsapp):
+        those with the window."""
+        return cls.tem_janela(config)
+
+    @classmethod
+    def conversa_do_contato(cls, config: Mapping[str, Any], identidades: Mapping[str, str]) -> str:
+        """The conversation id (``Ticket.conversa_id_externo``) of a contact on this channel,
+        from the contact's identities (``tipo -> valor``, phone and e-mail included); "" when
+        the contact has no address here."""
+        return next((identidades[t] for t in cls.identidades_conversa if identidades.get(t)), "")
+
+    @classmethod
+    def config_de_envio(cls, canal: Any, config: dict[str, Any]) -> dict[str, Any]:
+        """The config used to send: ``config`` (the channel's own), completed where the
+        channel has no transport of its own (e-mail: the empresa's or the server's)."""
+        return config
+
+    @classmethod
+    def contexto_saida(cls, mensagem: Any) -> dict[str, Any]:
+        """Channel-specific fields of :class:`MensagemSaida` built from the stored message and
+        its conversation (e-mail subject and threading headers; a webchat file link)."""
+        return {}
+
+    @classmethod
+    def filtros_entrada(cls) -> tuple[Any, ...]:
+        """Checks ``(canal, evento) -> motivo`` run on each interpreted event before it is
+        applied: one returning a reason discards the whole delivery like
+        :class:`EventoDescartado` (the e-mail loop guard)."""
+        return ()
 
     # -- routing: which channel does an inbound request belong to? --------------------------
     @classmethod

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -46,8 +45,8 @@ from canais.adapters.base import (
     OperacaoNaoSuportada,
     TemplateSaida,
     TipoMensagem,
+    detalhe_erro,
 )
-from canais.adapters.email.envio import cabecalhos_resposta, endereco_resposta
 from canais.registry import TipoCanalDesconhecido, classe_adaptador, get_adaptador
 
 __all__ = [
@@ -129,9 +128,7 @@ def montar_saida(mensagem) -> MensagemSaida:
         "responder_a": responder_a,
         "botoes": tuple((mensagem.dados or {}).get("botoes") or ()),
     }
-    contexto = CONTEXTO_POR_TIPO.get(mensagem.canal.tipo)
-    if contexto is not None:
-        campos.update(contexto(mensagem))
+    campos.update(classe_adaptador(mensagem.canal.tipo).contexto_saida(mensagem))
     return MensagemSaida(**campos)
 
 
@@ -154,93 +151,6 @@ def _url_da_midia(mensagem) -> str:
             codigo="url_publica",
         )
     return midia_publica_url(mensagem, base=base)
-
-
-def _contexto_email(mensagem) -> dict[str, Any]:
-    """Subject and threading headers of an e-mail reply: those answering the quoted customer
-    message, else the customer's latest e-mail in the ticket; ``To`` falls back to the contact's
-    address and the subject to the ticket's.  ``Reply-To`` is the ticket's reply address (the
-    customer's answer comes back to this ticket even from a client that drops the threading
-    headers); ``Auto-Submitted: auto-replied`` marks messages no person wrote (bot, system),
-    so RFC 3834 auto-responders do not answer them.  The body gets the empresa's layout and
-    signature (plain text + HTML)."""
-    from atendimento.models import Mensagem
-    from atendimento.services.email_layout import corpo_email
-
-    base = mensagem.responder_a if mensagem.responder_a_id else None
-    if base is None or base.direcao != Mensagem.Direcao.ENTRADA:
-        base = (
-            Mensagem.objects.filter(
-                ticket_id=mensagem.ticket_id,
-                direcao=Mensagem.Direcao.ENTRADA,
-                dados__has_key="cabecalhos",
-            )
-            .order_by("-data", "-ordem", "-criado_em")
-            .first()
-        )
-    cabecalhos = cabecalhos_resposta((base.dados or {}).get("cabecalhos") or {}) if base else {}
-    if base is None:  # no customer mail yet (an agent opened the ticket): thread on our last
-        anterior = (
-            Mensagem.objects.filter(
-                ticket_id=mensagem.ticket_id,
-                direcao=Mensagem.Direcao.SAIDA,
-                id_externo__startswith="<",
-            )
-            .exclude(pk=mensagem.pk)
-            .order_by("-data", "-criado_em")
-            .values_list("id_externo", flat=True)
-            .first()
-        )
-        if anterior:
-            cabecalhos = {"In-Reply-To": anterior, "References": anterior}
-    if not cabecalhos.get("To") and mensagem.ticket.contato.email:
-        cabecalhos["To"] = mensagem.ticket.contato.email
-    ticket = mensagem.ticket
-    assunto = (
-        cabecalhos.pop("Subject", "")
-        or ticket.assunto
-        or f"{ticket.empresa.nome}: atendimento #{ticket.numero}"  # never an empty subject
-    )
-    endereco = str((mensagem.canal.config or {}).get("endereco") or "")
-    if "@" in endereco:
-        cabecalhos["Reply-To"] = endereco_resposta(endereco, mensagem.ticket_id)
-    automatica = mensagem.remetente_tipo in (Mensagem.Remetente.BOT, Mensagem.Remetente.SISTEMA)
-    if automatica:
-        cabecalhos["Auto-Submitted"] = "auto-replied"
-    campos: dict[str, Any] = {"assunto": assunto, "cabecalhos": cabecalhos}
-    if mensagem.conteudo and not (mensagem.dados or {}).get("template"):
-        corpo = corpo_email(
-            ticket=mensagem.ticket,
-            atendente=mensagem.atendente if not automatica else None,
-            texto=mensagem.conteudo,
-        )
-        campos.update(texto=corpo.texto, html=corpo.html)
-    return campos
-
-
-def _contexto_webchat(mensagem) -> dict[str, Any]:
-    """The website chat's visitor fetches a file from the desk itself: a signed, expiring link
-    to this message's file, valid only for the visitor of the conversation."""
-    if not mensagem.midia_arquivo:
-        return {}
-    from canais.webchat.conversa import url_midia
-
-    destino = mensagem.ticket.conversa_id_externo
-    return {
-        "midia": MidiaSaida(
-            tipo=TipoMensagem(mensagem.tipo),
-            mime=mensagem.midia_mime,
-            nome=mensagem.midia_nome,
-            url=url_midia(mensagem.canal, mensagem, destino),
-        )
-    }
-
-
-#: channel-specific fields of MensagemSaida built from the stored conversation
-CONTEXTO_POR_TIPO: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "email": _contexto_email,
-    "webchat": _contexto_webchat,
-}
 
 
 def _enviar(tarefa, mensagem_id: str) -> None:
@@ -275,7 +185,7 @@ def _enviar(tarefa, mensagem_id: str) -> None:
                 entrega.mensagem_registrar_falha(
                     mensagem=mensagem,
                     codigo=exc.codigo,
-                    detalhe=f"{_detalhe(exc)} (desistimos após {tarefa.request.retries + 1} "
+                    detalhe=f"{detalhe_erro(exc)} (desistimos após {tarefa.request.retries + 1} "
                     "tentativas)",
                 )
             else:
@@ -283,7 +193,7 @@ def _enviar(tarefa, mensagem_id: str) -> None:
                 entrega.mensagem_registrar_tentativa(
                     mensagem=mensagem,
                     codigo=exc.codigo,
-                    detalhe=f"Tentativa {tarefa.request.retries + 1} falhou: {_detalhe(exc)}. "
+                    detalhe=f"Tentativa {tarefa.request.retries + 1} falhou: {detalhe_erro(exc)}. "
                     f"Nova tentativa em {espera} s.",
                 )
                 repetir = (espera, exc)
@@ -295,7 +205,7 @@ def _enviar(tarefa, mensagem_id: str) -> None:
             )
         except (ErroDefinitivo, OperacaoNaoSuportada, ErroCanal) as exc:
             entrega.mensagem_registrar_falha(
-                mensagem=mensagem, codigo=getattr(exc, "codigo", ""), detalhe=_detalhe(exc)
+                mensagem=mensagem, codigo=getattr(exc, "codigo", ""), detalhe=detalhe_erro(exc)
             )
         except Exception:  # a bug must not leave the agent's message silently pending
             logger.exception("erro inesperado enviando a mensagem %s", mensagem_id)
@@ -314,10 +224,6 @@ def _enviar(tarefa, mensagem_id: str) -> None:
     if repetir is not None:
         espera, exc = repetir
         raise tarefa.retry(countdown=espera, exc=exc)
-
-
-def _detalhe(exc: Exception) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)
 
 
 _OPCOES_ENVIO: dict[str, Any] = {"bind": True, "max_retries": MAX_TENTATIVAS, "acks_late": True}
@@ -392,9 +298,9 @@ def responder_callback(self, mensagem_id: str) -> None:
     except ErroTransitorio as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(countdown=min(2**self.request.retries, 5), exc=exc) from exc
-        logger.info("callback %s não respondido: %s", callback, _detalhe(exc))
+        logger.info("callback %s não respondido: %s", callback, detalhe_erro(exc))
     except ErroCanal as exc:  # e.g. "query is too old": nothing left to stop
-        logger.info("callback %s não respondido: %s", callback, _detalhe(exc))
+        logger.info("callback %s não respondido: %s", callback, detalhe_erro(exc))
 
 
 @shared_task(name="canais.tasks.sincronizar_templates", ignore_result=True)
@@ -494,7 +400,7 @@ def digitando(ticket_id: str) -> None:
     except (OperacaoNaoSuportada, TipoCanalDesconhecido):
         return
     except ErroCanal as exc:  # best effort: a lost "typing" is not worth a retry
-        logger.info("digitando falhou no ticket %s: %s", ticket_id, _detalhe(exc))
+        logger.info("digitando falhou no ticket %s: %s", ticket_id, detalhe_erro(exc))
 
 
 @shared_task(name="canais.tasks.marcar_lida_provedor", bind=True, max_retries=3, ignore_result=True)
@@ -522,6 +428,10 @@ def marcar_lida_provedor(self, mensagem_id: str) -> None:
             raise self.retry(
                 countdown=espera_retentativa(self.request.retries, exc.retry_after), exc=exc
             ) from exc
-        logger.warning("confirmação de leitura desistida para %s: %s", mensagem_id, _detalhe(exc))
+        logger.warning(
+            "confirmação de leitura desistida para %s: %s", mensagem_id, detalhe_erro(exc)
+        )
     except ErroCanal as exc:
-        logger.warning("confirmação de leitura recusada para %s: %s", mensagem_id, _detalhe(exc))
+        logger.warning(
+            "confirmação de leitura recusada para %s: %s", mensagem_id, detalhe_erro(exc)
+        )

@@ -45,7 +45,7 @@ def base(api_supervisor):
 
 
 def test_artigo_salvo_pela_api_e_indexado_e_citado(base, api_atendente, ticket):
-    assert TrechoConhecimento.objects.count() == len(ARTIGOS)
+    assert TrechoConhecimento.objects.filter(tipo="secao").count() == len(ARTIGOS)
     MensagemFactory(ticket=ticket, conteudo="oi, em quantos dias meu pedido chega aqui em casa?")
     resposta = api_atendente.get(f"{API}/tickets/{ticket.id}/sugestao-resposta/")
     assert resposta.status_code == 200, resposta.content

@@ -7,7 +7,8 @@ import pytest
 
 from ia.models import ArtigoConhecimento, TrechoConhecimento
 from ia.services.busca import buscar
-from ia.services.indexacao import dividir
+from ia.services.expansao import expandir
+from ia.services.indexacao import dividir, trechos
 from tests.factories import EmpresaFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,16 +35,21 @@ def test_artigo_indexado_ao_salvar_e_reindexado_ao_editar():
     artigo = _kb(empresa)[0]
     artigo.refresh_from_db()
     assert artigo.indexado_em is not None
-    trecho = TrechoConhecimento.objects.get(artigo=artigo)
-    assert trecho.texto.startswith("Segunda via do boleto: ")
-    assert trecho.embedding is not None
-    assert len(trecho.embedding) == 384
+    trechos = TrechoConhecimento.objects.filter(artigo=artigo)
+    assert {(t.tipo, t.texto) for t in trechos} == {
+        ("secao", "Segunda via do boleto: " + ARTIGOS[0][1]),
+        ("titulo", "Segunda via do boleto"),
+    }
+    assert all(len(t.embedding) == 384 for t in trechos)
 
-    artigo.conteudo = "Agora a segunda via sai também pelo WhatsApp."
+    artigo.conteudo = "Agora sai pelo WhatsApp. Ou pelo e-mail. Ou no app."
     artigo.save()
-    assert list(
-        TrechoConhecimento.objects.filter(artigo=artigo).values_list("texto", flat=True)
-    ) == ["Segunda via do boleto: Agora a segunda via sai também pelo WhatsApp."]
+    assert list(TrechoConhecimento.objects.filter(artigo=artigo).values_list("tipo", "texto")) == [
+        ("secao", "Segunda via do boleto: " + artigo.conteudo),
+        ("titulo", "Segunda via do boleto"),
+        ("janela", "Segunda via do boleto: Agora sai pelo WhatsApp. Ou pelo e-mail."),
+        ("janela", "Segunda via do boleto: Ou pelo e-mail. Ou no app."),
+    ]
 
 
 def test_pergunta_com_outras_palavras_acha_o_artigo_certo_primeiro():
@@ -52,6 +58,8 @@ def test_pergunta_com_outras_palavras_acha_o_artigo_certo_primeiro():
     achados = buscar(empresa, "perdi o boleto, como pego outro?", k=3)
     assert achados[0].artigo_id == artigos["Segunda via do boleto"].id
     assert len({a.artigo_id for a in achados}) == len(achados) <= 3
+    # the passage quoted is the article's section, not its title or a sentence window
+    assert achados[0].texto == "Segunda via do boleto: " + ARTIGOS[0][1]
     assert buscar(empresa, "quero encerrar minha assinatura", k=1)[0].artigo_id == (
         artigos["Cancelamento do plano"].id
     )
@@ -78,9 +86,34 @@ def test_outra_empresa_e_artigo_inativo_nao_aparecem():
     assert buscar(empresa, "   ", k=5) == []
 
 
+def test_pergunta_com_giria_e_expandida():
+    assert expandir("cade o boleto? a net caiu") == (
+        "cade o boleto? a net caiu onde fatura internet queda"
+    )
+    assert expandir("Fatura de março") == "Fatura de março"
+
+
+def test_filtro_por_empresa_com_muitas_empresas_no_indice():
+    """The empresa filter is inside the HNSW scan: another empresa's many near-identical chunks
+    never push this empresa's article out of the candidates."""
+    empresa, outra = EmpresaFactory(), EmpresaFactory()
+    for i in range(40):
+        ArtigoConhecimento.objects.create(
+            empresa=outra, titulo=f"Segunda via do boleto {i}", conteudo="Segunda via no app."
+        )
+    certo = ArtigoConhecimento.objects.create(
+        empresa=empresa, titulo="Pagamento com Pix", conteudo="Aceitamos Pix com a chave CNPJ."
+    )
+    achados = buscar(empresa, "segunda via do boleto", k=3)
+    assert [a.artigo_id for a in achados] == [certo.id]
+
+
 def test_dividir_artigo_longo_em_trechos_com_titulo():
     paragrafo = "Frase de teste sobre o assunto. " * 30
-    trechos = dividir("Título", "\n\n".join([paragrafo] * 4))
-    assert len(trechos) >= 3
-    assert all(t.startswith("Título: ") for t in trechos)
+    secoes = dividir("Título", "\n\n".join([paragrafo] * 4))
+    assert len(secoes) >= 3
+    assert all(t.startswith("Título: ") for t in secoes)
     assert dividir("Só título", "") == ["Só título"]
+    assert trechos("Só título", "") == [("secao", "Só título")]
+    janelas = [texto for tipo, texto in trechos("T", "A. B. C.") if tipo == "janela"]
+    assert janelas == ["T: A. B.", "T: B. C."]

@@ -86,8 +86,8 @@ def test_painel_de_ia_com_analise_e_sugestao(cliente_de, atendente, novo_ticket)
         provider="local",
     )
     html = _lateral(cliente_de(atendente), ticket)
-    assert "<dt>Sentimento</dt><dd>negativo (-0,60)</dd>" in html
-    assert "<dd>reclamacao</dd>" in html
+    assert "Sentimento: Negativo (-0,60)" in html
+    assert "Intenção: Reclamação" in html
     assert "Sinto muito!" in html
     assert f"/composer/?sugestao={sugestao.id}" in html
     assert "A análise de IA chega em breve." not in html

@@ -66,6 +66,15 @@ class EnviarSerializer(serializers.Serializer):
     conteudo = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="")
     template_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     responder_a = serializers.UUIDField(required=False, allow_null=True, default=None)
+    sugestao_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Id da sugestão de IA (``sugestao_id`` de ``sugestao-resposta/``) de onde veio o "
+            "texto: registra a sugestão como aceita (texto igual) ou editada."
+        ),
+    )
 
     def validate(self, attrs):
         if not attrs["conteudo"].strip() and attrs["template_id"] is None:

@@ -317,6 +317,22 @@ class SugestaoRespostaSerializer(serializers.Serializer):
     fontes = FonteSerializer(many=True, help_text="Melhor fonte primeiro.")
     provider = serializers.CharField()
     modelo = serializers.CharField()
+    sugestao_id = serializers.UUIDField(
+        help_text=(
+            "Id desta sugestão: envie-o em ``mensagens/enviar/`` com o texto usado, ou em "
+            "``sugestao-resposta/descartar/``, para registrar o que o atendente fez com ela."
+        )
+    )
+
+
+class DescartarSugestaoSerializer(serializers.Serializer):
+    sugestao_id = serializers.UUIDField()
+
+
+class DesfechoSugestaoSerializer(serializers.Serializer):
+    sugestao_id = serializers.UUIDField(source="id")
+    resultado = serializers.ChoiceField(choices=["pendente", "aceita", "editada", "rejeitada"])
+    resultado_em = serializers.DateTimeField(allow_null=True)
 
 
 class AnaliseAgendadaSerializer(serializers.Serializer):

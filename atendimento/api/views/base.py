@@ -53,3 +53,17 @@ class BaseViewSet(viewsets.GenericViewSet):
             serializer_class(instancia, context=self.get_serializer_context()).data,
             status=status,
         )
+
+    def validado(self, serializer_class, dados, **kwargs):
+        """``dados`` checked by ``serializer_class`` (400 with the field errors otherwise)."""
+        serializer = serializer_class(data=dados, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def recarregar(self, objeto):
+        """``objeto`` as the view's responses show it (re-read through its selector)."""
+        return objeto
+
+    def resposta(self, objeto, status=200):
+        """``objeto`` after an action, re-read and shown with the view's ``serializer_class``."""
+        return self.responder(self.serializer_class, self.recarregar(objeto), status)

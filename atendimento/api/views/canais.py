@@ -23,12 +23,6 @@ from atendimento.services.templates_whatsapp import templates_sincronizar
 from canais import services
 
 
-def _validar(serializer_class, dados):
-    serializer = serializer_class(data=dados)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 @extend_schema(tags=["canais"])
 class CanalViewSet(BaseViewSet):
     """Channels of the empresa.  Everybody reads them (secrets masked); only admins and
@@ -60,7 +54,7 @@ class CanalViewSet(BaseViewSet):
 
     @extend_schema(request=CanalCriarSerializer, responses={201: CanalSerializer})
     def create(self, request):
-        dados = _validar(CanalCriarSerializer, request.data)
+        dados = self.validado(CanalCriarSerializer, request.data)
         canal = services.canal_criar(
             empresa=self.empresa,
             tipo=dados["tipo"],
@@ -73,7 +67,7 @@ class CanalViewSet(BaseViewSet):
     @extend_schema(request=CanalAtualizarSerializer, responses=CanalSerializer)
     def update(self, request, pk=None):
         canal = self._canal(pk)
-        dados = _validar(CanalAtualizarSerializer, request.data)
+        dados = self.validado(CanalAtualizarSerializer, request.data)
         if "fila_padrao" in dados:
             dados["fila_padrao"] = self._fila(dados["fila_padrao"]) or None
         canal = services.canal_atualizar(canal=canal, **dados)

@@ -30,12 +30,6 @@ from atendimento.services import filas as servicos_filas
 from atendimento.services.presenca import atendente_atualizar_status
 
 
-def _validar(serializer_class, dados, **kwargs):
-    serializer = serializer_class(data=dados, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 @extend_schema(tags=["filas"])
 class FilaViewSet(BaseViewSet):
     queryset = Fila.objects.none()
@@ -52,9 +46,8 @@ class FilaViewSet(BaseViewSet):
     def _fila(self, pk) -> Fila:
         return self.conferir(seletores.fila_obter(atendente=self.atendente, fila_id=pk))
 
-    def _resposta(self, fila: Fila, status_http=status.HTTP_200_OK) -> Response:
-        fila = seletores.fila_obter(atendente=self.atendente, fila_id=fila.pk)
-        return self.responder(FilaSerializer, fila, status_http)
+    def recarregar(self, objeto: Fila) -> Fila:
+        return seletores.fila_obter(atendente=self.atendente, fila_id=objeto.pk)
 
     def list(self, request):
         return self.paginado(self.filter_queryset(self.get_queryset()), FilaSerializer)
@@ -64,14 +57,14 @@ class FilaViewSet(BaseViewSet):
 
     @extend_schema(responses={201: FilaSerializer})
     def create(self, request):
-        dados = _validar(FilaSerializer, request.data)
+        dados = self.validado(FilaSerializer, request.data)
         fila = servicos_filas.fila_criar(empresa=self.empresa, **dados)
-        return self._resposta(fila, status.HTTP_201_CREATED)
+        return self.resposta(fila, status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, parcial=False):
         fila = self._fila(pk)
-        dados = _validar(FilaSerializer, request.data, instance=fila, partial=parcial)
-        return self._resposta(servicos_filas.fila_atualizar(fila=fila, **dados))
+        dados = self.validado(FilaSerializer, request.data, instance=fila, partial=parcial)
+        return self.resposta(servicos_filas.fila_atualizar(fila=fila, **dados))
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk, parcial=True)
@@ -88,7 +81,7 @@ class FilaViewSet(BaseViewSet):
     @action(detail=True, methods=["post"], url_path="atendentes")
     def adicionar_atendente(self, request, pk=None):
         fila = self._fila(pk)
-        dados = _validar(FilaAtendenteSerializer, request.data)
+        dados = self.validado(FilaAtendenteSerializer, request.data)
         alvo = sel_tickets.atendente_obter(
             atendente=self.atendente, atendente_id=dados["atendente_id"]
         )
@@ -145,9 +138,8 @@ class AtendenteViewSet(BaseViewSet):
     def _filas(self, ids):
         return [seletores.fila_obter(atendente=self.atendente, fila_id=i) for i in ids]
 
-    def _resposta(self, alvo: Atendente, status_http=status.HTTP_200_OK) -> Response:
-        alvo = seletores.atendente_obter(atendente=self.atendente, atendente_id=alvo.pk)
-        return self.responder(AtendenteSerializer, alvo, status_http)
+    def recarregar(self, objeto: Atendente) -> Atendente:
+        return seletores.atendente_obter(atendente=self.atendente, atendente_id=objeto.pk)
 
     def list(self, request):
         return self.paginado(self.filter_queryset(self.get_queryset()), AtendenteSerializer)
@@ -157,21 +149,21 @@ class AtendenteViewSet(BaseViewSet):
 
     @extend_schema(request=AtendenteCriarSerializer, responses={201: AtendenteSerializer})
     def create(self, request):
-        dados = _validar(AtendenteCriarSerializer, request.data)
+        dados = self.validado(AtendenteCriarSerializer, request.data)
         dados["filas"] = self._filas(dados["filas"])
         alvo = servicos_atendentes.atendente_criar(
             empresa=self.empresa, por=self.atendente, **dados
         )
-        return self._resposta(alvo, status.HTTP_201_CREATED)
+        return self.resposta(alvo, status.HTTP_201_CREATED)
 
     @extend_schema(request=AtendenteAtualizarSerializer, responses=AtendenteSerializer)
     def update(self, request, pk=None):
         alvo = self._alvo(pk)
-        dados = _validar(AtendenteAtualizarSerializer, request.data)
+        dados = self.validado(AtendenteAtualizarSerializer, request.data)
         if "filas" in dados:
             dados["filas"] = self._filas(dados["filas"])
         alvo = servicos_atendentes.atendente_atualizar(atendente=alvo, por=self.atendente, **dados)
-        return self._resposta(alvo)
+        return self.resposta(alvo)
 
     @extend_schema(request=AtendenteAtualizarSerializer, responses=AtendenteSerializer)
     def partial_update(self, request, pk=None):
@@ -187,9 +179,9 @@ class AtendenteViewSet(BaseViewSet):
         alvo = self._alvo(pk)
         if alvo.id != self.atendente.id:
             exigir_gestao(self.atendente)
-        dados = _validar(StatusAtendenteSerializer, request.data)
+        dados = self.validado(StatusAtendenteSerializer, request.data)
         alvo = atendente_atualizar_status(atendente=alvo, status=dados["status"])
-        return self._resposta(alvo)
+        return self.resposta(alvo)
 
     @extend_schema(responses=TicketSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])

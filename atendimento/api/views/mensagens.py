@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -21,14 +22,10 @@ from atendimento.models import Mensagem
 from atendimento.selectors import cadastros as sel_cadastros
 from atendimento.selectors import mensagens as sel_mensagens
 from atendimento.selectors.acesso import ticket_obter
+from atendimento.selectors.inbox import sugestao_ia_obter
 from atendimento.services import lote as servico_lote
 from atendimento.services import saida
-
-
-def _validar(serializer_class, dados):
-    serializer = serializer_class(data=dados)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from ia.services.desfecho import sugestao_registrar_envio
 
 
 @extend_schema(tags=["mensagens"])
@@ -59,14 +56,18 @@ class MensagemViewSet(BaseViewSet):
 
     @extend_schema(request=EnviarSerializer, responses={201: MensagemSerializer})
     @action(detail=False, methods=["post"])
+    @transaction.atomic
     def enviar(self, request):
-        dados = _validar(EnviarSerializer, request.data)
+        dados = self.validado(EnviarSerializer, request.data)
         ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
         template = dados["template_id"] and sel_cadastros.template_obter(
             atendente=self.atendente, template_id=dados["template_id"]
         )
         responder_a = dados["responder_a"] and sel_mensagens.mensagem_da_conversa(
             ticket=ticket, mensagem_id=dados["responder_a"]
+        )
+        sugestao = dados["sugestao_id"] and sugestao_ia_obter(
+            atendente=self.atendente, ticket=ticket, resposta_id=dados["sugestao_id"]
         )
         mensagem = saida.mensagem_enviar(
             atendente=self.atendente,
@@ -75,6 +76,8 @@ class MensagemViewSet(BaseViewSet):
             template=template or None,
             responder_a=responder_a or None,
         )
+        if sugestao:
+            sugestao_registrar_envio(sugestao=sugestao, mensagem=mensagem)
         return self.responder(MensagemSerializer, mensagem, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -92,7 +95,7 @@ class MensagemViewSet(BaseViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def enviar_midia(self, request):
-        dados = _validar(EnviarMidiaSerializer, request.data)
+        dados = self.validado(EnviarMidiaSerializer, request.data)
         ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
         mensagem = saida.mensagem_enviar_midia(
             atendente=self.atendente,
@@ -105,7 +108,7 @@ class MensagemViewSet(BaseViewSet):
     @extend_schema(request=MarcarLidaSerializer, responses=MarcadasSerializer)
     @action(detail=False, methods=["post"], url_path="marcar-lida")
     def marcar_lida(self, request):
-        dados = _validar(MarcarLidaSerializer, request.data)
+        dados = self.validado(MarcarLidaSerializer, request.data)
         if "ticket_id" in dados:
             ticket = ticket_obter(atendente=self.atendente, ticket_id=dados["ticket_id"])
             marcadas = saida.mensagens_marcar_lidas(atendente=self.atendente, ticket=ticket)
@@ -132,7 +135,7 @@ class MensagemViewSet(BaseViewSet):
     )
     @action(detail=False, methods=["post"], url_path="enviar-lote")
     def enviar_lote(self, request):
-        dados = _validar(EnviarLoteSerializer, request.data)
+        dados = self.validado(EnviarLoteSerializer, request.data)
         lote = servico_lote.lote_criar(
             atendente=self.atendente,
             canal=dados["canal"],

@@ -12,6 +12,8 @@ from atendimento.api.serializers.mensagens import MensagemSerializer, MensagensA
 from atendimento.api.serializers.tickets import (
     AnaliseAgendadaSerializer,
     AtribuirSerializer,
+    DescartarSugestaoSerializer,
+    DesfechoSugestaoSerializer,
     EstatisticasSerializer,
     FecharSerializer,
     HistoricoSerializer,
@@ -31,12 +33,6 @@ from atendimento.selectors import estatisticas as sel_estatisticas
 from atendimento.selectors import mensagens as sel_mensagens
 from atendimento.selectors import tickets as sel_tickets
 from atendimento.services import tickets as servicos
-
-
-def _validar(serializer_class, dados):
-    serializer = serializer_class(data=dados)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 @extend_schema(tags=["tickets"])
@@ -70,10 +66,8 @@ class TicketViewSet(BaseViewSet):
     def _ticket(self, pk) -> Ticket:
         return self.conferir(sel_tickets.ticket_obter(atendente=self.atendente, ticket_id=pk))
 
-    def _resposta(self, ticket: Ticket, status_http=status.HTTP_200_OK) -> Response:
-        return self.responder(
-            TicketSerializer, sel_tickets.ticket_recarregar(ticket=ticket), status_http
-        )
+    def recarregar(self, objeto: Ticket) -> Ticket:
+        return sel_tickets.ticket_recarregar(ticket=objeto)
 
     # ---------------------------------------------------------------------------- CRUD
     def list(self, request):
@@ -86,7 +80,7 @@ class TicketViewSet(BaseViewSet):
 
     @extend_schema(request=TicketCriarSerializer, responses={201: TicketSerializer})
     def create(self, request):
-        dados = _validar(TicketCriarSerializer, request.data)
+        dados = self.validado(TicketCriarSerializer, request.data)
         canal = sel_cadastros.canal_obter(atendente=self.atendente, canal_id=dados["canal"])
         fila = dados["fila"] and sel_cadastros.fila_obter(
             atendente=self.atendente, fila_id=dados["fila"]
@@ -106,14 +100,14 @@ class TicketViewSet(BaseViewSet):
             prioridade=dados["prioridade"],
             por=self.atendente,
         )
-        return self._resposta(ticket, status.HTTP_201_CREATED)
+        return self.resposta(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketAtualizarSerializer, responses=TicketSerializer)
     def update(self, request, pk=None):
         ticket = self._ticket(pk)
-        dados = _validar(TicketAtualizarSerializer, request.data)
+        dados = self.validado(TicketAtualizarSerializer, request.data)
         ticket = servicos.ticket_atualizar(ticket=ticket, por=self.atendente, **dados)
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(request=TicketAtualizarSerializer, responses=TicketSerializer)
     def partial_update(self, request, pk=None):
@@ -128,20 +122,20 @@ class TicketViewSet(BaseViewSet):
     @action(detail=True, methods=["post"])
     def atribuir(self, request, pk=None):
         ticket = self._ticket(pk)
-        dados = _validar(AtribuirSerializer, request.data)
+        dados = self.validado(AtribuirSerializer, request.data)
         destino = dados["atendente_id"] and sel_tickets.atendente_obter(
             atendente=self.atendente, atendente_id=dados["atendente_id"]
         )
         ticket = servicos.ticket_atribuir(
             ticket=ticket, atendente_destino=destino or None, por=self.atendente
         )
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(request=TransferirSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def transferir(self, request, pk=None):
         ticket = self._ticket(pk)
-        dados = _validar(TransferirSerializer, request.data)
+        dados = self.validado(TransferirSerializer, request.data)
         fila = sel_cadastros.fila_obter(atendente=self.atendente, fila_id=dados["fila_id"])
         destino = dados["atendente_id"] and sel_tickets.atendente_obter(
             atendente=self.atendente, atendente_id=dados["atendente_id"]
@@ -153,34 +147,34 @@ class TicketViewSet(BaseViewSet):
             motivo=dados["motivo"],
             por=self.atendente,
         )
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(request=FecharSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def fechar(self, request, pk=None):
         ticket = self._ticket(pk)
-        dados = _validar(FecharSerializer, request.data)
+        dados = self.validado(FecharSerializer, request.data)
         ticket = servicos.ticket_fechar(ticket=ticket, motivo=dados["motivo"], por=self.atendente)
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(request=None, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def reabrir(self, request, pk=None):
         ticket = servicos.ticket_reabrir(ticket=self._ticket(pk), por=self.atendente)
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(request=TagsAlterarSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path="tags")
     def tags(self, request, pk=None):
         ticket = self._ticket(pk)
-        dados = _validar(TagsAlterarSerializer, request.data)
+        dados = self.validado(TagsAlterarSerializer, request.data)
         ticket = servicos.ticket_alterar_tags(
             ticket=ticket,
             adicionar=sel_tickets.tags_obter(atendente=self.atendente, ids=dados["adicionar"]),
             remover=sel_tickets.tags_obter(atendente=self.atendente, ids=dados["remover"]),
             por=self.atendente,
         )
-        return self._resposta(ticket)
+        return self.resposta(ticket)
 
     @extend_schema(
         parameters=[MensagensAntesSerializer],
@@ -193,7 +187,7 @@ class TicketViewSet(BaseViewSet):
     @action(detail=True, methods=["get"], pagination_class=PaginacaoMensagens)
     def mensagens(self, request, pk=None):
         ticket = self._ticket(pk)
-        antes = _validar(MensagensAntesSerializer, request.query_params).get("antes")
+        antes = self.validado(MensagensAntesSerializer, request.query_params).get("antes")
         antes = antes and sel_mensagens.mensagem_da_conversa(ticket=ticket, mensagem_id=antes)
         conversa = sel_mensagens.mensagens_da_conversa(ticket=ticket, antes=antes or None)
         return self.paginado(conversa, MensagemSerializer, PaginacaoMensagens)
@@ -237,6 +231,25 @@ class TicketViewSet(BaseViewSet):
         return Response(sugerir(self._ticket(pk)))
 
     @extend_schema(
+        request=DescartarSugestaoSerializer,
+        responses={
+            200: DesfechoSugestaoSerializer,
+            409: OpenApiResponse(ErroSerializer, description="A sugestão já foi usada."),
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="sugestao-resposta/descartar")
+    def descartar_sugestao(self, request, pk=None):
+        from atendimento.selectors.inbox import sugestao_ia_obter
+        from ia.services.desfecho import sugestao_descartar
+
+        dados = self.validado(DescartarSugestaoSerializer, request.data)
+        sugestao = sugestao_ia_obter(
+            atendente=self.atendente, ticket=self._ticket(pk), resposta_id=dados["sugestao_id"]
+        )
+        return Response(DesfechoSugestaoSerializer(sugestao_descartar(sugestao=sugestao)).data)
+
+    @extend_schema(
         parameters=[PeriodoSerializer],
         responses=EstatisticasSerializer,
         filters=False,
@@ -244,7 +257,7 @@ class TicketViewSet(BaseViewSet):
     )
     @action(detail=False, methods=["get"], url_path="estatisticas/geral")
     def estatisticas(self, request):
-        periodo = _validar(PeriodoSerializer, request.query_params)
+        periodo = self.validado(PeriodoSerializer, request.query_params)
         de, ate = sel_estatisticas.periodo(self.atendente, periodo.get("de"), periodo.get("ate"))
         dados = sel_estatisticas.estatisticas_gerais(atendente=self.atendente, de=de, ate=ate)
         return Response(EstatisticasSerializer(dados).data)

@@ -10,7 +10,7 @@ One webhook URL receives two kinds of POST, told apart by content type:
 
 * ``text/plain`` with ``x-amz-sns-message-type`` — Amazon SES notifications through an SNS
   HTTP(S) subscription to ``…/webhooks/email/<empresa_id>/?canal=<endereco>``, accepted for
-  the topics in ``sns_topic_arn`` with a valid SNS signature (:mod:`email_sns`).  Outbound
+  the topics in ``sns_topic_arn`` with a valid SNS signature (:mod:`.sns`).  Outbound
   through SES uses its SMTP interface (``smtp_url``); SES's message id (from the SMTP reply)
   is kept so its notifications find the message.
 
@@ -23,7 +23,7 @@ through the ``conectcrm_canal`` custom argument of our SendGrid sends, or the ``
 parameter of the Event Webhook URL.
 
 Mail no person wrote (auto-replies, bulk and list mail, system senders: see
-:func:`email_parse.motivo_automatico`) raises :class:`EventoDescartado` with the reason, so it
+:func:`.parse.motivo_automatico`) raises :class:`EventoDescartado` with the reason, so it
 never reaches a ticket; a bounce of one of our mails (RFC 3464 ``Action: failed``) becomes the
 ``erro`` status of that mail instead.
 
@@ -62,7 +62,9 @@ from canais.adapters.base import (
     ResultadoTeste,
     StatusEntrada,
     StatusEntrega,
+    TipoIdentidade,
     TipoMensagem,
+    detalhe_erro,
 )
 from canais.adapters.email import envio as envio_util
 from canais.adapters.email import parse, sendgrid, sns
@@ -91,6 +93,16 @@ class AdaptadorEmail(AdaptadorCanal):
     #: SendGrid Inbound Parse accepts messages up to 30 MB
     limite_download_bytes: ClassVar[int] = 30 * MB
     taxa_lote_por_segundo = 5.0
+    rotulo = "E-mail"
+    chaves_config = frozenset(
+        {
+            "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",
+            "sendgrid_api_key", "sendgrid_webhook_public_key", "api_base_url", "sns_topic_arn",
+        }
+    )  # fmt: skip
+    identidades_conversa = (TipoIdentidade.EMAIL,)
+    identidades_destino = (TipoIdentidade.EMAIL,)
+    campo_contato_destino = "email"
     # SendGrid Inbound Parse posts messages of up to 30 MB (attachments included); in "raw"
     # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
     limite_corpo_bytes: ClassVar[int | None] = 42 * MB
@@ -98,6 +110,29 @@ class AdaptadorEmail(AdaptadorCanal):
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     #: TLS context for SMTP (None: the system's default verification)
     contexto_tls: ssl.SSLContext | None = None
+
+    # -- channel facts (the services that need the database live in atendimento.services) ---
+    @classmethod
+    def config_de_envio(cls, canal: Any, config: dict[str, Any]) -> dict[str, Any]:
+        """A channel with neither ``smtp_url`` nor ``sendgrid_api_key`` sends through the
+        empresa's SMTP / SendGrid integration, else the server's ``EMAIL_URL``."""
+        if config.get("smtp_url") or config.get("sendgrid_api_key"):
+            return config
+        from atendimento.services.email_saida import email_transporte_padrao
+
+        return {**config, **email_transporte_padrao(canal)}
+
+    @classmethod
+    def contexto_saida(cls, mensagem: Any) -> dict[str, Any]:
+        from atendimento.services.email_saida import email_contexto_saida
+
+        return email_contexto_saida(mensagem)
+
+    @classmethod
+    def filtros_entrada(cls) -> tuple[Any, ...]:
+        from atendimento.services.email_entrada import email_filtro_laco
+
+        return (email_filtro_laco,)
 
     # -- routing ---------------------------------------------------------------------------
     @classmethod
@@ -293,7 +328,7 @@ class AdaptadorEmail(AdaptadorCanal):
             if self.config.get("sendgrid_api_key"):
                 return self._testar_sendgrid()
         except ErroCanal as exc:
-            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+            return ResultadoTeste(False, detalhe_erro(exc), {"codigo": getattr(exc, "codigo", "")})
         return ResultadoTeste(False, "configuração incompleta: smtp_url ou sendgrid_api_key")
 
     def _testar_smtp(self) -> ResultadoTeste:
@@ -346,7 +381,3 @@ def erro_sendgrid(resp: Any) -> ErroCanal:
     ]
     texto = "; ".join(p for p in partes if p) or resp.text[:200] or "sem descrição"
     return _http.erro_por_status(resp, f"{resp.status_code}: {texto}")
-
-
-def _detalhe(exc: ErroCanal) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)

@@ -16,6 +16,7 @@ import logging
 import mimetypes
 import posixpath
 import re
+import secrets
 from typing import Any, ClassVar
 
 import httpx
@@ -38,7 +39,9 @@ from canais.adapters.base import (
     RequisicaoWebhook,
     ResultadoEnvio,
     ResultadoTeste,
+    TipoIdentidade,
     TipoMensagem,
+    detalhe_erro,
 )
 from canais.adapters.telegram import parse
 
@@ -104,6 +107,19 @@ class AdaptadorTelegram(AdaptadorCanal):
     limite_download_bytes: ClassVar[int] = 20 * MB
     #: bulk sends: a bot may send about 30 messages/s overall
     taxa_lote_por_segundo = 25.0
+    rotulo = "Telegram"
+    chaves_config = frozenset({"bot_token", "webhook_secret", "api_base_url"})
+    #: sendMessage stops at 4096 characters
+    limite_texto = 4096
+    identidades_conversa = (TipoIdentidade.TELEGRAM,)
+    entrada_em_lote = True
+    identidades_destino = (TipoIdentidade.TELEGRAM,)
+
+    @classmethod
+    def config_gerada(cls) -> dict[str, str]:
+        # the secret setWebhook registers: nobody needs to type it
+        return {"webhook_secret": secrets.token_urlsafe(32)}
+
     timeout_segundos: float = _http.TIMEOUT_PADRAO
 
     # -- routing ---------------------------------------------------------------------------
@@ -241,7 +257,7 @@ class AdaptadorTelegram(AdaptadorCanal):
         try:
             eu = self._chamar("getMe")
         except ErroCanal as exc:
-            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+            return ResultadoTeste(False, detalhe_erro(exc), {"codigo": getattr(exc, "codigo", "")})
         dados: dict[str, Any] = {
             "id": str(eu.get("id", "")),
             "username": str(eu.get("username") or ""),
@@ -362,7 +378,3 @@ def _grande_demais(tamanho: int, limite: int) -> ErroDefinitivo:
         f"arquivo de {tamanho} bytes excede o limite de download de bots ({limite} bytes)",
         codigo="midia_grande",
     )
-
-
-def _detalhe(exc: ErroCanal) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)

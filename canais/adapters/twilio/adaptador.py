@@ -50,7 +50,9 @@ from canais.adapters.base import (
     ResultadoEnvio,
     ResultadoTeste,
     TemplateSaida,
+    TipoIdentidade,
     TipoMensagem,
+    detalhe_erro,
 )
 from canais.adapters.twilio import parse
 from twilio.http import HttpClient
@@ -81,6 +83,18 @@ class AdaptadorTwilio(AdaptadorCanal):
     #: a long code sends about 1 message per second (toll-free 3, short codes 100: set the
     #: channel's ``mensagens_por_segundo``)
     taxa_lote_por_segundo = 1.0
+    rotulo = "Twilio (SMS/WhatsApp)"
+    chaves_config = frozenset(
+        {
+            "account_sid", "auth_token", "numero", "messaging_service_sid", "api_base_url",
+            "status_callback_url", "mensagens_por_segundo",
+        }
+    )  # fmt: skip
+    #: a message body stops at 1600 characters
+    limite_texto = 1600
+    entrada_em_lote = True
+    identidades_destino = (TipoIdentidade.TELEFONE, TipoIdentidade.WHATSAPP)
+    campo_contato_destino = "telefone"
     #: 5 MB is Twilio's total size of an MMS; WhatsApp via Twilio takes up to 16 MB, but the
     #: limit is per class and must hold for SMS numbers too
     limite_midia_bytes = {
@@ -101,6 +115,26 @@ class AdaptadorTwilio(AdaptadorCanal):
     #: inbound media: WhatsApp via Twilio carries up to 16 MB
     limite_download_bytes: ClassVar[int] = 16 * MB
     timeout_segundos: float = _http.TIMEOUT_PADRAO
+
+    # -- channel facts ---------------------------------------------------------------------
+    @classmethod
+    def tem_janela(cls, config: Any) -> bool:
+        # Twilio's WhatsApp senders ("whatsapp:+55…") follow WhatsApp's window (error 63016)
+        # and send its approved templates as Content templates (``HX…``)
+        return parse.remetente_whatsapp(config.get("numero"))
+
+    @classmethod
+    def conversa_do_contato(cls, config: Any, identidades: Mapping[str, str]) -> str:
+        telefone = identidades.get(TipoIdentidade.TELEFONE)
+        if not telefone:
+            return ""
+        prefixo = "whatsapp:" if cls.tem_janela(config) else ""
+        return f"{prefixo}+{telefone.lstrip('+')}"
+
+    @classmethod
+    def config_ao_ativar(cls, url_webhook: str) -> dict[str, str]:
+        # Twilio sends delivery statuses only to a per-message StatusCallback: our webhook
+        return {"status_callback_url": url_webhook}
 
     # -- routing ---------------------------------------------------------------------------
     @classmethod
@@ -256,7 +290,7 @@ class AdaptadorTwilio(AdaptadorCanal):
         try:
             conta = self._cliente().api.v2010.accounts(sid).fetch()
         except ErroCanal as exc:
-            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+            return ResultadoTeste(False, detalhe_erro(exc), {"codigo": getattr(exc, "codigo", "")})
         dados = {
             "account_sid": str(conta.sid or sid),
             "nome": str(conta.friendly_name or ""),
@@ -487,7 +521,3 @@ def variaveis_do_template(template: TemplateSaida) -> dict[str, str]:
             nome = str(parametro.get("parameter_name") or posicao)
             variaveis[nome] = str(parametro.get("text", ""))
     return variaveis
-
-
-def _detalhe(exc: ErroCanal) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)

@@ -132,6 +132,11 @@ def separar(endereco: str) -> tuple[str, str]:
     return "", endereco.strip()
 
 
+def remetente_whatsapp(numero: Any) -> bool:
+    """The channel's ``numero`` is a WhatsApp sender (``"whatsapp:+5511…"``, any case)."""
+    return separar(str(numero or ""))[0] == "whatsapp"
+
+
 def normalizar_endereco(endereco: str, *, prefixo_padrao: str = "") -> str:
     """Canonical Twilio address: lower-case channel prefix + normalised number ("" stays "")."""
     prefixo, numero = separar(endereco)

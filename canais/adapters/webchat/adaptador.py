@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -37,6 +38,7 @@ from canais.adapters.base import (
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
+    MidiaSaida,
     OperacaoNaoSuportada,
     PayloadInvalido,
     Remetente,
@@ -82,6 +84,36 @@ class AdaptadorWebchat(AdaptadorCanal):
     mimes_aceitos = MIMES_ARQUIVOS - {"text/html", "application/octet-stream"}
     limite_corpo_bytes = 15 * MB  # a 10 MB file, base64-encoded, in a JSON body
     midia_no_webhook = True
+    rotulo = "Chat do site"
+    chaves_config = frozenset(
+        {"chave_publica", "origens_permitidas", "titulo", "saudacao", "cor", "pedir_nome",
+         "pedir_email"}
+    )  # fmt: skip
+    identidades_conversa = (TipoIdentidade.WEBCHAT,)
+    identidades_destino = (TipoIdentidade.WEBCHAT,)
+
+    @classmethod
+    def config_gerada(cls) -> dict[str, str]:
+        # the public key in the widget's <script> tag: routes its requests
+        return {"chave_publica": "wc_" + secrets.token_urlsafe(18)}
+
+    @classmethod
+    def contexto_saida(cls, mensagem: Any) -> dict[str, Any]:
+        """The visitor fetches a file from the desk itself: a signed, expiring link to this
+        message's file, valid only for the visitor of the conversation."""
+        if not mensagem.midia_arquivo:
+            return {}
+        from canais.webchat.conversa import url_midia
+
+        destino = mensagem.ticket.conversa_id_externo
+        return {
+            "midia": MidiaSaida(
+                tipo=TipoMensagem(mensagem.tipo),
+                mime=mensagem.midia_mime,
+                nome=mensagem.midia_nome,
+                url=url_midia(mensagem.canal, mensagem, destino),
+            )
+        }
 
     # -- routing ------------------------------------------------------------------------------
     @classmethod

@@ -39,7 +39,9 @@ from canais.adapters.base import (
     ResultadoEnvio,
     ResultadoTeste,
     TemplateProvedor,
+    TipoIdentidade,
     TipoMensagem,
+    detalhe_erro,
 )
 from canais.adapters.whatsapp import parse
 
@@ -110,6 +112,27 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     #: seconds for connect/read timeouts of every provider call
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     taxa_lote_por_segundo = TAXA_LOTE
+    rotulo = "WhatsApp"
+    chaves_config = frozenset(
+        {
+            "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
+            "api_version", "api_base_url", "mensagens_por_segundo",
+        }
+    )  # fmt: skip
+    #: WhatsApp text bodies stop at 4096 characters
+    limite_texto = 4096
+    identidades_conversa = (TipoIdentidade.WHATSAPP, TipoIdentidade.TELEFONE)
+    entrada_em_lote = True
+    identidades_destino = (
+        TipoIdentidade.WHATSAPP,
+        TipoIdentidade.WHATSAPP_BSUID,
+        TipoIdentidade.TELEFONE,
+    )
+    campo_contato_destino = "telefone"
+
+    @classmethod
+    def tem_janela(cls, config: Any) -> bool:
+        return True
 
     # -- routing ---------------------------------------------------------------------------
     @classmethod
@@ -293,7 +316,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
                 "GET", self._pnid(), params={"fields": "display_phone_number,verified_name"}
             )
         except ErroCanal as exc:
-            return ResultadoTeste(False, _detalhe(exc), {"codigo": getattr(exc, "codigo", "")})
+            return ResultadoTeste(False, detalhe_erro(exc), {"codigo": getattr(exc, "codigo", "")})
         dados = _http.json_ou_vazio(resp)
         numero = str(dados.get("display_phone_number") or "")
         nome = str(dados.get("verified_name") or "")
@@ -407,7 +430,3 @@ def _erro_download(resp: httpx.Response) -> ErroCanal:
             codigo=str(resp.status_code),
         )
     return _http.erro_por_status(resp, f"HTTP {resp.status_code} baixando mídia do WhatsApp")
-
-
-def _detalhe(exc: ErroCanal) -> str:
-    return str(getattr(exc, "detalhe", "") or exc)
