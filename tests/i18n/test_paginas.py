@@ -23,6 +23,7 @@ from atendimento.models import Atendente, Mensagem, Ticket
 from ia.models import AIInsight
 from tests.factories import (
     AtendenteFactory,
+    FilaFactory,
     MensagemFactory,
     TagFactory,
     TicketFactory,
@@ -133,6 +134,13 @@ SABADO = datetime(2026, 12, 5, 13, 30, tzinfo=UTC)
 
 
 @pytest.fixture
+def fila(empresa):
+    """A queue named by its users: data, not a word of the interface (the shared fixture's
+    "Suporte" is also an AI intent label of the catalogue)."""
+    return FilaFactory(empresa=empresa, nome="Fila Alfa")
+
+
+@pytest.fixture
 def gestor(empresa, fila):
     """A tenant administrator who also uses the admin (staff)."""
     usuario = UsuarioFactory(is_staff=True)
@@ -169,7 +177,7 @@ def ticket_completo(empresa, fila, canal_whatsapp, gestor):
         empresa=empresa,
         ticket=ticket,
         tipo=AIInsight.Tipo.SENTIMENTO,
-        sentimento="neutral",
+        sentimento="neutro",
         sentimento_score=0.85,
         provider="local",
     )
