@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from canais.adapters.base import AdaptadorCanal
+from canais.adapters.base import IDENTIDADES_COMUNS, AdaptadorCanal
 
 #: every channel's adapter class, in the order channels are offered
 ADAPTADORES: tuple[str, ...] = (
@@ -49,6 +49,24 @@ def get_adaptador(tipo: str, config: Mapping[str, Any]) -> AdaptadorCanal:
 def tipos() -> list[str]:
     _carregar()
     return sorted(_ADAPTADORES)
+
+
+def escolhas() -> list[tuple[str, Any]]:
+    """``(tipo, label)`` of every channel, in :data:`ADAPTADORES` order: ``Canal.tipo``'s
+    choices (a new channel needs no migration)."""
+    _carregar()
+    return [(classe.tipo, classe.rotulo) for classe in _ADAPTADORES.values()]
+
+
+def escolhas_identidade() -> list[tuple[str, Any]]:
+    """``(tipo, label)`` of every identity type: each channel's own, then the common ones
+    (phone, e-mail): ``IdentidadeContato.tipo``'s choices."""
+    _carregar()
+    rotulos: dict[str, Any] = {}
+    for classe in _ADAPTADORES.values():
+        rotulos.update(classe.identidades_proprias)
+    rotulos.update(IDENTIDADES_COMUNS)
+    return [(str(tipo), rotulo) for tipo, rotulo in rotulos.items()]
 
 
 def _carregar() -> None:

@@ -29,7 +29,7 @@ from canais.adapters.base import (
     ResultadoTeste,
     detalhe_erro,
 )
-from canais.registry import TipoCanalDesconhecido, classe_adaptador
+from canais.registry import TipoCanalDesconhecido, classe_adaptador, escolhas, tipos
 
 MASCARA = "••••"
 _INALTERADO: Any = object()
@@ -47,8 +47,8 @@ def config_de_envio(canal: Canal) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------- helpers
 def _tipo_valido(tipo: str) -> str:
-    if tipo not in Canal.Tipo.values:
-        opcoes = ", ".join(Canal.Tipo.values)
+    if tipo not in tipos():
+        opcoes = ", ".join(t for t, _rotulo in escolhas())
         raise RegraNegocio(
             _("Tipo de canal desconhecido: “%(tipo)s”. Use um destes: %(opcoes)s.")
             % {"tipo": tipo, "opcoes": opcoes}

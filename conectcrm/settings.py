@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusTicketEnum": "atendimento.models.Ticket.Status",
         "StatusAtendenteEnum": "atendimento.models.Atendente.Status",
-        "TipoCanalEnum": "atendimento.models.Canal.Tipo",
+        "TipoCanalEnum": "canais.registry.escolhas",
     },
 }
 SIMPLE_JWT = {
@@ -405,6 +405,8 @@ ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
 AI_TIMEOUT = env.float("AI_TIMEOUT", default=20.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
 AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
+# a request someone waits on (the suggested reply in the API/inbox): one try of at most this long
+AI_TIMEOUT_INTERATIVO = env.float("AI_TIMEOUT_INTERATIVO", default=8.0)
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {

@@ -7,6 +7,7 @@ import django_filters as filtros
 from atendimento.models import Atendente, Canal, Contato, Mensagem, Template, Ticket
 from atendimento.selectors.cadastros import contatos_buscar
 from atendimento.selectors.tickets import tickets_buscar
+from canais.registry import escolhas
 from ia.models import ArtigoConhecimento
 
 
@@ -48,7 +49,7 @@ class MensagemFiltro(filtros.FilterSet):
 
 
 class CanalFiltro(filtros.FilterSet):
-    tipo = filtros.ChoiceFilter(choices=Canal.Tipo.choices)
+    tipo = filtros.ChoiceFilter(choices=escolhas)
     ativo = filtros.BooleanFilter()
 
     class Meta:

@@ -203,7 +203,7 @@ def sugerir(request: HttpRequest, ticket_id) -> HttpResponse:
 
     def acao(ticket, dados):
         try:
-            sugerir_resposta(ticket)
+            sugerir_resposta(ticket, interativo=True)
         except ErroDominio:
             raise
         except Exception as exc:  # the provider failed (already accounted as an error)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import enum
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,19 +10,30 @@ from django.utils.translation import gettext_lazy as _
 from .base import ModeloEmpresa, SegredosField, chave_empresa
 
 
+def tipos_de_canal() -> list[tuple[str, Any]]:
+    """``Canal.tipo``'s choices: every registered adapter (``canais/registry.py``)."""
+    from canais.registry import escolhas
+
+    return escolhas()
+
+
 class Canal(ModeloEmpresa):
     """A channel of an empresa: one WhatsApp number, one Telegram bot, one Twilio number, one
     support e-mail address.  ``config`` holds the public keys, ``segredos`` the secret ones
     (encrypted at rest, never returned by the API or the admin)."""
 
-    class Tipo(models.TextChoices):
-        WHATSAPP = "whatsapp", _("WhatsApp")
-        TELEGRAM = "telegram", _("Telegram")
-        TWILIO = "twilio", _("Twilio (SMS/WhatsApp)")
-        EMAIL = "email", _("E-mail")
-        WEBCHAT = "webchat", _("Chat do site")
+    class Tipo(enum.StrEnum):
+        """Names of the built-in channels, for code that speaks of one of them.  The choices
+        of ``tipo`` (labels included) come from the adapter registry (:func:`tipos_de_canal`):
+        a new channel is its adapter package, with no change here."""
 
-    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+        WHATSAPP = "whatsapp"
+        TELEGRAM = "telegram"
+        TWILIO = "twilio"
+        EMAIL = "email"
+        WEBCHAT = "webchat"
+
+    tipo = models.CharField(max_length=20, choices=tipos_de_canal, verbose_name=_("tipo"))
     nome = models.CharField(max_length=120, verbose_name=_("nome"))
     ativo = models.BooleanField(default=False, verbose_name=_("ativo"))
     config = models.JSONField(_("configuração"), default=dict, blank=True)

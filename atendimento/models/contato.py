@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from canais.adapters.base import TipoIdentidade
 
 from .base import ModeloEmpresa, chave_empresa
 
@@ -35,23 +39,26 @@ class Contato(ModeloEmpresa):
         return self.nome or self.telefone or self.email or str(self.id)
 
 
+def tipos_de_identidade() -> list[tuple[str, Any]]:
+    """``IdentidadeContato.tipo``'s choices: each channel's identities plus phone and e-mail."""
+    from canais.registry import escolhas_identidade
+
+    return escolhas_identidade()
+
+
 class IdentidadeContato(ModeloEmpresa):
     """How a contact is known on one channel: WhatsApp wa_id or business-scoped user id,
     Telegram user id (64-bit), phone (E.164 digits, Brazilian mobiles with the ninth digit),
     e-mail address."""
 
-    class Tipo(models.TextChoices):
-        WHATSAPP = "whatsapp", _("WhatsApp (wa_id)")
-        WHATSAPP_BSUID = "whatsapp_bsuid", _("WhatsApp (ID de usuário da empresa)")
-        TELEGRAM = "telegram", _("Telegram")
-        TELEFONE = "telefone", _("Telefone")
-        EMAIL = "email", _("E-mail")
-        WEBCHAT = "webchat", _("Visitante do chat do site")
+    #: names of the built-in identity types; the choices (labels included) come from the
+    #: channels' adapters (:func:`tipos_de_identidade`)
+    Tipo = TipoIdentidade
 
     contato = models.ForeignKey(
         Contato, on_delete=models.CASCADE, related_name="identidades", verbose_name=_("contato")
     )
-    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+    tipo = models.CharField(max_length=20, choices=tipos_de_identidade, verbose_name=_("tipo"))
     valor = models.CharField(max_length=255, verbose_name=_("valor"))
     nome_exibicao = models.CharField(_("nome de exibição"), max_length=200, blank=True)
     username = models.CharField(max_length=100, blank=True, verbose_name=_("username"))

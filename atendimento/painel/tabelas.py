@@ -116,7 +116,11 @@ TABELAS: dict[str, Tabela] = {
         Tabela(
             "sentimentos",
             _("Sentimento dos clientes (IA)"),
-            (Coluna("sentimento", _("Sentimento")), Coluna("tickets", _("Tickets"), "n")),
+            (
+                Coluna("sentimento", _("Sentimento")),
+                Coluna("tickets", _("Tickets"), "n"),
+                Coluna("percentual", _("Participação"), "%"),
+            ),
             painel.sentimentos,
         ),
         Tabela(
@@ -131,6 +135,11 @@ TABELAS: dict[str, Tabela] = {
                 Coluna("tokens_entrada", _("Tokens de entrada"), "n"),
                 Coluna("tokens_saida", _("Tokens de saída"), "n"),
                 Coluna("custo", _("Custo (US$)"), "n"),
+                Coluna("custo_brl", _("Custo (R$)"), "n"),
+                Coluna("aceitas", _("Sugestões aceitas"), "n"),
+                Coluna("editadas", _("Sugestões editadas"), "n"),
+                Coluna("rejeitadas", _("Sugestões descartadas"), "n"),
+                Coluna("taxa_aceitacao", _("Aceitação"), "%"),
             ),
             painel.custo_ia,
         ),

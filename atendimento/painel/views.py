@@ -158,6 +158,7 @@ def _contexto(request: HttpRequest) -> tuple[dict, int]:
         "agora": painel.situacao_agora(periodo.empresa_id),
         "fechados": painel.fechados_no_periodo(periodo),
         "online": sum(1 for a in tabelas["carga"] if a["status"] == "online"),
+        "ia": painel.ia_totais(tabelas["custo_ia"]),
         "graficos": graficos,
         # a data attribute, not json_script: htmx drops <script> elements from swapped content
         "graficos_json": json.dumps(graficos, ensure_ascii=False),

@@ -1,5 +1,5 @@
 """Dashboards computed in the database: ticket statistics (counts, averages and the 90th
-percentile through ``percentile_cont``, SLA breaches) and AI usage by day and provider."""
+percentile through ``percentile_cont``, SLA breaches); AI usage is in ``metricas_ia``."""
 
 from __future__ import annotations
 
@@ -17,14 +17,12 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
-    Sum,
 )
 from django.utils import timezone
 
 from atendimento.models import Atendente, Ticket
-from atendimento.selectors.acesso import da_empresa, tickets_visiveis
+from atendimento.selectors.acesso import tickets_visiveis
 from atendimento.selectors.cadastros import fuso_da_empresa
-from ia.models import AIMetrica
 
 DIAS_PADRAO = 30
 
@@ -146,44 +144,4 @@ def estatisticas_gerais(*, atendente: Atendente, de: date, ate: date) -> dict[st
             "primeira_resposta_violada": totais["sla_pr"],
             "resolucao_violada": totais["sla_res"],
         },
-    }
-
-
-def metricas_ia(*, atendente: Atendente, de: date, ate: date, provider: str = "") -> dict[str, Any]:
-    """AI calls, errors, tokens, cost and mean latency per day and provider in [de, ate]."""
-    linhas = da_empresa(AIMetrica.objects, atendente).filter(data__gte=de, data__lte=ate)
-    if provider:
-        linhas = linhas.filter(provider=provider)
-    somas = {
-        "chamadas": Sum("chamadas"),
-        "erros": Sum("erros"),
-        "tokens_entrada": Sum("tokens_entrada"),
-        "tokens_saida": Sum("tokens_saida"),
-        "custo": Sum("custo"),
-        "latencia_total_ms": Sum("latencia_total_ms"),
-    }
-    por_dia = linhas.values("data", "provider").annotate(**somas).order_by("data", "provider")
-    total = linhas.aggregate(**somas)
-    return {
-        "de": de,
-        "ate": ate,
-        "total": _metrica(total),
-        "resultados": [
-            {"data": linha["data"], "provider": linha["provider"], **_metrica(linha)}
-            for linha in por_dia
-        ],
-    }
-
-
-def _metrica(linha: dict[str, Any]) -> dict[str, Any]:
-    chamadas = linha["chamadas"] or 0
-    return {
-        "chamadas": chamadas,
-        "erros": linha["erros"] or 0,
-        "tokens_entrada": linha["tokens_entrada"] or 0,
-        "tokens_saida": linha["tokens_saida"] or 0,
-        "custo": linha["custo"] or 0,
-        "latencia_media_ms": round((linha["latencia_total_ms"] or 0) / chamadas, 1)
-        if chamadas
-        else None,
     }

@@ -240,7 +240,8 @@ def sentimentos(p: Periodo) -> list[dict[str, Any]]:
     """The latest sentiment the AI gave each ticket created in the period."""
     return _linhas(
         f"""
-        SELECT sentimento, count(*) AS tickets FROM (
+        SELECT sentimento, count(*) AS tickets,
+               round(100.0 * count(*) / sum(count(*)) OVER (), 1)::float AS percentual FROM (
             SELECT DISTINCT ON (i.ticket_id) i.sentimento
               FROM atendimento_ai_insights i JOIN {T} ON {T}.id = i.ticket_id
              WHERE i.empresa_id = %(empresa)s AND {_PERIODO} AND i.sentimento <> ''
@@ -253,21 +254,64 @@ def sentimentos(p: Periodo) -> list[dict[str, Any]]:
 
 
 def custo_ia(p: Periodo) -> list[dict[str, Any]]:
-    """AI use per feature and model over the period's local days."""
-    return _linhas(
+    """AI use per feature and model over the period's local days: calls, tokens, cost in USD
+    and BRL, and what the agents did with the suggested replies of those days."""
+    linhas = _linhas(
         """
-        SELECT funcionalidade, provider, modelo, sum(chamadas)::bigint AS chamadas,
-               sum(erros)::bigint AS erros, sum(tokens_entrada)::bigint AS tokens_entrada,
-               sum(tokens_saida)::bigint AS tokens_saida, sum(custo) AS custo
-          FROM atendimento_ai_metricas
-         WHERE empresa_id = %(empresa)s
-           AND data >= (%(inicio)s AT TIME ZONE %(fuso)s)::date
-           AND data <= ((%(fim)s - interval '1 microsecond') AT TIME ZONE %(fuso)s)::date
-         GROUP BY funcionalidade, provider, modelo
+        WITH uso AS (
+            SELECT funcionalidade, provider, modelo, sum(chamadas)::bigint AS chamadas,
+                   sum(erros)::bigint AS erros, sum(tokens_entrada)::bigint AS tokens_entrada,
+                   sum(tokens_saida)::bigint AS tokens_saida, sum(custo) AS custo,
+                   sum(custo_brl) AS custo_brl
+              FROM atendimento_ai_metricas
+             WHERE empresa_id = %(empresa)s
+               AND data >= (%(inicio)s AT TIME ZONE %(fuso)s)::date
+               AND data <= ((%(fim)s - interval '1 microsecond') AT TIME ZONE %(fuso)s)::date
+             GROUP BY funcionalidade, provider, modelo
+        ), desfechos AS (
+            SELECT funcionalidade, provider, modelo,
+                   count(*) FILTER (WHERE resultado = 'aceita') AS aceitas,
+                   count(*) FILTER (WHERE resultado = 'editada') AS editadas,
+                   count(*) FILTER (WHERE resultado = 'rejeitada') AS rejeitadas
+              FROM atendimento_ai_respostas
+             WHERE empresa_id = %(empresa)s AND criado_em >= %(inicio)s AND criado_em < %(fim)s
+             GROUP BY funcionalidade, provider, modelo
+        )
+        SELECT uso.*, COALESCE(d.aceitas, 0) AS aceitas, COALESCE(d.editadas, 0) AS editadas,
+               COALESCE(d.rejeitadas, 0) AS rejeitadas
+          FROM uso LEFT JOIN desfechos d USING (funcionalidade, provider, modelo)
          ORDER BY custo DESC, funcionalidade
         """,
         _params(p),
     )
+    for linha in linhas:
+        linha["taxa_aceitacao"] = _taxa(linha)
+    return linhas
+
+
+def _taxa(linha: dict[str, Any]) -> float | None:
+    """Share of evaluated suggestions that were sent (as they were or edited), in %."""
+    usadas = linha["aceitas"] + linha["editadas"]
+    avaliadas = usadas + linha["rejeitadas"]
+    return round(100.0 * usadas / avaliadas, 1) if avaliadas else None
+
+
+def ia_totais(linhas_custo: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's AI cards, from the rows of ``custo_ia``."""
+    soma = {
+        chave: sum((linha[chave] or 0) for linha in linhas_custo)
+        for chave in (
+            "chamadas",
+            "erros",
+            "custo",
+            "custo_brl",
+            "aceitas",
+            "editadas",
+            "rejeitadas",
+        )
+    }
+    soma["taxa_aceitacao"] = _taxa(soma)
+    return soma
 
 
 # ----------------------------------------------------------------------------- daily summary

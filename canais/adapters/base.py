@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 
 # ------------------------------------------------------------------------------- errors
 class ErroCanal(Exception):
@@ -98,12 +100,22 @@ class StatusEntrega(enum.StrEnum):
 
 
 class TipoIdentidade(enum.StrEnum):
+    """How a contact is known (``IdentidadeContato.tipo``).  The names of the built-in ones;
+    a channel declares its own in ``identidades_proprias`` (labels included)."""
+
     WHATSAPP = "whatsapp"  # wa_id (digits)
     WHATSAPP_BSUID = "whatsapp_bsuid"  # business-scoped user id (users without a phone)
     TELEGRAM = "telegram"  # Telegram user id (64-bit, as a string)
     TELEFONE = "telefone"  # E.164 digits
     EMAIL = "email"
     WEBCHAT = "webchat"  # the website chat's visitor id (signed by the desk)
+
+
+#: identities every channel may match a contact by (phone, e-mail), with their labels
+IDENTIDADES_COMUNS: Mapping[str, Any] = {
+    TipoIdentidade.TELEFONE: _("Telefone"),
+    TipoIdentidade.EMAIL: _("E-mail"),
+}
 
 
 #: File types channels that take "any file" (Telegram documents, e-mail attachments) accept
@@ -361,6 +373,9 @@ class AdaptadorCanal:
     identidades_destino: ClassVar[tuple[str, ...]] = ()
     #: …then this field of the contact (``"telefone"``, ``"email"``; "" for none)
     campo_contato_destino: ClassVar[str] = ""
+    #: identity types this channel brings (``tipo -> label``): with the common ones
+    #: (:data:`IDENTIDADES_COMUNS`) they are ``IdentidadeContato.tipo``'s choices
+    identidades_proprias: ClassVar[Mapping[str, Any]] = {}
     #: plain direct messages of this channel may take the set-based inbound path
     #: (``atendimento.services.entrada_lote``): no threading, no per-message routing
     entrada_em_lote: ClassVar[bool] = False

@@ -1,8 +1,12 @@
-"""Full analysis of a ticket, offline: sentiment and intent (``ia.local.nlp``), a
-classification (category from the intent, subcategory from the closest knowledge-base
-article, urgency by rules, the empresa's own tags found in the text) and the contact's churn
-risk from its whole history (a hand-weighted logistic score whose reasons are its strongest
-contributions). Stored as an ``AIInsight`` and shown live (``ticket_atualizado``)."""
+"""Full analysis of a ticket: sentiment, intent, classification and the contact's churn risk.
+
+Offline (the default): sentiment and intent from ``ia.local.nlp``, a classification (category from
+the intent, subcategory from the closest knowledge-base article, urgency by rules, the empresa's
+own tags found in the text). With an external provider (``ia.provedores``) the same fields come
+from one structured call (tags restricted to the empresa's own; customer text delimited and, unless
+allowed, PII-masked), falling back to the offline result when it fails. The churn risk is always the
+hand-weighted logistic score over the contact's whole history (``predizer_churn``); an external
+provider words its reasons. Stored as an ``AIInsight`` and shown live (``ticket_atualizado``)."""
 
 from __future__ import annotations
 
@@ -18,18 +22,11 @@ from atendimento.realtime.eventos import publicar_ticket_atualizado
 from ia.embeddings import MODELO
 from ia.local import nlp
 from ia.models import AIInsight, AIResposta
-from ia.services import registro
+from ia.provedores import Pedido
+from ia.services import geracao, registro
 from ia.services.busca import buscar
+from ia.services.esquemas import CATEGORIAS, INSTRUCOES_ANALISE, OUTROS, Analise
 from ia.services.sugestao import pergunta_do_ticket
-
-CATEGORIAS = {
-    "cancelamento": "Cancelamento",
-    "reclamacao": "Reclamação",
-    "suporte": "Suporte técnico",
-    "duvida": "Dúvida",
-    "informacao": "Informação",
-    "elogio": "Elogio",
-}
 
 
 def _sem_acento(texto: str) -> str:
@@ -72,7 +69,7 @@ def classificar(ticket: Ticket, texto: str, sent: dict, inten: dict) -> dict:
         if _sem_acento(nome) and _sem_acento(nome) in normalizado
     ]
     return {
-        "categoria": CATEGORIAS.get(inten["valor"], "Outros"),
+        "categoria": CATEGORIAS.get(inten["valor"], OUTROS),
         "subcategoria": subcategoria,
         "urgencia": urgencia,
         "tags": tags,
@@ -83,15 +80,26 @@ def _sigmoide(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
-    """The contact's risk of leaving, from its whole history across tickets and channels."""
-    tickets = Ticket.objects.filter(empresa_id=ticket.empresa_id, contato_id=ticket.contato_id)
+def historico_contato(ticket: Ticket) -> dict:
+    """Counts over the contact's other tickets in the empresa (all channels)."""
     anteriores = AIInsight.objects.filter(
         empresa_id=ticket.empresa_id, ticket__contato_id=ticket.contato_id
     ).exclude(ticket=ticket)
-    negativos = anteriores.filter(sentimento="negativo").count()
-    reclamacoes = anteriores.filter(intencao="reclamacao").count()
-    n_tickets = tickets.count()
+    return {
+        "tickets": Ticket.objects.filter(
+            empresa_id=ticket.empresa_id, contato_id=ticket.contato_id
+        ).count(),
+        "analises_negativas_anteriores": anteriores.filter(sentimento="negativo").count(),
+        "reclamacoes_anteriores": anteriores.filter(intencao="reclamacao").count(),
+    }
+
+
+def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
+    """The contact's risk of leaving, from its whole history across tickets and channels."""
+    historico = historico_contato(ticket)
+    negativos = historico["analises_negativas_anteriores"]
+    reclamacoes = historico["reclamacoes_anteriores"]
+    n_tickets = historico["tickets"]
     contribuicoes = [
         (2.2 if inten["valor"] == "cancelamento" else 0.0, "pediu para cancelar"),
         (1.0 if sent["valor"] == "negativo" else 0.0, "mensagem atual negativa"),
@@ -106,13 +114,76 @@ def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
     return {"risco": risco, "probabilidade": round(probabilidade, 3), "motivos": motivos}
 
 
+def pedido_analise(ticket: Ticket, texto: str) -> Pedido:
+    """The structured request of one analysis; offline it is the rules and classifiers above."""
+    tags = tuple(Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True))
+
+    def local(_entradas) -> dict:
+        sent, inten = sentimento(texto), intencao(texto)
+        classificacao = classificar(ticket, texto, sent, inten)
+        return {
+            "sentimento": sent["valor"],
+            "sentimento_score": sent["score"],
+            "intencao": inten["valor"],
+            "intencao_confianca": inten["confianca"],
+            **classificacao,
+            "motivos_churn": [],
+        }
+
+    return Pedido(
+        tarefa="analise_ticket",
+        instrucoes=INSTRUCOES_ANALISE,
+        entradas={
+            "mensagens_cliente": texto,
+            "historico_contato": historico_contato(ticket),
+            "tags_da_empresa": list(tags),
+        },
+        esquema=Analise,
+        local=local,
+        restricoes={"tags": tags},
+    )
+
+
+def resultado_da_analise(ticket: Ticket, gerada: geracao.Geracao) -> dict:
+    """The ticket's ``insights`` shape from a generated analysis, with the churn score."""
+    dados = gerada.dados
+    sent = {"valor": dados["sentimento"], "score": round(float(dados["sentimento_score"]), 3)}
+    inten = {
+        "valor": dados["intencao"],
+        "confianca": round(float(dados["intencao_confianca"]), 3),
+    }
+    urgencia = dados["urgencia"]
+    if ticket.prioridade == Ticket.Prioridade.URGENTE:
+        urgencia = "critica"
+    churn = predizer_churn(ticket, sent, inten)
+    if gerada.externo and dados["motivos_churn"] and churn["risco"] != "baixo":
+        churn["motivos"] = dados["motivos_churn"]
+    return {
+        "sentimento": sent,
+        "intencao": inten,
+        "classificacao": {
+            "categoria": dados["categoria"],
+            "subcategoria": dados["subcategoria"],
+            "urgencia": urgencia,
+            "tags": dados["tags"],
+        },
+        "churn": churn,
+    }
+
+
 def analise_completa(ticket: Ticket) -> AIInsight:
     """Analyse the ticket, store the ``AIInsight``, log and account the call, publish it.
-    A failure is accounted as an error of the call and raised (nothing else is stored)."""
+    A failure is accounted as an error of the call and raised (nothing else is stored). The
+    provider is called outside any database transaction."""
     inicio = time.perf_counter()
     try:
-        with transaction.atomic():
-            insight = _analisar(ticket, inicio)
+        texto = pergunta_do_ticket(ticket, n=5)
+        gerada = geracao.gerar(
+            empresa_id=ticket.empresa_id,
+            funcionalidade=registro.ANALISE,
+            pedido=pedido_analise(ticket, texto),
+        )
+        resultado = resultado_da_analise(ticket, gerada)
     except Exception:
         registro.registrar_chamada(
             empresa_id=ticket.empresa_id,
@@ -123,25 +194,22 @@ def analise_completa(ticket: Ticket) -> AIInsight:
             erro=True,
         )
         raise
+    with transaction.atomic():
+        insight = _gravar(ticket, texto, gerada, resultado, inicio)
+    publicar_ticket_atualizado(ticket)
     return insight
 
 
-def _analisar(ticket: Ticket, inicio: float) -> AIInsight:
-    texto = pergunta_do_ticket(ticket, n=5)
-    sent, inten = sentimento(texto), intencao(texto)
-    classificacao = classificar(ticket, texto, sent, inten)
-    churn = predizer_churn(ticket, sent, inten)
+def _gravar(
+    ticket: Ticket, texto: str, gerada: geracao.Geracao, resultado: dict, inicio: float
+) -> AIInsight:
+    sent, inten = resultado["sentimento"], resultado["intencao"]
+    classificacao, churn = resultado["classificacao"], resultado["churn"]
     ultima = (
         Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA)
         .order_by("-data", "-criado_em")
         .first()
     )
-    resultado = {
-        "sentimento": sent,
-        "intencao": inten,
-        "classificacao": classificacao,
-        "churn": churn,
-    }
     insight = AIInsight.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,
@@ -156,16 +224,14 @@ def _analisar(ticket: Ticket, inicio: float) -> AIInsight:
         urgencia=classificacao["urgencia"],
         churn_risco=churn["risco"],
         churn_probabilidade=churn["probabilidade"],
-        provider="local",
-        modelo=MODELO,
+        provider=gerada.provider,
+        modelo=gerada.modelo,
     )
     latencia = int((time.perf_counter() - inicio) * 1000)
     custo = registro.registrar_chamada(
         empresa_id=ticket.empresa_id,
         funcionalidade=registro.ANALISE,
-        provider="local",
-        modelo=MODELO,
-        latencia_ms=latencia,
+        **{**gerada.chamada(), "latencia_ms": gerada.latencia_ms if gerada.externo else latencia},
     )
     AIResposta.objects.create(
         empresa_id=ticket.empresa_id,
@@ -175,10 +241,11 @@ def _analisar(ticket: Ticket, inicio: float) -> AIInsight:
         pergunta=texto[:5000],
         resposta=json.dumps(resultado, ensure_ascii=False),
         confianca=inten["confianca"],
-        provider="local",
-        modelo=MODELO,
+        provider=gerada.provider,
+        modelo=gerada.modelo,
+        tokens_entrada=gerada.tokens_entrada + gerada.tokens_cache,
+        tokens_saida=gerada.tokens_saida,
         custo=custo.usd,
         latencia_ms=latencia,
     )
-    publicar_ticket_atualizado(ticket)
     return insight

@@ -15,10 +15,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from atendimento.models import Empresa
 from ia.models import CotacaoMoeda, PrecoModeloIA
 
 logger = logging.getLogger(__name__)
@@ -100,6 +103,14 @@ def calcular_custo(
     return Custo(usd.quantize(CASAS), (usd * cotacao).quantize(CASAS), precificado=True)
 
 
+def _fuso(empresa_id) -> ZoneInfo:
+    nome = Empresa.objects.filter(pk=empresa_id).values_list("fuso_horario", flat=True).first()
+    try:
+        return ZoneInfo(nome or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 _UPSERT = """
 INSERT INTO atendimento_ai_metricas AS m (
     id, criado_em, atualizado_em, empresa_id, data, provider, modelo, funcionalidade,
@@ -131,13 +142,13 @@ def registrar_chamada(
     quando: dt.datetime | None = None,
 ) -> Custo:
     """Record one AI call in its day's ``AIMetrica`` row (created on the first call of the day)
-    and return what it cost. ``quando`` (default now) picks the day in the project's time zone
-    and the prices in force on it. A failed call (``erro``) counts as a call and an error, with
-    whatever usage the provider still billed."""
+    and return what it cost. ``quando`` (default now) picks the day, in the empresa's time
+    zone, and the prices in force on it. A failed call (``erro``) counts as a call and an
+    error, with whatever usage the provider still billed."""
     if min(tokens_entrada, tokens_saida, tokens_cache, latencia_ms) < 0:
         raise ValueError("tokens e latência não podem ser negativos")
     agora = timezone.now()
-    dia = timezone.localdate(quando or agora)
+    dia = (quando or agora).astimezone(_fuso(empresa_id)).date()
     modelo = modelo or ""
     custo = calcular_custo(
         provider=provider,

@@ -173,6 +173,13 @@ def test_metricas_ia_por_dia_e_provider(api_supervisor, empresa, outra_empresa):
         f"{API}/ia/metricas/", {"de": "2026-03-01", "ate": "2026-03-31"}
     ).json()
 
+    desfechos = {
+        "custo_brl": "0.000000",
+        "aceitas": 0,
+        "editadas": 0,
+        "rejeitadas": 0,
+        "taxa_aceitacao": None,
+    }
     assert corpo["resultados"] == [
         {
             "data": "2026-03-01",
@@ -183,6 +190,7 @@ def test_metricas_ia_por_dia_e_provider(api_supervisor, empresa, outra_empresa):
             "tokens_saida": 100,
             "custo": "0.015000",
             "latencia_media_ms": 500.0,
+            **desfechos,
         },
         {
             "data": "2026-03-02",
@@ -193,6 +201,7 @@ def test_metricas_ia_por_dia_e_provider(api_supervisor, empresa, outra_empresa):
             "tokens_saida": 20,
             "custo": "0.000000",
             "latencia_media_ms": 50.0,
+            **desfechos,
         },
     ]
     assert corpo["total"]["chamadas"] == 12

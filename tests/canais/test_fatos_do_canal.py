@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from canais.registry import classe_adaptador, tipos
+from canais.registry import classe_adaptador, escolhas, tipos
 
 RAIZ = Path(__file__).resolve().parents[2]
 PACOTES = ("atendimento", "canais", "conectcrm", "ia")
@@ -136,3 +136,17 @@ def test_todo_adaptador_declara_seus_fatos():
         assert set(classe.config_gerada()) <= classe.chaves_config, tipo
         assert set(classe.config_ao_ativar("https://exemplo.test/")) <= classe.chaves_config
         assert classe.identidades_destino or classe.campo_contato_destino, tipo
+
+
+def test_as_escolhas_dos_modelos_vem_do_registro():
+    """A new channel needs no change to the models: their choices are the registry's."""
+    from atendimento.models import Canal, IdentidadeContato
+
+    assert [t for t, _ in Canal._meta.get_field("tipo").choices] == [
+        classe_adaptador(t).tipo for t in [c for c, _ in escolhas()]
+    ]
+    assert {t for t, _ in Canal._meta.get_field("tipo").choices} == set(tipos())
+    identidades = {t for t, _ in IdentidadeContato._meta.get_field("tipo").choices}
+    for tipo in tipos():
+        assert set(classe_adaptador(tipo).identidades_destino) <= identidades, tipo
+        assert set(classe_adaptador(tipo).identidades_conversa) <= identidades, tipo

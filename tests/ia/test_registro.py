@@ -203,3 +203,16 @@ def test_valores_negativos_recusados_sem_gravar(precos):
             tokens_entrada=-1,
         )
     assert not AIMetrica.objects.exists()
+
+
+def test_dia_no_fuso_da_empresa(precos):
+    toquio = EmpresaFactory(fuso_horario="Asia/Tokyo")
+    # 20:00 in São Paulo on the 5th is already 08:00 on the 6th in Tokyo
+    registrar_chamada(
+        empresa_id=toquio.id,
+        funcionalidade="sugestao_resposta",
+        provider="local",
+        modelo="e5",
+        quando=dt.datetime(2026, 12, 5, 20, 0, tzinfo=SP),
+    )
+    assert AIMetrica.objects.get(empresa=toquio).data == dt.date(2026, 12, 6)

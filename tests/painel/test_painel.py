@@ -155,9 +155,14 @@ def test_csv_carga_sentimentos_e_custo(client, supervisor, atendente, admin_outr
     assert admin_outra_empresa.nome not in nomes
     linha = next(linha for linha in carga if linha[0] == atendente.nome)
     assert linha[3] == "0"  # their only ticket is closed
-    assert _csv(client.get("/dashboard/csv/sentimentos/"))[1:] == [["positivo", "1"]]
+    assert _csv(client.get("/dashboard/csv/sentimentos/"))[1:] == [["positivo", "1", "100.0"]]
     custo = _csv(client.get("/dashboard/csv/custo_ia/"))
-    assert custo[1:] == [["sentimento", "openai", "gpt-4o-mini", "12", "0", "0", "0", "0.012300"]]
+    assert custo[1:] == [
+        [
+            *["sentimento", "openai", "gpt-4o-mini", "12", "0", "0", "0"],
+            *["0.012300", "0.000000", "0", "0", "0", ""],
+        ]
+    ]
 
 
 def test_exportacao_csv_fica_na_trilha_de_auditoria(client, supervisor, dados):

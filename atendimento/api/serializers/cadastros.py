@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -132,8 +134,23 @@ class MetricaSerializer(serializers.Serializer):
     erros = serializers.IntegerField()
     tokens_entrada = serializers.IntegerField()
     tokens_saida = serializers.IntegerField()
-    custo = serializers.DecimalField(max_digits=18, decimal_places=6)
+    custo = serializers.DecimalField(
+        max_digits=20, decimal_places=6, rounding=ROUND_HALF_UP, help_text="Custo em US$."
+    )
+    custo_brl = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=6,
+        rounding=ROUND_HALF_UP,
+        help_text="Custo em reais, pela cotação do dia.",
+    )
     latencia_media_ms = serializers.FloatField(allow_null=True)
+    aceitas = serializers.IntegerField(help_text="Sugestões enviadas sem mudança.")
+    editadas = serializers.IntegerField(help_text="Sugestões enviadas depois de editadas.")
+    rejeitadas = serializers.IntegerField(help_text="Sugestões descartadas pelo atendente.")
+    taxa_aceitacao = serializers.FloatField(
+        allow_null=True,
+        help_text="(aceitas + editadas) / (aceitas + editadas + rejeitadas); nulo sem avaliações.",
+    )
 
 
 class MetricaDiaSerializer(MetricaSerializer):
@@ -141,8 +158,15 @@ class MetricaDiaSerializer(MetricaSerializer):
     provider = serializers.CharField()
 
 
+class MetricaFuncionalidadeSerializer(MetricaDiaSerializer):
+    funcionalidade = serializers.CharField()
+
+
 class MetricasIASerializer(serializers.Serializer):
     de = serializers.DateField()
     ate = serializers.DateField()
     total = MetricaSerializer()
-    resultados = MetricaDiaSerializer(many=True)
+    resultados = MetricaDiaSerializer(many=True, help_text="Por dia e provedor.")
+    por_funcionalidade = MetricaFuncionalidadeSerializer(
+        many=True, help_text="Por dia, provedor e funcionalidade."
+    )

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from atendimento.api.serializers.comum import ObjetoJSONField
 from atendimento.models import Canal
+from canais.registry import escolhas
 from canais.services import config_mascarada
 
 CAMINHO_WEBHOOK = "/api/atendimento/webhooks/{tipo}/{empresa_id}/"
@@ -76,7 +77,7 @@ class CanalSerializer(serializers.ModelSerializer):
 
 
 class CanalCriarSerializer(serializers.Serializer):
-    tipo = serializers.ChoiceField(choices=Canal.Tipo.choices)
+    tipo = serializers.ChoiceField(choices=escolhas())
     nome = serializers.CharField(max_length=120)
     config = ConfigCanalField(required=False, default=dict)
     fila_padrao = serializers.UUIDField(required=False, allow_null=True, default=None)

@@ -26,6 +26,7 @@ from atendimento.api.views.base import BaseViewSet
 from atendimento.models import Contato, Tag, Template
 from atendimento.selectors import cadastros as seletores
 from atendimento.selectors import estatisticas as sel_estatisticas
+from atendimento.selectors import metricas_ia as sel_metricas_ia
 from atendimento.services import cadastros as servicos
 from ia.models import ArtigoConhecimento
 
@@ -169,12 +170,14 @@ class ArtigoViewSet(CadastroViewSet):
 
 class MetricasFiltroSerializer(PeriodoSerializer):
     provider = serializers.CharField(required=False, max_length=20)
+    funcionalidade = serializers.CharField(required=False, max_length=40)
 
 
 @extend_schema(tags=["ia"])
 class MetricasIAView(APIView):
-    """AI calls, errors, tokens, cost and mean latency by day and provider, for admins and
-    supervisors (default period: the last 30 days)."""
+    """AI calls, errors, tokens, cost (USD and BRL), mean latency and the agents' acceptance
+    of suggested replies, by day and provider and by day, provider and feature, for admins
+    and supervisors of the empresa (default period: the last 30 days)."""
 
     permission_classes = [AcessoAtendimento]
     schema = EsquemaAtendimento()
@@ -187,10 +190,11 @@ class MetricasIAView(APIView):
         de, ate = sel_estatisticas.periodo(
             request.atendente, filtro.validated_data.get("de"), filtro.validated_data.get("ate")
         )
-        dados = sel_estatisticas.metricas_ia(
+        dados = sel_metricas_ia.metricas_ia(
             atendente=request.atendente,
             de=de,
             ate=ate,
             provider=filtro.validated_data.get("provider", ""),
+            funcionalidade=filtro.validated_data.get("funcionalidade", ""),
         )
         return Response(MetricasIASerializer(dados).data)

@@ -228,7 +228,7 @@ class TicketViewSet(BaseViewSet):
     def sugestao_resposta(self, request, pk=None):
         from ia.services.sugestao import sugerir
 
-        return Response(sugerir(self._ticket(pk)))
+        return Response(sugerir(self._ticket(pk), interativo=True))
 
     @extend_schema(
         request=DescartarSugestaoSerializer,

@@ -42,6 +42,8 @@ import smtplib
 import ssl
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 from canais.adapters import _http
 from canais.adapters.base import (
     MIMES_ARQUIVOS,
@@ -93,7 +95,7 @@ class AdaptadorEmail(AdaptadorCanal):
     #: SendGrid Inbound Parse accepts messages up to 30 MB
     limite_download_bytes: ClassVar[int] = 30 * MB
     taxa_lote_por_segundo = 5.0
-    rotulo = "E-mail"
+    rotulo = _("E-mail")
     chaves_config = frozenset(
         {
             "endereco", "nome_remetente", "smtp_url", "inbound_usuario", "inbound_senha",

@@ -20,6 +20,7 @@ import secrets
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from canais.adapters import _http
 from canais.adapters.base import (
@@ -107,13 +108,14 @@ class AdaptadorTelegram(AdaptadorCanal):
     limite_download_bytes: ClassVar[int] = 20 * MB
     #: bulk sends: a bot may send about 30 messages/s overall
     taxa_lote_por_segundo = 25.0
-    rotulo = "Telegram"
+    rotulo = _("Telegram")
     chaves_config = frozenset({"bot_token", "webhook_secret", "api_base_url"})
     #: sendMessage stops at 4096 characters
     limite_texto = 4096
     identidades_conversa = (TipoIdentidade.TELEGRAM,)
     entrada_em_lote = True
     identidades_destino = (TipoIdentidade.TELEGRAM,)
+    identidades_proprias = {TipoIdentidade.TELEGRAM: _("Telegram")}
 
     @classmethod
     def config_gerada(cls) -> dict[str, str]:

@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from canais.adapters import _http
 from canais.adapters.base import (
@@ -83,7 +84,7 @@ class AdaptadorTwilio(AdaptadorCanal):
     #: a long code sends about 1 message per second (toll-free 3, short codes 100: set the
     #: channel's ``mensagens_por_segundo``)
     taxa_lote_por_segundo = 1.0
-    rotulo = "Twilio (SMS/WhatsApp)"
+    rotulo = _("Twilio (SMS/WhatsApp)")
     chaves_config = frozenset(
         {
             "account_sid", "auth_token", "numero", "messaging_service_sid", "api_base_url",

@@ -27,6 +27,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
@@ -84,13 +86,14 @@ class AdaptadorWebchat(AdaptadorCanal):
     mimes_aceitos = MIMES_ARQUIVOS - {"text/html", "application/octet-stream"}
     limite_corpo_bytes = 15 * MB  # a 10 MB file, base64-encoded, in a JSON body
     midia_no_webhook = True
-    rotulo = "Chat do site"
+    rotulo = _("Chat do site")
     chaves_config = frozenset(
         {"chave_publica", "origens_permitidas", "titulo", "saudacao", "cor", "pedir_nome",
          "pedir_email"}
     )  # fmt: skip
     identidades_conversa = (TipoIdentidade.WEBCHAT,)
     identidades_destino = (TipoIdentidade.WEBCHAT,)
+    identidades_proprias = {TipoIdentidade.WEBCHAT: _("Visitante do chat do site")}
 
     @classmethod
     def config_gerada(cls) -> dict[str, str]:

@@ -19,6 +19,7 @@ import re
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from canais.adapters import _http
 from canais.adapters.base import (
@@ -112,7 +113,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     #: seconds for connect/read timeouts of every provider call
     timeout_segundos: float = _http.TIMEOUT_PADRAO
     taxa_lote_por_segundo = TAXA_LOTE
-    rotulo = "WhatsApp"
+    rotulo = _("WhatsApp")
     chaves_config = frozenset(
         {
             "phone_number_id", "waba_id", "access_token", "app_secret", "verify_token",
@@ -129,6 +130,10 @@ class AdaptadorWhatsApp(AdaptadorCanal):
         TipoIdentidade.TELEFONE,
     )
     campo_contato_destino = "telefone"
+    identidades_proprias = {
+        TipoIdentidade.WHATSAPP: _("WhatsApp (wa_id)"),
+        TipoIdentidade.WHATSAPP_BSUID: _("WhatsApp (ID de usuário da empresa)"),
+    }
 
     @classmethod
     def tem_janela(cls, config: Any) -> bool:
@@ -342,7 +347,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
         url = self._url(f"{waba}/message_templates")
         params: dict[str, Any] | None = {"limit": 100, "fields": CAMPOS_TEMPLATES}
         modelos: list[TemplateProvedor] = []
-        for _ in range(PAGINAS_TEMPLATES):
+        for _pagina in range(PAGINAS_TEMPLATES):
             resp = _http.requisitar(
                 "GET",
                 url,
