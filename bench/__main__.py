@@ -64,8 +64,14 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark(
         "ai_eval",
         "ai_eval.py",
-        "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
+        "offline sentiment/intent and KB retrieval (pt-BR sets); KB search at 100k chunks",
         ("--trechos", "100000"),
+    ),
+    Benchmark(
+        "api",
+        "api.py",
+        "ticket list/detail/search API and inbox pages at 100k tickets / 1M messages, "
+        "from outside against `make run`",
     ),
     Benchmark(
         "dashboard",

@@ -236,8 +236,14 @@ def _sem_indices(tabelas: list[str], verbose: bool):
             print(f"  {len(indices)} índices recriados em {time.perf_counter() - inicio:.1f} s")
 
 
+def _do_conjunto():
+    """The data set's empresas: marked in their settings (other benchmarks also create
+    empresas named ``bench-…``; those are neither counted nor removed here)."""
+    return Empresa.objects.filter(slug__startswith=PREFIXO, configuracoes__has_key="bench_dados")
+
+
 def _limpar() -> int:
-    ids = list(Empresa.objects.filter(slug__startswith=PREFIXO).values_list("id", flat=True))
+    ids = list(_do_conjunto().values_list("id", flat=True))
     if not ids:
         return 0
     tabelas = [
@@ -268,7 +274,7 @@ def _marca(empresas: int, tickets: int, mensagens: int, semente: int, dias: int)
 
 
 def _existente(marca: dict) -> Dados | None:
-    empresas = list(Empresa.objects.filter(slug__startswith=PREFIXO).order_by("slug"))
+    empresas = list(_do_conjunto().order_by("slug"))
     if len(empresas) != marca["empresas"] or any(
         (e.configuracoes or {}).get("bench_dados") != marca for e in empresas
     ):

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 
 from atendimento.models import EventoWebhook
 from atendimento.services.insercao import inserir_varios_ignorando_conflito
+from canais.despertar import despertar
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ class GravadorEmGrupo:
 
     @staticmethod
     def _despertar(eventos: list[EventoWebhook]) -> None:
-        from canais.tasks.entrada import despertar
-
         pendentes = [e for e in eventos if e.status == EventoWebhook.Status.RECEBIDO]
         if not pendentes:
             return

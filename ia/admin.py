@@ -11,6 +11,7 @@ from .models import (
     ArtigoConhecimento,
     CotacaoMoeda,
     PrecoModeloIA,
+    RiscoChurn,
     TrechoConhecimento,
 )
 from .templatetags.ia_painel import ROTULOS
@@ -195,3 +196,10 @@ class PrecoModeloIAAdmin(TabelaPlataformaAdmin):
 class CotacaoMoedaAdmin(TabelaPlataformaAdmin):
     list_display = ["moeda", "vigente_desde", "valor", "fonte"]
     list_filter = ["moeda"]
+
+
+@admin.register(RiscoChurn)
+class RiscoChurnAdmin(AIInsightAdmin):
+    list_display = ["contato", "risco", "probabilidade", "calculado_em", "alto_desde"]
+    list_filter = ["risco"]
+    search_fields = ["contato__nome", "contato__telefone", "contato__email"]

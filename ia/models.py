@@ -1,9 +1,14 @@
-"""AI tables of the seed: insights, knowledge base (RAG over pgvector), answers log, metrics."""
+"""AI tables of the original design: insights, knowledge base (RAG over pgvector), answers log,
+metrics."""
 
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
 from django.db import models
 from django.db.models import F, Func
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +94,16 @@ class ArtigoConhecimento(ModeloEmpresa):
         return self.titulo
 
 
+class LexemaEmpresa(SearchVectorCombinable, Func):
+    """The empresa as one extra lexeme of a chunk's full-text vector (``e`` + the id's 32 hex
+    digits): a search that ANDs it with the question's terms makes the GIN index return only that
+    empresa's chunks, instead of every empresa's matches of a frequent word (the embedded
+    PostgreSQL has no ``btree_gin`` for a composite (empresa, tsvector) index)."""
+
+    template = "array_to_tsvector(ARRAY['e' || replace((%(expressions)s)::text, '-', '')])"
+    output_field = SearchVectorField()
+
+
 class TrechoConhecimento(ModeloEmpresa):
     """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
     hybrid search = vector similarity + ts_rank."""
@@ -118,7 +133,9 @@ class TrechoConhecimento(ModeloEmpresa):
     busca = models.GeneratedField(
         # Portuguese stemming on accent-folded text (migration 0003 creates both the
         # ``pt_unaccent`` configuration and the immutable ``ia_sem_acento`` function).
-        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent"),
+        # The empresa's lexeme (``LexemaEmpresa``) is appended for the tenant-filtered GIN scan.
+        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent")
+        + LexemaEmpresa(F("empresa_id")),
         output_field=SearchVectorField(),
         db_persist=True,
         verbose_name=_("busca"),
@@ -310,3 +327,48 @@ class CotacaoMoeda(models.Model):
 
     def __str__(self) -> str:
         return f"USD→{self.moeda} {self.valor} desde {self.vigente_desde}"
+
+
+class RiscoChurn(ModeloEmpresa):
+    """A contact's current churn risk (one row per contact), recomputed daily, on every
+    analysis of one of its tickets and when one is closed. ``alto_desde`` marks when the risk
+    last turned high: the ``alerta_churn`` notice is sent once per such turn."""
+
+    class Risco(models.TextChoices):
+        BAIXO = "baixo", _("Baixo")
+        MEDIO = "medio", _("Médio")
+        ALTO = "alto", _("Alto")
+
+    contato = models.ForeignKey(
+        "atendimento.Contato",
+        on_delete=models.CASCADE,
+        related_name="risco_churn",
+        verbose_name=_("contato"),
+    )
+    ticket = models.ForeignKey(
+        "atendimento.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+        help_text=_("O ticket mais recente quando o risco foi calculado."),
+    )
+    risco = models.CharField(max_length=10, choices=Risco.choices, verbose_name=_("risco"))
+    probabilidade = models.FloatField(_("probabilidade"))
+    motivos = models.JSONField(default=list, blank=True, verbose_name=_("motivos"))
+    calculado_em = models.DateTimeField(_("calculado em"))
+    alto_desde = models.DateTimeField(_("alto desde"), null=True, blank=True)
+
+    class Meta:
+        db_table = "atendimento_ai_risco_churn"
+        verbose_name = _("risco de churn")
+        verbose_name_plural = _("riscos de churn")
+        ordering = ["-probabilidade"]
+        constraints = [
+            models.UniqueConstraint(fields=["contato"], name="risco_churn_contato_uniq"),
+        ]
+        indexes = [models.Index(fields=["empresa", "risco"], name="risco_churn_empresa_risco")]
+
+    def __str__(self) -> str:
+        return f"{self.contato_id}: {self.risco}"

@@ -8,9 +8,11 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 ESPERA_ANALISE = 10  # seconds a burst of customer messages is gathered before one analysis
+ESPERA_ROBO = 4  # seconds a burst of customer messages is gathered before one bot answer
 
 
 def _ticket(ticket_id: str):
@@ -30,39 +32,75 @@ def analise_completa(ticket_id: str) -> None:
 
 
 @shared_task(name="ia.tasks.analisar_sentimento")
-def analisar_sentimento(texto: str) -> dict:
-    from ia.services.analise import sentimento
+def analisar_sentimento(texto: str, empresa_id: str | None = None) -> dict:
+    from ia.services.analise import analisar_sentimento as analisar
 
-    return sentimento(texto)
+    return analisar(texto, empresa_id=empresa_id)
 
 
 @shared_task(name="ia.tasks.detectar_intencao")
-def detectar_intencao(texto: str) -> dict:
-    from ia.services.analise import intencao
+def detectar_intencao(texto: str, empresa_id: str | None = None) -> dict:
+    from ia.services.analise import detectar_intencao as detectar
 
-    return intencao(texto)
+    return detectar(texto, empresa_id=empresa_id)
 
 
 @shared_task(name="ia.tasks.classificar_ticket")
 def classificar_ticket(ticket_id: str) -> dict | None:
-    from ia.services import analise
+    from ia.services.analise import classificar_ticket as classificar
 
     ticket = _ticket(ticket_id)
-    if ticket is None:
-        return None
-    texto = analise.pergunta_do_ticket(ticket, n=5)
-    return analise.classificar(ticket, texto, analise.sentimento(texto), analise.intencao(texto))
+    return classificar(ticket) if ticket is not None else None
 
 
 @shared_task(name="ia.tasks.predizer_churn")
 def predizer_churn(ticket_id: str) -> dict | None:
-    from ia.services import analise
+    """Score the ticket's contact (through the empresa's provider, accounted) and store it
+    as the contact's current risk (queued when a ticket is closed)."""
+    from ia.services.analise import churn_do_ticket
+    from ia.services.churn import churn_registrar
 
     ticket = _ticket(ticket_id)
     if ticket is None:
         return None
-    texto = analise.pergunta_do_ticket(ticket, n=5)
-    return analise.predizer_churn(ticket, analise.sentimento(texto), analise.intencao(texto))
+    churn = churn_do_ticket(ticket)
+    churn_registrar(ticket=ticket, churn=churn)
+    return churn
+
+
+@shared_task(name="ia.tasks.recalcular_churn", acks_late=True, ignore_result=True)
+def recalcular_churn() -> int:
+    """Daily (beat): every recently active contact re-scored; recent high-risk turns whose
+    alert job was lost (broker down) are alerted now (idempotent)."""
+    from ia.services.churn import realertar_recentes, recalcular_ativos
+
+    feitos = recalcular_ativos()
+    realertar_recentes()
+    return feitos
+
+
+@shared_task(name="ia.tasks.alerta_churn", acks_late=True)
+def alerta_churn(risco_id: str, alto_desde: str) -> int:
+    """Notifications queue: the contact's risk turned high (sent once per turn)."""
+    from ia.services.churn import alertar_churn
+
+    return alertar_churn(risco_id, alto_desde)
+
+
+def _enfileirar(tarefa, *args) -> None:
+    try:
+        tarefa.apply_async(args=[str(a) for a in args])
+    except Exception as exc:  # the broker is down: the daily sweep catches up
+        logger.warning("%s não enfileirada: %s", tarefa.name, exc)
+
+
+def agendar_churn(ticket_id) -> None:
+    """After commit, re-score the ticket's contact (a ticket was closed)."""
+    transaction.on_commit(lambda: _enfileirar(predizer_churn, ticket_id))
+
+
+def agendar_alerta_churn(risco_id, alto_desde) -> None:
+    transaction.on_commit(lambda: _enfileirar(alerta_churn, risco_id, alto_desde.isoformat()))
 
 
 def _chave_analise(ticket_id) -> str:
@@ -83,6 +121,29 @@ def agendar_analise(ticket_id, *, espera: float = ESPERA_ANALISE) -> bool:
     except Exception as exc:  # the broker is down: the next message will queue it
         cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)
+        return False
+    return True
+
+
+@shared_task(name="ia.tasks.responder_robo", ignore_result=True)
+def responder_robo(ticket_id: str) -> str:
+    """The bot's answer (or hand-off) to a burst of customer messages of a ticket it
+    conducts (atendimento.services.robo)."""
+    from atendimento.services.robo import responder
+
+    cache.delete(f"ia:robo:{ticket_id}")
+    return responder(ticket_id)
+
+
+def agendar_robo(ticket_id, *, espera: float = ESPERA_ROBO) -> bool:
+    """Queue one bot answer for the ticket within ``espera`` seconds (one per burst)."""
+    if not cache.add(f"ia:robo:{ticket_id}", 1, timeout=int(espera) + 30):
+        return True
+    try:
+        responder_robo.apply_async(args=[str(ticket_id)], countdown=espera)
+    except Exception as exc:  # broker down: the next message queues it again
+        cache.delete(f"ia:robo:{ticket_id}")
+        logger.warning("resposta do robô ao ticket %s não enfileirada: %s", ticket_id, exc)
         return False
     return True
 

@@ -34,7 +34,11 @@ class TicketFiltro(filtros.FilterSet):
         fields = []
 
     def buscar(self, queryset, nome, valor):
-        return tickets_buscar(queryset, texto=valor.strip()) if valor.strip() else queryset
+        if not valor.strip():
+            return queryset
+        return tickets_buscar(
+            queryset, texto=valor.strip(), empresa_id=self.request.atendente.empresa_id
+        )
 
 
 class MensagemFiltro(filtros.FilterSet):

@@ -31,6 +31,7 @@ from atendimento.inbox.forms import (
     primeiro_erro,
 )
 from atendimento.models import Ticket
+from atendimento.realtime.eventos import publicar_ticket_atualizado
 from atendimento.selectors.cadastros import fila_obter
 from atendimento.selectors.inbox import (
     mensagem_exibir,
@@ -211,6 +212,7 @@ def sugerir(request: HttpRequest, ticket_id) -> HttpResponse:
             raise ServicoIndisponivel(
                 _("A IA não conseguiu sugerir uma resposta agora; tente de novo.")
             ) from exc
+        publicar_ticket_atualizado(ticket)  # other open sidebars (and a racing refresh) follow
 
     return _executar(request, ticket_id, forms.Form(request.POST), acao)
 
@@ -224,6 +226,7 @@ def descartar_sugestao(request: HttpRequest, ticket_id, sugestao_id) -> HttpResp
     def acao(ticket, dados):
         sugestao = sugestao_ia_obter(atendente=atendente, ticket=ticket, resposta_id=sugestao_id)
         sugestao_descartar(sugestao=sugestao)
+        publicar_ticket_atualizado(ticket)
 
     return _executar(request, ticket_id, forms.Form(request.POST), acao)
 

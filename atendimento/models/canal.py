@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, SegredosField, chave_empresa
+from .fila import ModoResposta
 
 
 def tipos_de_canal() -> list[tuple[str, Any]]:
@@ -61,6 +62,41 @@ class Canal(ModeloEmpresa):
     ultimo_teste_detalhe = models.TextField(
         _("resultado do último teste"), blank=True, editable=False
     )
+    # first-contact menu (atendimento.services.menu_inicial)
+    menu_ativo = models.BooleanField(
+        _("menu de primeiro contato"),
+        default=False,
+        help_text=_("Numa conversa nova, o cliente escolhe a fila respondendo ao menu."),
+    )
+    menu_saudacao = models.TextField(
+        _("saudação do menu"),
+        blank=True,
+        default="Olá! Para agilizar seu atendimento, responda com o número da opção:",
+        help_text=_("Enviada antes das opções. Aceita {{contato.nome}}."),
+    )
+    menu_opcao_invalida = models.TextField(
+        _("resposta a opção inválida"),
+        blank=True,
+        default="Não entendi sua resposta. Por favor, escolha uma das opções:",
+    )
+    menu_tentativas = models.PositiveSmallIntegerField(
+        _("tentativas do menu"),
+        default=3,
+        help_text=_("Respostas inválidas aceitas antes de ir para a fila padrão."),
+    )
+    menu_espera_min = models.PositiveIntegerField(
+        _("espera pela escolha (min)"),
+        default=10,
+        help_text=_("Sem resposta nesse prazo, o ticket vai para a fila padrão."),
+    )
+    resposta_automatica = models.CharField(
+        _("resposta automática"),
+        max_length=20,
+        blank=True,
+        default="",
+        choices=ModoResposta.choices,
+        help_text=_("Vazio: segue a política da fila do ticket."),
+    )
 
     class Meta:
         db_table = "atendimento_canais"
@@ -83,6 +119,47 @@ class Canal(ModeloEmpresa):
     def config_completa(self) -> dict:
         """Public config and decrypted secrets together: what an adapter receives."""
         return {**(self.config or {}), **(self.segredos or {})}
+
+
+class OpcaoMenu(ModeloEmpresa):
+    """One option of a channel's first-contact menu: "1 - Vendas" sends to the Vendas queue."""
+
+    canal = models.ForeignKey(
+        Canal, on_delete=models.CASCADE, related_name="opcoes_menu", verbose_name=_("canal")
+    )
+    numero = models.PositiveSmallIntegerField(_("número"))
+    rotulo = models.CharField(_("rótulo"), max_length=60)
+    fila = models.ForeignKey(
+        "atendimento.Fila", on_delete=models.CASCADE, related_name="+", verbose_name=_("fila")
+    )
+    sinonimos = models.CharField(
+        _("sinônimos"),
+        max_length=300,
+        blank=True,
+        help_text=_("Outras palavras que escolhem esta opção, separadas por vírgula."),
+    )
+
+    class Meta:
+        db_table = "atendimento_opcoes_menu"
+        verbose_name = _("opção do menu")
+        verbose_name_plural = _("opções do menu")
+        ordering = ["numero"]
+        constraints = [
+            chave_empresa("atendimento_opcoes_menu"),
+            models.UniqueConstraint(
+                fields=["canal", "numero"], name="opcao_menu_canal_numero_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.numero} - {self.rotulo}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        for objeto in (self.canal if self.canal_id else None, self.fila if self.fila_id else None):
+            if objeto is not None and self.empresa_id and objeto.empresa_id != self.empresa_id:
+                raise ValidationError(_("A fila e o canal precisam ser da mesma empresa."))
 
 
 class EventoWebhook(ModeloEmpresa):

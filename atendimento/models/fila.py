@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
 from .validacao import validar_horario, validar_sla_prioridades
+
+
+class ModoResposta(models.TextChoices):
+    """When the bot answers the customer by itself (ia.services.resposta_automatica)."""
+
+    DESLIGADA = "desligada", _("Desligada")
+    SUGERIR = "sugerir", _("Só sugerir ao atendente")
+    CONFIANTE = "confiante", _("Responder quando confiante")
+    FORA_HORARIO = "fora_horario", _("Responder só fora do horário")
+
+
+MENSAGEM_TRANSFERENCIA = (
+    "Vou transferir você para um de nossos atendentes. Aguarde um momento, por favor."
+)
 
 
 class Fila(ModeloEmpresa):
@@ -116,6 +131,31 @@ class Fila(ModeloEmpresa):
         _("janela de reabertura (h)"),
         default=24,
         help_text=_("Mensagem de um contato até N horas após o fechamento reabre o ticket."),
+    )
+    # automatic replies (the bot)
+    resposta_automatica = models.CharField(
+        _("resposta automática"),
+        max_length=20,
+        choices=ModoResposta.choices,
+        default=ModoResposta.DESLIGADA,
+        help_text=_(
+            "O robô responde com a base de conhecimento. Respostas do provedor local "
+            "são só sugestões, nunca enviadas sozinhas."
+        ),
+    )
+    confianca_minima = models.FloatField(
+        _("confiança mínima"),
+        default=0.75,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("Abaixo disso (0 a 1) o robô transfere para um atendente."),
+    )
+    mensagem_transferencia = models.TextField(
+        _("mensagem de transferência"),
+        blank=True,
+        default=MENSAGEM_TRANSFERENCIA,
+        help_text=_(
+            "Enviada quando o robô passa a conversa para um atendente. Aceita {{contato.nome}}."
+        ),
     )
     ultimo_atendente_distribuido = models.ForeignKey(
         "atendimento.Atendente",

@@ -42,6 +42,11 @@ class Ticket(ModeloEmpresa):
         AGUARDANDO = "aguardando", _("Aguardando cliente")
         FECHADO = "fechado", _("Fechado")
 
+    class Automacao(models.TextChoices):
+        NENHUMA = "", _("Nenhuma")
+        MENU = "menu", _("Aguardando o menu")
+        ROBO = "robo", _("Com o robô")
+
     class Prioridade(models.TextChoices):
         BAIXA = "baixa", _("Baixa")
         MEDIA = "media", _("Média")
@@ -141,6 +146,16 @@ class Ticket(ModeloEmpresa):
         blank=True,
         help_text=_("Abre a janela de 24 h do WhatsApp."),
     )
+    automacao = models.CharField(
+        _("automação"),
+        max_length=10,
+        choices=Automacao.choices,
+        blank=True,
+        default="",
+        help_text=_("Enquanto o menu ou o robô conduz a conversa, o ticket não é distribuído."),
+    )
+    automacao_desde = models.DateTimeField(_("automação desde"), null=True, blank=True)
+    menu_tentativas = models.PositiveSmallIntegerField(_("respostas inválidas ao menu"), default=0)
     nao_lidas = models.PositiveIntegerField(_("não lidas"), default=0)
     total_mensagens = models.PositiveIntegerField(default=0, verbose_name=_("total de mensagens"))
 
@@ -168,6 +183,15 @@ class Ticket(ModeloEmpresa):
                 models.F("ultima_mensagem_em").desc(nulls_last=True),
                 name="ticket_inbox",
             ),
+            # the lists (API and inbox): newest activity first, read in index order, so a page
+            # costs the same at 100 or 100,000 tickets
+            models.Index(
+                "empresa",
+                models.F("ultima_mensagem_em").desc(nulls_last=True),
+                models.F("criado_em").desc(),
+                models.F("id").desc(),
+                name="ticket_lista",
+            ),
             models.Index(fields=["empresa", "atendente", "status"], name="ticket_atendente"),
             models.Index(fields=["empresa", "contato", "-criado_em"], name="ticket_contato"),
             # the dashboard's period filters (atendimento/selectors/painel.py)
@@ -185,6 +209,12 @@ class Ticket(ModeloEmpresa):
                 fields=["fila", "criado_em"],
                 condition=models.Q(atendente__isnull=True) & ~models.Q(status="fechado"),
                 name="ticket_espera_fila",
+            ),
+            # first-contact menu timeout sweep: only tickets waiting on the menu
+            models.Index(
+                fields=["automacao_desde"],
+                condition=models.Q(automacao="menu"),
+                name="ticket_menu_espera",
             ),
             # SLA sweep: only tickets that are not closed have running clocks
             models.Index(

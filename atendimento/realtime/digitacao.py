@@ -83,7 +83,7 @@ class Digitacao:
 
 
 def _enfileirar_digitando(ticket_id: str) -> None:
-    from canais.tasks import digitando
+    from canais.enfileirar import digitando
 
     digitando.delay(ticket_id)
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
-from atendimento.models import Atendente, Ticket
+from atendimento.models import Atendente, AtendenteFila, Ticket
 
 
 def atendente_do_usuario(usuario) -> Atendente:
@@ -29,19 +29,19 @@ def atendente_do_usuario(usuario) -> Atendente:
 
 def filtro_tickets_visiveis(atendente: Atendente) -> Q:
     """Q over Ticket: the empresa for admins/supervisors; for an atendente, the tickets of the
-    queues they belong to plus those assigned to them."""
+    queues they belong to plus those assigned to them.  The queues are a subquery, not a join:
+    no row is repeated, so lists need no DISTINCT (which sorted every visible ticket before
+    the first page could be read)."""
     if atendente.gerencia_empresa:
         return Q(empresa_id=atendente.empresa_id)
+    filas = AtendenteFila.objects.filter(atendente_id=atendente.id).values("fila_id")
     return Q(empresa_id=atendente.empresa_id) & (
-        Q(fila__membros__atendente_id=atendente.id) | Q(atendente_id=atendente.id)
+        Q(fila_id__in=filas) | Q(atendente_id=atendente.id)
     )
 
 
 def tickets_visiveis(atendente: Atendente) -> QuerySet[Ticket]:
-    qs = Ticket.objects.filter(filtro_tickets_visiveis(atendente))
-    if not atendente.gerencia_empresa:
-        qs = qs.distinct()
-    return qs
+    return Ticket.objects.filter(filtro_tickets_visiveis(atendente))
 
 
 def ticket_visivel(atendente: Atendente, ticket: Ticket) -> bool:

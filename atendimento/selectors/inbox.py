@@ -114,7 +114,7 @@ def _base_filtrada(atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Tick
     if filtros.prioridade:
         qs = qs.filter(prioridade=filtros.prioridade)
     if filtros.q:
-        qs = tickets_buscar(qs, texto=filtros.q)
+        qs = tickets_buscar(qs, texto=filtros.q, empresa_id=atendente.empresa_id)
     return qs
 
 
@@ -133,8 +133,7 @@ def inbox_tickets(*, atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ti
 def inbox_contagens(*, atendente: Atendente, filtros: FiltrosInbox) -> dict[str, int]:
     """How many tickets each available tab holds under the current filters (one query)."""
     agregados = {
-        aba: Count("id", distinct=True, filter=_filtro_aba(atendente, aba))
-        for aba in abas_disponiveis(atendente)
+        aba: Count("id", filter=_filtro_aba(atendente, aba)) for aba in abas_disponiveis(atendente)
     }
     return _base_filtrada(atendente, filtros).aggregate(**agregados)
 

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
-from atendimento.models import Atendente, Historico, Mensagem, Tag, Ticket
+from atendimento.models import Atendente, Contato, Historico, Mensagem, Tag, Ticket
 from atendimento.models.mensagem import CONFIG_BUSCA
 from atendimento.selectors.acesso import (
     da_empresa,
@@ -54,22 +54,29 @@ def ticket_recarregar(*, ticket: Ticket) -> Ticket:
     return _para_lista(Ticket.objects.filter(empresa_id=ticket.empresa_id)).get(pk=ticket.pk)
 
 
-def tickets_buscar(queryset: QuerySet[Ticket], *, texto: str) -> QuerySet[Ticket]:
+def tickets_buscar(
+    queryset: QuerySet[Ticket], *, texto: str, empresa_id: uuid.UUID | None = None
+) -> QuerySet[Ticket]:
     """``q``: Portuguese full-text search over the messages (the expression of the GIN index
     ``mensagem_conteudo_busca``) or a substring of the contact's name/number/e-mail or the
-    subject."""
+    subject.  With ``empresa_id`` (the caller's tenant) the messages and contacts searched are
+    only that empresa's: the same result, without reading every tenant's matches."""
     consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
+    mensagens = Mensagem.objects.all()
+    contatos = Contato.objects.all()
+    if empresa_id is not None:
+        mensagens = mensagens.filter(empresa_id=empresa_id)
+        contatos = contatos.filter(empresa_id=empresa_id)
     com_mensagem = (
-        Mensagem.objects.annotate(busca=SearchVector("conteudo", config=CONFIG_BUSCA))
+        mensagens.annotate(busca=SearchVector("conteudo", config=CONFIG_BUSCA))
         .filter(busca=consulta)
         .values("ticket_id")
     )
+    com_contato = contatos.filter(
+        Q(nome__icontains=texto) | Q(telefone__icontains=texto) | Q(email__icontains=texto)
+    ).values("id")
     return queryset.filter(
-        Q(id__in=com_mensagem)
-        | Q(contato__nome__icontains=texto)
-        | Q(contato__telefone__icontains=texto)
-        | Q(contato__email__icontains=texto)
-        | Q(assunto__icontains=texto)
+        Q(id__in=com_mensagem) | Q(contato_id__in=com_contato) | Q(assunto__icontains=texto)
     )
 
 

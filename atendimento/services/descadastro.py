@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from atendimento.models import Contato, Mensagem
 from atendimento.services.reacoes import EntradaConfirmada, reagir_a_entrada, tipos_dos_canais
+from canais.enfileirar import enfileirar, responder_callback
 
 
 def contato_descadastrar(*, contato_id, motivo: str) -> bool:
@@ -52,9 +53,6 @@ def _palavra_chave(mensagem: Mensagem) -> None:
 
 
 def _botao(mensagem: Mensagem) -> None:
-    from canais.tasks.entrada import enfileirar
-    from canais.tasks.envio import responder_callback
-
     enfileirar(responder_callback, str(mensagem.pk))
 
 

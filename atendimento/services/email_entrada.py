@@ -27,6 +27,7 @@ from django.utils.text import get_valid_filename
 from atendimento.models import Canal, Historico, Mensagem
 from atendimento.services.reacoes import EntradaConfirmada, tipos_dos_canais
 from canais.adapters.base import MensagemEntrada
+from canais.enfileirar import baixar_inline, enfileirar
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,6 @@ def _canais_de_email(canal_ids: set) -> set:
 
 def _apos_entrada(entradas: list[EntradaConfirmada]) -> None:
     """Reaction: for each new e-mail, note other channels and fetch inline images."""
-    from canais.tasks.email import baixar_inline
-    from canais.tasks.entrada import enfileirar
 
     de_email = _canais_de_email({e.canal_id for e in entradas})
     if not de_email:

@@ -26,7 +26,7 @@ from atendimento.services.insercao import inserir_ignorando_conflito
 from atendimento.services.reacoes import EntradaConfirmada, agendar_apos_commit
 from canais.adapters.base import (
     EdicaoEntrada,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MidiaRef,
@@ -34,6 +34,7 @@ from canais.adapters.base import (
     StatusEntrada,
     TemplateStatusEntrada,
 )
+from canais.enfileirar import baixar_midia, enfileirar
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +206,6 @@ def _atualizar_ticket(ticket: Ticket, inseridas: list[Mensagem], evento: Mensage
 
 
 def apos_commit_baixar_midia(mensagem_id) -> None:
-    from canais.tasks.entrada import baixar_midia, enfileirar
-
     enfileirar(baixar_midia, str(mensagem_id))
 
 
@@ -310,6 +309,6 @@ TRATADORES: dict[type, Callable[..., Mensagem | None]] = {
 }
 
 
-def evento_processar(*, canal: Canal, evento: EventoEntrada) -> Mensagem | None:
+def evento_processar(*, canal: Canal, evento: Entrada) -> Mensagem | None:
     """Apply one normalised inbound event of ``canal``; the message touched, if any."""
     return TRATADORES[type(evento)](canal=canal, evento=evento)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -32,14 +33,14 @@ from atendimento.models import (
     Template,
     Ticket,
 )
-from atendimento.services.saida_base import classe_do_canal
+from atendimento.services.saida_base import classe_do_canal, enfileirar_agora
+from canais.enfileirar import enfileirar, enviar_lote, enviar_mensagem
 
 logger = logging.getLogger(__name__)
 
 LIMITE_DESTINATARIOS = 10_000
 #: seconds of sending one run of the task prepares (then it runs again)
 JANELA_SEGUNDOS = 60.0
-TAXA_MAXIMA = 1000.0
 
 
 def taxa_do_canal(canal: Canal) -> float:
@@ -52,7 +53,7 @@ def taxa_do_canal(canal: Canal) -> float:
         taxa = 0.0
     if taxa <= 0:
         taxa = classe_do_canal(canal).taxa_lote_por_segundo
-    return min(taxa, TAXA_MAXIMA)
+    return min(taxa, float(settings.LOTE_TAXA_MAXIMA))
 
 
 @transaction.atomic
@@ -123,12 +124,26 @@ def lote_criar(
 
 
 def _enfileirar(lote_id) -> None:
-    from canais.tasks.envio import enviar_lote
+    # broker down: the batch stays "pendente", visibly (logged); retomar re-queues it
+    enfileirar(enviar_lote, lote_id=str(lote_id))
 
-    try:
-        enviar_lote.apply_async(kwargs={"lote_id": str(lote_id)})
-    except Exception:  # broker down: the batch stays "pendente", visibly; retomar re-queues it
-        logger.exception("lote %s não enfileirado", lote_id)
+
+def lote_mensagens_enfileirar(*, mensagem_ids: list[str]) -> None:
+    """Messages already stored for many tickets (``enviar_lote`` of the API), queued spaced
+    at each channel's rate (:func:`taxa_do_canal`)."""
+    linhas = (
+        Mensagem.objects.filter(pk__in=mensagem_ids or [], status=Mensagem.Status.PENDENTE)
+        .order_by("canal_id", "data", "criado_em")
+        .values_list("pk", "canal_id")
+    )
+    posicao: dict[Any, int] = {}
+    taxas: dict[Any, float] = {}
+    for pk, canal_id in linhas:
+        if canal_id not in taxas:
+            taxas[canal_id] = taxa_do_canal(Canal.objects.get(pk=canal_id))
+        indice = posicao.get(canal_id, 0)
+        posicao[canal_id] = indice + 1
+        enfileirar_agora(enviar_mensagem, pk, countdown=round(indice / taxas[canal_id], 3))
 
 
 def lote_retomar(*, atendente: Atendente, lote: EnvioLote | Any) -> EnvioLote:

@@ -64,6 +64,14 @@ from atendimento.services.templates import (
 )
 from atendimento.services.templates_whatsapp import componentes_para_envio
 from canais.adapters.base import AdaptadorCanal, TipoMensagem
+from canais.enfileirar import enviar_lote as tarefa_lote
+from canais.enfileirar import (
+    enviar_mensagem,
+    enviar_midia,
+    marcar_lida_provedor,
+    publicar,
+    reenviar_mensagem,
+)
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 __all__ = [
@@ -171,11 +179,11 @@ def mensagem_enviar(
     if atraso_segundos > 0:
         transaction.on_commit(
             lambda: enfileirar_agora(
-                "enviar_mensagem", mensagem.id, countdown=round(atraso_segundos, 3)
+                enviar_mensagem, mensagem.id, countdown=round(atraso_segundos, 3)
             )
         )
     else:
-        enfileirar("enviar_mensagem", mensagem.id)
+        enfileirar(enviar_mensagem, mensagem.id)
     return mensagem
 
 
@@ -272,7 +280,7 @@ def mensagem_enviar_midia(
         gravar_saida(ticket, atendente, texto)
     else:
         gravar_saida(ticket, atendente, mensagem)
-    enfileirar("enviar_midia", mensagem.id)
+    enfileirar(enviar_midia, mensagem.id)
     return mensagem
 
 
@@ -321,7 +329,7 @@ def mensagem_reenviar(*, atendente: Atendente, mensagem: Mensagem) -> Mensagem:
         ]
     )  # fmt: skip
     publicar_status_mensagem(atual, ticket)
-    enfileirar("reenviar_mensagem", atual.id)
+    enfileirar(reenviar_mensagem, atual.id)
     return atual
 
 
@@ -370,7 +378,7 @@ def mensagens_marcar_lidas(
             alvo.save(update_fields=["nao_lidas", "atualizado_em"])
             publicar_ticket_atualizado(alvo)
     for mensagem_id in ultima_por_ticket.values():
-        enfileirar("marcar_lida_provedor", mensagem_id)
+        enfileirar(marcar_lida_provedor, mensagem_id)
     return marcadas
 
 
@@ -421,23 +429,23 @@ def enviar_lote(
 
 
 def _enfileirar_lote(ids: list[str]) -> None:
-    from canais.tasks.envio import enviar_lote as tarefa_lote
-
-    try:
-        tarefa_lote.apply_async(args=[ids])
-    except Exception:  # broker unreachable: every message stays pendente, visibly
-        logger.exception("não foi possível enfileirar o lote de %d mensagens", len(ids))
+    if not publicar(tarefa_lote, args=[ids]):
+        # broker unreachable: every message stays pendente, visibly
         for mensagem_id in ids:
             registrar_nao_enfileirada(mensagem_id)
 
 
 @transaction.atomic
-def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) -> Mensagem | None:
-    """A message the desk sends by itself (out-of-hours reply, automatic closing): stored as
-    ``pendente`` from the bot and queued like an agent's message, with a ``mensagem_automatica``
-    history entry saying why.  It is not a response (first-response and next-response clocks
-    keep running).  None, with the reason in the history, when free text cannot go out now
-    (WhatsApp 24 h window closed, inactive channel, no address)."""
+def mensagem_enviar_automatica(
+    *, ticket: Ticket, conteudo: str, motivo: str, dados: dict | None = None
+) -> Mensagem | None:
+    """A message the desk sends by itself (out-of-hours reply, automatic closing, first-contact
+    menu, the bot's answers): stored as ``pendente`` from the bot and queued like an agent's
+    message, with a ``mensagem_automatica`` history entry saying why.  ``dados`` adds to the
+    message's data (e.g. ``botoes``, which channels with buttons render).  It is not a
+    response (first-response and next-response clocks keep running).  None, with the reason
+    in the history, when free text cannot go out now (WhatsApp 24 h window closed, inactive
+    channel, no address)."""
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("canal", "contato", "empresa")
@@ -472,7 +480,7 @@ def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) ->
         remetente_nome=ticket.empresa.nome[:200],
         tipo=Mensagem.Tipo.TEXTO,
         conteudo=conteudo,
-        dados={"automatica": motivo},
+        dados={**(dados or {}), "automatica": motivo},
         status=Mensagem.Status.PENDENTE,
         data=agora,
     )
@@ -495,5 +503,5 @@ def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) ->
     )
     publicar_nova_mensagem(mensagem, ticket)
     publicar_ticket_atualizado(ticket)
-    enfileirar("enviar_mensagem", mensagem.id)
+    enfileirar(enviar_mensagem, mensagem.id)
     return mensagem

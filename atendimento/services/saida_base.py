@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from celery import Task
 from django.db import transaction
 from django.db.models import F
 from django.utils import formats, timezone
@@ -31,6 +32,7 @@ from atendimento.realtime.eventos import (
 from atendimento.selectors.acesso import ticket_visivel
 from atendimento.services import sla
 from canais.adapters.base import AdaptadorCanal
+from canais.enfileirar import publicar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 logger = logging.getLogger(__name__)
@@ -238,26 +240,18 @@ def gravar_saida(ticket: Ticket, atendente: Atendente, mensagem: Mensagem) -> Me
     return mensagem
 
 
-def enfileirar(nome_task: str, mensagem_id) -> None:
-    """Queue ``canais.tasks.<nome_task>(mensagem_id)`` after commit."""
-    transaction.on_commit(lambda: enfileirar_agora(nome_task, mensagem_id))
+def enfileirar(tarefa: Task, mensagem_id) -> None:
+    """Queue ``tarefa(mensagem_id)`` (a task of :mod:`canais.enfileirar`) after commit."""
+    transaction.on_commit(lambda: enfileirar_agora(tarefa, mensagem_id))
 
 
-def enfileirar_agora(nome_task: str, mensagem_id, **opcoes: Any) -> bool:
+def enfileirar_agora(tarefa: Task, mensagem_id, **opcoes: Any) -> bool:
     """Hand the message to the broker; on failure keep it ``pendente`` with the reason shown
-    (never lost: ``mensagem_reenviar`` queues it again)."""
-    from canais.tasks import envio
-
-    try:
-        getattr(envio, nome_task).apply_async(
-            args=[str(mensagem_id)],
-            **opcoes,
-        )
-    except Exception:  # broker unreachable: the stored message is the source of truth
-        logger.exception("não foi possível enfileirar %s(%s)", nome_task, mensagem_id)
-        registrar_nao_enfileirada(mensagem_id)
-        return False
-    return True
+    (never lost: the sweep or ``mensagem_reenviar`` queues it again)."""
+    if publicar(tarefa, args=[str(mensagem_id)], **opcoes):
+        return True
+    registrar_nao_enfileirada(mensagem_id)  # the stored message is the source of truth
+    return False
 
 
 @transaction.atomic

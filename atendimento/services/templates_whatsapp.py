@@ -256,3 +256,25 @@ def template_status_aplicar(*, canal: Canal, evento: TemplateStatusEntrada) -> N
     )
     if not alterados:
         logger.info("status de template desconhecido %s no canal %s", evento.nome, canal.pk)
+
+
+def templates_sincronizar_ativos(*, canal_id: str = "") -> dict[str, Any]:
+    """Approved WhatsApp templates from the provider: one channel, or every active channel
+    whose adapter lists templates.  A channel that fails is logged; the others still sync."""
+    from atendimento.exceptions import ErroDominio
+    from canais.adapters.base import AdaptadorCanal
+    from canais.registry import TipoCanalDesconhecido, classe_adaptador
+
+    canais = Canal.objects.filter(pk=canal_id) if canal_id else Canal.objects.filter(ativo=True)
+    resultado: dict[str, Any] = {}
+    for canal in canais:
+        try:
+            if canal_id == "" and classe_adaptador(canal.tipo).listar_templates is (
+                AdaptadorCanal.listar_templates
+            ):
+                continue
+            resultado[str(canal.pk)] = templates_sincronizar(canal=canal)
+        except (ErroDominio, TipoCanalDesconhecido) as exc:
+            logger.warning("templates do canal %s não sincronizados: %s", canal.pk, exc)
+            resultado[str(canal.pk)] = {"erro": str(exc)}
+    return resultado

@@ -290,9 +290,12 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
     ticket.status = Ticket.Status.FECHADO
     ticket.fechado_em = agora
     ticket.motivo_fechamento = motivo
+    ticket.automacao = Ticket.Automacao.NENHUMA  # the menu or the bot stops with the ticket
+    ticket.automacao_desde = None
     ticket.save(
         update_fields=[
-            "status", "fechado_em", "motivo_fechamento", "atualizado_em", *campos_sla,
+            "status", "fechado_em", "motivo_fechamento", "automacao", "automacao_desde",
+            "atualizado_em", *campos_sla,
         ]
     )  # fmt: skip
     publicar_ticket_atualizado(ticket)
@@ -300,6 +303,9 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
         from atendimento.services.distribuicao import distribuir_apos_commit
 
         distribuir_apos_commit(atendentes=[ticket.atendente_id])
+    from ia.tasks import agendar_churn
+
+    agendar_churn(ticket.pk)  # the contact's churn risk, with this ticket closed
     return ticket
 
 

@@ -12,11 +12,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+from django.conf import settings
 
 from canais.adapters.base import ErroCanal, ErroDefinitivo, ErroTransitorio
 
-#: default seconds for connect/read/write/pool; adapters expose it as ``timeout_segundos``
-TIMEOUT_PADRAO = 10.0
+#: default seconds for connect/read/write/pool (``PROVEDOR_TIMEOUT_SEGUNDOS``, 10); adapters
+#: expose it as ``timeout_segundos``
+TIMEOUT_PADRAO = float(getattr(settings, "PROVEDOR_TIMEOUT_SEGUNDOS", 10.0))
 
 InterpretadorErro = Callable[[httpx.Response], ErroCanal]
 

@@ -79,3 +79,40 @@ def provedor_para(empresa) -> Provedor:
         politica.get("permitir_pii", configuracao.get("permitir_pii", False))
     )
     return provedor
+
+
+def erros_configuracao(tipo: str, configuracao: dict | None) -> list[str]:
+    """What is wrong with an AI ``IntegracaoConfig.configuracao`` (empty when valid)."""
+    from django.utils.translation import gettext as _
+
+    configuracao = configuracao or {}
+    if not isinstance(configuracao, dict):
+        return [_("A configuração deve ser um objeto JSON.")]
+    erros: list[str] = []
+    if tipo == TIPO_GERAL:
+        nome = configuracao.get("provider")
+        if nome is not None and nome not in PROVEDORES:
+            erros.append(
+                _("Provedor de IA desconhecido: %(nome)s (use %(opcoes)s).")
+                % {"nome": nome, "opcoes": ", ".join(sorted(PROVEDORES))}
+            )
+        if not isinstance(configuracao.get("permitir_pii", False), bool):
+            erros.append(_("permitir_pii deve ser true ou false."))
+    elif tipo in PROVEDORES:
+        for chave in ("timeout", "espera_maxima"):
+            valor = configuracao.get(chave)
+            if valor is not None and not (
+                isinstance(valor, int | float) and not isinstance(valor, bool) and valor > 0
+            ):
+                erros.append(_("%(chave)s deve ser um número positivo.") % {"chave": chave})
+        tentativas = configuracao.get("max_retries")
+        if tentativas is not None and not (
+            isinstance(tentativas, int)
+            and not isinstance(tentativas, bool)
+            and 0 <= tentativas <= 10
+        ):
+            erros.append(_("max_retries deve ser um inteiro de 0 a 10."))
+        base_url = configuracao.get("base_url")
+        if base_url and not str(base_url).startswith(("http://", "https://")):
+            erros.append(_("base_url deve começar com http:// ou https://."))
+    return erros

@@ -25,7 +25,17 @@ from ia.models import AIInsight, AIResposta
 from ia.provedores import Pedido
 from ia.services import geracao, registro
 from ia.services.busca import buscar
-from ia.services.esquemas import CATEGORIAS, INSTRUCOES_ANALISE, OUTROS, Analise
+from ia.services.churn import churn_registrar
+from ia.services.esquemas import (
+    CATEGORIAS,
+    INSTRUCOES_ANALISE,
+    INSTRUCOES_INTENCAO,
+    INSTRUCOES_SENTIMENTO,
+    OUTROS,
+    Analise,
+    Intencao,
+    Sentimento,
+)
 from ia.services.sugestao import pergunta_do_ticket
 
 
@@ -171,6 +181,109 @@ def resultado_da_analise(ticket: Ticket, gerada: geracao.Geracao) -> dict:
     }
 
 
+# ------------------------------------------------ the single analyses (ai-analysis jobs)
+
+#: ``funcionalidade`` of each single analysis in the accounting
+SENTIMENTO, INTENCAO, CLASSIFICACAO, CHURN = "sentimento", "intencao", "classificacao", "churn"
+
+
+def _contado(empresa_id, funcionalidade: str, produzir):
+    """Run ``produzir() -> (result, Geracao)`` and record the call (an error if it raises)."""
+    inicio = time.perf_counter()
+    try:
+        resultado, gerada = produzir()
+    except Exception:
+        registro.registrar_chamada(
+            empresa_id=empresa_id,
+            funcionalidade=funcionalidade,
+            provider="local",
+            modelo=MODELO,
+            latencia_ms=int((time.perf_counter() - inicio) * 1000),
+            erro=True,
+        )
+        raise
+    chamada = gerada.chamada()
+    if not gerada.externo:
+        chamada["latencia_ms"] = int((time.perf_counter() - inicio) * 1000)
+    registro.registrar_chamada(empresa_id=empresa_id, funcionalidade=funcionalidade, **chamada)
+    return resultado
+
+
+def analisar_sentimento(texto: str, *, empresa_id=None) -> dict:
+    """``{"valor", "score"}`` of one text, by the empresa's provider. Without an empresa
+    (nobody to account it to) always offline."""
+    if empresa_id is None:
+        return sentimento(texto)
+    pedido = Pedido(
+        tarefa="sentimento",
+        instrucoes=INSTRUCOES_SENTIMENTO,
+        entradas={"mensagem_cliente": texto},
+        esquema=Sentimento,
+        local=lambda _entradas: sentimento(texto),
+    )
+
+    def produzir():
+        gerada = geracao.gerar(empresa_id=empresa_id, funcionalidade=SENTIMENTO, pedido=pedido)
+        return {"valor": gerada.dados["valor"], "score": round(gerada.dados["score"], 3)}, gerada
+
+    return _contado(empresa_id, SENTIMENTO, produzir)
+
+
+def detectar_intencao(texto: str, *, empresa_id=None) -> dict:
+    """``{"valor", "confianca"}`` of one text, by the empresa's provider (offline without an
+    empresa)."""
+    if empresa_id is None:
+        return intencao(texto)
+    pedido = Pedido(
+        tarefa="intencao",
+        instrucoes=INSTRUCOES_INTENCAO,
+        entradas={"mensagem_cliente": texto},
+        esquema=Intencao,
+        local=lambda _entradas: intencao(texto),
+    )
+
+    def produzir():
+        gerada = geracao.gerar(empresa_id=empresa_id, funcionalidade=INTENCAO, pedido=pedido)
+        dados = gerada.dados
+        return {"valor": dados["valor"], "confianca": round(dados["confianca"], 3)}, gerada
+
+    return _contado(empresa_id, INTENCAO, produzir)
+
+
+def _analisar_para(ticket: Ticket, funcionalidade: str) -> tuple[dict, geracao.Geracao]:
+    texto = pergunta_do_ticket(ticket, n=5)
+    gerada = geracao.gerar(
+        empresa_id=ticket.empresa_id,
+        funcionalidade=funcionalidade,
+        pedido=pedido_analise(ticket, texto),
+    )
+    return resultado_da_analise(ticket, gerada), gerada
+
+
+def classificar_ticket(ticket: Ticket) -> dict:
+    """``{"categoria", "subcategoria", "urgencia", "tags"}`` of the ticket (tags: the empresa's
+    own only)."""
+
+    def produzir():
+        resultado, gerada = _analisar_para(ticket, CLASSIFICACAO)
+        return resultado["classificacao"], gerada
+
+    return _contado(ticket.empresa_id, CLASSIFICACAO, produzir)
+
+
+def churn_do_ticket(ticket: Ticket) -> dict:
+    """``{"risco", "probabilidade", "motivos"}`` of the ticket's contact."""
+
+    def produzir():
+        resultado, gerada = _analisar_para(ticket, CHURN)
+        return resultado["churn"], gerada
+
+    return _contado(ticket.empresa_id, CHURN, produzir)
+
+
+# ----------------------------------------------------------------------------- full analysis
+
+
 def analise_completa(ticket: Ticket) -> AIInsight:
     """Analyse the ticket, store the ``AIInsight``, log and account the call, publish it.
     A failure is accounted as an error of the call and raised (nothing else is stored). The
@@ -248,4 +361,5 @@ def _gravar(
         custo=custo.usd,
         latencia_ms=latencia,
     )
+    churn_registrar(ticket=ticket, churn=churn)
     return insight

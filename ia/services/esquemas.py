@@ -97,3 +97,28 @@ não respondem, se faltam dados ou se o cliente pede uma pessoa.
 - fontes: os "id" dos trechos que você usou (só ids da lista fornecida).
 Não invente prazos, preços ou políticas, não prometa reembolso, desconto ou cancelamento que os \
 trechos não prevejam e não peça senhas nem dados de cartão."""
+
+
+class Sentimento(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    valor: Literal[SENTIMENTOS]  # type: ignore[valid-type]
+    score: float = Field(ge=-1, le=1)
+
+
+INSTRUCOES_SENTIMENTO = """Classifique o sentimento da mensagem do cliente de uma empresa \
+brasileira: valor positivo, negativo ou neutro; score de -1 (muito negativo) a 1 (muito \
+positivo). Gírias, abreviações, erros de digitação e emojis são comuns."""
+
+
+class Intencao(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    valor: Literal[INTENCOES]  # type: ignore[valid-type]
+    confianca: float = Field(ge=0, le=1)
+
+
+INSTRUCOES_INTENCAO = """Identifique a intenção da mensagem do cliente de uma empresa \
+brasileira: duvida, reclamacao, elogio, suporte (algo não funciona), cancelamento (quer \
+cancelar, não renovar, encerrar ou levar o número para outra operadora) ou informacao (pede um \
+dado objetivo: horário, endereço, CNPJ, valor); confianca de 0 a 1."""

@@ -35,3 +35,19 @@ def test_conjunto_pequeno_respeita_o_banco():
     # reused when asked again with the same arguments
     de_novo = garantir(empresas=2, tickets=300, mensagens=3000, migrar=False)
     assert [e.id for e in de_novo.empresas] == [e.id for e in dados.empresas]
+
+
+def test_outras_empresas_bench_nao_invalidam_o_conjunto():
+    """bench/ingest.py creates its own ``bench-…`` empresas in the same database: the generated
+    set is still reused (not generated again) and they are left alone."""
+    from tests.factories import EmpresaFactory
+
+    dados = garantir(empresas=2, tickets=40, mensagens=200, migrar=False)
+    outra = EmpresaFactory(nome="Bench ingest", slug="bench-1a2b3c4d")
+
+    de_novo = garantir(empresas=2, tickets=40, mensagens=200, migrar=False)
+
+    assert [e.id for e in de_novo.empresas] == [e.id for e in dados.empresas]
+    assert de_novo.segundos == 0.0  # reused, not generated
+    garantir(empresas=3, tickets=60, mensagens=300, migrar=False)  # other arguments: replaced
+    assert Empresa.objects.filter(pk=outra.pk).exists()

@@ -47,6 +47,6 @@ def api_supervisor(supervisor):
 @pytest.fixture(autouse=True)
 def _avisos_esquecidos():
     """Outage warnings are rate-limited per process: each test starts with a clean slate."""
-    from canais.tasks.entrada import aviso
+    from canais.enfileirar import aviso
 
     aviso.esquecer()

@@ -9,7 +9,8 @@ import pytest
 
 from atendimento.models import EventoWebhook, Mensagem
 from canais.adapters.whatsapp import AdaptadorWhatsApp
-from canais.tasks.entrada import despertar_armado, despertar_rearmar, process_webhook
+from canais.despertar import despertar_armado, despertar_rearmar
+from canais.tasks.entrada import process_webhook
 from conectcrm.celery import app as celery_app
 
 from .webhook_apoio import canal_wa, postar_whatsapp

@@ -23,7 +23,15 @@ import psutil
 from tests.processos import RAIZ, Processo, porta_livre
 
 PNID = "990000000000777"
+PNID_SAIDA = "990000000000888"
 SEGREDO = "segredo-das-falhas"
+#: outbound calls of the stack: a short provider timeout and retry backoff (1, 2, 4, 8, 16 s),
+#: so the outbound scenario ends in bounded time (defaults: 10 s and 5 s)
+TIMEOUT_PROVEDOR_S = 2.0
+BACKOFF_BASE_S = 1.0
+#: attempts of one outbound message before it ends ``erro`` (the first + canais.tasks.envio's
+#: MAX_TENTATIVAS retries)
+MAX_TENTATIVAS_SAIDA = 6
 
 
 def corpo_whatsapp(wamid: str, wa_id: str, texto: str = "Olá") -> bytes:
@@ -51,6 +59,7 @@ class Pilha:
     pasta: Path
     porta: int
     processo: Processo
+    env: dict[str, str] = field(default_factory=dict)
     empresa_id: str = ""
     canal_id: str = ""
     enviados: dict[str, int] = field(default_factory=dict)
@@ -84,6 +93,33 @@ class Pilha:
             except psutil.NoSuchProcess:
                 continue
         return None
+
+    def worker_pronto(self, limite: float = 120) -> psutil.Process:
+        """The Celery worker once it consumes: its process is up AND it printed "ready." since
+        the supervisor last started it.  A scenario must start from a healthy desk: the one
+        before may have left the worker restarting (the supervisor waits a backoff of 1-30 s
+        before a restart, and a worker takes seconds to import and connect on a busy
+        machine); looking it up in that window found no process, or one that could not take
+        a batch yet."""
+        fim = time.monotonic() + limite
+        while time.monotonic() < fim:
+            worker = self.filho("worker -Q")
+            if worker is not None:
+                saida = list(self.processo.saida)
+                marca = f"worker iniciado (pid {worker.pid})"
+                inicio = max((i for i, linha in enumerate(saida) if marca in linha), default=None)
+                if inicio is not None and any(
+                    " ready." in linha and "| " in linha and " worker " in linha.split("|")[0]
+                    for linha in saida[inicio:]
+                ):
+                    return worker
+            time.sleep(0.2)
+        raise RuntimeError(f"worker não ficou pronto:\n{''.join(self.processo.saida)[-4000:]}")
+
+    def reinicios(self, desde: int) -> list[str]:
+        """The supervisor's lines (children that exited, servers restarted) after line
+        ``desde`` of the stack's output."""
+        return [linha.strip() for linha in self.processo.saida[desde:] if "supervisor|" in linha]
 
     def postar(self, cliente: httpx.Client, wamid: str, wa_id: str) -> int:
         corpo = corpo_whatsapp(wamid, wa_id)
@@ -122,6 +158,13 @@ class Pilha:
         with ThreadPoolExecutor(conexoes) as executor:
             list(executor.map(enviar, partes))
         return status
+
+    def preparar_saida(self, api_base_url: str, n: int) -> dict:
+        """A WhatsApp channel of the stack's empresa sending to ``api_base_url``, a supervisor's
+        access token, ``n`` open conversations (customer window open) and one more whose
+        recipient the provider always refuses (``veneno``)."""
+        saida = _rodar_com_env(self.env, "preparar_saida", api_base_url, str(n))
+        return json.loads(saida.strip().splitlines()[-1])
 
     def contagens(self, prefixo: str) -> dict[str, int]:
         """Messages stored, distinct, and events not finished for ``prefixo``'s webhooks."""
@@ -187,9 +230,11 @@ def iniciar_pilha(pasta: Path) -> Pilha:
         PORT=str(porta),
         PYTHONUNBUFFERED="1",
         VARREDURA_WEBHOOKS_SEGUNDOS="3",  # bounded recovery for the suite (default 30 s)
+        PROVEDOR_TIMEOUT_SEGUNDOS=str(TIMEOUT_PROVEDOR_S),
+        ENVIO_BACKOFF_BASE_SEGUNDOS=str(BACKOFF_BASE_S),
     )
     processo = Processo([sys.executable, "-m", "conectcrm.executar"], env)
-    pilha = Pilha(pasta, porta, processo)
+    pilha = Pilha(pasta, porta, processo, env)
     processo.esperar_porta(porta, limite=120)
     processo.esperar_texto("celery@", limite=90)
     saida = _rodar_com_env(env, "preparar")
@@ -206,11 +251,11 @@ def parar_pilha(pilha: Pilha) -> list[psutil.Process]:
     return vivos
 
 
-def _rodar_com_env(env: dict[str, str], acao: str) -> str:
+def _rodar_com_env(env: dict[str, str], acao: str, *argumentos: str) -> str:
     import subprocess
 
     resultado = subprocess.run(  # noqa: S603 - this module
-        [sys.executable, "-m", "tests.falhas.apoio", acao],
+        [sys.executable, "-m", "tests.falhas.apoio", acao, *argumentos],
         env=env,
         cwd=RAIZ,
         capture_output=True,
@@ -243,6 +288,59 @@ def _preparar() -> None:
     print(json.dumps({"empresa": str(empresa.pk), "canal": str(canal.pk)}))  # noqa: T201
 
 
+def _preparar_saida(api_base_url: str, n: int) -> None:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from atendimento.models import Atendente, Canal, Empresa, Fila, Ticket
+    from tests.factories import AtendenteFactory, ContatoFactory, TicketFactory
+
+    empresa = Empresa.objects.get(slug="falhas")
+    fila = Fila.objects.get(empresa=empresa, nome="Falhas")
+    canal = Canal.objects.create(
+        empresa=empresa,
+        tipo="whatsapp",
+        nome="WhatsApp saída",
+        ativo=True,
+        config={"phone_number_id": PNID_SAIDA, "api_base_url": api_base_url},
+        segredos={"app_secret": SEGREDO, "access_token": "x", "verify_token": "y"},
+        identificador=PNID_SAIDA,
+        fila_padrao=fila,
+    )
+    supervisor = AtendenteFactory(empresa=empresa, papel=Atendente.Papel.SUPERVISOR)
+    agora = timezone.now()
+    tickets = []
+    for i in range(n + 1):
+        contato = ContatoFactory(empresa=empresa, telefone=f"5521{i:09d}")
+        tickets.append(
+            TicketFactory(
+                empresa=empresa,
+                canal=canal,
+                fila=fila,
+                contato=contato,
+                atendente=supervisor,
+                status=Ticket.Status.EM_ATENDIMENTO,
+                ultima_entrada_em=agora,
+            )
+        )
+    veneno = tickets.pop()
+    print(  # noqa: T201
+        json.dumps(
+            {
+                "token": str(AccessToken.for_user(supervisor.usuario)),
+                "tickets": [str(t.pk) for t in tickets],
+                "veneno": str(veneno.pk),
+                "destino_veneno": veneno.conversa_id_externo,
+            }
+        )
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "preparar":
         _preparar()
+    elif sys.argv[1] == "preparar_saida":
+        _preparar_saida(sys.argv[2], int(sys.argv[3]))

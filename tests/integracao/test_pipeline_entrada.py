@@ -122,7 +122,7 @@ def test_rajada_coalescida_o_worker_real_drena_todos(client, settings, empresa, 
     """With the "despertar" flag on, a burst of webhooks queues a few draining tasks, and the
     real worker stores each message once and publishes each ``nova_mensagem`` once."""
 
-    from canais.tasks.entrada import despertar_rearmar
+    from canais.despertar import despertar_rearmar
     from tests.canais.test_drenagem import PNID as PNID_DRENAGEM
     from tests.canais.test_drenagem import corpo
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -55,7 +56,9 @@ class TicketViewSet(BaseViewSet):
         "prioridade",
         "status",
     ]
-    ordering = ["-ultima_mensagem_em", "-criado_em", "id"]
+    # newest activity first, tickets without messages last: the order of the index
+    # ``ticket_lista`` (the inbox's order too)
+    ordering = [F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id"]
     acoes_gestao = frozenset({"destroy"})
 
     def get_queryset(self):
