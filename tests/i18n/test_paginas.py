@@ -76,6 +76,8 @@ class _Visivel(HTMLParser):
     language switch names each language in its own)."""
 
     ATRIBUTOS = {"title", "placeholder", "aria-label", "alt"}
+    #: Django's admin writes a boolean icon's alt as the Python value, in every language
+    ICONES_DO_ADMIN = {"True", "False", "None"}
     VAZIOS = {"br", "hr", "img", "input", "link", "meta", "source", "wbr", "col", "area", "base"}
 
     def __init__(self, idioma: str) -> None:
@@ -93,6 +95,8 @@ class _Visivel(HTMLParser):
         fora = outro or tag in ("script", "style", "template", "code", "pre", "kbd", "samp")
         if not (fora or self._fora()):
             for nome, valor in attrs:
+                if nome == "alt" and valor in self.ICONES_DO_ADMIN:
+                    continue
                 if valor and (nome in self.ATRIBUTOS or nome.startswith("data-texto")):
                     self.textos.append(valor)
                 if nome == "value" and tag in ("button",) and valor:
