@@ -57,6 +57,11 @@ BENCHMARKS: list[Benchmark] = [
     ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
     Benchmark(
+        "fanout",
+        "fanout.py",
+        "websocket fan-out: 2,000 sockets on `make run` as shipped, deliveries/s, p99, resyncs",
+    ),
+    Benchmark(
         "distribuicao",
         "distribuicao.py",
         "one automatic assignment and the SLA/distribution sweeps at 100k tickets",

@@ -33,6 +33,9 @@ CAMPOS_FILA = (
     "fechar_aguardando_horas",
     "mensagem_fechamento",
     "mensagem_fora_horario",
+    "resposta_automatica",
+    "confianca_minima",
+    "mensagem_transferencia",
 )
 _UNICOS = {"fila_empresa_nome_uniq": "nome:Já existe uma fila com este nome."}
 

@@ -3,9 +3,11 @@ per article with weighted Reciprocal Rank Fusion. Both halves are filtered by em
 index query.
 
 * The question is expanded first (``ia/services/expansao.py``: "net" → "internet", ...).
-* Vector half: the nearest chunks (HNSW, iterative scan so the empresa filter never starves it)
-  name the candidate articles; each candidate is then scored exactly by the sum of its two most
-  similar chunks (sections, title, sentence windows: ``ia/services/indexacao.py``).
+* Vector half: the nearest chunks (HNSW, iterative scan so the empresa filter never starves it;
+  a bare ``ORDER BY`` on the chunks table, so the planner can use the index order; inactive
+  articles are dropped right after) name the candidate articles; each candidate is then scored
+  exactly by the sum of its two most similar chunks (sections, title, sentence windows:
+  ``ia/services/indexacao.py``).
 * Text half: accent-insensitive Portuguese stems of the question OR-ed and ANDed with the
   empresa's lexeme (``ia.models.LexemaEmpresa``: the GIN scan returns this empresa's matches
   only), ``ts_rank_cd`` over at most ``LIMITE_TEXTO`` matching chunks (a frequent word in a huge
@@ -45,8 +47,7 @@ _SQL = """
 WITH vizinhos AS (
     SELECT t.artigo_id
     FROM atendimento_base_conhecimento_trechos t
-    JOIN atendimento_base_conhecimento a ON a.id = t.artigo_id AND a.empresa_id = t.empresa_id
-    WHERE t.empresa_id = %(empresa)s AND a.ativo AND t.embedding IS NOT NULL
+    WHERE t.empresa_id = %(empresa)s AND t.embedding IS NOT NULL
     ORDER BY t.embedding <=> %(vetor)s::vector
     LIMIT %(candidatos_vetor)s
 ),
@@ -54,7 +55,11 @@ notas AS (
     SELECT t.artigo_id, t.id, 1 - (t.embedding <=> %(vetor)s::vector) AS similaridade
     FROM atendimento_base_conhecimento_trechos t
     WHERE t.empresa_id = %(empresa)s AND t.embedding IS NOT NULL
-      AND t.artigo_id IN (SELECT DISTINCT artigo_id FROM vizinhos)
+      AND t.artigo_id IN (
+          SELECT v.artigo_id FROM vizinhos v
+          JOIN atendimento_base_conhecimento a
+            ON a.id = v.artigo_id AND a.empresa_id = %(empresa)s
+          WHERE a.ativo)
 ),
 ordenadas AS (
     SELECT n.*, row_number() OVER (
