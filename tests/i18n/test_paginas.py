@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from atendimento.models import Atendente, Mensagem, Ticket
+from canais import services as canais_services
 from ia.models import AIInsight
 from tests.factories import (
     AtendenteFactory,
@@ -189,6 +190,19 @@ def ticket_completo(empresa, fila, canal_whatsapp, gestor):
     return ticket
 
 
+@pytest.fixture
+def webchat(empresa, fila):
+    """The website chat's page (its texts for chat.js included, in data-texto-*)."""
+    canal = canais_services.canal_criar(
+        empresa=empresa,
+        tipo="webchat",
+        nome="Loja Alfa",
+        config={"origens_permitidas": "https://loja.exemplo"},
+        fila_padrao=fila,
+    )
+    return canais_services.canal_ativar(canal=canal, url_webhook="https://desk/webhook")
+
+
 def _cliente(idioma: str, usuario=None) -> Client:
     cliente = Client(HTTP_ACCEPT_LANGUAGE=idioma)
     if usuario is not None:
@@ -223,7 +237,7 @@ def _verificar(cliente: Client, url: str, idioma: str) -> str:
 
 
 @pytest.mark.parametrize("idioma", IDIOMAS)
-def test_paginas_principais_em_uma_lingua_so(idioma, gestor, ticket_completo):
+def test_paginas_principais_em_uma_lingua_so(idioma, gestor, ticket_completo, webchat):
     anonimo = _cliente(idioma)
     _verificar(anonimo, "/accounts/login/", idioma)
 
@@ -232,6 +246,11 @@ def test_paginas_principais_em_uma_lingua_so(idioma, gestor, ticket_completo):
         _verificar(cliente, f"/inbox/{aba}", idioma)
     _verificar(cliente, f"/inbox/tickets/{ticket_completo.id}/", idioma)
     _verificar(cliente, "/inbox/tickets/00000000-0000-0000-0000-000000000000/", idioma)
+
+    _verificar(cliente, "/dashboard/", idioma)
+    _verificar(cliente, "/inbox/notificacoes/preferencias/", idioma)
+    html = _verificar(anonimo, f"/chat/{webchat.identificador}/embed/", idioma)
+    assert 'data-texto-nao-iniciou="' in html
 
     paginas = _paginas_do_admin(cliente)
     assert len(paginas) > 10
