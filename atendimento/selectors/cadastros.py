@@ -28,6 +28,7 @@ from atendimento.models import (
     Contato,
     Fila,
     IdentidadeContato,
+    OpcaoMenu,
     Tag,
     Template,
     Ticket,
@@ -58,13 +59,22 @@ def inicio_do_dia(atendente: Atendente, agora: datetime | None = None) -> dateti
 
 # ------------------------------------------------------------------------------- canais
 def canais_listar(*, atendente: Atendente) -> QuerySet[Canal]:
-    return da_empresa(Canal.objects, atendente).order_by("nome", "id")
+    return (
+        da_empresa(Canal.objects, atendente).prefetch_related(_opcoes_menu()).order_by("nome", "id")
+    )
 
 
 def canal_obter(*, atendente: Atendente, canal_id) -> Canal:
     return obter_da_empresa(
-        Canal.objects, atendente=atendente, pk=canal_id, mensagem=_("Canal não encontrado.")
+        Canal.objects.prefetch_related(_opcoes_menu()),
+        atendente=atendente,
+        pk=canal_id,
+        mensagem=_("Canal não encontrado."),
     )
+
+
+def _opcoes_menu() -> Prefetch:
+    return Prefetch("opcoes_menu", queryset=OpcaoMenu.objects.order_by("numero"))
 
 
 # ------------------------------------------------------------------------------- filas

@@ -51,6 +51,42 @@ def canal_configurar_automacao(*, canal: Canal, **valores) -> Canal:
     return canal
 
 
+@transaction.atomic
+def canal_configurar_menu(*, canal: Canal, opcoes: list[dict] | None = None, **valores) -> Canal:
+    """The channel's automation fields (as :func:`canal_configurar_automacao`) and, when
+    ``opcoes`` is given, its whole list of menu options (``{"numero", "rotulo", "fila",
+    "sinonimos"?}``, ``fila`` a :class:`Fila` of the channel's empresa), replacing the old
+    ones.  An active menu needs at least one option; nothing is written when refused."""
+    from django.utils.translation import gettext
+
+    from atendimento.exceptions import ErroDominio, NaoEncontrado
+
+    if valores:
+        canal = canal_configurar_automacao(canal=canal, **valores)
+    if opcoes is not None:
+        if any(o["fila"].empresa_id != canal.empresa_id for o in opcoes):
+            raise NaoEncontrado(gettext("Fila não encontrada."))
+        OpcaoMenu.objects.filter(canal=canal).delete()
+        OpcaoMenu.objects.bulk_create(
+            OpcaoMenu(
+                empresa_id=canal.empresa_id,
+                canal=canal,
+                numero=o["numero"],
+                rotulo=o["rotulo"],
+                fila=o["fila"],
+                sinonimos=o.get("sinonimos") or "",
+            )
+            for o in opcoes
+        )
+    mudou = "menu_ativo" in valores or opcoes is not None
+    if mudou and canal.menu_ativo and not OpcaoMenu.objects.filter(canal=canal).exists():
+        raise ErroDominio(
+            gettext("O menu ativo precisa de ao menos uma opção."),
+            opcoes_menu=[gettext("Informe ao menos uma opção.")],
+        )
+    return canal
+
+
 def opcoes_do_canal(canal: Canal) -> list[OpcaoMenu]:
     if not canal.menu_ativo:
         return []
