@@ -34,7 +34,7 @@ from atendimento.models import (
     Ticket,
 )
 from atendimento.selectors.acesso import da_empresa, obter_da_empresa
-from ia.models import ArtigoConhecimento
+from ia.models import ArtigoConhecimento, RiscoChurn
 
 STATUS_ABERTOS = (
     Ticket.Status.ABERTO,
@@ -172,7 +172,14 @@ def tag_obter(*, atendente: Atendente, tag_id) -> Tag:
 def contatos_listar(*, atendente: Atendente) -> QuerySet[Contato]:
     return (
         da_empresa(Contato.objects, atendente)
-        .prefetch_related("identidades")
+        .prefetch_related(
+            "identidades",
+            Prefetch(
+                "risco_churn",
+                queryset=da_empresa(RiscoChurn.objects, atendente),
+                to_attr="riscos_churn",
+            ),
+        )
         .order_by("nome", "id")
     )
 
