@@ -138,13 +138,15 @@ def _reinicia_o_que_cai(pasta) -> None:
     try:
         processo.esperar_porta(porta, limite=120)
         processo.esperar_texto("celery@", limite=60)
-        worker = _filho(processo, "worker -Q")
+        worker = _filho(processo, "worker -Q webhooks")
         assert worker is not None
         web = _filho(processo, "conectcrm.asgi")
 
         os.killpg(worker.pid, signal.SIGKILL)
         processo.esperar_texto("worker saiu", limite=30)
-        _esperar(lambda: (novo := _filho(processo, "worker -Q")) and novo.pid != worker.pid)
+        _esperar(
+            lambda: (novo := _filho(processo, "worker -Q webhooks")) and novo.pid != worker.pid
+        )
 
         redis_pid = int((pasta / "run" / "redis.pid").read_text())
         os.kill(redis_pid, signal.SIGKILL)
