@@ -2,7 +2,7 @@
 webhook: a Redis flag on the cache's server says "a drain task is queued and has not started
 yet" (:func:`despertar`), and the drain itself (:func:`drenar`) processes pending events in
 batches until none is left.  Used by the webhook view's group commit (``canais.gravacao``),
-the event service (``canais.eventos``) and the inbound tasks.
+the event service (``canais.webhooks_guardados``) and the inbound tasks.
 """
 
 from __future__ import annotations
@@ -52,10 +52,6 @@ def despertar_armado() -> bool:
     return bool(_cliente().exists(CHAVE_DESPERTAR))
 
 
-#: events one drain task processes before handing over to a fresh task
-LOTE_DRENAGEM = 5000
-
-
 def despertar(evento_id: str = "") -> bool:
     """After an event is committed: make sure a drain task will run after this moment.
 
@@ -103,13 +99,14 @@ def despertar_rearmar() -> None:
 
 def drenar() -> int:
     """Process pending events oldest first, a batch (WEBHOOK_LOTE) per transaction, until
-    none is left (or LOTE_DRENAGEM, then hand over to a new task).  Database errors propagate
+    none is left (or WEBHOOK_DRENAGEM_MAX, then hand over to a new task).  Database errors propagate
     (the task retries)."""
     from atendimento.realtime.publicar import aguardar_publicacoes
-    from canais.eventos import eventos_webhook_processar_lote
+    from canais.webhooks_guardados import eventos_webhook_processar_lote
 
     feitos = 0
-    while feitos < LOTE_DRENAGEM:
+    maximo = int(settings.WEBHOOK_DRENAGEM_MAX)
+    while feitos < maximo:
         # let this process's realtime thread keep up with what the batches publish: the loop
         # is CPU-bound and would otherwise starve it of the GIL (frames then pile up and reach
         # the sockets only when the queue runs dry: e2e p50 35 s at 90 msg/s, measured).  It
@@ -131,7 +128,7 @@ def webhooks_pendentes_varrer(
     how many were re-queued.  Defaults: ``VARREDURA_WEBHOOKS_IDADE_SEGUNDOS`` and
     ``VARREDURA_WEBHOOKS_LOTE``."""
     from atendimento.models import EventoWebhook
-    from canais.eventos import eventos_webhook_pendentes_reivindicar
+    from canais.webhooks_guardados import eventos_webhook_pendentes_reivindicar
 
     if idade_segundos is None:
         idade_segundos = float(settings.VARREDURA_WEBHOOKS_IDADE_SEGUNDOS)

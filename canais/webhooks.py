@@ -30,8 +30,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from atendimento.models import Canal
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
-from canais.eventos import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
+from canais.webhooks_guardados import PREFIXO_VERIFICADOS, evento_webhook_registrar
 from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)

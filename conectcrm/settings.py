@@ -201,19 +201,46 @@ TWILIO_HOSTS_MIDIA = env.list(
 )
 # seconds a webhook process keeps a routed channel (and its decrypted config); 0 disables
 WEBHOOK_CACHE_CANAL_SEGUNDOS = env.float("WEBHOOK_CACHE_CANAL_SEGUNDOS", default=5.0)
-# a burst of webhooks queues a few draining tasks, not one per webhook (canais.tasks.despertar);
+# a burst of webhooks queues a few draining tasks, not one per webhook (canais.despertar);
 # 0: one process_webhook task per webhook
 WEBHOOK_DESPERTAR_SEGUNDOS = env.float("WEBHOOK_DESPERTAR_SEGUNDOS", default=10.0)
-# events the drain claims and processes per transaction (canais.eventos)
+# events the drain claims and processes per transaction (canais.webhooks_guardados)
 WEBHOOK_LOTE = env.int("WEBHOOK_LOTE", default=200)
 # the sweep re-queues events stored this long ago and still unprocessed, this many per run
 VARREDURA_WEBHOOKS_IDADE_SEGUNDOS = env.float("VARREDURA_WEBHOOKS_IDADE_SEGUNDOS", default=30.0)
 VARREDURA_WEBHOOKS_LOTE = env.int("VARREDURA_WEBHOOKS_LOTE", default=500)
-# outbound calls to providers: seconds before a call times out (connect/read/write), and the
-# first wait of the exponential retry backoff of a message that failed transiently
-# (canais.tasks.envio: 5, 10, 20, 40, 80 s by default)
+# failed attempts of a stored webhook before it ends "falhou" (canais.webhooks_guardados)
+WEBHOOK_MAX_TENTATIVAS = env.int("WEBHOOK_MAX_TENTATIVAS", default=5)
+# events one drain task processes before handing over to a fresh task (canais.despertar)
+WEBHOOK_DRENAGEM_MAX = env.int("WEBHOOK_DRENAGEM_MAX", default=5000)
+
+# ----------------------------------------------------------------------------- Sending
+# seconds before a call to a provider times out (connect/read/write)
 PROVEDOR_TIMEOUT_SEGUNDOS = env.float("PROVEDOR_TIMEOUT_SEGUNDOS", default=10.0)
+# retries of an outbound message after its first attempt on transient provider failures
+# (timeouts, 5xx, 429), with exponential backoff from ENVIO_BACKOFF_BASE_SEGUNDOS doubling up
+# to ENVIO_BACKOFF_MAX_SEGUNDOS, never sooner than the provider's Retry-After (capped at
+# ENVIO_RETRY_AFTER_MAX_SEGUNDOS) (atendimento.services.envio)
+ENVIO_MAX_TENTATIVAS = env.int("ENVIO_MAX_TENTATIVAS", default=5)
 ENVIO_BACKOFF_BASE_SEGUNDOS = env.float("ENVIO_BACKOFF_BASE_SEGUNDOS", default=5.0)
+ENVIO_BACKOFF_MAX_SEGUNDOS = env.int("ENVIO_BACKOFF_MAX_SEGUNDOS", default=300)
+ENVIO_RETRY_AFTER_MAX_SEGUNDOS = env.int("ENVIO_RETRY_AFTER_MAX_SEGUNDOS", default=3600)
+# the beat sweep re-queues outbound messages the broker refused after this many seconds, and
+# any message still "pendente" after VARREDURA_MENSAGENS_ESQUECIDA_SEGUNDOS (a lost task;
+# default: the longest Retry-After plus two backoffs), this many per run
+VARREDURA_MENSAGENS_FILA_INDISPONIVEL_SEGUNDOS = env.int(
+    "VARREDURA_MENSAGENS_FILA_INDISPONIVEL_SEGUNDOS", default=30
+)
+VARREDURA_MENSAGENS_ESQUECIDA_SEGUNDOS = env.int(
+    "VARREDURA_MENSAGENS_ESQUECIDA_SEGUNDOS",
+    default=ENVIO_RETRY_AFTER_MAX_SEGUNDOS + 2 * ENVIO_BACKOFF_MAX_SEGUNDOS,
+)
+VARREDURA_MENSAGENS_LOTE = env.int("VARREDURA_MENSAGENS_LOTE", default=200)
+# seconds between two provider "typing…" calls for one ticket
+DIGITANDO_INTERVALO_SEGUNDOS = env.int("DIGITANDO_INTERVALO_SEGUNDOS", default=5)
+# ceiling of any channel's bulk-send rate, messages per second (a channel's own rate is its
+# config's mensagens_por_segundo, else its adapter's taxa_lote_por_segundo)
+LOTE_TAXA_MAXIMA = env.float("LOTE_TAXA_MAXIMA", default=1000.0)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)
@@ -272,7 +299,7 @@ SIMPLE_JWT = {
 # ----------------------------------------------------------------------------- Channels
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "atendimento.realtime.camada.CamadaRedis",
         "CONFIG": {
             # redis-py 8 defaults to a 5 s read timeout, shorter than channels-redis' 5 s
             # BZPOPMIN: give it room, and cap the pool (bench/README.md).
@@ -284,7 +311,7 @@ CHANNEL_LAYERS = {
                     "max_connections": 1000,
                 }
             ],
-            "capacity": 1000,
+            "capacity": env.int("CHANNELS_CAPACITY", default=1000),
             "expiry": 60,
             "group_expiry": 3600,
             "prefix": env("CHANNELS_PREFIX", default="asgi"),
@@ -305,6 +332,7 @@ REALTIME_FRAMES_RAJADA = env.float("REALTIME_FRAMES_RAJADA", default=40.0)
 REALTIME_FRAMES_DESCARTES = env.float("REALTIME_FRAMES_DESCARTES", default=40.0)
 REALTIME_MAX_SALAS = env.int("REALTIME_MAX_SALAS", default=50)
 REALTIME_PUBLICAR_FILA_MAX = env.int("REALTIME_PUBLICAR_FILA_MAX", default=10_000)
+REALTIME_LACUNA_ESPERA_SEGUNDOS = env.float("REALTIME_LACUNA_ESPERA_SEGUNDOS", default=2.0)
 
 # ----------------------------------------------------------------------------- Celery
 CELERY_RESULT_BACKEND = None

@@ -1,9 +1,14 @@
-"""AI tables of the seed: insights, knowledge base (RAG over pgvector), answers log, metrics."""
+"""AI tables of the original design: insights, knowledge base (RAG over pgvector), answers log,
+metrics."""
 
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
 from django.db import models
 from django.db.models import F, Func
 from pgvector.django import HnswIndex, VectorField
@@ -74,6 +79,16 @@ class ArtigoConhecimento(ModeloEmpresa):
         return self.titulo
 
 
+class LexemaEmpresa(SearchVectorCombinable, Func):
+    """The empresa as one extra lexeme of a chunk's full-text vector (``e`` + the id's 32 hex
+    digits): a search that ANDs it with the question's terms makes the GIN index return only that
+    empresa's chunks, instead of every empresa's matches of a frequent word (the embedded
+    PostgreSQL has no ``btree_gin`` for a composite (empresa, tsvector) index)."""
+
+    template = "array_to_tsvector(ARRAY['e' || replace((%(expressions)s)::text, '-', '')])"
+    output_field = SearchVectorField()
+
+
 class TrechoConhecimento(ModeloEmpresa):
     """A chunk of an article with its embedding (HNSW, cosine) and Portuguese full-text vector:
     hybrid search = vector similarity + ts_rank."""
@@ -94,7 +109,9 @@ class TrechoConhecimento(ModeloEmpresa):
     busca = models.GeneratedField(
         # Portuguese stemming on accent-folded text (migration 0003 creates both the
         # ``pt_unaccent`` configuration and the immutable ``ia_sem_acento`` function).
-        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent"),
+        # The empresa's lexeme (``LexemaEmpresa``) is appended for the tenant-filtered GIN scan.
+        expression=SearchVector(Func(F("texto"), function="ia_sem_acento"), config="pt_unaccent")
+        + LexemaEmpresa(F("empresa_id")),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -163,7 +163,7 @@ class EventoWebhookAdmin(AdminEmpresa):
 
     @admin.action(description=_("Processar agora (eventos ignorados com o canal inativo)"))
     def acao_processar_agora(self, request, queryset):
-        from canais.eventos import eventos_ignorados_reprocessar
+        from canais.webhooks_guardados import eventos_ignorados_reprocessar
 
         empresas = {e.empresa_id for e in queryset.only("empresa_id")}
         enfileirados = inativos = 0

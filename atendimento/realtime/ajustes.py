@@ -8,6 +8,8 @@ REALTIME_DIGITANDO_PROVEDOR_SEGUNDOS at most one provider "typing" task per tick
 REALTIME_FRAMES_POR_SEGUNDO / _RAJADA / _DESCARTES  client frame token bucket (20 / 40 / 40)
 REALTIME_MAX_SALAS                  ticket rooms one socket may have joined (50)
 REALTIME_PUBLICAR_FILA_MAX          publications queued per process before dropping (10000)
+REALTIME_LACUNA_ESPERA_SEGUNDOS     a hole in a group's sequence numbers still open after this
+                                    long is a loss: the socket is told to ``ressincronizar`` (2)
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Websocket authentication (CONTRACT §3): ``?token=<access JWT>`` on the URL, else the Django
-session cookie.  Sets ``scope["user"]`` (AnonymousUser when neither authenticates); the
+"""Websocket authentication (``docs/realtime.md``): ``?token=<access JWT>`` on the URL, else
+the Django session cookie.  Sets ``scope["user"]`` (AnonymousUser when neither authenticates); the
 consumer then closes sockets without an active Atendente with code 4401.
 
 A token that is present but invalid or expired is refused outright (no fall back to the

@@ -1,4 +1,5 @@
-"""``ws://<host>/ws/atendimento/`` (CONTRACT §6): one socket per browser tab of an agent.
+"""``ws://<host>/ws/atendimento/``: one socket per browser tab of an agent (the protocol:
+``docs/realtime.md``).
 
 On connect the socket joins its empresa (presence), its agent, each of the agent's queues and,
 for admins/supervisors, the empresa's supervisors group; a user without an active Atendente is
@@ -7,6 +8,11 @@ closed with 4401.  Client frames are ``{"evento": ..., "dados": {...}}``; a bad 
 throttled (``limite.LimiteFrames``) and, when sustained, closed with 4429.  Server events arrive
 as group messages of type ``evento.atendimento`` (``publicar``) and are gated per socket before
 they go out (``acesso``); a publication reaching the socket through several groups goes out once.
+
+Group messages are numbered per group (``camada``); a socket that finds numbers missing — the
+layer dropped messages meant for it, typically because it fell behind — sends its client
+``{"evento": "ressincronizar", "dados": {"perdidos": n}}`` and the client re-fetches what it
+shows (``sequencia``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from atendimento.realtime.grupos import (
 )
 from atendimento.realtime.limite import LimiteFrames
 from atendimento.realtime.publicar import TIPO_MENSAGEM
+from atendimento.realtime.sequencia import Lacunas
 from atendimento.services.presenca import atendente_atualizar_status, atendente_conectar
 
 logger = logging.getLogger(__name__)
@@ -73,6 +80,8 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         self._vistos: OrderedDict[str, None] = OrderedDict()
         self._tarefas: set[asyncio.Task] = set()
         self.digitacao = Digitacao(self)
+        self._lacunas = Lacunas(espera=ajuste("REALTIME_LACUNA_ESPERA_SEGUNDOS"))
+        self._verificando_lacunas = False
         self._limite = LimiteFrames(
             taxa=ajuste("REALTIME_FRAMES_POR_SEGUNDO"),
             rajada=ajuste("REALTIME_FRAMES_RAJADA"),
@@ -176,6 +185,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         suporta = await database_sync_to_async(acesso.ticket_para_sala)(
             self.perfil.atendente_id, ticket_id
         )
+        self._lacunas.esquecer(grupo_ticket(ticket_id))
         await self.channel_layer.group_add(grupo_ticket(ticket_id), self.channel_name)
         self.salas[ticket_id] = suporta
 
@@ -209,7 +219,10 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ server events
     async def evento_atendimento(self, mensagem: dict[str, Any]) -> None:
-        if self.perfil is None or mensagem.get("origem") == self.channel_name:
+        if self.perfil is None:
+            return
+        await self._seguir_sequencia(mensagem)
+        if mensagem.get("origem") == self.channel_name:
             return
         mensagem_id = mensagem.get("id")
         if mensagem_id:
@@ -237,6 +250,31 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             if self.perfil is None:
                 return False
         return acesso.perfil_ve_retrato(self.perfil, retrato)
+
+    async def _seguir_sequencia(self, mensagem: dict[str, Any]) -> None:
+        grupo, seq = mensagem.get("grupo"), mensagem.get("seq")
+        if not isinstance(grupo, str) or not isinstance(seq, int):
+            return  # not numbered (another layer configuration)
+        if self._lacunas.registrar(grupo, seq):
+            await self._ressincronizar()
+        elif self._lacunas.pendentes() and not self._verificando_lacunas:
+            self._verificando_lacunas = True
+            self._tarefa(self._verificar_lacunas())
+
+    async def _verificar_lacunas(self) -> None:
+        """Holes still open after the grace period are losses: tell the client once."""
+        try:
+            while self._lacunas.pendentes():
+                await asyncio.sleep(self._lacunas.espera)
+                if self._lacunas.vencidas():
+                    await self._ressincronizar()
+        finally:
+            self._verificando_lacunas = False
+
+    async def _ressincronizar(self) -> None:
+        perdidos = self._lacunas.zerar()
+        logger.info("socket %s perdeu %s mensagens: ressincronizar", self.channel_name, perdidos)
+        await self.send_json({"evento": "ressincronizar", "dados": {"perdidos": perdidos}})
 
     async def acesso_alterado(self, mensagem: dict[str, Any]) -> None:
         """The agent's queues, role or active flag changed (``acesso.acesso_alterado``)."""
@@ -306,15 +344,18 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         if perfil.gerencia_empresa:
             desejados.add(grupo_supervisores(perfil.empresa_id))
         for grupo in desejados:
+            if grupo not in self.grupos_base:
+                self._lacunas.esquecer(grupo)
             await self.channel_layer.group_add(grupo, self.channel_name)
         for grupo in self.grupos_base - desejados:
             await self._sair_grupo(grupo)
         self.grupos_base = desejados
 
     async def _sair_grupo(self, grupo: str) -> None:
+        self._lacunas.esquecer(grupo)
         try:
             await self.channel_layer.group_discard(grupo, self.channel_name)
-        except Exception:  # left to channels-redis' group_expiry (performance.md gotcha 3)
+        except Exception:  # channels-redis drops it after its group_expiry (a day by default)
             logger.exception("group_discard(%s) falhou", grupo)
 
     # ------------------------------------------------------------------ helpers

@@ -1,5 +1,5 @@
-"""Typed payloads of the server -> client websocket events (CONTRACT §6) and the helpers the
-services call to publish them (after commit, to the groups that may see the ticket)."""
+"""Typed payloads of the server -> client websocket events (``docs/realtime.md``) and the
+helpers the services call to publish them (after commit, to the groups that may see the ticket)."""
 
 from __future__ import annotations
 

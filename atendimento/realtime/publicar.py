@@ -1,16 +1,21 @@
 """The one publishing helper. Services call ``publicar(...)`` inside their transaction; the frame
 goes out after commit (never for a rolled-back change), to the given Channels groups.
 
-Frames are ``{"evento": <name>, "dados": {...}}`` (CONTRACT §6).  The consumer receiving a
+Frames are ``{"evento": <name>, "dados": {...}}`` (``docs/realtime.md``).  The consumer receiving a
 group message re-checks that its user may still see the ticket before sending it on, and drops
 the copies of one publication that reach it through several groups (``id``).
 
 Cost: ``async_to_sync(group_send)`` builds a new event loop and a new Redis connection on every
-call (≈4-8 ms here, anchors/performance.md §i).  Instead each process keeps ONE event loop in a
+call (≈4-8 ms, measured on the development machine), and channels-redis' ``group_send``
+itself costs three round trips per group.  Instead each process keeps ONE event loop in a
 daemon thread with ONE channel layer instance (so its Redis connections persist); ``publicar``
-only enqueues (fire-and-forget after commit) and the thread sends, in order, each publication's
-groups concurrently.  The queue is bounded: past ``REALTIME_PUBLICAR_FILA_MAX`` pending
-publications new ones are dropped and logged (clients re-fetch; the data is committed).
+only enqueues (fire-and-forget after commit) and the thread sends everything queued so far —
+in order — with ONE
+``group_send_lote`` call (one Lua script, one round trip: ``atendimento/realtime/camada.py``).
+Inside ``publicacoes_em_lote()`` (the batch drain) the publications of a transaction are handed
+over together at commit, so a whole batch of inbound events goes out in one round trip.
+The queue is bounded: past ``REALTIME_PUBLICAR_FILA_MAX`` pending publications new ones are
+dropped and logged (clients re-fetch; the data is committed).
 Fork-safe: a child process (Celery prefork) starts its own thread on first use.
 ``bench/publicar.py`` measures it.
 """
@@ -19,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
@@ -50,7 +56,30 @@ aviso = AvisoLimitado(logger)
 _FORA_DO_AR = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
 
 TIPO_MENSAGEM = "evento.atendimento"
-_TEMPO_MAX_ENVIO = 15.0  # seconds for one publication's group_sends before it is given up
+_TEMPO_MAX_ENVIO = 15.0  # seconds for one round of group sends before it is given up
+_MAX_POR_ENVIO = 500  # publications sent in one round trip at most
+
+Envio = tuple[list[str], dict[str, Any]]
+
+_coleta = threading.local()  # the open publicacoes_em_lote() of this thread, if any
+
+
+@contextlib.contextmanager
+def publicacoes_em_lote() -> Iterator[None]:
+    """Hand the publications made inside this block over together, at commit (one round trip
+    to Redis for all of them).  Must be used inside the transaction; a publication made inside
+    a savepoint that rolls back is still left out (each keeps its own ``on_commit``)."""
+    anterior = getattr(_coleta, "lista", None)
+    lista: list[Envio] = []
+    _coleta.lista = lista
+    try:
+        yield
+    finally:
+        _coleta.lista = anterior
+    if anterior is not None:  # nested: the outer block hands them over
+        transaction.on_commit(lambda: anterior.extend(lista))
+    else:
+        transaction.on_commit(lambda: _publicador.enviar(lista))
 
 
 def publicar(
@@ -77,12 +106,16 @@ def publicar(
         "ticket_id": str(ticket_id) if ticket_id else None,
         "acesso": retrato_ticket(ticket) if ticket is not None else None,
     }
-    transaction.on_commit(lambda: _publicador.enviar(grupos, mensagem))
+    lista = getattr(_coleta, "lista", None)
+    if lista is not None:
+        transaction.on_commit(lambda: lista.append((grupos, mensagem)))
+    else:
+        transaction.on_commit(lambda: _publicador.enviar([(grupos, mensagem)]))
 
 
 def enviar_agora(grupos: Iterable[str], mensagem: dict[str, Any]) -> None:
     """Queue a raw group message now (callers already running after commit)."""
-    _publicador.enviar(list(dict.fromkeys(grupos)), mensagem)
+    _publicador.enviar([(list(dict.fromkeys(grupos)), mensagem)])
 
 
 def aguardar_publicacoes(timeout: float = 5.0, *, restantes: int = 0) -> bool:
@@ -111,22 +144,29 @@ class _Publicador:
         self._camada = None
 
     # -------------------------------------------------------------- caller side (any thread)
-    def enviar(self, grupos: list[str], mensagem: dict[str, Any]) -> None:
-        if not grupos or not self._garantir():
+    def enviar(self, envios: list[Envio]) -> None:
+        envios = [(grupos, mensagem) for grupos, mensagem in envios if grupos]
+        if not envios or not self._garantir():
             return
         limite = int(ajuste("REALTIME_PUBLICAR_FILA_MAX"))
         with self._condicao:
-            if self._pendentes >= limite:
+            cabem = max(limite - self._pendentes, 0)
+            if cabem < len(envios):
                 logger.warning(
-                    "fila de publicação cheia (%s): %s descartado", limite, mensagem.get("evento")
+                    "fila de publicação cheia (%s): %s publicações descartadas (%s)",
+                    limite,
+                    len(envios) - cabem,
+                    ", ".join(sorted({m.get("evento", "?") for _, m in envios[cabem:]})),
                 )
+                envios = envios[:cabem]
+            if not envios:
                 return
-            self._pendentes += 1
+            self._pendentes += len(envios)
         try:
-            self._loop.call_soon_threadsafe(self._fila.put_nowait, (grupos, mensagem))
+            self._loop.call_soon_threadsafe(self._fila.put_nowait, envios)
         except RuntimeError:  # loop closed (interpreter shutting down)
-            self._concluir()
-            logger.warning("publicação %s perdida: loop encerrado", mensagem.get("evento"))
+            self._concluir(len(envios))
+            logger.warning("%s publicações perdidas: loop encerrado", len(envios))
 
     def aguardar(self, timeout: float, restantes: int = 0) -> bool:
         with self._condicao:
@@ -152,9 +192,9 @@ class _Publicador:
             self._pid = os.getpid()
             return True
 
-    def _concluir(self) -> None:
+    def _concluir(self, quantas: int = 1) -> None:
         with self._condicao:
-            self._pendentes -= 1
+            self._pendentes -= quantas
             self._condicao.notify_all()
 
     # -------------------------------------------------------------- loop side (daemon thread)
@@ -171,38 +211,34 @@ class _Publicador:
 
     async def _trabalhar(self, fila: asyncio.Queue) -> None:
         while True:
-            grupos, mensagem = await fila.get()
+            envios: list[Envio] = list(await fila.get())
+            while len(envios) < _MAX_POR_ENVIO and not fila.empty():
+                envios += fila.get_nowait()  # everything queued meanwhile: same round trip
             try:
-                await asyncio.wait_for(self._enviar_grupos(grupos, mensagem), _TEMPO_MAX_ENVIO)
+                await asyncio.wait_for(self._enviar(envios), _TEMPO_MAX_ENVIO)
             except _FORA_DO_AR as exc:  # Redis down: one line per interval
                 aviso(
                     "redis",
-                    "falha ao publicar %s: Redis indisponível",
-                    mensagem.get("evento"),
+                    "falha ao publicar %s eventos: Redis indisponível",
+                    len(envios),
                     exc=exc,
                 )
             except Exception:  # the change is committed; a lost live frame is re-fetched
-                logger.exception("falha ao publicar %s", mensagem.get("evento"))
+                logger.exception(
+                    "falha ao publicar %s",
+                    ", ".join(sorted({m.get("evento", "?") for _, m in envios})),
+                )
             finally:
-                self._concluir()
+                self._concluir(len(envios))
 
-    async def _enviar_grupos(self, grupos: list[str], mensagem: dict[str, Any]) -> None:
-        resultados = await asyncio.gather(
-            *(self._camada.group_send(grupo, mensagem) for grupo in grupos),
-            return_exceptions=True,
-        )
-        for grupo, resultado in zip(grupos, resultados, strict=True):
-            if isinstance(resultado, _FORA_DO_AR):
-                aviso(
-                    "redis",
-                    "falha ao publicar %s: Redis indisponível",
-                    mensagem.get("evento"),
-                    exc=resultado,
-                )
-            elif isinstance(resultado, BaseException):
-                logger.error(
-                    "falha ao publicar %s no grupo %s: %r", mensagem.get("evento"), grupo, resultado
-                )
+    async def _enviar(self, envios: list[Envio]) -> None:
+        lote = getattr(self._camada, "group_send_lote", None)
+        if lote is not None:
+            await lote(envios)
+            return
+        for grupos, mensagem in envios:  # another layer (tests' in-memory one): group by group
+            for grupo in grupos:
+                await self._camada.group_send(grupo, mensagem)
 
 
 _publicador = _Publicador()

@@ -28,7 +28,8 @@ def cliente() -> redis.asyncio.Redis:
     loop = asyncio.get_running_loop()
     conexao = _por_loop.get(loop)
     if conexao is None:
-        # Blocking pool: past the cap a caller waits instead of failing (performance.md gotcha 2)
+        # Blocking pool: past the cap a caller waits instead of failing (redis-py's plain pool
+        # raises "Too many connections" there)
         pool = redis.asyncio.BlockingConnectionPool.from_url(
             settings.REDIS_CACHE_URL, max_connections=100, timeout=10, **_OPCOES
         )

@@ -26,7 +26,7 @@ from atendimento.services.insercao import inserir_ignorando_conflito
 from atendimento.services.reacoes import EntradaConfirmada, agendar_apos_commit
 from canais.adapters.base import (
     EdicaoEntrada,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MidiaRef,
@@ -309,6 +309,6 @@ TRATADORES: dict[type, Callable[..., Mensagem | None]] = {
 }
 
 
-def evento_processar(*, canal: Canal, evento: EventoEntrada) -> Mensagem | None:
+def evento_processar(*, canal: Canal, evento: Entrada) -> Mensagem | None:
     """Apply one normalised inbound event of ``canal``; the message touched, if any."""
     return TRATADORES[type(evento)](canal=canal, evento=evento)

@@ -17,8 +17,9 @@ Everything else — statuses, edits, group chats, replies, e-mail, a new contact
 reopened ticket (its number comes from the database trigger, its ``criado``/``reaberto``
 history entry and ``novo_ticket`` from ``abertura``) — goes through the per-event
 orchestrator at its place in the batch; the common-case messages gathered before it are
-written first, so events keep their order.  Realtime events are published after commit (one
-list for the batch, see ``realtime.publicar``), media downloads are queued after commit, and
+written first, so events keep their order.  Realtime events are published after commit, all
+of the batch in one round trip to Redis (``realtime.publicar.publicacoes_em_lote``), media
+downloads are queued after commit, and
 the reactions (``reacoes.apos_entrada``) run once for the batch with every new message.
 """
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from atendimento.models import Canal, Contato, Mensagem, Ticket
 from atendimento.realtime.eventos import publicar_nova_mensagem, publicar_ticket_atualizado
+from atendimento.realtime.publicar import publicacoes_em_lote
 from atendimento.services import reacoes
 from atendimento.services.contatos import contatos_conhecidos
 from atendimento.services.entrada import (
@@ -41,7 +43,7 @@ from atendimento.services.entrada import (
     ticket_aplicar_entrada,
 )
 from atendimento.services.insercao import inserir_varios_ignorando_conflito
-from canais.adapters.base import EventoEntrada, MensagemEntrada
+from canais.adapters.base import Entrada, MensagemEntrada
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
 
@@ -61,7 +63,7 @@ def _em_lote(tipo: str) -> bool:
         return False
 
 
-def _candidata(canal: Canal, evento: EventoEntrada) -> bool:
+def _candidata(canal: Canal, evento: Entrada) -> bool:
     return (
         type(evento) is MensagemEntrada
         and _em_lote(canal.tipo)
@@ -93,7 +95,7 @@ def _tickets_abertos(chaves: set[tuple]) -> dict[tuple, Ticket]:
     }
 
 
-def _rapidas(itens: list[tuple[Canal, EventoEntrada]]) -> dict[int, _Rapida]:
+def _rapidas(itens: list[tuple[Canal, Entrada]]) -> dict[int, _Rapida]:
     candidatas = [i for i, (canal, evento) in enumerate(itens) if _candidata(canal, evento)]
     if not candidatas:
         return {}
@@ -200,13 +202,13 @@ def _recarregar(rapidas: dict[int, _Rapida], a_partir_de: int) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def eventos_processar(itens: list[tuple[Canal, EventoEntrada]]) -> list[Mensagem | None]:
+def eventos_processar(itens: list[tuple[Canal, Entrada]]) -> list[Mensagem | None]:
     """Apply normalised inbound events in order; for each, the message touched (as
     :func:`entrada.evento_processar` returns it).  Same outcome as applying them one by one."""
     resultados: list[Mensagem | None] = [None] * len(itens)
     rapidas = _rapidas(itens)
     juntas: list[_Rapida] = []
-    with reacoes.em_lote():
+    with reacoes.em_lote(), publicacoes_em_lote():
         for i, (canal, evento) in enumerate(itens):
             rapida = rapidas.get(i)
             if rapida is not None:

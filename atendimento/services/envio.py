@@ -15,8 +15,8 @@ Sending one message (:func:`mensagem_enviar_ao_provedor`):
   the only option with providers that take no idempotency key.
 * **Transient failures** (timeouts, 5xx, 429, WhatsApp throughput codes) stay ``pendente``
   with the reason shown, and are retried with exponential backoff (:func:`espera_retentativa`),
-  never sooner than the provider's ``retry_after``; after the last retry the message ends in
-  ``erro`` with the last reason.
+  never sooner than the provider's ``retry_after``; after ``ENVIO_MAX_TENTATIVAS`` retries the
+  message ends in ``erro`` with the last reason.
 * **Definitive failures** end in ``erro`` at once with the provider's code and text.
   Every change is published as ``status_mensagem``.
 """
@@ -56,19 +56,19 @@ from canais.services import config_de_envio
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE = 5  # seconds: 5, 10, 20, 40, 80 (settings.ENVIO_BACKOFF_BASE_SEGUNDOS)
-BACKOFF_MAX = 300
-RETRY_AFTER_MAX = 3600  # a provider asking for more than an hour is treated as one hour
-DEBOUNCE_DIGITANDO = 5  # seconds between two provider "typing" calls for one ticket
-
 
 def espera_retentativa(tentativa: int, retry_after: float | None = None) -> int:
-    """Seconds before retry number ``tentativa + 1``: exponential backoff, never sooner than
-    the provider's ``retry_after``."""
-    base = float(getattr(settings, "ENVIO_BACKOFF_BASE_SEGUNDOS", BACKOFF_BASE))
-    backoff = min(math.ceil(base * 2**tentativa), BACKOFF_MAX)
+    """Seconds before retry number ``tentativa + 1``: exponential backoff
+    (``ENVIO_BACKOFF_BASE_SEGUNDOS`` doubling, at most ``ENVIO_BACKOFF_MAX_SEGUNDOS``: 5, 10,
+    20, 40, 80 s by default), never sooner than the provider's ``retry_after`` (capped at
+    ``ENVIO_RETRY_AFTER_MAX_SEGUNDOS``)."""
+    backoff = min(
+        math.ceil(float(settings.ENVIO_BACKOFF_BASE_SEGUNDOS) * 2**tentativa),
+        int(settings.ENVIO_BACKOFF_MAX_SEGUNDOS),
+    )
     if retry_after:
-        return max(math.ceil(min(retry_after, RETRY_AFTER_MAX)), backoff)
+        teto = float(settings.ENVIO_RETRY_AFTER_MAX_SEGUNDOS)
+        return max(math.ceil(min(retry_after, teto)), backoff)
     return backoff
 
 
@@ -224,19 +224,17 @@ def _enviar_e_registrar(mensagem: Mensagem, *, tentativa: int, ultima: bool) -> 
 
 
 # ------------------------------------------------------------------------------- sweep
-# Messages that never reached the broker are re-queued by the beat sweep; so is any message
-# still ``pendente`` long after the longest retry wait (a lost task).
-VARREDURA_FILA_INDISPONIVEL_S = 30
-VARREDURA_ESQUECIDA_S = RETRY_AFTER_MAX + 2 * BACKOFF_MAX
-VARREDURA_LOTE = 200
-
-
 def mensagens_pendentes_reenfileirar() -> int:
     """Re-queue outbound messages stuck in ``pendente``: so every stored message ends in a
     visible final status even if the broker was down when it was sent.  Sending is idempotent
     (the row claim in :func:`mensagem_enviar_ao_provedor`), so a message queued twice is sent
-    once.  Returns how many were queued."""
+    once.  Messages the broker refused are taken after
+    ``VARREDURA_MENSAGENS_FILA_INDISPONIVEL_SEGUNDOS``, any other still ``pendente`` after
+    ``VARREDURA_MENSAGENS_ESQUECIDA_SEGUNDOS`` (a lost task), ``VARREDURA_MENSAGENS_LOTE`` per
+    run.  Returns how many were queued."""
     agora = timezone.now()
+    indisponivel = timedelta(seconds=int(settings.VARREDURA_MENSAGENS_FILA_INDISPONIVEL_SEGUNDOS))
+    esquecida = timedelta(seconds=int(settings.VARREDURA_MENSAGENS_ESQUECIDA_SEGUNDOS))
     pendentes = (
         Mensagem.objects.filter(
             direcao=Mensagem.Direcao.SAIDA,
@@ -246,12 +244,12 @@ def mensagens_pendentes_reenfileirar() -> int:
         .filter(
             Q(
                 erro_codigo="fila_indisponivel",
-                atualizado_em__lt=agora - timedelta(seconds=VARREDURA_FILA_INDISPONIVEL_S),
+                atualizado_em__lt=agora - indisponivel,
             )
-            | Q(atualizado_em__lt=agora - timedelta(seconds=VARREDURA_ESQUECIDA_S))
+            | Q(atualizado_em__lt=agora - esquecida)
         )
         .order_by("atualizado_em")
-        .values_list("pk", flat=True)[:VARREDURA_LOTE]
+        .values_list("pk", flat=True)[: int(settings.VARREDURA_MENSAGENS_LOTE)]
     )
     enfileiradas = 0
     for pk in list(pendentes):
@@ -265,10 +263,12 @@ def mensagens_pendentes_reenfileirar() -> int:
 
 # ------------------------------------------------------------------------------- typing, read
 def ticket_digitando_no_provedor(*, ticket_id: Any) -> None:
-    """Show "typing…" to the customer, at most once per ticket every ``DEBOUNCE_DIGITANDO`` s
+    """Show "typing…" to the customer, at most once per ticket every
+    ``DIGITANDO_INTERVALO_SEGUNDOS``
     (Redis ``SET NX EX`` through the cache); channels without it: nothing to do.  Best
     effort: a provider error is logged, never retried."""
-    if not cache.add(f"digitando:{ticket_id}", 1, timeout=DEBOUNCE_DIGITANDO):
+    intervalo = int(settings.DIGITANDO_INTERVALO_SEGUNDOS)
+    if not cache.add(f"digitando:{ticket_id}", 1, timeout=intervalo):
         return
     ticket = Ticket.objects.select_related("canal", "contato").filter(pk=ticket_id).first()
     if ticket is None or ticket.status == Ticket.Status.FECHADO or not ticket.canal.ativo:

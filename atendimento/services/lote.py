@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 LIMITE_DESTINATARIOS = 10_000
 #: seconds of sending one run of the task prepares (then it runs again)
 JANELA_SEGUNDOS = 60.0
-TAXA_MAXIMA = 1000.0
 
 
 def taxa_do_canal(canal: Canal) -> float:
@@ -53,7 +53,7 @@ def taxa_do_canal(canal: Canal) -> float:
         taxa = 0.0
     if taxa <= 0:
         taxa = classe_do_canal(canal).taxa_lote_por_segundo
-    return min(taxa, TAXA_MAXIMA)
+    return min(taxa, float(settings.LOTE_TAXA_MAXIMA))
 
 
 @transaction.atomic

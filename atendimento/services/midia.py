@@ -94,7 +94,7 @@ def _concluir(mensagem_id, **campos) -> Mensagem | None:
 
 def requisicao_da_mensagem(mensagem: Mensagem) -> RequisicaoWebhook:
     """The stored webhook request that delivered an inbound message."""
-    from canais.eventos import requisicao_do_evento
+    from canais.webhooks_guardados import requisicao_do_evento
 
     id_evento = (mensagem.id_externo or "").split("#", 1)[0]
     evento = (

@@ -2,7 +2,7 @@
 
 Every provider module in this package implements :class:`AdaptadorCanal`; nothing outside this
 package sees a provider dict or talks to a provider.  The core (``atendimento.services``)
-consumes :class:`EventoEntrada` values and produces :class:`MensagemSaida` values.
+consumes :class:`Entrada` values and produces :class:`MensagemSaida` values.
 """
 
 from __future__ import annotations
@@ -258,7 +258,8 @@ class TemplateStatusEntrada:
     data: datetime | None = None
 
 
-EventoEntrada = MensagemEntrada | EdicaoEntrada | StatusEntrada | TemplateStatusEntrada
+#: an inbound fact an adapter read from a provider's delivery (``interpretar``'s result items)
+Entrada = MensagemEntrada | EdicaoEntrada | StatusEntrada | TemplateStatusEntrada
 
 
 # ------------------------------------------------------------------------------- outbound
@@ -476,7 +477,7 @@ class AdaptadorCanal:
         """Provider's id for the whole delivery (dedupe of EventoWebhook), when it has one."""
         return None
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         """Normalise a verified request into events; :class:`PayloadInvalido` when malformed."""
         raise NotImplementedError
 

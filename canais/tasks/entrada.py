@@ -31,7 +31,7 @@ def process_webhook(self: Task, evento_id: str = "", drenar: bool = False) -> st
     """Process the event ``evento_id``; with ``drenar``, then every other pending one."""
     from canais.despertar import despertar_rearmar
     from canais.despertar import drenar as drenar_pendentes
-    from canais.eventos import evento_webhook_processar_ou_registrar_falha
+    from canais.webhooks_guardados import evento_webhook_processar_ou_registrar_falha
 
     if drenar:
         despertar_rearmar()  # before any scan: see canais.despertar.despertar

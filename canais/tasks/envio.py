@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from canais.adapters.base import ErroTransitorio
 
 __all__ = [
-    "MAX_TENTATIVAS",
     "digitando",
     "enviar_lote",
     "enviar_mensagem",
@@ -35,22 +35,22 @@ __all__ = [
     "varrer_mensagens_pendentes",
 ]
 
-MAX_TENTATIVAS = 5  # retries of a message after the first attempt
-
 
 def _enviar(tarefa: Task, mensagem_id: str) -> None:
     from atendimento.services.envio import mensagem_enviar_ao_provedor
 
+    maximo = int(settings.ENVIO_MAX_TENTATIVAS)  # retries after the first attempt
     repetir = mensagem_enviar_ao_provedor(
         mensagem_id=mensagem_id,
         tentativa=tarefa.request.retries,
-        ultima=tarefa.request.retries >= tarefa.max_retries,
+        ultima=tarefa.request.retries >= maximo,
     )
     if repetir is not None:
-        raise tarefa.retry(countdown=repetir.espera, exc=repetir.erro)
+        raise tarefa.retry(countdown=repetir.espera, exc=repetir.erro, max_retries=maximo)
 
 
-_OPCOES_ENVIO: dict[str, Any] = {"bind": True, "max_retries": MAX_TENTATIVAS, "acks_late": True}
+# max_retries is ENVIO_MAX_TENTATIVAS, read at each attempt (see _enviar)
+_OPCOES_ENVIO: dict[str, Any] = {"bind": True, "max_retries": None, "acks_late": True}
 
 
 @shared_task(name="canais.tasks.enviar_mensagem", **_OPCOES_ENVIO)

@@ -52,7 +52,13 @@ class ProvedorAnthropic(Provedor):
             )
         except anthropic.AnthropicError as exc:
             raise sdk.traduzir_erro(anthropic, exc) from exc
-        resultado = self._resultado(mensagem, sdk.ms_desde(inicio))
+        except ValueError as exc:  # a 200 whose body is not JSON (a proxy's page)
+            raise ErroProvedor("resposta_invalida", "corpo HTTP não é JSON") from exc
+        with sdk.formato_inesperado():
+            return self._interpretar(pedido, mensagem, sdk.ms_desde(inicio))
+
+    def _interpretar(self, pedido: Pedido, mensagem: Any, latencia_ms: int) -> Resultado:
+        resultado = self._resultado(mensagem, latencia_ms)
         if mensagem.stop_reason == "refusal":
             raise ErroProvedor("recusado", "o modelo recusou o pedido", resultado=resultado)
         if mensagem.stop_reason == "max_tokens":

@@ -8,6 +8,9 @@ import time
 from typing import Any
 
 import openai
+
+# the SDK's own conversion (what ``chat.completions.parse`` uses): every field required,
+# ``additionalProperties: false``, references inlined as strict mode wants
 from openai.lib._pydantic import to_strict_json_schema
 
 from . import prompt, sdk
@@ -61,7 +64,13 @@ class ProvedorOpenAI(Provedor):
             )
         except openai.OpenAIError as exc:
             raise sdk.traduzir_erro(openai, exc) from exc
-        resultado = self._resultado(resposta, sdk.ms_desde(inicio))
+        except ValueError as exc:  # a 200 whose body is not JSON (a proxy's page)
+            raise ErroProvedor("resposta_invalida", "corpo HTTP não é JSON") from exc
+        with sdk.formato_inesperado():
+            return self._interpretar(pedido, resposta, sdk.ms_desde(inicio))
+
+    def _interpretar(self, pedido: Pedido, resposta: Any, latencia_ms: int) -> Resultado:
+        resultado = self._resultado(resposta, latencia_ms)
         escolha = resposta.choices[0] if resposta.choices else None
         if escolha is None:
             raise ErroProvedor("resposta_invalida", "resposta sem conteúdo", resultado=resultado)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -45,6 +47,8 @@ def cliente(classe: type, config: ConfigProvedor) -> Any:
 def restringir(esquema: dict[str, Any], restricoes) -> dict[str, Any]:
     """``esquema`` with each restricted field (or its list items) limited to an ``enum``; a
     field with no allowed value is left out (the model must give it a default)."""
+    for chave in ("title", "description"):  # the model's docstring is not for the provider
+        esquema.pop(chave, None)
     propriedades = esquema.get("properties", {})
     for campo, permitidos in restricoes.items():
         alvo = propriedades.get(campo)
@@ -88,6 +92,16 @@ def decodificar(pedido: Pedido, texto: str | None, resultado: Resultado) -> Resu
         exc.resultado = resultado
         raise
     return replace(resultado, dados=dados)
+
+
+@contextmanager
+def formato_inesperado() -> Iterator[None]:
+    """A 200 response that is not the API's shape (another API, a proxy) is an invalid answer,
+    not a crash of the caller."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ErroProvedor("resposta_invalida", "resposta fora do formato da API") from exc
 
 
 def ms_desde(inicio: float) -> int:

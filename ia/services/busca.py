@@ -6,9 +6,10 @@ index query.
 * Vector half: the nearest chunks (HNSW, iterative scan so the empresa filter never starves it)
   name the candidate articles; each candidate is then scored exactly by the sum of its two most
   similar chunks (sections, title, sentence windows: ``ia/services/indexacao.py``).
-* Text half: accent-insensitive Portuguese stems of the question OR-ed, ``ts_rank_cd`` over at
-  most ``LIMITE_TEXTO`` matching chunks (a frequent word in a huge knowledge base must not make
-  the ranking read every row), best chunk per article.
+* Text half: accent-insensitive Portuguese stems of the question OR-ed and ANDed with the
+  empresa's lexeme (``ia.models.LexemaEmpresa``: the GIN scan returns this empresa's matches
+  only), ``ts_rank_cd`` over at most ``LIMITE_TEXTO`` matching chunks (a frequent word in a huge
+  knowledge base must not make the ranking read every row), best chunk per article.
 * Fusion: ``1/(K_RRF + rank_vetor) + PESO_TEXTO/(K_RRF + rank_texto)``.
 
 The constants were chosen on the tune half of ``ia/dados/kb_perguntas.jsonl`` only (the vectors
@@ -71,14 +72,14 @@ vetor AS (
 ),
 consulta AS (
     SELECT to_tsquery('pt_unaccent', NULLIF(replace(
-        plainto_tsquery('pt_unaccent', ia_sem_acento(%(pergunta)s))::text, '&', '|'), '')) AS q
+        plainto_tsquery('pt_unaccent', ia_sem_acento(%(pergunta)s))::text, '&', '|'), '')) AS q,
+        ('e' || replace((%(empresa)s)::text, '-', ''))::tsquery AS dona
 ),
 casados AS (
     SELECT t.id, t.artigo_id, t.busca
     FROM atendimento_base_conhecimento_trechos t
-    JOIN atendimento_base_conhecimento a ON a.id = t.artigo_id AND a.empresa_id = t.empresa_id
     CROSS JOIN consulta c
-    WHERE t.empresa_id = %(empresa)s AND a.ativo AND c.q IS NOT NULL AND t.busca @@ c.q
+    WHERE t.empresa_id = %(empresa)s AND c.q IS NOT NULL AND t.busca @@ (c.q && c.dona)
     LIMIT %(limite_texto)s
 ),
 melhores AS (
@@ -88,9 +89,11 @@ melhores AS (
     LIMIT %(candidatos_texto)s
 ),
 texto AS (
-    SELECT artigo_id, row_number() OVER (ORDER BY max(nota) DESC, artigo_id) AS pos
-    FROM melhores
-    GROUP BY artigo_id
+    SELECT m.artigo_id, row_number() OVER (ORDER BY max(m.nota) DESC, m.artigo_id) AS pos
+    FROM melhores m
+    JOIN atendimento_base_conhecimento a ON a.id = m.artigo_id AND a.empresa_id = %(empresa)s
+    WHERE a.ativo
+    GROUP BY m.artigo_id
 ),
 fundido AS (
     SELECT coalesce(v.artigo_id, x.artigo_id) AS artigo_id,
@@ -136,7 +139,12 @@ def buscar(empresa, pergunta: str, k: int = 5) -> list[Trecho]:
     if not pergunta or k <= 0:
         return []
     pergunta = expandir(pergunta[:2000])
-    vetor = embutir([pergunta], tipo="query")[0]
+    return consultar(empresa, pergunta, embutir([pergunta], tipo="query")[0], k)
+
+
+def consultar(empresa, pergunta: str, vetor, k: int = 5) -> list[Trecho]:
+    """The search itself, for an already expanded question and its embedding (the bench times
+    this part alone)."""
     parametros = {
         "vetor": "[" + ",".join(f"{x:.6f}" for x in vetor.tolist()) + "]",
         "empresa": getattr(empresa, "pk", empresa),

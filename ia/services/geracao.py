@@ -100,7 +100,15 @@ def gerar(
         enviado = pedido if provedor.permitir_pii else mascarar(pedido)
         inicio = time.perf_counter()
         try:
-            return _geracao(provedor.gerar(enviado))
+            try:
+                return _geracao(provedor.gerar(enviado))
+            except ErroProvedor:
+                raise
+            except Exception as exc:  # a defect of the provider's code must not sink the feature
+                logger.exception("IA %s: falha inesperada", provedor.nome)
+                raise ErroProvedor(
+                    "indisponivel", f"falha inesperada ({type(exc).__name__})"
+                ) from exc
         except ErroProvedor as exc:
             erro = f"{exc.tipo}: {exc}"
             latencia = int((time.perf_counter() - inicio) * 1000)

@@ -1,14 +1,16 @@
 /* ConectCRM Atendimento — the inbox's live wire.
  *
- * Opens the websocket of CONTRACT §6 (/ws/atendimento/, authenticated by the session cookie),
+ * Opens the agents' websocket (docs/realtime.md: /ws/atendimento/, authenticated by the
+ * session cookie),
  * reconnects with exponential backoff and turns every JSON frame into
  *   htmx.trigger(document.body, <evento>, <dados>)
  * and, for events about one row, also <evento>-<id> (the ticket, or the agent for
  * atendente_status). The server-rendered partials listen with
  * hx-trigger="<evento>-<id> from:body" and re-fetch themselves, so this file never builds HTML.
  * (Keyed event names instead of htmx's [filter] expressions: those need eval, which the
- * Content-Security-Policy forbids.)  After a reconnection it raises "reconectado" and
- * every live partial re-fetches what it may have missed.
+ * Content-Security-Policy forbids.)  After a reconnection — or a "ressincronizar" frame, sent
+ * when the server had to drop events for this tab — it raises "reconectado" and every live
+ * partial re-fetches what it may have missed.
  *
  * A plain WebSocket instead of htmx's ws extension: the server speaks JSON frames (the same
  * protocol the API clients use), while the extension expects HTML fragments.
@@ -97,6 +99,9 @@
         return;
       }
       disparar(frame.evento, frame.dados || {});
+      // the server dropped events meant for this tab (it fell behind): re-fetch like after a
+      // reconnection
+      if (frame.evento === "ressincronizar") htmx.trigger(document.body, "reconectado", {});
     });
     ws.addEventListener("close", function (evento) {
       if (socket === ws) socket = null;

@@ -16,13 +16,13 @@ from werkzeug import Request, Response
 from atendimento.models import Mensagem
 from canais.adapters.whatsapp import AdaptadorWhatsApp
 from canais.tasks.envio import (
-    MAX_TENTATIVAS,
     digitando,
     enviar_mensagem,
     enviar_midia,
     marcar_lida_provedor,
 )
 from conectcrm.celery import app as celery_app
+from conectcrm.settings import ENVIO_MAX_TENTATIVAS as MAX_TENTATIVAS
 from tests.saida_apoio import (
     PNID,
     TOKEN_WA,

@@ -150,3 +150,60 @@ def test_as_escolhas_dos_modelos_vem_do_registro():
     for tipo in tipos():
         assert set(classe_adaptador(tipo).identidades_destino) <= identidades, tipo
         assert set(classe_adaptador(tipo).identidades_conversa) <= identidades, tipo
+
+
+@pytest.fixture
+def canal_novo():
+    """A sixth kind of channel registered at run time, as its own package plus the registry
+    line would: nothing else is changed."""
+    from canais import registry
+    from canais.adapters.base import AdaptadorCanal
+
+    class AdaptadorPombo(AdaptadorCanal):
+        tipo = "pombo"
+        rotulo = "Pombo-correio"
+        chaves_config = frozenset({"pombal", "senha"})
+        campos_segredo = frozenset({"senha"})
+        campos_obrigatorios = frozenset({"pombal"})
+        identidades_conversa = ("pombal_cliente",)
+        identidades_destino = ("pombal_cliente",)
+        identidades_proprias = {"pombal_cliente": "Pombal do cliente"}
+        limite_texto = 140
+
+        @classmethod
+        def identificador_da_config(cls, config):
+            return str(config.get("pombal") or "")
+
+    registry.tipos()  # load the real ones first
+    registry.registrar(AdaptadorPombo)
+    yield AdaptadorPombo
+    registry._ADAPTADORES.pop("pombo", None)
+
+
+def test_um_canal_novo_funciona_sem_mudar_o_dominio(empresa, canal_novo):
+    """Created through the service, validated by the model, addressed through its identity
+    type: the models, the services and the API learn the channel from the registry alone."""
+    from atendimento.exceptions import RegraNegocio
+    from atendimento.models import Contato, IdentidadeContato
+    from atendimento.services.tickets import conversa_do_contato
+    from canais.services import canal_criar, config_mascarada
+
+    canal = canal_criar(
+        empresa=empresa, tipo="pombo", nome="Pombal", config={"pombal": "p1", "senha": "segredo1"}
+    )
+    canal.full_clean()
+    assert canal.get_tipo_display() == "Pombo-correio"
+    assert canal.identificador == "p1"
+    assert "senha" not in canal.config  # a secret of its adapter: encrypted apart
+    assert config_mascarada(canal)["senha"] == "••••edo1"
+    with pytest.raises(RegraNegocio):
+        canal_criar(empresa=empresa, tipo="pombo", nome="X", config={"asas": "2"})
+
+    contato = Contato.objects.create(empresa=empresa, nome="Ana")
+    identidade = IdentidadeContato(
+        empresa=empresa, contato=contato, tipo="pombal_cliente", valor="janela-3"
+    )
+    identidade.full_clean()
+    identidade.save()
+    assert identidade.get_tipo_display() == "Pombal do cliente"
+    assert conversa_do_contato(canal=canal, contato=contato) == "janela-3"

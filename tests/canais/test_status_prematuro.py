@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from atendimento.models import EventoWebhook, Mensagem
-from canais.eventos import ESPERA_STATUS_SEGUNDOS, evento_webhook_processar
 from canais.tasks.entrada import process_webhook
+from canais.webhooks_guardados import ESPERA_STATUS_SEGUNDOS, evento_webhook_processar
 from conectcrm.celery import app as celery_app
 from tests.saida_apoio import saida_pendente, ticket_aberto
 

@@ -12,13 +12,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from atendimento.models import EventoWebhook, Mensagem, Ticket
-from canais.eventos import (
-    MAX_TENTATIVAS,
+from canais.tasks.entrada import varrer_webhooks_pendentes
+from canais.webhooks_guardados import (
     evento_webhook_processar,
     evento_webhook_registrar_falha,
     eventos_webhook_pendentes_reivindicar,
 )
-from canais.tasks.entrada import varrer_webhooks_pendentes
+from conectcrm.settings import WEBHOOK_MAX_TENTATIVAS as MAX_TENTATIVAS
 from tests.atendimento.test_entrada_concorrente import em_paralelo
 from tests.factories import CanalFactory
 

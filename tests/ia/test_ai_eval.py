@@ -86,12 +86,12 @@ def test_escala_da_base_e_desfeita():
     ai_eval = _modulo()
     antes = (Empresa.objects.count(), ArtigoConhecimento.objects.count())
     r = ai_eval.medir_escala(
-        200, ai_eval.ler("kb_perguntas.jsonl", 3), ai_eval.ler("kb_artigos.jsonl")
+        200, ai_eval.ler("kb_perguntas.jsonl", 3), ai_eval.ler("kb_artigos.jsonl"), empresas=2
     )
-    assert r["trechos"] == 200
-    assert r["n"] == 3
-    assert r["vetor"][0] > 0
-    assert r["texto"][0] > 0
+    assert (r["trechos"], r["empresas"], r["n"]) == (200, 2, 3)
+    assert r["busca"][0] > 0
+    assert r["vazias"] == 0  # every empresa's padded chunks are found by its own searches
+    assert "trecho_empresa_artigo" in r["plano"] or "trecho_embedding_hnsw" in r["plano"]
     assert (Empresa.objects.count(), ArtigoConhecimento.objects.count()) == antes
     assert not TrechoConhecimento.objects.exists()
     with connection.cursor() as cursor:  # the dropped indexes are back

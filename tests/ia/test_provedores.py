@@ -345,3 +345,21 @@ def test_anthropic_nao_tem_embeddings(httpserver):
     assert provedor.embeddings is False
     with pytest.raises(ErroProvedor):
         provedor.embutir(["a"])
+
+
+@pytest.mark.parametrize(
+    ("corpo_http", "tipo_conteudo"),
+    [
+        ("<html>502 Bad Gateway</html>", "text/html"),
+        ('{"inesperado": true}', "application/json"),
+        ("", "application/json"),
+    ],
+)
+def test_corpo_http_inesperado_vira_erro_limpo(formato, httpserver, corpo_http, tipo_conteudo):
+    """A proxy's HTML page or a body of another API answered 200: an ErroProvedor, never a
+    crash of the caller."""
+    httpserver.expect_request(formato.caminho).respond_with_response(
+        Response(corpo_http, status=200, content_type=tipo_conteudo)
+    )
+    with pytest.raises(ErroProvedor):
+        _provedor(formato, httpserver, max_retries=0).gerar(_pedido())

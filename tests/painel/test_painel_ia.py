@@ -66,7 +66,7 @@ def test_tabela_cartoes_e_csv(client, supervisor, dados):
     assert ia["custo_brl"] == Decimal("6.6875")
     assert ia["taxa_aceitacao"] == 75.0
     html = pagina.content.decode()
-    assert "1,25 / 6,69" in html
+    assert "1,2500 / 6,6875" in html
     assert "75.0 %" in html or "75,0 %" in html
 
     linhas = list(

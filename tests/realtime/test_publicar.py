@@ -95,4 +95,4 @@ async def test_fila_cheia_descarta_e_registra(settings, caplog):
     await em_sync(publicar, "aceito", {}, [GRUPO])
 
     assert await _proximo(camada, canal) == _esperado("aceito")
-    assert "fila de publicação cheia (0): descartado descartado" in caplog.text
+    assert "fila de publicação cheia (0): 1 publicações descartadas (descartado)" in caplog.text

@@ -46,7 +46,7 @@ PUBLICAS = {"/api/auth/token/", "/api/auth/token/refresh/"}
 #: operations an atendente may call (everything else that writes is for supervisors/admins)
 DO_ATENDENTE = re.compile(
     r"^/api/atendimento/(mensagens/(?!enviar-lote/)|tickets/(\{id\}/(atribuir|transferir|fechar|reabrir|tags|"
-    r"analisar)/)?$|tickets/\{id\}/$|atendentes/\{id\}/status/|contatos/)"
+    r"analisar|sugestao-resposta/descartar)/)?$|tickets/\{id\}/$|atendentes/\{id\}/status/|contatos/)"
 )
 
 
@@ -65,11 +65,12 @@ class Empresa:
     template: object
     artigo: object
     lote: object
+    sugestao: object
 
 
 def _montar(nome: str) -> Empresa:
     from atendimento.models import EnvioLote
-    from ia.models import ArtigoConhecimento
+    from ia.models import AIResposta, ArtigoConhecimento
 
     empresa = EmpresaFactory(nome=nome)
     fila = FilaFactory(empresa=empresa)
@@ -101,6 +102,9 @@ def _montar(nome: str) -> Empresa:
         lote=EnvioLote.objects.create(
             empresa=empresa, canal=canal, conteudo="Aviso", taxa_por_segundo=1.0, total=0
         ),
+        sugestao=AIResposta.objects.create(
+            empresa=empresa, ticket=ticket, pergunta="?", resposta="Em 5 dias.", provider="local"
+        ),
     )
 
 
@@ -120,6 +124,7 @@ def _alvos(e: Empresa) -> dict[str, object]:
         "ticket_id": str(e.ticket.pk),
         "template_id": str(e.template.pk),
         "responder_a": str(e.mensagem.pk),
+        "sugestao_id": str(e.sugestao.pk),
         "mensagem_ids": [str(e.mensagem.pk)],
         "adicionar": [str(e.tag.pk)],
         "remover": [str(e.tag.pk)],
@@ -169,7 +174,10 @@ def _base(metodo: str, caminho: str, a: Empresa, campo: str = "") -> dict:
                                              "template_id": str(a.template.pk)},
         ("POST", "mensagens/enviar/"): {"ticket_id": str(a.ticket.pk), "conteudo": "oi",
                                         "responder_a": str(a.mensagem.pk),
-                                        "template_id": str(a.template.pk)},
+                                        "template_id": str(a.template.pk),
+                                        "sugestao_id": str(a.sugestao.pk)},
+        ("POST", "tickets/{id}/sugestao-resposta/descartar/"): {
+            "sugestao_id": str(a.sugestao.pk)},
         ("POST", "templates/"): {"nome": f"T{n}", "atalho": f"/t{n}", "conteudo": "Oi",
                                  "fila": str(a.fila.pk)},
         ("PUT", "templates/{id}/"): {"nome": f"T{n}", "atalho": f"/t{n}", "conteudo": "Oi",

@@ -23,7 +23,8 @@ def url_webhook(request, canal: Canal) -> str:
     {
         "type": "object",
         "additionalProperties": {},
-        "description": "Chaves do canal (CONTRACT §4); segredos voltam mascarados (••••1234).",
+        "description": "Chaves do canal (as de cada tipo estão no README, “Pointing a channel at a "
+        "provider”); segredos voltam mascarados (••••1234).",
     }
 )
 class ConfigCanalField(ObjetoJSONField):

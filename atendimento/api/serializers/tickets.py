@@ -42,8 +42,9 @@ class ChurnSerializer(serializers.Serializer):
 
 
 class InsightsSerializer(serializers.Serializer):
-    """The latest AI analysis of a ticket (CONTRACT §4); a part the analysis did not produce
-    is null."""
+    """The latest AI analysis of a ticket (``sentimento``, ``intencao``, ``classificacao``,
+    ``churn``…, the ticket's ``insights`` in ``docs/api.md``); a part the analysis did not
+    produce is null."""
 
     sentimento = SentimentoSerializer(allow_null=True)
     intencao = IntencaoSerializer(allow_null=True)
@@ -311,8 +312,16 @@ class SugestaoRespostaSerializer(serializers.Serializer):
     resposta = serializers.CharField()
     confianca = serializers.FloatField(min_value=0, max_value=1)
     fontes = FonteSerializer(many=True, help_text="Melhor fonte primeiro.")
-    provider = serializers.CharField()
+    provider = serializers.CharField(help_text="local | openai | anthropic")
     modelo = serializers.CharField()
+    respondivel = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "Veredito do modelo externo: os trechos da base respondem à pergunta e citam ao "
+            "menos uma fonte encontrada. Nulo no provedor local (sugestões offline nunca são "
+            "enviadas sozinhas)."
+        ),
+    )
     sugestao_id = serializers.UUIDField(
         help_text=(
             "Id desta sugestão: envie-o em ``mensagens/enviar/`` com o texto usado, ou em "

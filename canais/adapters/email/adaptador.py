@@ -49,10 +49,10 @@ from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
     AssinaturaInvalida,
+    Entrada,
     ErroCanal,
     ErroDefinitivo,
     EventoDescartado,
-    EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
@@ -219,7 +219,7 @@ class AdaptadorEmail(AdaptadorCanal):
         except PayloadInvalido:
             return None
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         if req.cabecalho(sns.CABECALHO_TIPO):
             return self._interpretar_sns(sns.carregar(req.corpo))
         tipo = _http.mime_base(req.cabecalho("content-type"))
@@ -261,7 +261,7 @@ class AdaptadorEmail(AdaptadorCanal):
             raise EventoDescartado(f"{motivo}; de {evento.remetente.email}, {evento.id_externo}")
         return [evento]
 
-    def _interpretar_sns(self, mensagem: dict) -> list[EventoEntrada]:
+    def _interpretar_sns(self, mensagem: dict) -> list[Entrada]:
         """A subscription is confirmed here (a GET on SNS: processing, not the webhook's
         answer, talks to the provider); a notification becomes the status of our message."""
         if mensagem["Type"] == "SubscriptionConfirmation":

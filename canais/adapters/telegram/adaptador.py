@@ -27,10 +27,10 @@ from canais.adapters.base import (
     MIMES_ARQUIVOS,
     AdaptadorCanal,
     AssinaturaInvalida,
+    Entrada,
     ErroCanal,
     ErroDefinitivo,
     ErroTransitorio,
-    EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
@@ -153,7 +153,7 @@ class AdaptadorTelegram(AdaptadorCanal):
         except PayloadInvalido:
             return None
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         update = parse.carregar(req.corpo)
         try:
             return parse.interpretar(update)

@@ -17,7 +17,7 @@ from typing import Any
 from canais.adapters.base import (
     Conversa,
     EdicaoEntrada,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MidiaRef,
@@ -57,7 +57,7 @@ def carregar(corpo: bytes) -> Json:
     return dados
 
 
-def interpretar(update: Json, *, agora: datetime | None = None) -> list[EventoEntrada]:
+def interpretar(update: Json, *, agora: datetime | None = None) -> list[Entrada]:
     """The events of one Update (at most one optional field is present per Update)."""
     for chave, tratador in TIPOS_UPDATE.items():
         if isinstance(update.get(chave), dict):
@@ -323,11 +323,11 @@ SERVICO: dict[str, Callable[[Json], str]] = {
 
 
 # ------------------------------------------------------------------------------- update kinds
-def _nova(update: Json, msg: Json, agora: datetime) -> list[EventoEntrada]:
+def _nova(update: Json, msg: Json, agora: datetime) -> list[Entrada]:
     return [mensagem(msg)]
 
 
-def _edicao(update: Json, msg: Json, agora: datetime) -> list[EventoEntrada]:
+def _edicao(update: Json, msg: Json, agora: datetime) -> list[Entrada]:
     conversa = _conversa(msg.get("chat"))
     if not isinstance(msg.get("message_id"), int):
         raise PayloadInvalido("mensagem editada sem 'message_id'")
@@ -342,7 +342,7 @@ def _edicao(update: Json, msg: Json, agora: datetime) -> list[EventoEntrada]:
     ]
 
 
-def _callback(update: Json, cb: Json, agora: datetime) -> list[EventoEntrada]:
+def _callback(update: Json, cb: Json, agora: datetime) -> list[Entrada]:
     """A button press: INTERATIVO with the button's ``data`` (must be answered, see adapter)."""
     usuario = cb.get("from")
     if not isinstance(usuario, dict) or not isinstance(usuario.get("id"), int) or not cb.get("id"):
@@ -382,7 +382,7 @@ def _texto_do_botao(msg: Json | None, valor: str) -> str:
     return ""
 
 
-def _reacao(update: Json, reacao: Json, agora: datetime) -> list[EventoEntrada]:
+def _reacao(update: Json, reacao: Json, agora: datetime) -> list[Entrada]:
     conversa = _conversa(reacao.get("chat"))
     novas = [r for r in reacao.get("new_reaction") or [] if isinstance(r, dict)]
     emoji = next((str(r.get("emoji")) for r in novas if r.get("type") == "emoji"), "")
@@ -406,7 +406,7 @@ def _reacao(update: Json, reacao: Json, agora: datetime) -> list[EventoEntrada]:
     ]
 
 
-def _update_desconhecido(update: Json) -> list[EventoEntrada]:
+def _update_desconhecido(update: Json) -> list[Entrada]:
     """Other update kinds: kept as DESCONHECIDO when bound to a chat, else nothing to show."""
     for chave, valor in update.items():
         if chave == "update_id" or not isinstance(valor, dict):
@@ -430,7 +430,7 @@ def _update_desconhecido(update: Json) -> list[EventoEntrada]:
     return []
 
 
-TIPOS_UPDATE: dict[str, Callable[[Json, Json, datetime], list[EventoEntrada]]] = {
+TIPOS_UPDATE: dict[str, Callable[[Json, Json, datetime], list[Entrada]]] = {
     "message": _nova,
     "channel_post": _nova,
     "business_message": _nova,

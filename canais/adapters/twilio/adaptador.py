@@ -37,10 +37,10 @@ from canais.adapters import _http
 from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
+    Entrada,
     ErroCanal,
     ErroDefinitivo,
     ErroTransitorio,
-    EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
@@ -200,7 +200,7 @@ class AdaptadorTwilio(AdaptadorCanal):
         except PayloadInvalido:
             return None
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         if _http.mime_base(req.cabecalho("content-type")) == "application/json":
             raise PayloadInvalido("webhook JSON do Twilio não é de mensagens")
         return parse.interpretar(parse.carregar(req.corpo))

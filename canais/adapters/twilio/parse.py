@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from canais.adapters.base import (
     Conversa,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MidiaRef,
@@ -180,7 +180,7 @@ def _remetente(form: Formulario) -> tuple[Conversa, Remetente]:
 
 
 # ------------------------------------------------------------------------------- events
-def interpretar(form: Formulario, *, agora: datetime | None = None) -> list[EventoEntrada]:
+def interpretar(form: Formulario, *, agora: datetime | None = None) -> list[Entrada]:
     agora = agora or datetime.now(tz=UTC)
     if eh_status(form):
         status = _status(form, agora)

@@ -34,7 +34,7 @@ from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
     Conversa,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MensagemSaida,
@@ -162,7 +162,7 @@ class AdaptadorWebchat(AdaptadorCanal):
             return f"{PREFIXO_ID}{str(corpo['id'])[:64]}"
         return None
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         from canais.webchat.tokens import Visitante
 
         try:
@@ -174,7 +174,7 @@ class AdaptadorWebchat(AdaptadorCanal):
             raise PayloadInvalido("evento sem o visitante verificado") from None
         corpo = _json(req.corpo)
         agora = datetime.now(tz=UTC)
-        eventos: list[EventoEntrada] = []
+        eventos: list[Entrada] = []
         for campo, status in (("recebidas", StatusEntrega.ENTREGUE), ("lidas", StatusEntrega.LIDA)):
             for id_externo in _lista(corpo.get(campo)):
                 eventos.append(

@@ -25,10 +25,10 @@ from canais.adapters import _http
 from canais.adapters.base import (
     AdaptadorCanal,
     AssinaturaInvalida,
+    Entrada,
     ErroCanal,
     ErroDefinitivo,
     ErroTransitorio,
-    EventoEntrada,
     MensagemSaida,
     MidiaBaixada,
     MidiaRef,
@@ -54,7 +54,7 @@ PAGINAS_TEMPLATES = 50  # x 100 templates: far above a WABA's limit (250 by defa
 TAXA_LOTE = 80.0
 MB = 1024 * 1024
 
-#: Graph/WhatsApp error codes that mean "slow down / try later" (protocols.md §1.9, §1.10):
+#: Graph/WhatsApp error codes that mean "slow down / try later" (Meta's error-code reference):
 #: 1/2 temporary API problems, 4/17/32/613 Graph rate limits, 80007 WABA rate limit,
 #: 130429 throughput, 131000 generic "something went wrong", 131048 spam rate limit,
 #: 131056 pair rate limit, 131057 throughput upgrade in progress, 133004 server unavailable.
@@ -186,7 +186,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     def id_evento(self, req: RequisicaoWebhook) -> str | None:
         return None  # one POST batches many updates; dedupe is per message/status id
 
-    def interpretar(self, req: RequisicaoWebhook) -> list[EventoEntrada]:
+    def interpretar(self, req: RequisicaoWebhook) -> list[Entrada]:
         dados = parse.carregar(req.corpo)
         try:
             return parse.interpretar(

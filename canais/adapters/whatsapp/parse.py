@@ -15,7 +15,7 @@ from typing import Any
 
 from canais.adapters.base import (
     Conversa,
-    EventoEntrada,
+    Entrada,
     Identidade,
     MensagemEntrada,
     MidiaRef,
@@ -93,13 +93,13 @@ def phone_number_id(dados: Any) -> str | None:
     return None
 
 
-def interpretar(dados: Json, *, so_phone_number_id: str = "") -> list[EventoEntrada]:
+def interpretar(dados: Json, *, so_phone_number_id: str = "") -> list[Entrada]:
     """All messages and statuses of the payload, in order.
 
     ``so_phone_number_id``: skip changes addressed to another number of the same WABA (the raw
     webhook is stored by the pipeline anyway; those events belong to another channel).
     """
-    eventos: list[EventoEntrada] = []
+    eventos: list[Entrada] = []
     for valor in _mudancas(dados):
         pnid = str((valor.get("metadata") or {}).get("phone_number_id", ""))
         if so_phone_number_id and pnid and pnid != so_phone_number_id:

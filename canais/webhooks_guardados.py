@@ -55,8 +55,6 @@ CABECALHOS_GUARDADOS = frozenset(
 PREFIXO_VERIFICADOS = "x-conectcrm-"
 PREFIXOS_GUARDADOS = ("x-amz-sns-", PREFIXO_VERIFICADOS)
 
-#: processing attempts before an event that keeps raising unexpected errors is given up
-MAX_TENTATIVAS = 5
 #: how long a status of a message not recorded yet is retried (see _status_prematuro)
 ESPERA_STATUS_SEGUNDOS = 300
 
@@ -190,7 +188,7 @@ def eventos_webhook_processar_lote(
     A batch that raises is rolled back, split in halves and each half retried, so one poison
     event cannot stall the others; an event failing alone has the attempt counted
     (:func:`evento_webhook_registrar_falha`: the sweep retries it, ``falhou`` with the reason
-    after MAX_TENTATIVAS) and is reported ``recebido``.  Events that failed once
+    after WEBHOOK_MAX_TENTATIVAS) and is reported ``recebido``.  Events that failed once
     (``tentativas`` > 0) are left to the sweep, so a poison event cannot spin here.  Lost
     connections and deadlocks (OperationalError, InterfaceError) propagate: nothing was
     committed, the caller retries.
@@ -318,8 +316,8 @@ def evento_webhook_processar_ou_registrar_falha(*, evento_id: uuid.UUID | str) -
 
 @transaction.atomic
 def evento_webhook_registrar_falha(*, evento_id: uuid.UUID | str, erro: str) -> None:
-    """Count a failed attempt; after MAX_TENTATIVAS the event ends ``falhou`` (until then the
-    sweep retries it)."""
+    """Count a failed attempt; after ``WEBHOOK_MAX_TENTATIVAS`` the event ends ``falhou``
+    (until then the sweep retries it)."""
     evento = (
         EventoWebhook.objects.select_for_update()
         .filter(pk=evento_id, status=Status.RECEBIDO)
@@ -330,7 +328,7 @@ def evento_webhook_registrar_falha(*, evento_id: uuid.UUID | str, erro: str) -> 
     evento.tentativas += 1
     evento.erro = erro[:4000]
     campos = ["tentativas", "erro", "atualizado_em"]
-    if evento.tentativas >= MAX_TENTATIVAS:
+    if evento.tentativas >= int(settings.WEBHOOK_MAX_TENTATIVAS):
         evento.status = Status.FALHOU
         evento.processado_em = timezone.now()
         campos += ["status", "processado_em"]

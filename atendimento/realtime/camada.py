@@ -1,0 +1,196 @@
+"""The Channels layer of the desk: channels-redis' ``RedisChannelLayer`` with two additions.
+
+**Many group messages in one round trip** (``group_send_lote``).  channels-redis' own
+``group_send`` costs three round trips per group (purge + read the members, purge the
+channel keys, the insert script); a batch of inbound events published to 3-4 groups each
+paid that for every event.  ``group_send_lote`` sends a whole list of ``(grupos, mensagem)``
+with ONE Lua script call: the script reads each group's members once, builds the message of
+each receiving process (channels-redis' ``__asgi_channel__`` list of its local channels) and
+inserts it, with channels-redis' capacity and expiry rules, into the same keys and the same
+serialized format its receivers read.  ``group_send`` goes through the same script.
+
+**A sequence number per group.**  Every message sent to a group through this layer carries
+``grupo`` (the group's name) and ``seq`` (a per-group counter incremented in the same script,
+so the numbers follow the order in which messages enter Redis).  channels-redis drops messages
+without telling anyone — a process's key over ``capacity`` (logged at INFO) or, more often, a
+socket that does not read fast enough: its in-process buffer keeps only the newest
+``capacity`` messages.  A receiver seeing a hole in a group's numbers knows it missed
+something (``atendimento/realtime/sequencia.py``); the consumer then tells its client to
+re-fetch (``ressincronizar``, docs/realtime.md).  Over-capacity inserts are also counted and
+logged here as a WARNING.
+
+The script path needs one Redis host (no sharding), no encryption and no per-channel capacity
+patterns; any other configuration falls back to channels-redis' ``group_send`` per group
+(without sequence numbers).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgpack
+from channels_redis.core import RedisChannelLayer
+
+logger = logging.getLogger(__name__)
+
+#: KEYS: the group keys, then their sequence keys.  ARGV: now, group_expiry, expiry, capacity,
+#: channel key prefix, seq key lifetime, 8 random bytes, then (group number, message head)
+#: pairs.  A head is the serialized message up to the ``seq`` key; the script appends
+#: ``seq``'s value and ``__asgi_channel__`` (the receiving process's local channels).
+_SCRIPT = """
+local now = tonumber(ARGV[1])
+local group_expiry = tonumber(ARGV[2])
+local expiry = tonumber(ARGV[3])
+local capacity = tonumber(ARGV[4])
+local prefix = ARGV[5]
+local seq_ttl = tonumber(ARGV[6])
+local rand = ARGV[7]
+local ngroups = #KEYS / 2
+local t = redis.call('TIME')
+local base = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local targets = {}
+local purged = {}
+local function targets_of(g)
+  local found = targets[g]
+  if found then return found end
+  redis.call('ZREMRANGEBYSCORE', KEYS[g], 0, now - group_expiry)
+  local by_key, order = {}, {}
+  for _, channel in ipairs(redis.call('ZRANGE', KEYS[g], 0, -1)) do
+    local bang = string.find(channel, '!', 1, true)
+    local key = prefix .. (bang and string.sub(channel, 1, bang) or channel)
+    if not by_key[key] then
+      by_key[key] = {}
+      order[#order + 1] = key
+    end
+    table.insert(by_key[key], channel)
+  end
+  found = {}
+  for _, key in ipairs(order) do
+    if not purged[key] then
+      redis.call('ZREMRANGEBYSCORE', key, 0, now - expiry)
+      purged[key] = true
+    end
+    found[#found + 1] = {key, cmsgpack.pack(by_key[key])}
+  end
+  targets[g] = found
+  return found
+end
+local asgi = cmsgpack.pack('__asgi_channel__')
+local n, full = 0, 0
+for i = 8, #ARGV, 2 do
+  local g = tonumber(ARGV[i])
+  local seq = redis.call('INCR', KEYS[ngroups + g])
+  redis.call('EXPIRE', KEYS[ngroups + g], seq_ttl)
+  local head = ARGV[i + 1] .. cmsgpack.pack(seq) .. asgi
+  for _, target in ipairs(targets_of(g)) do
+    n = n + 1
+    if redis.call('ZCOUNT', target[1], '-inf', '+inf') < capacity then
+      local tag = string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
+                              math.floor(n / 256) % 256, n % 256)
+      redis.call('ZADD', target[1], base + n * 0.000001, rand .. tag .. head .. target[2])
+      redis.call('EXPIRE', target[1], expiry)
+    else
+      full = full + 1
+    end
+  end
+end
+return full
+"""
+
+#: what ends a message packed with ``seq`` and ``__asgi_channel__`` last, both None
+_CAUDA = b"\xc0" + msgpack.packb("__asgi_channel__") + b"\xc0"
+#: keys this layer writes into every group message
+_RESERVADAS = frozenset({"__asgi_channel__", "grupo", "seq"})
+#: sequence counters outlive the group's membership entries (a reset reads as "new baseline")
+_SEQ_TTL_FATOR = 24
+
+
+class CamadaRedis(RedisChannelLayer):
+    """``RedisChannelLayer`` + ``group_send_lote`` and per-group sequence numbers."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        serializer = self._serializer
+        self._por_script = (
+            self.ring_size == 1
+            and not self.channel_capacity
+            and getattr(serializer, "crypter", None) is None
+            and getattr(serializer, "random_prefix_length", None) == 12
+            and getattr(serializer, "as_bytes", None) is msgpack.packb
+        )
+        self._scripts: dict[int, Any] = {}  # per event loop (a connection cannot cross loops)
+
+    @property
+    def envia_sequencias(self) -> bool:
+        """Whether group messages carry ``grupo``/``seq`` (the script path is in use)."""
+        return self._por_script
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        await self.group_send_lote([((group,), message)])
+
+    async def group_send_lote(self, envios: Sequence[tuple[Iterable[str], dict[str, Any]]]) -> int:
+        """Send each message to each of its groups, in order, in one round trip.  Returns how
+        many process deliveries were refused because a receiving key was over capacity."""
+        envios = [(list(grupos), mensagem) for grupos, mensagem in envios]
+        for grupos, mensagem in envios:
+            if not isinstance(mensagem, dict) or _RESERVADAS & mensagem.keys():
+                raise ValueError(f"mensagem inválida para um grupo: {sorted(mensagem)!r}")
+            for grupo in grupos:
+                self.require_valid_group_name(grupo)  # raises TypeError on a bad name
+        if not self._por_script:
+            for grupos, mensagem in envios:
+                for grupo in grupos:
+                    await super().group_send(grupo, mensagem)
+            return 0
+        indices: dict[str, int] = {}
+        argumentos: list[Any] = []
+        for grupos, mensagem in envios:
+            for grupo in grupos:
+                numero = indices.setdefault(grupo, len(indices) + 1)
+                argumentos += [numero, _cabeca(mensagem, grupo)]
+        if not argumentos:
+            return 0
+        chaves = [self._group_key(g) for g in indices] + [self._chave_seq(g) for g in indices]
+        cheios = await self._script()(
+            keys=chaves,
+            args=[
+                time.time(),
+                self.group_expiry,
+                int(self.expiry),
+                self.capacity,
+                self.prefix,
+                int(self.group_expiry) * _SEQ_TTL_FATOR,
+                os.urandom(8),
+                *argumentos,
+            ],
+        )
+        if cheios:
+            logger.warning(
+                "%s entregas recusadas: processo receptor acima da capacidade (%s mensagens); "
+                "os sockets afetados verão a lacuna e ressincronizarão",
+                cheios,
+                self.capacity,
+            )
+        return int(cheios)
+
+    def _chave_seq(self, grupo: str) -> bytes:
+        return f"{self.prefix}:seq:{grupo}".encode()
+
+    def _script(self):
+        """The registered script for the connection of the running loop (EVALSHA, EVAL once)."""
+        conexao = self.connection(0)
+        script = self._scripts.get(id(conexao))
+        if script is None:
+            script = conexao.register_script(_SCRIPT)
+            self._scripts = {id(conexao): script}
+        return script
+
+
+def _cabeca(mensagem: dict[str, Any], grupo: str) -> bytes:
+    """``mensagem`` + ``grupo`` serialized up to the ``seq`` key (the script adds the rest)."""
+    completo = msgpack.packb({**mensagem, "grupo": grupo, "seq": None, "__asgi_channel__": None})
+    return completo[: -len(_CAUDA)]
