@@ -10,7 +10,7 @@ RUN_OK  := $(VENV)/.run-$(HASH)
 TEST_OK := $(VENV)/.test-$(HASH)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lock auditar run test lint e2e stop clean chromium bench
+.PHONY: lock auditar run test lint e2e stop clean chromium bench gettext mensagens
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
 	  || echo "AVISO: não foi possível instalar o chromium; os testes e2e serão pulados"; }
 
+## GNU gettext (xgettext/msgfmt) for makemessages/compilemessages, from Debian like chromium
+gettext:
+	@command -v msgfmt >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gettext) \
+	  || echo "AVISO: não foi possível instalar o gettext; make mensagens não roda e o teste do catálogo é pulado"
+
+## make mensagens: refresh locale/en from the code and templates, then compile the .mo files.
+## Translate the new entries of locale/en/LC_MESSAGES/django.po (no empty msgstr, no fuzzy), run
+## it again and commit both the .po and the .mo (tests/i18n checks they match).
+mensagens: $(TEST_OK) gettext
+	$(BIN)/python manage.py makemessages -l en --no-location --ignore='.*' --ignore='tests/*' \
+	  --ignore='bench/*' --ignore='static/vendor/*' --ignore='artifacts/*'
+	$(BIN)/python manage.py compilemessages -l en --ignore='.*'
+
 lint: $(TEST_OK)
 	$(BIN)/python requirements/verificar.py
 	$(BIN)/ruff check .
@@ -54,7 +68,7 @@ lint: $(TEST_OK)
 	CONECTCRM_PERFIL=test $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## make test: lint + migrations check + the whole suite on real PostgreSQL and Redis
-test: $(TEST_OK) chromium lint auditar
+test: $(TEST_OK) chromium gettext lint auditar
 	CONECTCRM_PERFIL=test $(BIN)/python -m conectcrm.testar $(PYTEST_ARGS)
 
 ## make stop: the embedded PostgreSQL/Redis of every profile (run, test, bench, …)

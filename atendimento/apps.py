@@ -3,11 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AtendimentoConfig(AppConfig):
     name = "atendimento"
-    verbose_name = "Atendimento"
+    verbose_name = _("Atendimento")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -9,6 +9,7 @@ class ErroDominio(Exception):
     codigo = "erro"
 
     def __init__(self, detalhe: str, **extras: object) -> None:
+        detalhe = str(detalhe)  # a lazy translation is rendered now, in the active language
         super().__init__(detalhe)
         self.detalhe = detalhe
         self.extras = extras

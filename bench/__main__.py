@@ -57,6 +57,11 @@ BENCHMARKS: list[Benchmark] = [
     ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
     Benchmark(
+        "fanout",
+        "fanout.py",
+        "websocket fan-out: 2,000 sockets on `make run` as shipped, deliveries/s, p99, resyncs",
+    ),
+    Benchmark(
         "distribuicao",
         "distribuicao.py",
         "one automatic assignment and the SLA/distribution sweeps at 100k tickets",
@@ -64,7 +69,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark(
         "ai_eval",
         "ai_eval.py",
-        "offline sentiment/intent on the labelled pt-BR sets; KB index scans at 100k chunks",
+        "offline sentiment/intent and KB retrieval (pt-BR sets); KB search at 100k chunks",
         ("--trechos", "100000"),
     ),
     Benchmark(

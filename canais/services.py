@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import Conflito, NaoEncontrado, RegraNegocio, ServicoIndisponivel
 from atendimento.models import Canal, Empresa, Fila
@@ -47,8 +48,11 @@ def config_de_envio(canal: Canal) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- helpers
 def _tipo_valido(tipo: str) -> str:
     if tipo not in tipos():
-        opcoes = ", ".join(t for t, _ in escolhas())
-        raise RegraNegocio(f"Tipo de canal desconhecido: “{tipo}”. Use um destes: {opcoes}.")
+        opcoes = ", ".join(t for t, _rotulo in escolhas())
+        raise RegraNegocio(
+            _("Tipo de canal desconhecido: “%(tipo)s”. Use um destes: %(opcoes)s.")
+            % {"tipo": tipo, "opcoes": opcoes}
+        )
     return tipo
 
 
@@ -56,24 +60,29 @@ def _classe(tipo: str) -> type[AdaptadorCanal]:
     try:
         return classe_adaptador(tipo)
     except TipoCanalDesconhecido:
-        raise RegraNegocio(f"O canal {tipo} ainda não está disponível.") from None
+        raise RegraNegocio(
+            _("O canal %(tipo)s ainda não está disponível.") % {"tipo": tipo}
+        ) from None
 
 
 def _validar_config(tipo: str, config: Any) -> dict[str, Any]:
     if not isinstance(config, Mapping):
-        raise RegraNegocio("A configuração do canal deve ser um objeto JSON.", config=["objeto"])
+        raise RegraNegocio(_("A configuração do canal deve ser um objeto JSON."), config=["objeto"])
     chaves = _classe(tipo).chaves_config
     desconhecidas = sorted(set(config) - chaves)
     if desconhecidas:
         aceitas = ", ".join(sorted(chaves))
         raise RegraNegocio(
-            f"Chaves desconhecidas para {tipo}: {', '.join(desconhecidas)}. Aceitas: {aceitas}.",
+            _("Chaves desconhecidas para %(tipo)s: %(valor)s. Aceitas: %(aceitas)s.")
+            % {"tipo": tipo, "valor": ", ".join(desconhecidas), "aceitas": aceitas},
             config=desconhecidas,
         )
     limpo: dict[str, Any] = {}
     for chave, valor in config.items():
         if valor is not None and not isinstance(valor, str | int | float | bool):
-            raise RegraNegocio(f"O valor de “{chave}” deve ser texto.", config=[chave])
+            raise RegraNegocio(
+                _("O valor de “%(chave)s” deve ser texto.") % {"chave": chave}, config=[chave]
+            )
         limpo[chave] = valor.strip() if isinstance(valor, str) else valor
     url = limpo.get("api_base_url")
     if url:
@@ -81,7 +90,7 @@ def _validar_config(tipo: str, config: Any) -> dict[str, Any]:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             raise RegraNegocio(
-                "api_base_url deve ser uma URL http(s).", config=["api_base_url"]
+                _("api_base_url deve ser uma URL http(s)."), config=["api_base_url"]
             ) from None
         limpo["api_base_url"] = str(url).rstrip("/")
     return limpo
@@ -93,7 +102,7 @@ def _fila_da_empresa(empresa_id, fila: Fila | Any | None) -> Fila | None:
     try:
         return Fila.objects.get(pk=getattr(fila, "pk", fila), empresa_id=empresa_id)
     except (Fila.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Fila não encontrada.") from None
+        raise NaoEncontrado(_("Fila não encontrada.")) from None
 
 
 def _mascarar(valor: Any) -> str:
@@ -110,8 +119,11 @@ def _salvar(canal: Canal, campos: list[str] | None = None) -> None:
                 canal.save(update_fields=campos)
     except IntegrityError:
         raise Conflito(
-            f"Já existe um canal {canal.tipo} desta empresa com o mesmo identificador "
-            f"({canal.identificador})."
+            _(
+                "Já existe um canal %(canal_tipo)s desta empresa com o mesmo identificador "
+                "(%(canal_identificador)s)."
+            )
+            % {"canal_tipo": canal.tipo, "canal_identificador": canal.identificador}
         ) from None
 
 
@@ -129,7 +141,7 @@ def canal_criar(
     tipo = _tipo_valido(tipo)
     nome = (nome or "").strip()
     if not nome:
-        raise RegraNegocio("Dê um nome ao canal.", nome=["obrigatório"])
+        raise RegraNegocio(_("Dê um nome ao canal."), nome=["obrigatório"])
     limpo = _validar_config(tipo, config)
     classe = _classe(tipo)
     for chave, valor in classe.config_gerada().items():
@@ -171,7 +183,7 @@ def canal_atualizar(
     campos = ["atualizado_em"]
     if nome is not None:
         if not nome.strip():
-            raise RegraNegocio("Dê um nome ao canal.", nome=["obrigatório"])
+            raise RegraNegocio(_("Dê um nome ao canal."), nome=["obrigatório"])
         canal.nome = nome.strip()[:120]
         campos.append("nome")
     if config is not None:
@@ -193,7 +205,7 @@ def canal_atualizar(
         identificador = classe.identificador_da_config({**publicos, **ocultos})
         if canal.ativo and identificador != canal.identificador:
             raise RegraNegocio(
-                "Desative o canal antes de trocar o número, o endereço ou o segredo do webhook."
+                _("Desative o canal antes de trocar o número, o endereço ou o segredo do webhook.")
             )
         canal.config, canal.segredos, canal.identificador = publicos, ocultos, identificador
         campos += ["config", "segredos", "identificador"]
@@ -223,11 +235,12 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
     faltando = sorted(c for c in classe.campos_obrigatorios if not completa.get(c))
     if faltando:
         raise RegraNegocio(
-            f"Configuração incompleta para ativar o canal: falta {', '.join(faltando)}.",
+            _("Configuração incompleta para ativar o canal: falta %(valor)s.")
+            % {"valor": ", ".join(faltando)},
             config=faltando,
         )
     if not url_webhook:
-        raise RegraNegocio("Informe a URL do webhook.")
+        raise RegraNegocio(_("Informe a URL do webhook."))
     registrado = True
     try:
         classe(completa).registrar_webhook(url_webhook)
@@ -235,11 +248,12 @@ def canal_ativar(*, canal: Canal, url_webhook: str) -> Canal:
         registrado = False
     except ErroTransitorio as exc:
         raise ServicoIndisponivel(
-            f"O provedor não respondeu ao registrar o webhook: {detalhe_erro(exc)}"
+            _("O provedor não respondeu ao registrar o webhook: %(valor)s")
+            % {"valor": detalhe_erro(exc)}
         ) from exc
     except ErroCanal as exc:
         raise RegraNegocio(
-            f"O provedor recusou o registro do webhook: {detalhe_erro(exc)}"
+            _("O provedor recusou o registro do webhook: %(valor)s") % {"valor": detalhe_erro(exc)}
         ) from exc
     with transaction.atomic():
         canal = Canal.objects.select_for_update().get(pk=canal.pk)

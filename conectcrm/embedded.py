@@ -187,13 +187,31 @@ def garantir_redis(pasta: Path) -> str:
 
 def parar(pasta: Path) -> None:
     """Stop the embedded servers of ``pasta`` (idempotent)."""
-    pid_redis = pasta / "redis.pid"
+    redis_pid = None
     with contextlib.suppress(OSError, ValueError):
-        os.kill(int(pid_redis.read_text().strip()), signal.SIGTERM)
+        redis_pid = int((pasta / "redis.pid").read_text().strip())
+        os.kill(redis_pid, signal.SIGTERM)
     pgdata = pasta / "pg"
-    if _postmaster(pgdata):
+    rodando = _postmaster(pgdata)
+    if rodando:
         with contextlib.suppress(Exception):
             _pg_ctl_parar(pgdata)
+        # pg_ctl returns once postmaster.pid is gone; the process itself exits a moment later
+        _esperar_fim(rodando[0])
+    if redis_pid is not None:
+        _esperar_fim(redis_pid)
+
+
+def _esperar_fim(pid: int, limite: float = 15.0) -> None:
+    fim = time.monotonic() + limite
+    while time.monotonic() < fim:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            pass
+        time.sleep(0.05)
 
 
 def perfis() -> list[str]:

@@ -390,6 +390,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "atendimento.tasks.distribuir_pendentes",
         "schedule": env.float("DISTRIBUICAO_VARREDURA_SEGUNDOS", default=60.0),
     },
+    "expirar-menus": {
+        "task": "atendimento.tasks.expirar_menus",
+        "schedule": env.float("MENU_VARREDURA_SEGUNDOS", default=60.0),
+    },
     "fechar-inativos": {
         "task": "atendimento.tasks.fechar_inativos",
         "schedule": env.float("FECHAMENTO_AUTOMATICO_SEGUNDOS", default=300.0),

@@ -14,6 +14,44 @@ from .models import (
     RiscoChurn,
     TrechoConhecimento,
 )
+from .templatetags.ia_painel import ROTULOS
+
+#: analysis fields stored as the contract's codes -> their ``ROTULOS`` group
+ROTULADOS = {
+    "sentimento": "sentimento",
+    "intencao": "intencao",
+    "urgencia": "urgencia",
+    "churn_risco": "risco",
+}
+
+
+def _filtro_rotulado(campo: str, grupo: str) -> type[admin.SimpleListFilter]:
+    """A list filter over the codes of ``campo`` that shows them in words."""
+
+    class Filtro(admin.SimpleListFilter):
+        title = AIInsight._meta.get_field(campo).verbose_name
+        parameter_name = campo
+
+        def lookups(self, request, model_admin):
+            return list(ROTULOS[grupo].items())
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{campo: self.value()})
+            return queryset
+
+    return Filtro
+
+
+def _exibir_rotulado(campo: str, grupo: str):
+    """A column / read-only field that shows the code of ``campo`` in words."""
+
+    @admin.display(description=AIInsight._meta.get_field(campo).verbose_name, ordering=campo)
+    def exibir(obj):
+        valor = getattr(obj, campo)
+        return ROTULOS[grupo].get(valor, valor)
+
+    return exibir
 
 
 class TrechoInline(InlineSomenteLeitura):
@@ -30,18 +68,8 @@ class ArtigoConhecimentoAdmin(AdminEmpresa):
     inlines = [TrechoInline]
 
 
-@admin.register(AIInsight)
-class AIInsightAdmin(AdminEmpresa):
-    list_display = [
-        "ticket",
-        "tipo",
-        "sentimento",
-        "intencao",
-        "churn_risco",
-        "provider",
-        "criado_em",
-    ]
-    list_filter = ["tipo", "sentimento", "intencao", "churn_risco", "provider"]
+class AdminRegistroIA(AdminEmpresa):
+    """What the AI recorded: read only."""
 
     def has_add_permission(self, request, *args):
         return False
@@ -50,8 +78,50 @@ class AIInsightAdmin(AdminEmpresa):
         return False
 
 
+@admin.register(AIInsight)
+class AIInsightAdmin(AdminRegistroIA):
+    list_display = [
+        "ticket",
+        "tipo",
+        "sentimento_rotulo",
+        "intencao_rotulo",
+        "churn_risco_rotulo",
+        "provider",
+        "criado_em",
+    ]
+    list_filter = [
+        "tipo",
+        _filtro_rotulado("sentimento", "sentimento"),
+        _filtro_rotulado("intencao", "intencao"),
+        _filtro_rotulado("churn_risco", "risco"),
+        "provider",
+    ]
+    fields = [
+        "ticket",
+        "mensagem",
+        "tipo",
+        "sentimento_rotulo",
+        "sentimento_score",
+        "intencao_rotulo",
+        "intencao_confianca",
+        "categoria",
+        "urgencia_rotulo",
+        "churn_risco_rotulo",
+        "churn_probabilidade",
+        "resultado",
+        "provider",
+        "modelo",
+    ]
+    readonly_fields = [f"{campo}_rotulo" for campo in ROTULADOS]
+
+    sentimento_rotulo = staticmethod(_exibir_rotulado("sentimento", "sentimento"))
+    intencao_rotulo = staticmethod(_exibir_rotulado("intencao", "intencao"))
+    urgencia_rotulo = staticmethod(_exibir_rotulado("urgencia", "urgencia"))
+    churn_risco_rotulo = staticmethod(_exibir_rotulado("churn_risco", "risco"))
+
+
 @admin.register(AIResposta)
-class AIRespostaAdmin(AIInsightAdmin):
+class AIRespostaAdmin(AdminRegistroIA):
     list_display = [
         "ticket",
         "funcionalidade",
@@ -70,7 +140,7 @@ class AIRespostaAdmin(AIInsightAdmin):
 
 
 @admin.register(AIMetrica)
-class AIMetricaAdmin(AIInsightAdmin):
+class AIMetricaAdmin(AdminRegistroIA):
     list_display = [
         "data",
         "provider",

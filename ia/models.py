@@ -11,6 +11,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import models
 from django.db.models import F, Func
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
 from atendimento.models.base import ModeloEmpresa, chave_empresa
@@ -22,35 +23,49 @@ class AIInsight(ModeloEmpresa):
     """One AI analysis of a ticket (sentiment, intent, classification, churn)."""
 
     class Tipo(models.TextChoices):
-        SENTIMENTO = "sentimento", "Sentimento"
-        INTENCAO = "intencao", "Intenção"
-        CLASSIFICACAO = "classificacao", "Classificação"
-        CHURN = "churn", "Risco de churn"
-        COMPLETA = "completa", "Análise completa"
+        SENTIMENTO = "sentimento", _("Sentimento")
+        INTENCAO = "intencao", _("Intenção")
+        CLASSIFICACAO = "classificacao", _("Classificação")
+        CHURN = "churn", _("Risco de churn")
+        COMPLETA = "completa", _("Análise completa")
 
     ticket = models.ForeignKey(
-        "atendimento.Ticket", on_delete=models.CASCADE, related_name="insights_ia"
+        "atendimento.Ticket",
+        on_delete=models.CASCADE,
+        related_name="insights_ia",
+        verbose_name=_("ticket"),
     )
     mensagem = models.ForeignKey(
-        "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "atendimento.Mensagem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mensagem"),
     )
-    tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    resultado = models.JSONField(default=dict)
-    sentimento = models.CharField(max_length=10, blank=True)
-    sentimento_score = models.FloatField(null=True, blank=True)
-    intencao = models.CharField("intenção", max_length=20, blank=True)
-    intencao_confianca = models.FloatField(null=True, blank=True)
-    categoria = models.CharField(max_length=80, blank=True)
-    urgencia = models.CharField("urgência", max_length=10, blank=True)
-    churn_risco = models.CharField(max_length=10, blank=True)
-    churn_probabilidade = models.FloatField(null=True, blank=True)
-    provider = models.CharField(max_length=20)
-    modelo = models.CharField(max_length=100, blank=True)
+    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+    resultado = models.JSONField(default=dict, verbose_name=_("resultado"))
+    sentimento = models.CharField(max_length=10, blank=True, verbose_name=_("sentimento"))
+    sentimento_score = models.FloatField(
+        null=True, blank=True, verbose_name=_("pontuação do sentimento")
+    )
+    intencao = models.CharField(_("intenção"), max_length=20, blank=True)
+    intencao_confianca = models.FloatField(
+        null=True, blank=True, verbose_name=_("confiança da intenção")
+    )
+    categoria = models.CharField(max_length=80, blank=True, verbose_name=_("categoria"))
+    urgencia = models.CharField(_("urgência"), max_length=10, blank=True)
+    churn_risco = models.CharField(max_length=10, blank=True, verbose_name=_("risco de churn"))
+    churn_probabilidade = models.FloatField(
+        null=True, blank=True, verbose_name=_("probabilidade de churn")
+    )
+    provider = models.CharField(max_length=20, verbose_name=_("provedor"))
+    modelo = models.CharField(max_length=100, blank=True, verbose_name=_("modelo"))
 
     class Meta:
         db_table = "atendimento_ai_insights"
-        verbose_name = "insight de IA"
-        verbose_name_plural = "insights de IA"
+        verbose_name = _("insight de IA")
+        verbose_name_plural = _("insights de IA")
         ordering = ["-criado_em"]
         indexes = [models.Index(fields=["ticket", "-criado_em"], name="insight_ticket")]
 
@@ -61,17 +76,17 @@ class AIInsight(ModeloEmpresa):
 class ArtigoConhecimento(ModeloEmpresa):
     """A knowledge-base article; split into TrechoConhecimento chunks for retrieval."""
 
-    titulo = models.CharField("título", max_length=255)
-    conteudo = models.TextField("conteúdo")
-    categoria = models.CharField(max_length=80, blank=True)
-    tags = models.JSONField(default=list, blank=True)
-    ativo = models.BooleanField(default=True)
-    indexado_em = models.DateTimeField("indexado em", null=True, blank=True, editable=False)
+    titulo = models.CharField(_("título"), max_length=255)
+    conteudo = models.TextField(_("conteúdo"))
+    categoria = models.CharField(max_length=80, blank=True, verbose_name=_("categoria"))
+    tags = models.JSONField(default=list, blank=True, verbose_name=_("tags"))
+    ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
+    indexado_em = models.DateTimeField(_("indexado em"), null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "atendimento_base_conhecimento"
-        verbose_name = "artigo da base de conhecimento"
-        verbose_name_plural = "base de conhecimento"
+        verbose_name = _("artigo da base de conhecimento")
+        verbose_name_plural = _("base de conhecimento")
         ordering = ["titulo"]
         constraints = [chave_empresa("atendimento_base_conhecimento")]
 
@@ -94,18 +109,27 @@ class TrechoConhecimento(ModeloEmpresa):
     hybrid search = vector similarity + ts_rank."""
 
     class Tipo(models.TextChoices):
-        SECAO = "secao", "seção"
-        TITULO = "titulo", "título"
-        JANELA = "janela", "janela de frases"
+        SECAO = "secao", _("seção")
+        TITULO = "titulo", _("título")
+        JANELA = "janela", _("janela de frases")
 
-    artigo = models.ForeignKey(ArtigoConhecimento, on_delete=models.CASCADE, related_name="trechos")
-    ordem = models.PositiveIntegerField(default=0)
+    artigo = models.ForeignKey(
+        ArtigoConhecimento,
+        on_delete=models.CASCADE,
+        related_name="trechos",
+        verbose_name=_("artigo"),
+    )
+    ordem = models.PositiveIntegerField(default=0, verbose_name=_("ordem"))
     #: Granularity: a section is what an answer quotes; the title and the sentence windows only
     #: help find the article (``ia/services/indexacao.py``).
-    tipo = models.CharField(max_length=10, choices=Tipo.choices, default=Tipo.SECAO)
-    texto = models.TextField()
-    embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True)
-    modelo_embedding = models.CharField(max_length=100, blank=True)
+    tipo = models.CharField(
+        max_length=10, choices=Tipo.choices, default=Tipo.SECAO, verbose_name=_("tipo")
+    )
+    texto = models.TextField(verbose_name=_("texto"))
+    embedding = VectorField(dimensions=DIMENSOES_EMBEDDING, null=True, verbose_name=_("embedding"))
+    modelo_embedding = models.CharField(
+        max_length=100, blank=True, verbose_name=_("modelo de embedding")
+    )
     busca = models.GeneratedField(
         # Portuguese stemming on accent-folded text (migration 0003 creates both the
         # ``pt_unaccent`` configuration and the immutable ``ia_sem_acento`` function).
@@ -114,12 +138,13 @@ class TrechoConhecimento(ModeloEmpresa):
         + LexemaEmpresa(F("empresa_id")),
         output_field=SearchVectorField(),
         db_persist=True,
+        verbose_name=_("busca"),
     )
 
     class Meta:
         db_table = "atendimento_base_conhecimento_trechos"
-        verbose_name = "trecho da base de conhecimento"
-        verbose_name_plural = "trechos da base de conhecimento"
+        verbose_name = _("trecho da base de conhecimento")
+        verbose_name_plural = _("trechos da base de conhecimento")
         ordering = ["artigo", "ordem"]
         indexes = [
             HnswIndex(
@@ -142,37 +167,50 @@ class AIResposta(ModeloEmpresa):
     came back, at what cost, and — for suggestions — what the agent did with it."""
 
     class Resultado(models.TextChoices):
-        PENDENTE = "pendente", "Pendente"
-        ACEITA = "aceita", "Aceita"
-        EDITADA = "editada", "Editada"
-        REJEITADA = "rejeitada", "Rejeitada"
+        PENDENTE = "pendente", _("Pendente")
+        ACEITA = "aceita", _("Aceita")
+        EDITADA = "editada", _("Editada")
+        REJEITADA = "rejeitada", _("Rejeitada")
 
     ticket = models.ForeignKey(
-        "atendimento.Ticket", on_delete=models.CASCADE, related_name="respostas_ia"
+        "atendimento.Ticket",
+        on_delete=models.CASCADE,
+        related_name="respostas_ia",
+        verbose_name=_("ticket"),
     )
     mensagem = models.ForeignKey(
-        "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "atendimento.Mensagem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mensagem"),
     )
-    funcionalidade = models.CharField(max_length=40, default="sugestao_resposta")
-    pergunta = models.TextField()
-    resposta = models.TextField()
-    confianca = models.FloatField("confiança", default=0)
-    fontes = models.JSONField(default=list, blank=True)
-    provider = models.CharField(max_length=20)
-    modelo = models.CharField(max_length=100, blank=True)
-    tokens_entrada = models.PositiveIntegerField(default=0)
-    tokens_saida = models.PositiveIntegerField(default=0)
-    custo = models.DecimalField(max_digits=12, decimal_places=6, default=0)
-    latencia_ms = models.PositiveIntegerField("latência (ms)", default=0)
+    funcionalidade = models.CharField(
+        max_length=40, default="sugestao_resposta", verbose_name=_("funcionalidade")
+    )
+    pergunta = models.TextField(verbose_name=_("pergunta"))
+    resposta = models.TextField(verbose_name=_("resposta"))
+    confianca = models.FloatField(_("confiança"), default=0)
+    fontes = models.JSONField(default=list, blank=True, verbose_name=_("fontes"))
+    provider = models.CharField(max_length=20, verbose_name=_("provedor"))
+    modelo = models.CharField(max_length=100, blank=True, verbose_name=_("modelo"))
+    tokens_entrada = models.PositiveIntegerField(default=0, verbose_name=_("tokens de entrada"))
+    tokens_saida = models.PositiveIntegerField(default=0, verbose_name=_("tokens de saída"))
+    custo = models.DecimalField(max_digits=12, decimal_places=6, default=0, verbose_name=_("custo"))
+    latencia_ms = models.PositiveIntegerField(_("latência (ms)"), default=0)
     resultado = models.CharField(
-        max_length=10, choices=Resultado.choices, default=Resultado.PENDENTE
+        max_length=10,
+        choices=Resultado.choices,
+        default=Resultado.PENDENTE,
+        verbose_name=_("resultado"),
     )
-    resultado_em = models.DateTimeField("resultado em", null=True, blank=True)
+    resultado_em = models.DateTimeField(_("resultado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_ai_respostas"
-        verbose_name = "resposta de IA"
-        verbose_name_plural = "respostas de IA"
+        verbose_name = _("resposta de IA")
+        verbose_name_plural = _("respostas de IA")
         ordering = ["-criado_em"]
         indexes = [
             models.Index(fields=["empresa", "criado_em"], name="ai_resposta_empresa_data"),
@@ -186,22 +224,24 @@ class AIResposta(ModeloEmpresa):
 class AIMetrica(ModeloEmpresa):
     """Daily roll-up of AI usage per provider, model and feature (calls, tokens, cost)."""
 
-    data = models.DateField()
-    provider = models.CharField(max_length=20)
-    modelo = models.CharField(max_length=100, blank=True)
-    funcionalidade = models.CharField(max_length=40)
-    chamadas = models.PositiveIntegerField(default=0)
-    erros = models.PositiveIntegerField(default=0)
-    tokens_entrada = models.PositiveBigIntegerField(default=0)
-    tokens_saida = models.PositiveBigIntegerField(default=0)
-    custo = models.DecimalField("custo (USD)", max_digits=20, decimal_places=10, default=0)
-    custo_brl = models.DecimalField("custo (BRL)", max_digits=20, decimal_places=10, default=0)
-    latencia_total_ms = models.PositiveBigIntegerField(default=0)
+    data = models.DateField(verbose_name=_("data"))
+    provider = models.CharField(max_length=20, verbose_name=_("provedor"))
+    modelo = models.CharField(max_length=100, blank=True, verbose_name=_("modelo"))
+    funcionalidade = models.CharField(max_length=40, verbose_name=_("funcionalidade"))
+    chamadas = models.PositiveIntegerField(default=0, verbose_name=_("chamadas"))
+    erros = models.PositiveIntegerField(default=0, verbose_name=_("erros"))
+    tokens_entrada = models.PositiveBigIntegerField(default=0, verbose_name=_("tokens de entrada"))
+    tokens_saida = models.PositiveBigIntegerField(default=0, verbose_name=_("tokens de saída"))
+    custo = models.DecimalField(_("custo (USD)"), max_digits=20, decimal_places=10, default=0)
+    custo_brl = models.DecimalField(_("custo (BRL)"), max_digits=20, decimal_places=10, default=0)
+    latencia_total_ms = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("latência total (ms)")
+    )
 
     class Meta:
         db_table = "atendimento_ai_metricas"
-        verbose_name = "métrica de IA"
-        verbose_name_plural = "métricas de IA"
+        verbose_name = _("métrica de IA")
+        verbose_name_plural = _("métricas de IA")
         ordering = ["-data"]
         constraints = [
             models.UniqueConstraint(
@@ -223,29 +263,29 @@ class PrecoModeloIA(models.Model):
     of the provider, e.g. ``local``) and whose ``vigente_desde`` is the latest on or before the
     day of the call."""
 
-    provider = models.CharField(max_length=20)
-    modelo = models.CharField(max_length=100, blank=True)
-    vigente_desde = models.DateField("vigente desde")
+    provider = models.CharField(max_length=20, verbose_name=_("provedor"))
+    modelo = models.CharField(max_length=100, blank=True, verbose_name=_("modelo"))
+    vigente_desde = models.DateField(_("vigente desde"))
     usd_entrada_por_milhao = models.DecimalField(
-        "USD por 1M tokens de entrada", max_digits=12, decimal_places=6
+        _("USD por 1M tokens de entrada"), max_digits=12, decimal_places=6
     )
     usd_saida_por_milhao = models.DecimalField(
-        "USD por 1M tokens de saída", max_digits=12, decimal_places=6
+        _("USD por 1M tokens de saída"), max_digits=12, decimal_places=6
     )
     usd_cache_por_milhao = models.DecimalField(
-        "USD por 1M tokens de entrada lidos do cache",
+        _("USD por 1M tokens de entrada lidos do cache"),
         max_digits=12,
         decimal_places=6,
         null=True,
         blank=True,
-        help_text="Vazio: cobrados como entrada.",
+        help_text=_("Vazio: cobrados como entrada."),
     )
-    fonte = models.CharField(max_length=255, blank=True)
+    fonte = models.CharField(max_length=255, blank=True, verbose_name=_("fonte"))
 
     class Meta:
         db_table = "atendimento_ai_precos"
-        verbose_name = "preço de modelo de IA"
-        verbose_name_plural = "preços de modelos de IA"
+        verbose_name = _("preço de modelo de IA")
+        verbose_name_plural = _("preços de modelos de IA")
         ordering = ["provider", "modelo", "-vigente_desde"]
         constraints = [
             models.UniqueConstraint(
@@ -270,15 +310,15 @@ class CotacaoMoeda(models.Model):
     """How many units of ``moeda`` one US dollar buys, from ``vigente_desde`` on (platform-wide);
     AI costs are converted with the latest rate on or before the day of the call."""
 
-    moeda = models.CharField(max_length=3, default="BRL")
-    vigente_desde = models.DateField("vigente desde")
-    valor = models.DecimalField("valor de 1 USD", max_digits=12, decimal_places=6)
-    fonte = models.CharField(max_length=255, blank=True)
+    moeda = models.CharField(max_length=3, default="BRL", verbose_name=_("moeda"))
+    vigente_desde = models.DateField(_("vigente desde"))
+    valor = models.DecimalField(_("valor de 1 USD"), max_digits=12, decimal_places=6)
+    fonte = models.CharField(max_length=255, blank=True, verbose_name=_("fonte"))
 
     class Meta:
         db_table = "atendimento_ai_cotacoes"
-        verbose_name = "cotação do dólar"
-        verbose_name_plural = "cotações do dólar"
+        verbose_name = _("cotação do dólar")
+        verbose_name_plural = _("cotações do dólar")
         ordering = ["moeda", "-vigente_desde"]
         constraints = [
             models.UniqueConstraint(fields=["moeda", "vigente_desde"], name="ai_cotacao_uniq"),
@@ -295,12 +335,15 @@ class RiscoChurn(ModeloEmpresa):
     last turned high: the ``alerta_churn`` notice is sent once per such turn."""
 
     class Risco(models.TextChoices):
-        BAIXO = "baixo", "Baixo"
-        MEDIO = "medio", "Médio"
-        ALTO = "alto", "Alto"
+        BAIXO = "baixo", _("Baixo")
+        MEDIO = "medio", _("Médio")
+        ALTO = "alto", _("Alto")
 
     contato = models.ForeignKey(
-        "atendimento.Contato", on_delete=models.CASCADE, related_name="risco_churn"
+        "atendimento.Contato",
+        on_delete=models.CASCADE,
+        related_name="risco_churn",
+        verbose_name=_("contato"),
     )
     ticket = models.ForeignKey(
         "atendimento.Ticket",
@@ -308,18 +351,19 @@ class RiscoChurn(ModeloEmpresa):
         null=True,
         blank=True,
         related_name="+",
-        help_text="O ticket mais recente quando o risco foi calculado.",
+        verbose_name=_("ticket"),
+        help_text=_("O ticket mais recente quando o risco foi calculado."),
     )
-    risco = models.CharField(max_length=10, choices=Risco.choices)
-    probabilidade = models.FloatField()
-    motivos = models.JSONField(default=list, blank=True)
-    calculado_em = models.DateTimeField("calculado em")
-    alto_desde = models.DateTimeField("alto desde", null=True, blank=True)
+    risco = models.CharField(max_length=10, choices=Risco.choices, verbose_name=_("risco"))
+    probabilidade = models.FloatField(_("probabilidade"))
+    motivos = models.JSONField(default=list, blank=True, verbose_name=_("motivos"))
+    calculado_em = models.DateTimeField(_("calculado em"))
+    alto_desde = models.DateTimeField(_("alto desde"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_ai_risco_churn"
-        verbose_name = "risco de churn"
-        verbose_name_plural = "riscos de churn"
+        verbose_name = _("risco de churn")
+        verbose_name_plural = _("riscos de churn")
         ordering = ["-probabilidade"]
         constraints = [
             models.UniqueConstraint(fields=["contato"], name="risco_churn_contato_uniq"),

@@ -12,6 +12,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 ESPERA_ANALISE = 10  # seconds a burst of customer messages is gathered before one analysis
+ESPERA_ROBO = 4  # seconds a burst of customer messages is gathered before one bot answer
 
 
 def _ticket(ticket_id: str):
@@ -120,6 +121,29 @@ def agendar_analise(ticket_id, *, espera: float = ESPERA_ANALISE) -> bool:
     except Exception as exc:  # the broker is down: the next message will queue it
         cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)
+        return False
+    return True
+
+
+@shared_task(name="ia.tasks.responder_robo", ignore_result=True)
+def responder_robo(ticket_id: str) -> str:
+    """The bot's answer (or hand-off) to a burst of customer messages of a ticket it
+    conducts (atendimento.services.robo)."""
+    from atendimento.services.robo import responder
+
+    cache.delete(f"ia:robo:{ticket_id}")
+    return responder(ticket_id)
+
+
+def agendar_robo(ticket_id, *, espera: float = ESPERA_ROBO) -> bool:
+    """Queue one bot answer for the ticket within ``espera`` seconds (one per burst)."""
+    if not cache.add(f"ia:robo:{ticket_id}", 1, timeout=int(espera) + 30):
+        return True
+    try:
+        responder_robo.apply_async(args=[str(ticket_id)], countdown=espera)
+    except Exception as exc:  # broker down: the next message queues it again
+        cache.delete(f"ia:robo:{ticket_id}")
+        logger.warning("resposta do robô ao ticket %s não enfileirada: %s", ticket_id, exc)
         return False
     return True
 

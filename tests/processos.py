@@ -162,6 +162,21 @@ def servidor_daphne(porta: int | None = None, **env_extra: str) -> Iterator[str]
 
 
 @contextlib.contextmanager
+def servidor_uvicorn(porta: int | None = None, **env_extra: str) -> Iterator[str]:
+    """A real uvicorn (one worker; `make run` serves with it) for conectcrm.asgi:application;
+    yields its base URL."""
+    porta = porta or porta_livre()
+    args = [str(BIN / "uvicorn"), "conectcrm.asgi:application", "--host", "127.0.0.1",
+            "--port", str(porta), "--no-access-log"]  # fmt: skip
+    processo = Processo(args, env_processo(**env_extra))
+    try:
+        processo.esperar_porta(porta)
+        yield f"http://127.0.0.1:{porta}"
+    finally:
+        processo.parar()
+
+
+@contextlib.contextmanager
 def pasta_de_dados() -> Iterator[Path]:
     """A data folder for a `make run` stack inside the checkout's ``.devdata`` (git-ignored):
     not under the shared ``/tmp/pytest-of-<user>``, whose old folders other pytest sessions of

@@ -14,6 +14,7 @@ from atendimento.models import (
     Historico,
     IdentidadeContato,
     Mensagem,
+    ModoResposta,
     Tag,
     Template,
     Ticket,
@@ -30,8 +31,30 @@ class AtendenteFilaInline(InlineEmpresa):
     verbose_name_plural = _("atendentes da fila")
 
 
+class FilaForm(forms.ModelForm):
+    """The bot's settings may be left out of a post (their defaults apply)."""
+
+    class Meta:
+        model = Fila
+        exclude = ["ultimo_atendente_distribuido"]  # noqa: DJ006 - every other field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for campo in ("resposta_automatica", "confianca_minima"):
+            if campo in self.fields:
+                self.fields[campo].required = False
+
+    def clean_resposta_automatica(self):
+        return self.cleaned_data.get("resposta_automatica") or ModoResposta.DESLIGADA
+
+    def clean_confianca_minima(self):
+        valor = self.cleaned_data.get("confianca_minima")
+        return Fila._meta.get_field("confianca_minima").default if valor is None else valor
+
+
 @admin.register(Fila)
 class FilaAdmin(AdminEmpresa):
+    form = FilaForm
     list_display = [
         "nome",
         "distribuicao",

@@ -4,9 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from atendimento.models import Canal, EventoWebhook, IntegracaoConfig
+from atendimento.models import Canal, EventoWebhook, IntegracaoConfig, OpcaoMenu
 
-from .base import AdminEmpresa, empresa_do_usuario
+from .base import AdminEmpresa, InlineEmpresa, empresa_do_usuario
 
 
 def mascarar(segredos: dict | None) -> str:
@@ -35,10 +35,42 @@ class FormularioSegredos(forms.ModelForm):
         return {str(k): str(v) for k, v in valor.items() if v not in (None, "")}
 
 
+#: the channel's automation settings (first-contact menu, bot policy), saved as they are
+CAMPOS_AUTOMACAO = [
+    "menu_ativo",
+    "menu_saudacao",
+    "menu_opcao_invalida",
+    "menu_tentativas",
+    "menu_espera_min",
+    "resposta_automatica",
+]
+
+
 class CanalForm(FormularioSegredos):
     class Meta:
         model = Canal
-        fields = ["tipo", "nome", "config", "fila_padrao", "empresa"]
+        fields = ["tipo", "nome", "config", "fila_padrao", "empresa", *CAMPOS_AUTOMACAO]
+
+
+class OpcaoMenuForm(forms.ModelForm):
+    class Meta:
+        model = OpcaoMenu
+        fields = ["numero", "rotulo", "fila", "sinonimos"]
+
+    def clean(self):
+        dados = super().clean()
+        fila = dados.get("fila")
+        canal = self.instance.canal if self.instance.canal_id else None
+        if fila is not None and canal is not None and fila.empresa_id != canal.empresa_id:
+            raise forms.ValidationError(_("Escolha uma fila da empresa do canal."))
+        return dados
+
+
+class OpcaoMenuInline(InlineEmpresa):
+    model = OpcaoMenu
+    form = OpcaoMenuForm
+    verbose_name = _("opção do menu")
+    verbose_name_plural = _("opções do menu de primeiro contato")
 
 
 @admin.register(Canal)
@@ -47,6 +79,7 @@ class CanalAdmin(AdminEmpresa):
     list_display = ["nome", "tipo", "ativo", "identificador", "fila_padrao", "ultimo_teste_ok"]
     list_filter = ["tipo", "ativo"]
     search_fields = ["nome", "identificador"]
+    inlines = [OpcaoMenuInline]
     readonly_fields = [
         "ativo",
         "identificador",
@@ -82,6 +115,11 @@ class CanalAdmin(AdminEmpresa):
                 config=config,
                 fila_padrao=obj.fila_padrao,
             )
+        from atendimento.services.menu_inicial import canal_configurar_automacao
+
+        atualizado = canal_configurar_automacao(
+            canal=atualizado, **{c: form.cleaned_data[c] for c in CAMPOS_AUTOMACAO}
+        )
         obj.pk = atualizado.pk
         obj.__dict__.update(atualizado.__dict__)
 

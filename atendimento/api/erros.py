@@ -8,6 +8,7 @@ import logging
 from django.core.exceptions import ValidationError as ValidationErrorDjango
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 from psycopg import errors as erros_pg
 from rest_framework import status
 from rest_framework.response import Response
@@ -35,7 +36,7 @@ def _validacao_django(exc: ValidationErrorDjango) -> Response:
         }
         if isinstance(dados.get("detail"), list):
             dados["detail"] = " ".join(dados["detail"])  # type: ignore[arg-type]
-        dados.setdefault("detail", "Dados inválidos.")
+        dados.setdefault("detail", _("Dados inválidos."))
         dados["codigo"] = "invalido"
         return Response(dados, status=status.HTTP_400_BAD_REQUEST)
     return _resposta(400, " ".join(exc.messages), "invalido")
@@ -45,11 +46,11 @@ def _integridade(exc: IntegrityError) -> Response:
     causa = exc.__cause__
     if isinstance(causa, erros_pg.ForeignKeyViolation):
         # composite foreign keys refuse a reference to another empresa's row: not found
-        return _resposta(404, "Registro relacionado não encontrado.", "nao_encontrado")
+        return _resposta(404, _("Registro relacionado não encontrado."), "nao_encontrado")
     if isinstance(causa, erros_pg.UniqueViolation | erros_pg.ExclusionViolation):
-        return _resposta(409, "Já existe um registro com esses dados.", "conflito")
+        return _resposta(409, _("Já existe um registro com esses dados."), "conflito")
     logger.info("integridade recusada: %s", exc)
-    return _resposta(400, "Dados recusados pelo banco de dados.", "invalido")
+    return _resposta(400, _("Dados recusados pelo banco de dados."), "invalido")
 
 
 def _canal(exc: Exception) -> Response:
@@ -67,11 +68,11 @@ def tratar_excecao(exc: Exception, contexto: dict) -> Response | None:
     if isinstance(exc, ValidationErrorDjango):
         return _validacao_django(exc)
     if isinstance(exc, ProtectedError | RestrictedError):
-        return _resposta(409, "O registro está em uso e não pode ser excluído.", "em_uso")
+        return _resposta(409, _("O registro está em uso e não pode ser excluído."), "em_uso")
     if isinstance(exc, IntegrityError):
         return _integridade(exc)
     if isinstance(exc, DataError | UnicodeError):
-        return _resposta(400, "Valor inválido para o banco de dados.", "invalido")
+        return _resposta(400, _("Valor inválido para o banco de dados."), "invalido")
     if isinstance(exc, ErroTransitorio | ErroDefinitivo | OperacaoNaoSuportada):
         return _canal(exc)
     resposta = handler_padrao(exc, contexto)

@@ -4,6 +4,7 @@ checks: the selectors answer 404 first."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
@@ -26,7 +27,7 @@ class AcessoAtendimento(BasePermission):
 
 def exigir_gestao(atendente) -> None:
     if not atendente.gerencia_empresa:
-        raise SemPermissao("Apenas administradores e supervisores podem fazer isso.")
+        raise SemPermissao(_("Apenas administradores e supervisores podem fazer isso."))
 
 
 class GestaoEmpresa(BasePermission):

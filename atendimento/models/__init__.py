@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from .atendente import Atendente, AtendenteFila
 from .auditoria import RegistroAuditoria
-from .canal import Canal, EventoWebhook
+from .canal import Canal, EventoWebhook, OpcaoMenu
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
-from .fila import Fila
+from .fila import Fila, ModoResposta
 from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
@@ -31,7 +31,9 @@ __all__ = [
     "IdentidadeContato",
     "IntegracaoConfig",
     "Mensagem",
+    "ModoResposta",
     "Notificacao",
+    "OpcaoMenu",
     "PreferenciaNotificacao",
     "RegistroAuditoria",
     "Tag",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
 
@@ -10,36 +11,46 @@ class Atendente(ModeloEmpresa):
     """A user working for one empresa, with a role, a live status and a capacity."""
 
     class Papel(models.TextChoices):
-        ADMIN = "admin", "Administrador"
-        SUPERVISOR = "supervisor", "Supervisor"
-        ATENDENTE = "atendente", "Atendente"
+        ADMIN = "admin", _("Administrador")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ATENDENTE = "atendente", _("Atendente")
 
     class Status(models.TextChoices):
-        ONLINE = "online", "Online"
-        AUSENTE = "ausente", "Ausente"
-        OCUPADO = "ocupado", "Ocupado"
-        OFFLINE = "offline", "Offline"
+        ONLINE = "online", _("Online")
+        AUSENTE = "ausente", _("Ausente")
+        OCUPADO = "ocupado", _("Ocupado")
+        OFFLINE = "offline", _("Offline")
 
     usuario = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="atendente"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="atendente",
+        verbose_name=_("usuário"),
     )
-    nome = models.CharField(max_length=150)
-    email = models.EmailField(blank=True)
-    papel = models.CharField(max_length=20, choices=Papel.choices, default=Papel.ATENDENTE)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFLINE)
-    status_alterado_em = models.DateTimeField("status alterado em", null=True, blank=True)
+    nome = models.CharField(max_length=150, verbose_name=_("nome"))
+    email = models.EmailField(blank=True, verbose_name=_("e-mail"))
+    papel = models.CharField(
+        max_length=20, choices=Papel.choices, default=Papel.ATENDENTE, verbose_name=_("papel")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.OFFLINE, verbose_name=_("status")
+    )
+    status_alterado_em = models.DateTimeField(_("status alterado em"), null=True, blank=True)
     capacidade = models.PositiveSmallIntegerField(
-        default=5, help_text="Máximo de tickets simultâneos."
+        default=5, help_text=_("Máximo de tickets simultâneos."), verbose_name=_("capacidade")
     )
-    ativo = models.BooleanField(default=True)
+    ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
     filas = models.ManyToManyField(
-        "atendimento.Fila", through="atendimento.AtendenteFila", related_name="atendentes"
+        "atendimento.Fila",
+        through="atendimento.AtendenteFila",
+        related_name="atendentes",
+        verbose_name=_("filas"),
     )
 
     class Meta:
         db_table = "atendimento_atendentes"
-        verbose_name = "atendente"
-        verbose_name_plural = "atendentes"
+        verbose_name = _("atendente")
+        verbose_name_plural = _("atendentes")
         ordering = ["nome"]
         constraints = [chave_empresa("atendimento_atendentes")]
         indexes = [models.Index(fields=["empresa", "status"], name="atendente_empresa_status")]
@@ -56,16 +67,25 @@ class Atendente(ModeloEmpresa):
 class AtendenteFila(ModeloEmpresa):
     """Membership of an agent in a queue (membership = visibility of the queue's tickets)."""
 
-    atendente = models.ForeignKey(Atendente, on_delete=models.CASCADE, related_name="membros_fila")
-    fila = models.ForeignKey("atendimento.Fila", on_delete=models.CASCADE, related_name="membros")
+    atendente = models.ForeignKey(
+        Atendente,
+        on_delete=models.CASCADE,
+        related_name="membros_fila",
+        verbose_name=_("atendente"),
+    )
+    fila = models.ForeignKey(
+        "atendimento.Fila", on_delete=models.CASCADE, related_name="membros", verbose_name=_("fila")
+    )
     prioridade = models.PositiveSmallIntegerField(
-        default=0, help_text="Maior prioridade recebe primeiro na distribuição."
+        default=0,
+        help_text=_("Maior prioridade recebe primeiro na distribuição."),
+        verbose_name=_("prioridade"),
     )
 
     class Meta:
         db_table = "atendimento_atendente_fila"
-        verbose_name = "atendente da fila"
-        verbose_name_plural = "atendentes da fila"
+        verbose_name = _("atendente da fila")
+        verbose_name_plural = _("atendentes da fila")
         constraints = [
             models.UniqueConstraint(fields=["atendente", "fila"], name="atendente_fila_uniq"),
         ]

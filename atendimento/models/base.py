@@ -5,16 +5,21 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedJSONField
 
 
 class ModeloEmpresa(models.Model):
     """Every domain row belongs to exactly one empresa (the tenant)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    empresa = models.ForeignKey("atendimento.Empresa", on_delete=models.CASCADE, related_name="+")
-    criado_em = models.DateTimeField("criado em", auto_now_add=True)
-    atualizado_em = models.DateTimeField("atualizado em", auto_now=True)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID")
+    )
+    empresa = models.ForeignKey(
+        "atendimento.Empresa", on_delete=models.CASCADE, related_name="+", verbose_name=_("empresa")
+    )
+    criado_em = models.DateTimeField(_("criado em"), auto_now_add=True)
+    atualizado_em = models.DateTimeField(_("atualizado em"), auto_now=True)
 
     class Meta:
         abstract = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from canais.adapters.base import TipoIdentidade
 
@@ -12,21 +13,25 @@ from .base import ModeloEmpresa, chave_empresa
 class Contato(ModeloEmpresa):
     """A customer: one person across channels (identities in IdentidadeContato)."""
 
-    nome = models.CharField(max_length=200, blank=True)
+    nome = models.CharField(max_length=200, blank=True, verbose_name=_("nome"))
     telefone = models.CharField(
-        max_length=20, blank=True, db_index=True, help_text="E.164, dígitos"
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("E.164, dígitos"),
+        verbose_name=_("telefone"),
     )
-    email = models.EmailField(blank=True, db_index=True)
-    observacoes = models.TextField("observações", blank=True)
-    metadados = models.JSONField(default=dict, blank=True)
+    email = models.EmailField(blank=True, db_index=True, verbose_name=_("e-mail"))
+    observacoes = models.TextField(_("observações"), blank=True)
+    metadados = models.JSONField(default=dict, blank=True, verbose_name=_("metadados"))
     # the contact asked not to receive campaigns (STOP, Twilio 21610): bulk sends skip them
-    opt_out_em = models.DateTimeField("descadastrado em", null=True, blank=True)
-    opt_out_motivo = models.CharField("motivo do descadastro", max_length=255, blank=True)
+    opt_out_em = models.DateTimeField(_("descadastrado em"), null=True, blank=True)
+    opt_out_motivo = models.CharField(_("motivo do descadastro"), max_length=255, blank=True)
 
     class Meta:
         db_table = "atendimento_contatos"
-        verbose_name = "contato"
-        verbose_name_plural = "contatos"
+        verbose_name = _("contato")
+        verbose_name_plural = _("contatos")
         ordering = ["nome"]
         constraints = [chave_empresa("atendimento_contatos")]
 
@@ -50,16 +55,18 @@ class IdentidadeContato(ModeloEmpresa):
     #: channels' adapters (:func:`tipos_de_identidade`)
     Tipo = TipoIdentidade
 
-    contato = models.ForeignKey(Contato, on_delete=models.CASCADE, related_name="identidades")
-    tipo = models.CharField(max_length=20, choices=tipos_de_identidade)
-    valor = models.CharField(max_length=255)
-    nome_exibicao = models.CharField("nome de exibição", max_length=200, blank=True)
-    username = models.CharField(max_length=100, blank=True)
+    contato = models.ForeignKey(
+        Contato, on_delete=models.CASCADE, related_name="identidades", verbose_name=_("contato")
+    )
+    tipo = models.CharField(max_length=20, choices=tipos_de_identidade, verbose_name=_("tipo"))
+    valor = models.CharField(max_length=255, verbose_name=_("valor"))
+    nome_exibicao = models.CharField(_("nome de exibição"), max_length=200, blank=True)
+    username = models.CharField(max_length=100, blank=True, verbose_name=_("username"))
 
     class Meta:
         db_table = "atendimento_contato_identidades"
-        verbose_name = "identidade do contato"
-        verbose_name_plural = "identidades do contato"
+        verbose_name = _("identidade do contato")
+        verbose_name_plural = _("identidades do contato")
         constraints = [
             models.UniqueConstraint(
                 fields=["empresa", "tipo", "valor"], name="identidade_empresa_tipo_valor_uniq"

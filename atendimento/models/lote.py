@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
 
@@ -11,30 +12,44 @@ class EnvioLote(ModeloEmpresa):
     :class:`DestinatarioLote`."""
 
     class Status(models.TextChoices):
-        PENDENTE = "pendente", "Na fila"
-        ENVIANDO = "enviando", "Enviando"
-        CONCLUIDO = "concluido", "Concluído"
-        CANCELADO = "cancelado", "Cancelado"
+        PENDENTE = "pendente", _("Na fila")
+        ENVIANDO = "enviando", _("Enviando")
+        CONCLUIDO = "concluido", _("Concluído")
+        CANCELADO = "cancelado", _("Cancelado")
 
-    canal = models.ForeignKey("atendimento.Canal", on_delete=models.PROTECT, related_name="+")
+    canal = models.ForeignKey(
+        "atendimento.Canal", on_delete=models.PROTECT, related_name="+", verbose_name=_("canal")
+    )
     template = models.ForeignKey(
-        "atendimento.Template", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "atendimento.Template",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("template"),
     )
-    conteudo = models.TextField("conteúdo", blank=True)
-    variaveis = models.JSONField(default=dict, blank=True)
+    conteudo = models.TextField(_("conteúdo"), blank=True)
+    variaveis = models.JSONField(default=dict, blank=True, verbose_name=_("variáveis"))
     criado_por = models.ForeignKey(
-        "atendimento.Atendente", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "atendimento.Atendente",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("criado por"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDENTE)
-    taxa_por_segundo = models.FloatField("mensagens por segundo")
-    total = models.PositiveIntegerField(default=0)
-    iniciado_em = models.DateTimeField("iniciado em", null=True, blank=True)
-    concluido_em = models.DateTimeField("concluído em", null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDENTE, verbose_name=_("status")
+    )
+    taxa_por_segundo = models.FloatField(_("mensagens por segundo"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    iniciado_em = models.DateTimeField(_("iniciado em"), null=True, blank=True)
+    concluido_em = models.DateTimeField(_("concluído em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_envios_lote"
-        verbose_name = "envio em lote"
-        verbose_name_plural = "envios em lote"
+        verbose_name = _("envio em lote")
+        verbose_name_plural = _("envios em lote")
         ordering = ["-criado_em"]
         constraints = [chave_empresa("atendimento_envios_lote")]
 
@@ -47,25 +62,39 @@ class DestinatarioLote(ModeloEmpresa):
     (whose own status — enviada, entregue, lida, erro — is the delivery result)."""
 
     class Status(models.TextChoices):
-        PENDENTE = "pendente", "Aguardando"
-        ENFILEIRADO = "enfileirado", "Mensagem criada"
-        IGNORADO = "ignorado", "Ignorado"
-        ERRO = "erro", "Erro"
+        PENDENTE = "pendente", _("Aguardando")
+        ENFILEIRADO = "enfileirado", _("Mensagem criada")
+        IGNORADO = "ignorado", _("Ignorado")
+        ERRO = "erro", _("Erro")
 
-    lote = models.ForeignKey(EnvioLote, on_delete=models.CASCADE, related_name="destinatarios")
-    contato = models.ForeignKey("atendimento.Contato", on_delete=models.CASCADE, related_name="+")
-    posicao = models.PositiveIntegerField("posição")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDENTE)
-    motivo = models.TextField(blank=True)
-    mensagem = models.ForeignKey(
-        "atendimento.Mensagem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    lote = models.ForeignKey(
+        EnvioLote, on_delete=models.CASCADE, related_name="destinatarios", verbose_name=_("lote")
     )
-    processado_em = models.DateTimeField("processado em", null=True, blank=True)
+    contato = models.ForeignKey(
+        "atendimento.Contato",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("contato"),
+    )
+    posicao = models.PositiveIntegerField(_("posição"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDENTE, verbose_name=_("status")
+    )
+    motivo = models.TextField(blank=True, verbose_name=_("motivo"))
+    mensagem = models.ForeignKey(
+        "atendimento.Mensagem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mensagem"),
+    )
+    processado_em = models.DateTimeField(_("processado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_destinatarios_lote"
-        verbose_name = "destinatário do lote"
-        verbose_name_plural = "destinatários do lote"
+        verbose_name = _("destinatário do lote")
+        verbose_name_plural = _("destinatários do lote")
         ordering = ["lote", "posicao"]
         constraints = [
             chave_empresa("atendimento_destinatarios_lote"),

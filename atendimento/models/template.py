@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, SegredosField, chave_empresa
 
@@ -10,31 +11,36 @@ class Template(ModeloEmpresa):
     WhatsApp message template (for use outside the 24-hour window)."""
 
     class Tipo(models.TextChoices):
-        RESPOSTA_RAPIDA = "resposta_rapida", "Resposta rápida"
-        WHATSAPP = "whatsapp", "Template aprovado do WhatsApp"
+        RESPOSTA_RAPIDA = "resposta_rapida", _("Resposta rápida")
+        WHATSAPP = "whatsapp", _("Template aprovado do WhatsApp")
 
-    tipo = models.CharField(max_length=20, choices=Tipo.choices, default=Tipo.RESPOSTA_RAPIDA)
-    nome = models.CharField(max_length=120)
-    atalho = models.CharField(max_length=60, blank=True, help_text="Ex.: /saudacao")
-    conteudo = models.TextField("conteúdo")
-    categoria = models.CharField(max_length=60, blank=True)
+    tipo = models.CharField(
+        max_length=20, choices=Tipo.choices, default=Tipo.RESPOSTA_RAPIDA, verbose_name=_("tipo")
+    )
+    nome = models.CharField(max_length=120, verbose_name=_("nome"))
+    atalho = models.CharField(
+        max_length=60, blank=True, help_text=_("Ex.: /saudacao"), verbose_name=_("atalho")
+    )
+    conteudo = models.TextField(_("conteúdo"))
+    categoria = models.CharField(max_length=60, blank=True, verbose_name=_("categoria"))
     fila = models.ForeignKey(
         "atendimento.Fila",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="templates",
+        verbose_name=_("fila"),
     )
     # WhatsApp template fields
     nome_whatsapp = models.CharField(
-        "nome no WhatsApp",
+        _("nome no WhatsApp"),
         max_length=512,
         blank=True,
-        help_text="Nome do template na Meta, ou o ContentSid (HX…) de um template do Twilio.",
+        help_text=_("Nome do template na Meta, ou o ContentSid (HX…) de um template do Twilio."),
     )
-    idioma = models.CharField(max_length=15, default="pt_BR")
-    componentes = models.JSONField(default=list, blank=True)
-    ativo = models.BooleanField(default=True)
+    idioma = models.CharField(max_length=15, default="pt_BR", verbose_name=_("idioma"))
+    componentes = models.JSONField(default=list, blank=True, verbose_name=_("componentes"))
+    ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
     # synced from the provider (WhatsApp Cloud API message_templates)
     canal = models.ForeignKey(
         "atendimento.Canal",
@@ -42,24 +48,26 @@ class Template(ModeloEmpresa):
         null=True,
         blank=True,
         related_name="templates",
-        help_text="Canal de onde o template foi sincronizado.",
+        verbose_name=_("canal"),
+        help_text=_("Canal de onde o template foi sincronizado."),
     )
-    id_externo = models.CharField("id no provedor", max_length=64, blank=True)
+    id_externo = models.CharField(_("id no provedor"), max_length=64, blank=True)
     status = models.CharField(
         max_length=20,
         blank=True,
-        help_text="Status na Meta: APPROVED, PENDING, REJECTED, PAUSED, DISABLED…",
+        verbose_name=_("status"),
+        help_text=_("Status na Meta: APPROVED, PENDING, REJECTED, PAUSED, DISABLED…"),
     )
-    motivo_status = models.CharField("motivo do status", max_length=255, blank=True)
+    motivo_status = models.CharField(_("motivo do status"), max_length=255, blank=True)
     #: variable of the template ("1", "nome", "header.1", "botao.0.1") -> our expression
     #: (``{{contato.nome}}``) or a fixed text; filled at send time
-    variaveis = models.JSONField(default=dict, blank=True)
-    sincronizado_em = models.DateTimeField("sincronizado em", null=True, blank=True)
+    variaveis = models.JSONField(default=dict, blank=True, verbose_name=_("variáveis"))
+    sincronizado_em = models.DateTimeField(_("sincronizado em"), null=True, blank=True)
 
     class Meta:
         db_table = "atendimento_templates"
-        verbose_name = "template"
-        verbose_name_plural = "templates"
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
         ordering = ["nome"]
         constraints = [
             chave_empresa("atendimento_templates"),
@@ -84,21 +92,21 @@ class IntegracaoConfig(ModeloEmpresa):
     environment. ``segredos`` is encrypted at rest."""
 
     class Tipo(models.TextChoices):
-        IA = "ia", "Inteligência artificial (provedor padrão)"
-        OPENAI = "openai", "OpenAI"
-        ANTHROPIC = "anthropic", "Anthropic"
-        SMTP = "smtp", "SMTP"
-        SENDGRID = "sendgrid", "SendGrid"
+        IA = "ia", _("Inteligência artificial (provedor padrão)")
+        OPENAI = "openai", _("OpenAI")
+        ANTHROPIC = "anthropic", _("Anthropic")
+        SMTP = "smtp", _("SMTP")
+        SENDGRID = "sendgrid", _("SendGrid")
 
-    tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    ativo = models.BooleanField(default=True)
-    configuracao = models.JSONField("configuração", default=dict, blank=True)
-    segredos = SegredosField(default=dict, blank=True)
+    tipo = models.CharField(max_length=20, choices=Tipo.choices, verbose_name=_("tipo"))
+    ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
+    configuracao = models.JSONField(_("configuração"), default=dict, blank=True)
+    segredos = SegredosField(default=dict, blank=True, verbose_name=_("segredos"))
 
     class Meta:
         db_table = "atendimento_integracoes_config"
-        verbose_name = "configuração de integração"
-        verbose_name_plural = "configurações de integração"
+        verbose_name = _("configuração de integração")
+        verbose_name_plural = _("configurações de integração")
         constraints = [
             models.UniqueConstraint(
                 fields=["empresa", "tipo"], name="integracao_empresa_tipo_uniq"

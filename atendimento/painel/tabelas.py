@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from atendimento.selectors import painel
+from ia.templatetags.ia_painel import ROTULOS as ROTULOS_IA
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Coluna:
     rotulo: Any
     #: "n" number, "s" seconds (a duration), "%" percentage, "" text
     tipo: str = ""
+    #: stored codes -> their words in the active language (the CSV keeps the codes)
+    rotulos: Any = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ TABELAS: dict[str, Tabela] = {
             "sentimentos",
             _("Sentimento dos clientes (IA)"),
             (
-                Coluna("sentimento", _("Sentimento")),
+                Coluna("sentimento", _("Sentimento"), rotulos=ROTULOS_IA["sentimento"]),
                 Coluna("tickets", _("Tickets"), "n"),
                 Coluna("percentual", _("Participação"), "%"),
             ),

@@ -26,6 +26,7 @@ from atendimento.painel.tabelas import TABELAS
 from atendimento.selectors import painel
 from atendimento.selectors.acesso import atendente_do_usuario
 from atendimento.services.auditoria import auditoria_registrar
+from ia.templatetags.ia_painel import ROTULOS as ROTULOS_IA
 
 PASTA = "atendimento/painel/"
 DIAS_PADRAO = 30
@@ -134,7 +135,10 @@ def _graficos(tabelas: dict) -> dict:
         },
         "sentimentos": {
             "tipo": "doughnut",
-            "rotulos": [s["sentimento"] for s in sentimentos],
+            "rotulos": [
+                str(ROTULOS_IA["sentimento"].get(s["sentimento"], s["sentimento"]))
+                for s in sentimentos
+            ],
             "series": [{"rotulo": str(_("Tickets")), "dados": [s["tickets"] for s in sentimentos]}],
         },
     }

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
@@ -87,7 +88,7 @@ def ticket_para_sala(atendente_id: str, ticket_id: str) -> bool:
     its channel can show "typing" to the customer."""
     atendente = Atendente.objects.filter(pk=atendente_id, ativo=True).first()
     if atendente is None:
-        raise NaoEncontrado("Ticket não encontrado.")
+        raise NaoEncontrado(_("Ticket não encontrado."))
     ticket = ticket_obter(atendente=atendente, ticket_id=ticket_id)
     tipo = Canal.objects.values_list("tipo", flat=True).get(pk=ticket.canal_id)
     return canal_suporta_digitando(tipo)

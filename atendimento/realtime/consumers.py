@@ -27,6 +27,8 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import ErroDominio
 from atendimento.models import Atendente
@@ -40,6 +42,7 @@ from atendimento.realtime.grupos import (
     grupo_supervisores,
     grupo_ticket,
 )
+from atendimento.realtime.idioma import idioma_do_scope
 from atendimento.realtime.limite import LimiteFrames
 from atendimento.realtime.publicar import TIPO_MENSAGEM
 from atendimento.realtime.sequencia import Lacunas
@@ -61,11 +64,11 @@ class ErroFrame(Exception):
 def _ticket_id(dados: dict[str, Any]) -> str:
     valor = dados.get("ticket_id")
     if valor is None or valor == "":
-        raise ErroFrame("ticket_id é obrigatório.")
+        raise ErroFrame(_("ticket_id é obrigatório."))
     try:
         return str(uuid.UUID(str(valor)))
     except ValueError:
-        raise ErroFrame("ticket_id inválido.") from None
+        raise ErroFrame(_("ticket_id inválido.")) from None
 
 
 class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
@@ -90,6 +93,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
+        self._idioma = idioma_do_scope(self.scope)
         perfil, self._versao = await database_sync_to_async(acesso.carregar_perfil)(
             usuario=self.scope.get("user")
         )
@@ -138,19 +142,24 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.perfil is None or self._fechando:
             return
+        with translation.override(self._idioma):
+            await self._receber(text_data, bytes_data)
+
+    async def _receber(self, text_data: str | None, bytes_data: bytes | None) -> None:
+        """One client frame, answered in the socket's language."""
         situacao = self._limite.registrar()
         if situacao == "fechar":
             self._fechando = True
             await self.close(code=FECHAR_ABUSO)
             return
         if situacao == "descartar":
-            await self._erro("Muitas mensagens: aguarde antes de enviar outras.")
+            await self._erro(_("Muitas mensagens: aguarde antes de enviar outras."))
             return
         try:
             evento, dados = self._ler(text_data, bytes_data)
             metodo = getattr(self, f"_cliente_{evento}", None)
             if metodo is None:
-                raise ErroFrame(f"Evento desconhecido: {evento}.")
+                raise ErroFrame(_("Evento desconhecido: %(evento)s.") % {"evento": evento})
             await metodo(dados)
         except ErroFrame as erro:
             await self._erro(str(erro))
@@ -160,20 +169,20 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     @staticmethod
     def _ler(text_data: str | None, bytes_data: bytes | None) -> tuple[str, dict[str, Any]]:
         if text_data is None:
-            raise ErroFrame("Envie frames de texto JSON.")
+            raise ErroFrame(_("Envie frames de texto JSON."))
         if len(text_data) > _MAX_FRAME:
-            raise ErroFrame("Frame grande demais.")
+            raise ErroFrame(_("Frame grande demais."))
         try:
             frame = json.loads(text_data)
         except ValueError:
-            raise ErroFrame("JSON inválido.") from None
+            raise ErroFrame(_("JSON inválido.")) from None
         if not isinstance(frame, dict) or not isinstance(frame.get("evento"), str):
-            raise ErroFrame('O frame deve ser {"evento": "...", "dados": {...}}.')
+            raise ErroFrame(_('O frame deve ser {"evento": "...", "dados": {...}}.'))
         dados = frame.get("dados", {})
         if dados is None:
             dados = {}
         if not isinstance(dados, dict):
-            raise ErroFrame("dados deve ser um objeto.")
+            raise ErroFrame(_("dados deve ser um objeto."))
         return frame["evento"], dados
 
     async def _cliente_entrar_ticket(self, dados: dict[str, Any]) -> None:
@@ -181,7 +190,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         if ticket_id in self.salas:
             return
         if len(self.salas) >= ajuste("REALTIME_MAX_SALAS"):
-            raise ErroFrame("Salas demais abertas neste socket: saia de alguma antes.")
+            raise ErroFrame(_("Salas demais abertas neste socket: saia de alguma antes."))
         suporta = await database_sync_to_async(acesso.ticket_para_sala)(
             self.perfil.atendente_id, ticket_id
         )
@@ -203,13 +212,13 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
     async def _cliente_atualizar_status(self, dados: dict[str, Any]) -> None:
         status = dados.get("status")
         if not isinstance(status, str) or not status:
-            raise ErroFrame("status é obrigatório.")
+            raise ErroFrame(_("status é obrigatório."))
         await database_sync_to_async(_atualizar_status)(self.perfil.atendente_id, status)
 
     def _sala(self, dados: dict[str, Any]) -> str:
         ticket_id = _ticket_id(dados)
         if ticket_id not in self.salas:
-            raise ErroFrame("Entre no ticket (entrar_ticket) antes.")
+            raise ErroFrame(_("Entre no ticket (entrar_ticket) antes."))
         return ticket_id
 
     async def _deixar_sala(self, ticket_id: str) -> None:

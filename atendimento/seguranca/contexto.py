@@ -7,6 +7,8 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 _requisicao: ContextVar = ContextVar("requisicao_atual", default=None)
 _ator: ContextVar = ContextVar("ator_atual", default=None)
 
@@ -34,7 +36,7 @@ class RequisicaoAtualMiddleware:
 
 
 @contextlib.contextmanager
-def agindo_como(nome: str, origem: str = "comando", usuario=None):
+def agindo_como(nome: str, origem: str = gettext_noop("comando"), usuario=None):
     """Declare the actor of work done outside a request (management commands, tasks)."""
     token = _ator.set(Ator(usuario=usuario, nome=nome, origem=origem))
     try:
@@ -49,7 +51,8 @@ def ator_atual() -> Ator:
         return declarado
     requisicao = _requisicao.get()
     if requisicao is None:
-        return Ator(usuario=None, nome="sistema", origem="sistema")
+        # stored untranslated (gettext_noop): the admin shows it in the reader's language
+        return Ator(usuario=None, nome=gettext_noop("sistema"), origem=gettext_noop("sistema"))
     usuario = getattr(requisicao, "user", None)
     autenticado = usuario is not None and usuario.is_authenticated
     origem = (
@@ -61,7 +64,7 @@ def ator_atual() -> Ator:
     )
     return Ator(
         usuario=usuario if autenticado else None,
-        nome=usuario.get_username() if autenticado else "anônimo",
+        nome=usuario.get_username() if autenticado else gettext_noop("anônimo"),
         origem=origem,
         ip=requisicao.META.get("REMOTE_ADDR") or None,
     )

@@ -8,6 +8,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, AtendenteFila, Ticket
@@ -16,13 +17,13 @@ from atendimento.models import Atendente, AtendenteFila, Ticket
 def atendente_do_usuario(usuario) -> Atendente:
     """The Atendente of a logged-in user; users without one (or inactive) see nothing."""
     if usuario is None or not usuario.is_authenticated:
-        raise NaoEncontrado("Usuário sem acesso ao atendimento.")
+        raise NaoEncontrado(_("Usuário sem acesso ao atendimento."))
     try:
         atendente = usuario.atendente
     except Atendente.DoesNotExist:
-        raise NaoEncontrado("Usuário sem acesso ao atendimento.") from None
+        raise NaoEncontrado(_("Usuário sem acesso ao atendimento.")) from None
     if not atendente.ativo:
-        raise NaoEncontrado("Usuário sem acesso ao atendimento.")
+        raise NaoEncontrado(_("Usuário sem acesso ao atendimento."))
     return atendente
 
 
@@ -57,7 +58,7 @@ def ticket_obter(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
     try:
         return tickets_visiveis(atendente).get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Ticket não encontrado.") from None
+        raise NaoEncontrado(_("Ticket não encontrado.")) from None
 
 
 def da_empresa(queryset: QuerySet, atendente: Atendente) -> QuerySet:

@@ -19,6 +19,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.models import (
     Atendente,
@@ -62,7 +63,7 @@ def canais_listar(*, atendente: Atendente) -> QuerySet[Canal]:
 
 def canal_obter(*, atendente: Atendente, canal_id) -> Canal:
     return obter_da_empresa(
-        Canal.objects, atendente=atendente, pk=canal_id, mensagem="Canal não encontrado."
+        Canal.objects, atendente=atendente, pk=canal_id, mensagem=_("Canal não encontrado.")
     )
 
 
@@ -90,7 +91,7 @@ def fila_obter(*, atendente: Atendente, fila_id) -> Fila:
         filas_listar(atendente=atendente),
         atendente=atendente,
         pk=fila_id,
-        mensagem="Fila não encontrada.",
+        mensagem=_("Fila não encontrada."),
     )
 
 
@@ -130,7 +131,7 @@ def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
         atendentes_listar(atendente=atendente),
         atendente=atendente,
         pk=atendente_id,
-        mensagem="Atendente não encontrado.",
+        mensagem=_("Atendente não encontrado."),
     )
 
 
@@ -141,7 +142,10 @@ def templates_listar(*, atendente: Atendente) -> QuerySet[Template]:
 
 def template_obter(*, atendente: Atendente, template_id) -> Template:
     return obter_da_empresa(
-        Template.objects, atendente=atendente, pk=template_id, mensagem="Template não encontrado."
+        Template.objects,
+        atendente=atendente,
+        pk=template_id,
+        mensagem=_("Template não encontrado."),
     )
 
 
@@ -151,7 +155,7 @@ def tags_listar(*, atendente: Atendente) -> QuerySet[Tag]:
 
 def tag_obter(*, atendente: Atendente, tag_id) -> Tag:
     return obter_da_empresa(
-        Tag.objects, atendente=atendente, pk=tag_id, mensagem="Tag não encontrada."
+        Tag.objects, atendente=atendente, pk=tag_id, mensagem=_("Tag não encontrada.")
     )
 
 
@@ -183,7 +187,7 @@ def contato_obter(*, atendente: Atendente, contato_id) -> Contato:
         contatos_listar(atendente=atendente),
         atendente=atendente,
         pk=contato_id,
-        mensagem="Contato não encontrado.",
+        mensagem=_("Contato não encontrado."),
     )
 
 
@@ -196,5 +200,5 @@ def artigo_obter(*, atendente: Atendente, artigo_id) -> ArtigoConhecimento:
         ArtigoConhecimento.objects,
         atendente=atendente,
         pk=artigo_id,
-        mensagem="Artigo não encontrado.",
+        mensagem=_("Artigo não encontrado."),
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import (
@@ -199,7 +200,7 @@ def mensagem_exibir(*, atendente: Atendente, mensagem_id) -> Mensagem:
             .get(pk=mensagem_id)
         )
     except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Mensagem não encontrada.") from None
+        raise NaoEncontrado(_("Mensagem não encontrada.")) from None
 
 
 # ------------------------------------------------------------------------------ composer
@@ -228,7 +229,7 @@ def resposta_rapida_obter(*, atendente: Atendente, ticket: Ticket, template_id) 
             .get(pk=template_id)
         )
     except (Template.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Resposta rápida não encontrada.") from None
+        raise NaoEncontrado(_("Resposta rápida não encontrada.")) from None
 
 
 def templates_whatsapp(*, atendente: Atendente, ticket: Ticket | None = None) -> list[Template]:
@@ -259,7 +260,7 @@ def sugestao_ia_obter(*, atendente: Atendente, ticket: Ticket, resposta_id) -> A
             pk=resposta_id, ticket=ticket, funcionalidade=SUGESTAO
         )
     except (AIResposta.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Sugestão não encontrada.") from None
+        raise NaoEncontrado(_("Sugestão não encontrada.")) from None
 
 
 # ------------------------------------------------------------------------------ sidebar
@@ -337,7 +338,7 @@ def ticket_para_inbox(*, atendente: Atendente, ticket_id) -> Ticket:
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Ticket não encontrado.") from None
+        raise NaoEncontrado(_("Ticket não encontrado.")) from None
 
 
 def relogio_sla(ticket: Ticket) -> tuple[datetime | None, timedelta | None, str | None]:

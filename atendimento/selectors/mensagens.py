@@ -6,6 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Mensagem, Ticket
@@ -35,7 +36,7 @@ def mensagem_obter(*, atendente: Atendente, mensagem_id: uuid.UUID | str) -> Men
     try:
         return mensagens_visiveis(atendente).get(pk=mensagem_id)
     except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Mensagem não encontrada.") from None
+        raise NaoEncontrado(_("Mensagem não encontrada.")) from None
 
 
 def mensagens_obter(*, atendente: Atendente, ids) -> list[Mensagem]:
@@ -43,7 +44,7 @@ def mensagens_obter(*, atendente: Atendente, ids) -> list[Mensagem]:
     ids = list(dict.fromkeys(ids))
     mensagens = list(mensagens_visiveis(atendente).filter(id__in=ids)) if ids else []
     if len(mensagens) != len(ids):
-        raise NaoEncontrado("Mensagem não encontrada.")
+        raise NaoEncontrado(_("Mensagem não encontrada."))
     return mensagens
 
 
@@ -71,4 +72,4 @@ def mensagem_da_conversa(*, ticket: Ticket, mensagem_id) -> Mensagem:
     try:
         return Mensagem.objects.get(ticket=ticket, pk=mensagem_id)
     except (Mensagem.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Mensagem não encontrada.") from None
+        raise NaoEncontrado(_("Mensagem não encontrada.")) from None

@@ -8,6 +8,7 @@ import uuid
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Contato, Historico, Mensagem, Tag, Ticket
@@ -104,7 +105,7 @@ def ticket_detalhe(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticke
     try:
         return queryset.get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Ticket não encontrado.") from None
+        raise NaoEncontrado(_("Ticket não encontrado.")) from None
 
 
 def ticket_historico(*, ticket: Ticket) -> QuerySet[Historico]:
@@ -121,7 +122,7 @@ def tags_obter(*, atendente: Atendente, ids) -> list[Tag]:
     ids = list(dict.fromkeys(ids))
     tags = list(da_empresa(Tag.objects, atendente).filter(id__in=ids)) if ids else []
     if len(tags) != len(ids):
-        raise NaoEncontrado("Tag não encontrada.")
+        raise NaoEncontrado(_("Tag não encontrada."))
     return tags
 
 
@@ -132,7 +133,7 @@ def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
         Atendente.objects.select_related("usuario"),
         atendente=atendente,
         pk=atendente_id,
-        mensagem="Atendente não encontrado.",
+        mensagem=_("Atendente não encontrado."),
     )
 
 

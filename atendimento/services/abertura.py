@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from atendimento.exceptions import Conflito, NaoEncontrado
 from atendimento.models import (
@@ -43,7 +44,10 @@ RESTRICAO_CONVERSA = "ticket_conversa_aberta_uniq"
 def _mesma_empresa(empresa: Empresa, *objetos) -> None:
     for obj in objetos:
         if obj is not None and obj.empresa_id != empresa.pk:
-            raise NaoEncontrado(f"{obj._meta.verbose_name.capitalize()} não encontrado.")
+            raise NaoEncontrado(
+                gettext("%(valor)s não encontrado.")
+                % {"valor": obj._meta.verbose_name.capitalize()}
+            )
 
 
 @transaction.atomic
@@ -71,7 +75,9 @@ def ticket_abrir(
     fila = fila if fila is not None else canal.fila_padrao
     _mesma_empresa(empresa, canal, contato, fila, atendente, por)
     if prioridade not in Ticket.Prioridade.values:
-        raise Conflito(f"Prioridade inválida: {prioridade!r}.")
+        raise Conflito(
+            gettext("Prioridade inválida: %(prioridade)s.") % {"prioridade": repr(prioridade)}
+        )
     agora = timezone.now()
     ticket = Ticket(
         empresa=empresa,
@@ -91,7 +97,7 @@ def ticket_abrir(
             ticket.save(force_insert=True)
     except IntegrityError as exc:
         if RESTRICAO_CONVERSA in str(exc):
-            raise Conflito("Esta conversa já tem um ticket aberto.") from exc
+            raise Conflito(gettext("Esta conversa já tem um ticket aberto.")) from exc
         raise
     descricao = "Ticket aberto por mensagem do cliente." if por is None else "Ticket aberto."
     dados = {"canal": str(canal.pk), "fila": str(fila.pk) if fila else None}

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import RegraNegocio, SemPermissao
 from atendimento.models import Atendente, AtendenteFila, Empresa, Fila, Ticket
@@ -24,7 +25,7 @@ Papel = Atendente.Papel
 
 def _exigir_poder_sobre(por: Atendente, papel: str) -> None:
     if papel == Papel.ADMIN and por.papel != Papel.ADMIN:
-        raise SemPermissao("Apenas administradores gerenciam administradores.")
+        raise SemPermissao(_("Apenas administradores gerenciam administradores."))
 
 
 def _criar_usuario(*, username: str, password: str, email: str):
@@ -40,7 +41,7 @@ def _criar_usuario(*, username: str, password: str, email: str):
     except ValidationError as exc:
         erros["password"] = list(exc.messages)
     if "username" in erros:
-        erros["username"] = ["Nome de usuário indisponível ou inválido."]
+        erros["username"] = [_("Nome de usuário indisponível ou inválido.")]
     if erros:
         raise ValidationError(erros)
     usuario.set_password(password)
@@ -97,9 +98,9 @@ def atendente_atualizar(
     _exigir_poder_sobre(por, dados.get("papel", atendente.papel))
     if atendente.id == por.id:
         if dados.get("papel", atendente.papel) != atendente.papel:
-            raise RegraNegocio("Você não pode alterar o seu próprio papel.")
+            raise RegraNegocio(_("Você não pode alterar o seu próprio papel."))
         if dados.get("ativo", True) is False:
-            raise RegraNegocio("Você não pode desativar a si mesmo.")
+            raise RegraNegocio(_("Você não pode desativar a si mesmo."))
     atribuir(atendente, dados, CAMPOS_ATENDENTE)
     salvar(atendente)
     usuario = atendente.usuario
@@ -129,7 +130,7 @@ def atendente_excluir(*, atendente: Atendente, por: Atendente) -> None:
     """Delete the agent and its user; its open tickets go back to their queues unassigned."""
     _exigir_poder_sobre(por, atendente.papel)
     if atendente.id == por.id:
-        raise RegraNegocio("Você não pode excluir a si mesmo.")
+        raise RegraNegocio(_("Você não pode excluir a si mesmo."))
     abertos = Ticket.objects.filter(atendente=atendente).exclude(status=Ticket.Status.FECHADO)
     for ticket in abertos:
         ticket_atribuir(ticket=ticket, atendente_destino=None, por=por)

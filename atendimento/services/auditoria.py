@@ -9,8 +9,10 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import translation
 
 from atendimento.models import (
     Atendente,
@@ -47,6 +49,9 @@ def auditoria_registrar(
     detalhe: str = "",
 ) -> RegistroAuditoria:
     ator = ator_atual()
+    # Stored in the source language whatever the request's (the admin shows it translated).
+    with translation.override(settings.LANGUAGE_CODE):
+        objeto_tipo = str(objeto_tipo)
     return RegistroAuditoria.objects.create(
         empresa_id=empresa_id,
         usuario=ator.usuario,

@@ -1,6 +1,6 @@
-"""What the desk does by itself: reactions to inbound messages (SLA clocks, out-of-hours reply,
-automatic distribution of new tickets) and the periodic housekeeping (automatic closing of
-tickets waiting on the customer).
+"""What the desk does by itself: reactions to inbound messages (SLA clocks, the first-contact
+menu, the bot, out-of-hours reply, automatic distribution of new tickets) and the periodic
+housekeeping (automatic closing of tickets waiting on the customer).
 
 The reactions are registered on the inbound path's one extension point
 (:mod:`atendimento.services.reacoes`) by :func:`conectar`, called from ``AppConfig.ready``.
@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import BooleanField, ExpressionWrapper, Min, Q
 from django.utils import timezone
 
 from atendimento.models import Fila, Historico, Mensagem, Ticket
@@ -27,21 +27,30 @@ MOTIVO_FECHAMENTO = "fechamento automático por inatividade do cliente"
 
 
 # ------------------------------------------------------------------------------- inbound
-def _relogios(entradas: list[EntradaConfirmada]) -> None:
-    """The customer wrote: a pause on the customer ends, the next-response clock starts.
-    One query finds the tickets whose clocks change (usually none: the ingest path stays
-    O(1) in queries per batch); each of those is then updated under its row lock."""
+def _a_tratar(entradas: list[EntradaConfirmada]) -> tuple[list, dict]:
+    """One query for the batch (the ingest path stays O(1) in queries per batch): the tickets
+    whose SLA clocks change, and ``{ticket_id: automacao}`` of the tickets the first-contact
+    menu or the bot conducts (usually both empty)."""
     ids = {e.ticket_id for e in entradas}
     retomar = Q(aguardando_desde__isnull=False) & ~Q(status=Ticket.Status.AGUARDANDO)
     proxima = Q(primeira_resposta_em__isnull=False, sla_proxima_resposta_em__isnull=True) & (
         Q(fila__sla_proxima_resposta_min__isnull=False) | ~Q(fila__sla_prioridades={})
     )
-    mudam = list(
+    relogio = retomar | proxima
+    linhas = list(
         Ticket.objects.filter(pk__in=ids)
         .exclude(status=Ticket.Status.FECHADO)
-        .filter(retomar | proxima)
-        .values_list("id", flat=True)
+        .filter(relogio | ~Q(automacao=""))
+        .annotate(muda=ExpressionWrapper(relogio, output_field=BooleanField()))
+        .values_list("id", "muda", "automacao")
     )
+    mudam = [ticket_id for ticket_id, muda, _ in linhas if muda]
+    return mudam, {ticket_id: automacao for ticket_id, _, automacao in linhas if automacao}
+
+
+def _relogios(entradas: list[EntradaConfirmada], mudam: list) -> None:
+    """The customer wrote: a pause on the customer ends, the next-response clock starts; each
+    ticket of ``mudam`` is updated under its row lock."""
     for ticket_id in mudam:
         mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
         quando = (
@@ -95,27 +104,90 @@ def responder_fora_do_horario(ticket_id, quando: datetime) -> bool:
         )
 
 
+def encaminhar(ticket_id, quando: datetime | None = None) -> None:
+    """A ticket that just entered its queue (new, or out of the first-contact menu): the bot
+    takes the conversation when the queue's policy says so; otherwise the out-of-hours reply
+    and the queue's distribution, as for any new ticket."""
+    from atendimento.services import robo
+
+    quando = quando or timezone.now()
+    if robo.assumir(ticket_id, quando):
+        return
+    responder_fora_do_horario(ticket_id, quando)
+    filas = set(
+        Ticket.objects.filter(pk=ticket_id, atendente__isnull=True, automacao="")
+        .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
+        .values_list("fila_id", flat=True)
+    )
+    if filas:
+        distribuicao.distribuir(filas=filas)
+
+
+def encaminhar_apos_commit(ticket_id) -> None:
+    def rodar() -> None:
+        try:
+            encaminhar(ticket_id)
+        except Exception:
+            logger.exception("encaminhamento do ticket %s", ticket_id)
+
+    transaction.on_commit(rodar)
+
+
+def _conduzidas(entradas: list[EntradaConfirmada], conduzidos: dict) -> None:
+    """Messages of tickets the first-contact menu or the bot is conducting go to them."""
+    from atendimento.services import menu_inicial, robo
+
+    for ticket_id, automacao in conduzidos.items():
+        try:
+            if automacao == Ticket.Automacao.MENU:
+                mensagens = [e.mensagem_id for e in entradas if e.ticket_id == ticket_id]
+                menu_inicial.responder(ticket_id, mensagens)
+            else:
+                robo.agendar(ticket_id)
+        except Exception:
+            logger.exception("automação %s do ticket %s", automacao, ticket_id)
+
+
 def ao_receber(entradas: list[EntradaConfirmada]) -> None:
-    """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`)."""
+    """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`):
+    SLA clocks; answers to the menu and the bot; a new ticket gets the channel's menu, or
+    enters its queue (:func:`encaminhar`)."""
+    from atendimento.services import menu_inicial, robo
+
+    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
     try:
-        _relogios(entradas)
+        mudam, conduzidos = _a_tratar(entradas)
+    except Exception:
+        logger.exception("relógios e automações de %d mensagens", len(entradas))
+        mudam, conduzidos = [], {}
+    try:
+        _relogios(entradas, mudam)
     except Exception:
         logger.exception("relógios de SLA de %d mensagens", len(entradas))
-    novos = {e.ticket_id: e for e in entradas if e.ticket_novo}
+    try:
+        _conduzidas(entradas, {t: a for t, a in conduzidos.items() if t not in novos})
+    except Exception:
+        logger.exception("automações de %d mensagens", len(entradas))
     if not novos:
         return
+    a_distribuir: set = set()
     for entrada in novos.values():
         try:
+            if menu_inicial.iniciar(entrada.ticket_id):
+                continue
             quando = (
                 Mensagem.objects.filter(pk=entrada.mensagem_id)
                 .values_list("data", flat=True)
                 .first()
-            )
-            responder_fora_do_horario(entrada.ticket_id, quando or timezone.now())
+            ) or timezone.now()
+            if robo.assumir(entrada.ticket_id, quando):
+                continue
+            responder_fora_do_horario(entrada.ticket_id, quando)
+            a_distribuir.add(entrada.ticket_id)
         except Exception:
-            logger.exception("resposta fora do horário do ticket %s", entrada.ticket_id)
+            logger.exception("automações do ticket novo %s", entrada.ticket_id)
     filas = set(
-        Ticket.objects.filter(pk__in=list(novos), atendente__isnull=True)
+        Ticket.objects.filter(pk__in=list(a_distribuir), atendente__isnull=True, automacao="")
         .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)
         .values_list("fila_id", flat=True)
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 from psycopg import errors as erros_pg
 
 from atendimento.exceptions import Conflito
@@ -146,7 +147,11 @@ def _trocar_identidade(contato: Contato, tipo: str, antigo: str, novo: str) -> N
         dono = _dono_da_identidade(contato, tipo, variantes)
         if dono is not None:
             campo = "telefone" if tipo == TipoId.TELEFONE else "e-mail"
-            raise Conflito(f"Outro contato ({dono}) já usa este {campo}.", contato_id=str(dono.id))
+            raise Conflito(
+                _("Outro contato (%(dono)s) já usa este %(campo)s.")
+                % {"dono": dono, "campo": campo},
+                contato_id=str(dono.id),
+            )
     if antigo:
         IdentidadeContato.objects.filter(contato=contato, tipo=tipo, valor=antigo).delete()
     if novo:
@@ -163,7 +168,7 @@ def _canonicos(dados: dict[str, Any]) -> dict[str, Any]:
     if "telefone" in saida:
         saida["telefone"] = normalizar_telefone(saida["telefone"] or "", pais_padrao="55")
         if len(saida["telefone"]) > 20:
-            raise ValidationError({"telefone": ["Telefone longo demais."]})
+            raise ValidationError({"telefone": [_("Telefone longo demais.")]})
     if "email" in saida:
         saida["email"] = (saida["email"] or "").strip().lower()
     return saida
@@ -195,7 +200,7 @@ def contato_atualizar(*, contato: Contato, **dados: Any) -> Contato:
 @transaction.atomic
 def contato_excluir(*, contato: Contato) -> None:
     if contato.tickets.exists():
-        raise Conflito("O contato tem tickets e não pode ser excluído.")
+        raise Conflito(_("O contato tem tickets e não pode ser excluído."))
     excluir_se_livre(contato, "O contato tem tickets e não pode ser excluído.")
 
 

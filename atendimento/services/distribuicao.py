@@ -160,7 +160,7 @@ def _distribuir_um(fila_id) -> Ticket | None:
             return None
         ticket = (
             Ticket.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(fila=fila, atendente__isnull=True)
+            .filter(fila=fila, atendente__isnull=True, automacao="")
             .exclude(status=FECHADO)
             .order_by(ORDEM_PRIORIDADE, "criado_em", "id")
             .first()
@@ -312,6 +312,7 @@ def filas_com_espera() -> list:
         Ticket.objects.filter(
             atendente__isnull=True,
             fila__ativo=True,
+            automacao="",  # the first-contact menu or the bot is conducting it
         )
         .exclude(status=FECHADO)
         .exclude(fila__distribuicao=Fila.Distribuicao.MANUAL)

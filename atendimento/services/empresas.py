@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import Conflito
 from atendimento.models import Atendente, Empresa
@@ -25,10 +26,12 @@ def empresa_criar(
     linked to an Atendente with role ``admin``."""
     nome = nome.strip()
     if not nome:
-        raise Conflito("Informe o nome da empresa.")
+        raise Conflito(_("Informe o nome da empresa."))
     usuarios = get_user_model().objects
     if usuarios.filter(username=admin_username).exists():
-        raise Conflito(f"O usuário {admin_username!r} já existe.")
+        raise Conflito(
+            _("O usuário %(admin_username)s já existe.") % {"admin_username": repr(admin_username)}
+        )
     empresa = Empresa.objects.create(nome=nome, slug=_slug_livre(nome))
     usuario = usuarios.create_user(
         username=admin_username, password=admin_password, email=admin_email, is_staff=True

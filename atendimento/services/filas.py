@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from atendimento.exceptions import Conflito, NaoEncontrado
 from atendimento.models import Atendente, AtendenteFila, Empresa, Fila
@@ -32,6 +33,9 @@ CAMPOS_FILA = (
     "fechar_aguardando_horas",
     "mensagem_fechamento",
     "mensagem_fora_horario",
+    "resposta_automatica",
+    "confianca_minima",
+    "mensagem_transferencia",
 )
 _UNICOS = {"fila_empresa_nome_uniq": "nome:Já existe uma fila com este nome."}
 
@@ -54,7 +58,7 @@ def fila_atualizar(*, fila: Fila, **dados: Any) -> Fila:
 @transaction.atomic
 def fila_excluir(*, fila: Fila) -> None:
     if fila.tickets.exists():
-        raise Conflito("A fila tem tickets e não pode ser excluída; desative-a.")
+        raise Conflito(gettext("A fila tem tickets e não pode ser excluída; desative-a."))
     fila.delete()
 
 
@@ -80,4 +84,4 @@ def fila_adicionar_atendente(
 def fila_remover_atendente(*, fila: Fila, atendente: Atendente) -> None:
     removidos, _ = AtendenteFila.objects.filter(fila=fila, atendente=atendente).delete()
     if not removidos:
-        raise NaoEncontrado("O atendente não pertence a esta fila.")
+        raise NaoEncontrado(gettext("O atendente não pertence a esta fila."))

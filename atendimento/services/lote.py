@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import ErroDominio, NaoEncontrado, RegraNegocio
 from atendimento.models import (
@@ -73,26 +74,32 @@ def lote_criar(
     try:
         canal = Canal.objects.get(pk=getattr(canal, "pk", canal), empresa_id=empresa_id)
     except (Canal.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("Canal não encontrado.") from None
+        raise NaoEncontrado(_("Canal não encontrado.")) from None
     if not canal.ativo:
-        raise RegraNegocio(f"O canal “{canal.nome}” está inativo: ative-o para enviar.")
+        raise RegraNegocio(
+            _("O canal “%(canal)s” está inativo: ative-o para enviar.") % {"canal": canal.nome}
+        )
     if template is not None:
         try:
             template = Template.objects.get(
                 pk=getattr(template, "pk", template), empresa_id=empresa_id
             )
         except (Template.DoesNotExist, ValueError, TypeError):
-            raise NaoEncontrado("Template não encontrado.") from None
+            raise NaoEncontrado(_("Template não encontrado.")) from None
         if not template.ativo:
-            raise RegraNegocio(f"O template “{template.nome}” está inativo.")
+            raise RegraNegocio(
+                _("O template “%(template_nome)s” está inativo.") % {"template_nome": template.nome}
+            )
     conteudo = (conteudo or "").strip()
     if template is None and not conteudo:
-        raise RegraNegocio("Informe o texto ou um template.")
+        raise RegraNegocio(_("Informe o texto ou um template."))
     ids = list(dict.fromkeys(str(getattr(c, "pk", c)) for c in contatos))
     if not ids:
-        raise RegraNegocio("Informe ao menos um contato.", contatos=["obrigatório"])
+        raise RegraNegocio(_("Informe ao menos um contato."), contatos=["obrigatório"])
     if len(ids) > LIMITE_DESTINATARIOS:
-        raise RegraNegocio(f"Envie para no máximo {LIMITE_DESTINATARIOS} contatos por lote.")
+        raise RegraNegocio(
+            _("Envie para no máximo %(n)s contatos por lote.") % {"n": LIMITE_DESTINATARIOS}
+        )
     try:
         encontrados = {
             str(pk)
@@ -101,10 +108,10 @@ def lote_criar(
             )
         }
     except (ValueError, TypeError, ValidationError):
-        raise NaoEncontrado("Contato não encontrado.") from None
+        raise NaoEncontrado(_("Contato não encontrado.")) from None
     faltando = [i for i in ids if i not in encontrados]
     if faltando:
-        raise NaoEncontrado("Contato não encontrado.", contatos=faltando[:20])
+        raise NaoEncontrado(_("Contato não encontrado."), contatos=faltando[:20])
     lote = EnvioLote.objects.create(
         empresa_id=empresa_id,
         canal=canal,
@@ -151,9 +158,9 @@ def lote_retomar(*, atendente: Atendente, lote: EnvioLote | Any) -> EnvioLote:
     try:
         alvo = EnvioLote.objects.get(pk=getattr(lote, "pk", lote), empresa_id=atendente.empresa_id)
     except (EnvioLote.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("Lote não encontrado.") from None
+        raise NaoEncontrado(_("Lote não encontrado.")) from None
     if alvo.status in (EnvioLote.Status.CONCLUIDO, EnvioLote.Status.CANCELADO):
-        raise RegraNegocio("O lote já terminou.")
+        raise RegraNegocio(_("O lote já terminou."))
     transaction.on_commit(lambda: _enfileirar(alvo.pk))
     return alvo
 
@@ -166,9 +173,9 @@ def lote_cancelar(*, atendente: Atendente, lote: EnvioLote | Any) -> EnvioLote:
             pk=getattr(lote, "pk", lote), empresa_id=atendente.empresa_id
         )
     except (EnvioLote.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("Lote não encontrado.") from None
+        raise NaoEncontrado(_("Lote não encontrado.")) from None
     if alvo.status in (EnvioLote.Status.CONCLUIDO, EnvioLote.Status.CANCELADO):
-        raise RegraNegocio("O lote já terminou.")
+        raise RegraNegocio(_("O lote já terminou."))
     agora = timezone.now()
     alvo.destinatarios.filter(status=DestinatarioLote.Status.PENDENTE).update(
         status=DestinatarioLote.Status.IGNORADO,

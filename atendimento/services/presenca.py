@@ -10,6 +10,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import RegraNegocio
 from atendimento.models import Atendente
@@ -25,7 +26,10 @@ def atendente_atualizar_status(*, atendente: Atendente, status: str) -> Atendent
     """
     if status not in Atendente.Status.values:
         validos = ", ".join(Atendente.Status.values)
-        raise RegraNegocio(f"Status inválido: {status!r}. Use um de: {validos}.")
+        raise RegraNegocio(
+            _("Status inválido: %(status)s. Use um de: %(validos)s.")
+            % {"status": repr(status), "validos": validos}
+        )
     atual = Atendente.objects.select_for_update().get(pk=atendente.pk)
     if atual.status != status:
         atual.status = status

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from atendimento.exceptions import (
     ArquivoGrande,
@@ -137,12 +138,12 @@ def _preparar_texto(
                 dados["botoes"] = botoes
     if not dados.get("template"):
         if not conteudo:
-            raise RegraNegocio("Escreva a mensagem antes de enviar.")
+            raise RegraNegocio(gettext("Escreva a mensagem antes de enviar."))
         limite = _limite_texto(ticket.canal)
         if len(conteudo) > limite:
             raise RegraNegocio(
-                f"A mensagem passa de {limite} caracteres, o máximo do "
-                f"{ticket.canal.get_tipo_display()}."
+                gettext("A mensagem passa de %(limite)s caracteres, o máximo do %(valor)s.")
+                % {"limite": limite, "valor": ticket.canal.get_tipo_display()}
             )
         exigir_janela(ticket)
     respondida = mensagem_respondida(ticket, responder_a)
@@ -230,21 +231,32 @@ def mensagem_enviar_midia(
     mime = _mime_do_arquivo(arquivo)
     if mime not in classe.mimes_aceitos:
         raise TipoNaoSuportado(
-            f"Arquivos do tipo {mime or 'desconhecido'} não são aceitos pelo {canal_nome}."
+            gettext("Arquivos do tipo %(valor)s não são aceitos pelo %(canal_nome)s.")
+            % {"valor": mime or "desconhecido", "canal_nome": canal_nome}
         )
     tipo = _tipo_da_midia(mime)
     tamanho = int(arquivo.size or 0)
     if tamanho <= 0:
-        raise RegraNegocio("O arquivo está vazio.")
+        raise RegraNegocio(gettext("O arquivo está vazio."))
     limite = classe.limite_midia_bytes.get(TipoMensagem(tipo))
     if limite is not None and tamanho > limite:
         raise ArquivoGrande(
-            f"O arquivo tem {_mb(tamanho, para_cima=True)}; o {canal_nome} aceita até "
-            f"{_mb(limite)} para {Mensagem.Tipo(tipo).label.lower()}."
+            gettext(
+                "O arquivo tem %(valor)s; o %(canal_nome)s aceita até %(valor2)s para %(valor3)s."
+            )
+            % {
+                "valor": _mb(tamanho, para_cima=True),
+                "canal_nome": canal_nome,
+                "valor2": _mb(limite),
+                "valor3": Mensagem.Tipo(tipo).label.lower(),
+            }
         )
     legenda = (legenda or "").strip()
     if len(legenda) > LIMITE_LEGENDA:
-        raise RegraNegocio(f"A legenda passa de {LIMITE_LEGENDA} caracteres.")
+        raise RegraNegocio(
+            gettext("A legenda passa de %(LIMITE_LEGENDA)s caracteres.")
+            % {"LIMITE_LEGENDA": LIMITE_LEGENDA}
+        )
     exigir_janela(ticket)
 
     nome = os.path.basename(getattr(arquivo, "name", "") or "") or "arquivo"
@@ -284,16 +296,18 @@ def mensagem_reenviar(*, atendente: Atendente, mensagem: Mensagem) -> Mensagem:
             .get(pk=getattr(mensagem, "pk", mensagem), empresa_id=atendente.empresa_id)
         )
     except (Mensagem.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("Mensagem não encontrada.") from None
+        raise NaoEncontrado(gettext("Mensagem não encontrada.")) from None
     except OperationalError:  # row locked: the sending task holds it right now
-        raise Conflito("A mensagem está sendo enviada neste momento.") from None
+        raise Conflito(gettext("A mensagem está sendo enviada neste momento.")) from None
     if not ticket_visivel(atendente, atual.ticket):
-        raise NaoEncontrado("Mensagem não encontrada.")
+        raise NaoEncontrado(gettext("Mensagem não encontrada."))
     if atual.direcao != Mensagem.Direcao.SAIDA:
-        raise RegraNegocio("Só mensagens enviadas pelo atendimento podem ser reenviadas.")
+        raise RegraNegocio(gettext("Só mensagens enviadas pelo atendimento podem ser reenviadas."))
     pendente_parada = atual.status == Mensagem.Status.PENDENTE and not atual.id_externo
     if atual.status != Mensagem.Status.ERRO and not pendente_parada:
-        raise RegraNegocio("Só mensagens com erro (ou pendentes que não saíram) são reenviadas.")
+        raise RegraNegocio(
+            gettext("Só mensagens com erro (ou pendentes que não saíram) são reenviadas.")
+        )
     ticket = ticket_para_envio(atendente, atual.ticket)
     if not atual.dados.get("template"):
         exigir_janela(ticket)
@@ -330,7 +344,7 @@ def mensagens_marcar_lidas(
     tickets this agent sees); recount ``nao_lidas``; ask the provider for read receipts (the
     newest message of each ticket: WhatsApp then marks the earlier ones too)."""
     if ticket is None and mensagens is None:
-        raise RegraNegocio("Informe o ticket ou as mensagens.")
+        raise RegraNegocio(gettext("Informe o ticket ou as mensagens."))
     consulta = Mensagem.objects.filter(
         empresa_id=atendente.empresa_id,
         direcao=Mensagem.Direcao.ENTRADA,
@@ -339,7 +353,7 @@ def mensagens_marcar_lidas(
     ids_tickets: set = set()
     if ticket is not None:
         if not ticket_visivel(atendente, ticket):
-            raise NaoEncontrado("Ticket não encontrado.")
+            raise NaoEncontrado(gettext("Ticket não encontrado."))
         consulta = consulta.filter(ticket_id=ticket.pk)
         ids_tickets.add(ticket.pk)
     if mensagens is not None:
@@ -381,9 +395,12 @@ def enviar_lote(
     to the provider's rate by ``canais.tasks.enviar_lote``."""
     unicos = list({getattr(t, "pk", t): t for t in tickets}.values())
     if not unicos:
-        raise RegraNegocio("Selecione ao menos um ticket.")
+        raise RegraNegocio(gettext("Selecione ao menos um ticket."))
     if len(unicos) > LIMITE_LOTE:
-        raise RegraNegocio(f"Envie para no máximo {LIMITE_LOTE} tickets por vez.")
+        raise RegraNegocio(
+            gettext("Envie para no máximo %(LIMITE_LOTE)s tickets por vez.")
+            % {"LIMITE_LOTE": LIMITE_LOTE}
+        )
     unicos.sort(key=lambda t: str(getattr(t, "pk", t)))  # one lock order: no deadlocks
     mensagens: list[Mensagem] = []
     erros: list[dict[str, Any]] = []
@@ -400,8 +417,10 @@ def enviar_lote(
             )
     if erros:
         raise RegraNegocio(
-            f"{len(erros)} de {len(unicos)} tickets não podem receber a mensagem; "
-            "nada foi enviado.",
+            gettext(
+                "%(valor)s de %(valor2)s tickets não podem receber a mensagem; nada foi enviado."
+            )
+            % {"valor": len(erros), "valor2": len(unicos)},
             erros=erros,
         )
     ids = [str(m.id) for m in mensagens]
@@ -417,12 +436,16 @@ def _enfileirar_lote(ids: list[str]) -> None:
 
 
 @transaction.atomic
-def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) -> Mensagem | None:
-    """A message the desk sends by itself (out-of-hours reply, automatic closing): stored as
-    ``pendente`` from the bot and queued like an agent's message, with a ``mensagem_automatica``
-    history entry saying why.  It is not a response (first-response and next-response clocks
-    keep running).  None, with the reason in the history, when free text cannot go out now
-    (WhatsApp 24 h window closed, inactive channel, no address)."""
+def mensagem_enviar_automatica(
+    *, ticket: Ticket, conteudo: str, motivo: str, dados: dict | None = None
+) -> Mensagem | None:
+    """A message the desk sends by itself (out-of-hours reply, automatic closing, first-contact
+    menu, the bot's answers): stored as ``pendente`` from the bot and queued like an agent's
+    message, with a ``mensagem_automatica`` history entry saying why.  ``dados`` adds to the
+    message's data (e.g. ``botoes``, which channels with buttons render).  It is not a
+    response (first-response and next-response clocks keep running).  None, with the reason
+    in the history, when free text cannot go out now (WhatsApp 24 h window closed, inactive
+    channel, no address)."""
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("canal", "contato", "empresa")
@@ -457,7 +480,7 @@ def mensagem_enviar_automatica(*, ticket: Ticket, conteudo: str, motivo: str) ->
         remetente_nome=ticket.empresa.nome[:200],
         tipo=Mensagem.Tipo.TEXTO,
         conteudo=conteudo,
-        dados={"automatica": motivo},
+        dados={**(dados or {}), "automatica": motivo},
         status=Mensagem.Status.PENDENTE,
         data=agora,
     )

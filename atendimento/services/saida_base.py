@@ -11,7 +11,8 @@ from typing import Any
 from celery import Task
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado, RegraNegocio
 from atendimento.models import (
@@ -97,18 +98,20 @@ def ticket_para_envio(atendente: Atendente, ticket: Ticket | Any) -> Ticket:
             .get(pk=getattr(ticket, "pk", ticket), empresa_id=atendente.empresa_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("Ticket não encontrado.") from None
+        raise NaoEncontrado(_("Ticket não encontrado.")) from None
     if not ticket_visivel(atendente, bloqueado):
-        raise NaoEncontrado("Ticket não encontrado.")
+        raise NaoEncontrado(_("Ticket não encontrado."))
     if bloqueado.status == Ticket.Status.FECHADO:
-        raise RegraNegocio("O ticket está fechado: reabra-o para enviar mensagens.")
+        raise RegraNegocio(_("O ticket está fechado: reabra-o para enviar mensagens."))
     if not bloqueado.canal.ativo:
         raise RegraNegocio(
-            f"O canal “{bloqueado.canal.nome}” está inativo: ative-o para enviar mensagens."
+            _("O canal “%(bloqueado_canal_nome)s” está inativo: ative-o para enviar mensagens.")
+            % {"bloqueado_canal_nome": bloqueado.canal.nome}
         )
     if not destino_do_ticket(bloqueado):
         raise RegraNegocio(
-            f"O contato não tem endereço no canal {bloqueado.canal.get_tipo_display()}."
+            _("O contato não tem endereço no canal %(valor)s.")
+            % {"valor": bloqueado.canal.get_tipo_display()}
         )
     return bloqueado
 
@@ -117,14 +120,19 @@ def exigir_janela(ticket: Ticket) -> None:
     if janela_aberta(ticket):
         return
     if ticket.ultima_entrada_em is None:
-        quando = "o cliente ainda não escreveu nesta conversa"
+        quando = _("o cliente ainda não escreveu nesta conversa")
     else:
         local = timezone.localtime(ticket.ultima_entrada_em)
-        quando = f"a última mensagem do cliente foi em {local:%d/%m/%Y às %H:%M}"
+        quando = _("a última mensagem do cliente foi em %(data)s") % {
+            "data": formats.date_format(local, "SHORT_DATETIME_FORMAT")
+        }
     raise RegraNegocio(
-        "A janela de 24 horas de atendimento do WhatsApp está fechada "
-        f"({quando}). Fora dela só é possível enviar um template aprovado do WhatsApp: "
-        "escolha um template para retomar a conversa.",
+        _(
+            "A janela de 24 horas de atendimento do WhatsApp está fechada (%(quando)s). "
+            "Fora dela só é possível enviar um template aprovado do WhatsApp: "
+            "escolha um template para retomar a conversa."
+        )
+        % {"quando": quando},
         janela_aberta=False,
         ultima_entrada_em=ticket.ultima_entrada_em.isoformat()
         if ticket.ultima_entrada_em
@@ -137,22 +145,28 @@ def template_valido(atendente: Atendente, ticket: Ticket, template: Template | A
         try:
             template = Template.objects.get(pk=template, empresa_id=atendente.empresa_id)
         except (Template.DoesNotExist, ValueError, TypeError):
-            raise NaoEncontrado("Template não encontrado.") from None
+            raise NaoEncontrado(_("Template não encontrado.")) from None
     if template.empresa_id != atendente.empresa_id:
-        raise NaoEncontrado("Template não encontrado.")
+        raise NaoEncontrado(_("Template não encontrado."))
     if not template.ativo:
-        raise RegraNegocio(f"O template “{template.nome}” está inativo.")
+        raise RegraNegocio(
+            _("O template “%(template_nome)s” está inativo.") % {"template_nome": template.nome}
+        )
     if template.tipo == Template.Tipo.WHATSAPP:
         classe = classe_do_canal(ticket.canal)
         if not classe.envia_templates_whatsapp(ticket.canal.config or {}):
             raise RegraNegocio(
-                "Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp."
+                _("Templates aprovados do WhatsApp só podem ser enviados pelo WhatsApp.")
             )
         if template.canal_id and template.canal_id != ticket.canal_id:
-            raise RegraNegocio(f"O template “{template.nome}” pertence a outro número de WhatsApp.")
+            raise RegraNegocio(
+                _("O template “%(template_nome)s” pertence a outro número de WhatsApp.")
+                % {"template_nome": template.nome}
+            )
         if template.status not in STATUS_ENVIAVEIS:
             raise RegraNegocio(
-                f"O template “{template.nome}” não está aprovado pela Meta ({template.status})."
+                _("O template “%(template_nome)s” não está aprovado pela Meta (%(status)s).")
+                % {"template_nome": template.nome, "status": template.status}
             )
     return template
 
@@ -163,7 +177,7 @@ def mensagem_respondida(ticket: Ticket, responder_a: Mensagem | Any) -> Mensagem
     try:
         return Mensagem.objects.get(pk=getattr(responder_a, "pk", responder_a), ticket=ticket)
     except (Mensagem.DoesNotExist, ValueError, TypeError):
-        raise NaoEncontrado("A mensagem respondida não pertence a este ticket.") from None
+        raise NaoEncontrado(_("A mensagem respondida não pertence a este ticket.")) from None
 
 
 def classe_do_canal(canal: Canal) -> type[AdaptadorCanal]:
@@ -171,7 +185,7 @@ def classe_do_canal(canal: Canal) -> type[AdaptadorCanal]:
         return classe_adaptador(canal.tipo)
     except TipoCanalDesconhecido:
         raise RegraNegocio(
-            f"O canal {canal.get_tipo_display()} ainda não envia mensagens."
+            _("O canal %(valor)s ainda não envia mensagens.") % {"valor": canal.get_tipo_display()}
         ) from None
 
 

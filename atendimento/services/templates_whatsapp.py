@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import RegraNegocio, ServicoIndisponivel
 from atendimento.models import Atendente, Canal, Template, Ticket
@@ -230,11 +231,15 @@ def templates_sincronizar(*, canal: Canal) -> dict[str, int]:
     try:
         modelos = get_adaptador(canal.tipo, canal.config_completa).listar_templates()
     except OperacaoNaoSuportada as exc:
-        raise RegraNegocio(f"O canal {canal.get_tipo_display()} não sincroniza templates.") from exc
+        raise RegraNegocio(
+            _("O canal %(tipo)s não sincroniza templates.") % {"tipo": canal.get_tipo_display()}
+        ) from exc
     except ErroTransitorio as exc:
-        raise ServicoIndisponivel(f"A Meta não respondeu: {exc}") from exc
+        raise ServicoIndisponivel(_("A Meta não respondeu: %(erro)s") % {"erro": exc}) from exc
     except ErroCanal as exc:
-        raise RegraNegocio(f"A Meta recusou a listagem dos templates: {exc}") from exc
+        raise RegraNegocio(
+            _("A Meta recusou a listagem dos templates: %(erro)s") % {"erro": exc}
+        ) from exc
     return _gravar(canal, modelos)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atendimento.exceptions import Conflito, RegraNegocio
 from atendimento.models import (
@@ -62,8 +63,11 @@ def ticket_criar(
     conversa = conversa_do_contato(canal=canal, contato=contato)
     if not conversa:
         raise RegraNegocio(
-            f"O contato não tem um endereço no canal {canal.get_tipo_display()} "
-            "(telefone, e-mail ou usuário do Telegram)."
+            _(
+                "O contato não tem um endereço no canal %(valor)s "
+                "(telefone, e-mail ou usuário do Telegram)."
+            )
+            % {"valor": canal.get_tipo_display()}
         )
     aberto = Ticket.objects.filter(canal=canal, conversa_id_externo=conversa).exclude(
         status=Ticket.Status.FECHADO
@@ -71,7 +75,8 @@ def ticket_criar(
     existente = aberto.values_list("id", "numero").first()
     if existente:
         raise Conflito(
-            f"Já existe o ticket #{existente[1]} aberto para este contato neste canal.",
+            _("Já existe o ticket #%(valor)s aberto para este contato neste canal.")
+            % {"valor": existente[1]},
             ticket_id=str(existente[0]),
         )
     ticket = ticket_abrir(
@@ -128,7 +133,7 @@ def _redistribuir_apos_commit(ticket: Ticket, *, liberado) -> None:
 
 def _exigir_aberto(ticket: Ticket, acao: str) -> None:
     if ticket.status == Ticket.Status.FECHADO:
-        raise RegraNegocio(f"O ticket está fechado: reabra-o antes de {acao}.")
+        raise RegraNegocio(_("O ticket está fechado: reabra-o antes de %(acao)s.") % {"acao": acao})
 
 
 # ------------------------------------------------------------------------------- actions
@@ -145,7 +150,7 @@ def ticket_atualizar(
     reopening have their own actions."""
     ticket = _travar(ticket)
     if status == Ticket.Status.FECHADO:
-        raise RegraNegocio("Use a ação fechar para encerrar o ticket.")
+        raise RegraNegocio(_("Use a ação fechar para encerrar o ticket."))
     if status is not None and status != ticket.status:
         _exigir_aberto(ticket, "mudar o status")
     mudancas: list[str] = []
@@ -197,7 +202,7 @@ def ticket_atribuir(
     ticket = _travar(ticket)
     _exigir_aberto(ticket, "atribuí-lo")
     if atendente_destino is not None and not atendente_destino.ativo:
-        raise RegraNegocio("O atendente está inativo.")
+        raise RegraNegocio(_("O atendente está inativo."))
     destino_id = atendente_destino.id if atendente_destino else None
     if destino_id == ticket.atendente_id:
         return ticket
@@ -238,12 +243,12 @@ def ticket_transferir(
     ticket = _travar(ticket)
     _exigir_aberto(ticket, "transferi-lo")
     if not fila.ativo:
-        raise RegraNegocio("A fila de destino está inativa.")
+        raise RegraNegocio(_("A fila de destino está inativa."))
     if atendente_destino is not None and not atendente_destino.ativo:
-        raise RegraNegocio("O atendente de destino está inativo.")
+        raise RegraNegocio(_("O atendente de destino está inativo."))
     destino_id = atendente_destino.id if atendente_destino else None
     if fila.id == ticket.fila_id and destino_id == ticket.atendente_id:
-        raise RegraNegocio("O ticket já está nessa fila com esse atendente.")
+        raise RegraNegocio(_("O ticket já está nessa fila com esse atendente."))
     grupos_anteriores = grupos_que_veem_ticket(ticket)
     _registrar(
         ticket,
@@ -271,7 +276,7 @@ def ticket_transferir(
 def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) -> Ticket:
     ticket = _travar(ticket)
     if ticket.status == Ticket.Status.FECHADO:
-        raise Conflito("O ticket já está fechado.")
+        raise Conflito(_("O ticket já está fechado."))
     agora = timezone.now()
     _registrar(
         ticket,
@@ -285,9 +290,12 @@ def ticket_fechar(*, ticket: Ticket, motivo: str = "", por: Atendente | None) ->
     ticket.status = Ticket.Status.FECHADO
     ticket.fechado_em = agora
     ticket.motivo_fechamento = motivo
+    ticket.automacao = Ticket.Automacao.NENHUMA  # the menu or the bot stops with the ticket
+    ticket.automacao_desde = None
     ticket.save(
         update_fields=[
-            "status", "fechado_em", "motivo_fechamento", "atualizado_em", *campos_sla,
+            "status", "fechado_em", "motivo_fechamento", "automacao", "automacao_desde",
+            "atualizado_em", *campos_sla,
         ]
     )  # fmt: skip
     publicar_ticket_atualizado(ticket)
@@ -307,7 +315,7 @@ def ticket_reabrir(*, ticket: Ticket, por: Atendente | None) -> Ticket:
     conversation already has another open ticket."""
     ticket = _travar(ticket)
     if ticket.status != Ticket.Status.FECHADO:
-        raise Conflito("O ticket não está fechado.")
+        raise Conflito(_("O ticket não está fechado."))
     if ticket.conversa_id_externo:
         outro = (
             Ticket.objects.filter(
@@ -319,7 +327,8 @@ def ticket_reabrir(*, ticket: Ticket, por: Atendente | None) -> Ticket:
         )
         if outro:
             raise Conflito(
-                f"A conversa já tem o ticket #{outro[1]} aberto.", ticket_id=str(outro[0])
+                _("A conversa já tem o ticket #%(valor)s aberto.") % {"valor": outro[1]},
+                ticket_id=str(outro[0]),
             )
     agora = timezone.now()
     _registrar(ticket, acao=Historico.Acao.REABERTO, descricao="Ticket reaberto.", por=por)
@@ -331,7 +340,7 @@ def ticket_reabrir(*, ticket: Ticket, por: Atendente | None) -> Ticket:
         with transaction.atomic():
             ticket.save(update_fields=campos)
     except IntegrityError:  # a concurrent inbound message opened a new ticket meanwhile
-        raise Conflito("A conversa já tem outro ticket aberto.") from None
+        raise Conflito(_("A conversa já tem outro ticket aberto.")) from None
     publicar_ticket_atualizado(ticket)
     return ticket
 

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from atendimento.models import Mensagem
 from atendimento.realtime.eventos import url_midia
@@ -121,18 +121,20 @@ def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
 # ------------------------------------------------------------------------------------- times
 @register.filter
 def hora_curta(valor: datetime | None) -> str:
-    """List time: 14:05 today, "ontem", else 03/02 (or 03/02/2024 in another year)."""
+    """List time: 14:05 today, "ontem", else 03/02 (or 03/02/2024 in another year), in the
+    active language's formats (English: 2:05 p.m., yesterday, 02/03, 02/03/2024)."""
     if not valor:
         return ""
     local = timezone.localtime(valor)
     hoje = timezone.localdate()
     if local.date() == hoje:
-        return date_format(local, "H:i")
+        return date_format(local, "TIME_FORMAT")
     if local.date() == hoje - timedelta(days=1):
         return _("ontem")
     if local.year == hoje.year:
-        return date_format(local, "d/m")
-    return date_format(local, "d/m/Y")
+        # Translators: a day and month without the year, in Django's date format syntax
+        return date_format(local, pgettext("formato de data", "d/m"))
+    return date_format(local, "SHORT_DATE_FORMAT")
 
 
 # ------------------------------------------------------------------------------------- media

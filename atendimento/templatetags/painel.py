@@ -32,6 +32,8 @@ def celula(linha: dict, coluna) -> str:
     valor = linha.get(coluna.chave)
     if valor is None or valor == "":
         return "—"
+    if coluna.rotulos:
+        return str(coluna.rotulos.get(valor, valor))
     if coluna.tipo == "s":
         return duracao(valor)
     if coluna.tipo == "%":

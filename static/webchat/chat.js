@@ -23,6 +23,17 @@
   const aviso = document.getElementById("aviso");
   const conexao = document.getElementById("conexao");
   const LIMITE_ARQUIVO = 10 * 1024 * 1024;
+  // the page's texts in the visitor's language (data-texto-* of #chat, translated by Django)
+  const textos = {
+    arquivo: raiz.dataset.textoArquivo || "arquivo",
+    enviando: raiz.dataset.textoEnviando || "enviando…",
+    naoEnviada: raiz.dataset.textoNaoEnviada || "não enviada",
+    arquivoLimite: raiz.dataset.textoArquivoLimite || "O arquivo passa de 10 MB.",
+    muitas: raiz.dataset.textoMuitas || "Muitas mensagens seguidas: aguarde um pouco.",
+    grandeDemais: raiz.dataset.textoGrandeDemais || "O arquivo é grande demais.",
+    naoEnviou: raiz.dataset.textoNaoEnviou || "Não foi possível enviar ({status}).",
+    naoIniciou: raiz.dataset.textoNaoIniciou || "Não foi possível iniciar a conversa.",
+  };
 
   let sessao = null;
   let socket = null;
@@ -65,7 +76,7 @@
   // ------------------------------------------------------------------ rendering
   function hora(iso) {
     const data = iso ? new Date(iso) : new Date();
-    return data.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return data.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
   }
 
   function desenhar(m) {
@@ -87,14 +98,14 @@
       } else {
         const link = document.createElement("a");
         link.href = m.midia.url;
-        link.textContent = m.midia.nome || "arquivo";
+        link.textContent = m.midia.nome || textos.arquivo;
         link.target = "_blank";
         link.rel = "noopener";
         item.appendChild(link);
       }
     } else if (m.midia) {
       const nome = document.createElement("span");
-      nome.textContent = "[" + (m.midia.nome || "arquivo") + "]";
+      nome.textContent = "[" + (m.midia.nome || textos.arquivo) + "]";
       item.appendChild(nome);
     }
     if (m.texto) item.appendChild(document.createTextNode((m.midia ? "\n" : "") + m.texto));
@@ -212,14 +223,14 @@
     const file = arquivo.files[0];
     if (!conteudo && !file) return;
     if (file && file.size > LIMITE_ARQUIVO) {
-      avisar("O arquivo passa de 10 MB.");
+      avisar(textos.arquivoLimite);
       return;
     }
     avisar("");
     const id = uuid();
     const corpo = { id: id, texto: conteudo, pagina: document.referrer };
     if (file) corpo.arquivo = { nome: file.name, mime: file.type || "application/octet-stream", base64: await lerArquivo(file) };
-    const local = { id: "wc-" + id, direcao: "entrada", texto: conteudo, estado: "enviando…" };
+    const local = { id: "wc-" + id, direcao: "entrada", texto: conteudo, estado: textos.enviando };
     if (file) local.midia = { nome: file.name, mime: file.type };
     desenhar(local);
     texto.value = "";
@@ -238,15 +249,15 @@
           desenhar(local);
           return;
         }
-        if (resposta.status === 429) { avisar("Muitas mensagens seguidas: aguarde um pouco."); break; }
-        if (resposta.status === 413) { avisar("O arquivo é grande demais."); break; }
-        if (resposta.status < 500) { avisar("Não foi possível enviar (" + resposta.status + ")."); break; }
+        if (resposta.status === 429) { avisar(textos.muitas); break; }
+        if (resposta.status === 413) { avisar(textos.grandeDemais); break; }
+        if (resposta.status < 500) { avisar(textos.naoEnviou.replace("{status}", resposta.status)); break; }
       } catch (erro) {
         /* network: try again */
       }
       await new Promise(function (r) { window.setTimeout(r, 1000 * (tentativa + 1)); });
     }
-    local.estado = "não enviada";
+    local.estado = textos.naoEnviada;
     desenhar(local);
   }
 
@@ -287,7 +298,7 @@
     });
     const corpo = await resposta.json().catch(function () { return {}; });
     if (!resposta.ok) {
-      avisar(corpo.detail || "Não foi possível iniciar a conversa.");
+      avisar(corpo.detail || textos.naoIniciou);
       return;
     }
     sessao = { token: corpo.token, nome: corpo.nome };

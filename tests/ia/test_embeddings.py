@@ -29,3 +29,19 @@ def test_lista_vazia_e_tipo_invalido():
     assert embutir([], tipo="passage").shape == (0, DIMENSOES_EMBEDDING)
     with pytest.raises(ValueError, match="tipo"):
         embutir(["oi"], tipo="documento")
+
+
+def test_texto_repetido_nao_passa_de_novo_pelo_modelo(monkeypatch):
+    from ia import embeddings
+
+    primeiro = embutir(["a net caiu de novo"], tipo="query")
+    chamadas = []
+    modelo = embeddings._modelo()
+    monkeypatch.setattr(embeddings, "_modelo", lambda: chamadas.append(1) or modelo)
+    segundo = embutir(["a net caiu de novo"], tipo="query")
+    assert np.array_equal(primeiro, segundo)
+    assert chamadas == []
+    segundo[0, 0] = 42.0  # the caller's copy: the cache is not changed through it
+    assert embutir(["a net caiu de novo"], tipo="query")[0, 0] == primeiro[0, 0]
+    embutir(["a net caiu de novo"], tipo="passage")  # another tipo is another vector
+    assert chamadas == [1]

@@ -93,7 +93,9 @@ def test_pagina_do_supervisor(client, supervisor, dados):
     assert contexto["totais"]["sla_cumprimento"] == 50.0
     assert contexto["agora"]["aberto"] == 1
     assert contexto["fechados"] == 1
-    assert contexto["graficos"]["sentimentos"]["rotulos"] == ["positivo"]
+    assert contexto["graficos"]["sentimentos"]["rotulos"] == [
+        "Positivo"
+    ]  # the chart shows words; the CSV keeps the codes
 
 
 def test_atualizacao_htmx_devolve_so_os_dados(client, admin, dados):

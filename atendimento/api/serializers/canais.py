@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -32,9 +33,9 @@ class ConfigCanalField(ObjetoJSONField):
         valor = super().to_internal_value(data)
         for chave, item in valor.items():
             if item is not None and not isinstance(item, str | int | float | bool):
-                raise serializers.ValidationError({chave: "Use texto, número ou booleano."})
+                raise serializers.ValidationError({chave: _("Use texto, número ou booleano.")})
             if isinstance(item, str) and len(item) > 4000:
-                raise serializers.ValidationError({chave: "Valor longo demais."})
+                raise serializers.ValidationError({chave: _("Valor longo demais.")})
         return valor
 
 

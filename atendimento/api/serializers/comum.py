@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,10 +24,10 @@ class DetalheSerializer(serializers.Serializer):
 def validar_json_simples(valor: Any, *, profundidade: int = 0) -> Any:
     """JSON the database accepts: no NUL characters, bounded nesting."""
     if profundidade > 8:
-        raise serializers.ValidationError("Estrutura aninhada demais.")
+        raise serializers.ValidationError(_("Estrutura aninhada demais."))
     if isinstance(valor, str):
         if "\x00" in valor:
-            raise serializers.ValidationError("Caracteres nulos não são permitidos.")
+            raise serializers.ValidationError(_("Caracteres nulos não são permitidos."))
     elif isinstance(valor, dict):
         for chave, item in valor.items():
             validar_json_simples(chave, profundidade=profundidade + 1)
@@ -40,7 +42,7 @@ def validar_json_simples(valor: Any, *, profundidade: int = 0) -> Any:
 class ObjetoJSONField(serializers.JSONField):
     """A JSON object (dict) stored in a JSONField."""
 
-    default_error_messages = {"objeto": "Informe um objeto JSON."}
+    default_error_messages = {"objeto": gettext_lazy("Informe um objeto JSON.")}
 
     def to_internal_value(self, data):
         valor = super().to_internal_value(data)
@@ -51,7 +53,7 @@ class ObjetoJSONField(serializers.JSONField):
 
 @extend_schema_field({"type": "array", "items": {}})
 class ListaJSONField(serializers.JSONField):
-    default_error_messages = {"lista": "Informe uma lista JSON."}
+    default_error_messages = {"lista": gettext_lazy("Informe uma lista JSON.")}
 
     def to_internal_value(self, data):
         valor = super().to_internal_value(data)
@@ -85,7 +87,7 @@ class PeriodoSerializer(serializers.Serializer):
         for campo in ("de", "ate"):
             valor = attrs.get(campo)
             if valor is not None and not 1900 <= valor.year <= 2999:
-                raise serializers.ValidationError({campo: ["Data fora do intervalo aceito."]})
+                raise serializers.ValidationError({campo: [_("Data fora do intervalo aceito.")]})
         if attrs.get("de") and attrs.get("ate") and attrs["de"] > attrs["ate"]:
-            raise serializers.ValidationError({"ate": ["Deve ser igual ou posterior a 'de'."]})
+            raise serializers.ValidationError({"ate": [_("Deve ser igual ou posterior a 'de'.")]})
         return attrs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,12 +36,12 @@ class HorarioField(serializers.JSONField):
     def to_internal_value(self, data):
         valor = super().to_internal_value(data)
         if not isinstance(valor, dict):
-            raise serializers.ValidationError("Informe um objeto.")
+            raise serializers.ValidationError(_("Informe um objeto."))
         erros = {}
         for chave, item in valor.items():
             if chave == "feriados":
                 if not isinstance(item, list) or not all(self._data(d) for d in item):
-                    erros[chave] = "Lista de datas AAAA-MM-DD."
+                    erros[chave] = _("Lista de datas AAAA-MM-DD.")
             elif chave in DIAS:
                 if not (
                     isinstance(item, list)
@@ -48,7 +49,7 @@ class HorarioField(serializers.JSONField):
                     and all(isinstance(h, str) and _HORA.match(h) for h in item)
                     and item[0] < item[1]
                 ):
-                    erros[chave] = 'Use ["HH:MM", "HH:MM"] com início antes do fim.'
+                    erros[chave] = _('Use ["HH:MM", "HH:MM"] com início antes do fim.')
             else:
                 erros[str(chave)[:20]] = f"Chave desconhecida; use {', '.join(DIAS)} ou feriados."
         if erros:
@@ -100,6 +101,9 @@ class FilaSerializer(serializers.ModelSerializer):
             "fechar_aguardando_horas",
             "mensagem_fechamento",
             "mensagem_fora_horario",
+            "resposta_automatica",
+            "confianca_minima",
+            "mensagem_transferencia",
             "atendentes",
             "tickets_abertos",
             "criado_em",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -77,7 +78,7 @@ class EnviarSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs["conteudo"].strip() and attrs["template_id"] is None:
-            raise serializers.ValidationError({"conteudo": ["Informe o texto ou um template."]})
+            raise serializers.ValidationError({"conteudo": [_("Informe o texto ou um template.")]})
         return attrs
 
 
@@ -95,7 +96,7 @@ class MarcarLidaSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("ticket_id" in attrs) == ("mensagem_ids" in attrs):
-            raise serializers.ValidationError("Informe ticket_id ou mensagem_ids (apenas um).")
+            raise serializers.ValidationError(_("Informe ticket_id ou mensagem_ids (apenas um)."))
         return attrs
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -221,7 +223,7 @@ class ContatoNovoSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not (attrs["nome"].strip() or attrs["telefone"].strip() or attrs["email"]):
-            raise serializers.ValidationError("Informe ao menos nome, telefone ou e-mail.")
+            raise serializers.ValidationError(_("Informe ao menos nome, telefone ou e-mail."))
         return attrs
 
 
@@ -242,7 +244,9 @@ class ContatoNovoSerializer(serializers.Serializer):
     }
 )
 class ContatoOuIdField(serializers.Field):
-    default_error_messages = {"invalido": "Informe o id de um contato ou um objeto de contato."}
+    default_error_messages = {
+        "invalido": gettext_lazy("Informe o id de um contato ou um objeto de contato.")
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

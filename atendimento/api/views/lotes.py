@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -32,7 +33,7 @@ class LoteViewSet(BaseViewSet):
     def _lote(self, pk) -> EnvioLote:
         lote = self.get_queryset().filter(pk=pk).first()
         if lote is None:
-            raise NaoEncontrado("Lote não encontrado.")
+            raise NaoEncontrado(_("Lote não encontrado."))
         return lote
 
     def list(self, request):

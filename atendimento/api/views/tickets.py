@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -214,9 +215,9 @@ class TicketViewSet(BaseViewSet):
 
         ticket = self._ticket(pk)
         if not agendar_analise(ticket.pk, espera=0):
-            raise ServicoIndisponivel("A fila de análise está indisponível; tente de novo.")
+            raise ServicoIndisponivel(_("A fila de análise está indisponível; tente de novo."))
         return Response(
-            {"detail": "Análise agendada.", "ticket_id": str(ticket.pk)},
+            {"detail": _("Análise agendada."), "ticket_id": str(ticket.pk)},
             status=status.HTTP_202_ACCEPTED,
         )
 
