@@ -288,8 +288,12 @@ class MensagemSaida:
     responder_a: str = ""  # id_externo of the message being answered
     assunto: str = ""  # e-mail
     cabecalhos: Mapping[str, str] = field(default_factory=dict)  # e-mail threading headers
-    #: buttons under the text (Telegram inline keyboard): ``{"texto", "dados"|"url", "linha"?}``
+    #: buttons under the text (Telegram inline keyboard, WhatsApp reply buttons or list):
+    #: ``{"texto", "dados"|"url", "linha"?}``
     botoes: tuple[Mapping[str, Any], ...] = ()
+    #: the text above ``botoes`` for channels that show them as native choices, when
+    #: ``texto`` also lists them for channels that cannot (the first-contact menu's greeting)
+    texto_botoes: str = ""
     html: str = ""  # e-mail: the HTML alternative of ``texto`` (layout and signature included)
 
 
