@@ -471,6 +471,17 @@ AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
 AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
 # a request someone waits on (the suggested reply in the API/inbox): one try of at most this long
 AI_TIMEOUT_INTERATIVO = env.float("AI_TIMEOUT_INTERATIVO", default=8.0)
+# the dollar rate of AI costs in BRL: the Banco Central's PTAX OData API (manage.py
+# atualizar_cotacao --bcb); COTACAO_BCB_AUTOMATICA fetches it daily (beat, COTACAO_BCB_HORA)
+BCB_PTAX_URL = env(
+    "BCB_PTAX_URL", default="https://olinda.bcb.gov.br/olinda/servico/PTAX/versao/v1/odata"
+)
+COTACAO_BCB_AUTOMATICA = env.bool("COTACAO_BCB_AUTOMATICA", default=False)
+if COTACAO_BCB_AUTOMATICA:
+    CELERY_BEAT_SCHEDULE["atualizar-cotacao-bcb"] = {
+        "task": "ia.tasks.atualizar_cotacao_bcb",
+        "schedule": crontab(hour=env.int("COTACAO_BCB_HORA", default=14), minute=30),
+    }
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {
