@@ -13,6 +13,7 @@ import httpx
 import pytest
 import time_machine
 from django.conf import settings as configuracao
+from django.utils import translation
 
 from atendimento.models import Ticket
 from atendimento.templatetags.inbox import sla
@@ -84,7 +85,7 @@ def test_limite_de_destinatarios_do_lote(settings, supervisor, empresa, fila):
     canal = CanalFactory(empresa=empresa, fila_padrao=fila)
     contatos = [ContatoFactory(empresa=empresa) for _ in range(3)]
     settings.LOTE_MAX_DESTINATARIOS = 2
-    with pytest.raises(RegraNegocio, match="no máximo 2 contatos"):
+    with translation.override("pt-br"), pytest.raises(RegraNegocio, match="no máximo 2 contatos"):
         lote_criar(atendente=supervisor, canal=canal, contatos=contatos, conteudo="Oi")
 
 
