@@ -8,7 +8,7 @@ from atendimento.models import Atendente, Canal, Contato, Mensagem, Template, Ti
 from atendimento.selectors.cadastros import contatos_buscar
 from atendimento.selectors.tickets import tickets_buscar
 from canais.registry import escolhas
-from ia.models import ArtigoConhecimento
+from ia.models import ArtigoConhecimento, RiscoChurn
 
 # Multiple-choice filters are on the row's own column (no join), so they need no DISTINCT:
 # django-filter adds one by default, and a DISTINCT over the list's wide rows sorted every
@@ -89,6 +89,12 @@ class TemplateFiltro(filtros.FilterSet):
 
 class ContatoFiltro(filtros.FilterSet):
     q = filtros.CharFilter(method="buscar", max_length=200, label="Nome, telefone ou e-mail.")
+    risco_churn = filtros.MultipleChoiceFilter(
+        field_name="risco_churn__risco",
+        choices=RiscoChurn.Risco.choices,
+        distinct=False,  # one risk row per contact
+        label="Risco de churn atual (repetível).",
+    )
 
     class Meta:
         model = Contato
