@@ -87,6 +87,22 @@ def alerta_churn(risco_id: str, alto_desde: str) -> int:
     return alertar_churn(risco_id, alto_desde)
 
 
+@shared_task(name="ia.tasks.atualizar_cotacao_bcb", ignore_result=True)
+def atualizar_cotacao_bcb() -> str | None:
+    """Daily (beat, when ``COTACAO_BCB_AUTOMATICA``): today's PTAX dollar rate, or the latest
+    published before it. A failure is logged; the previous rate stays in force."""
+    from django.utils import timezone
+
+    from ia.services.cotacao import ErroCotacao, atualizar_pelo_bcb
+
+    try:
+        cotacao, _nova = atualizar_pelo_bcb(timezone.localdate())
+    except ErroCotacao as exc:
+        logger.warning("cotação do dólar não atualizada: %s", exc)
+        return None
+    return str(cotacao.valor)
+
+
 def _enfileirar(tarefa, *args) -> None:
     try:
         tarefa.apply_async(args=[str(a) for a in args])

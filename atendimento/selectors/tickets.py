@@ -38,7 +38,9 @@ def _insights_recentes() -> Prefetch:
 def _para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return (
         queryset.select_related("contato", "canal", "fila", "atendente")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("nome"), to_attr=Ticket.ATRIBUTO_TAGS)
+        )
         .prefetch_related(_insights_recentes())
     )
 

@@ -387,6 +387,22 @@ class AdaptadorCanal:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
+        self._timeout_segundos: float | None = None
+
+    @property
+    def timeout_segundos(self) -> float:
+        """Seconds for the connect/read/write timeouts of every provider call: this
+        instance's own when set, else ``settings.PROVEDOR_TIMEOUT_SEGUNDOS`` read now."""
+        proprio = getattr(self, "_timeout_segundos", None)
+        if proprio is not None:
+            return proprio
+        from canais.adapters._http import timeout_padrao
+
+        return timeout_padrao()
+
+    @timeout_segundos.setter
+    def timeout_segundos(self, valor: float) -> None:
+        self._timeout_segundos = float(valor)
 
     # -- channel facts used by the desk ------------------------------------------------------
     @classmethod

@@ -181,7 +181,7 @@ def _risco(contato, risco="alto", probabilidade=0.81, motivos=("pediu para cance
     )
 
 
-def test_contato_mostra_risco_de_churn(api_atendente, empresa):
+def test_contato_mostra_risco_de_churn(api_atendente, empresa, outra_empresa):
     com_risco = ContatoFactory(empresa=empresa, nome="Ana")
     sem_risco = ContatoFactory(empresa=empresa, nome="Bruno")
     _risco(com_risco, motivos=["pediu para cancelar", "mensagem atual negativa"])
@@ -200,6 +200,17 @@ def test_contato_mostra_risco_de_churn(api_atendente, empresa):
     }
     assert lista["Ana"]["risco"] == "alto"
     assert lista["Bruno"] is None
+    _risco(ContatoFactory(empresa=empresa, nome="Carla"), risco="medio", probabilidade=0.4)
+    _risco(ContatoFactory(empresa=outra_empresa, nome="Ana Alheia"))
+
+    def nomes(**filtro):
+        resposta = api_atendente.get(f"{API}/contatos/", filtro)
+        assert resposta.status_code == 200
+        return [c["nome"] for c in resposta.json()["results"]]
+
+    assert nomes(risco_churn="alto") == ["Ana"]
+    assert nomes(risco_churn=["alto", "medio"]) == ["Ana", "Carla"]
+    assert api_atendente.get(f"{API}/contatos/", {"risco_churn": "altissimo"}).status_code == 400
     # the writable fields are unchanged: the risk is read-only
     resposta = api_atendente.patch(
         f"{API}/contatos/{sem_risco.id}/", {"nome": "Bruno S", "risco_churn": {"risco": "alto"}}

@@ -113,6 +113,9 @@ class CanalSerializer(serializers.ModelSerializer):
     config = serializers.SerializerMethodField()
     url_webhook = serializers.SerializerMethodField()
     opcoes_menu = OpcaoMenuSerializer(many=True, read_only=True)
+    resposta_automatica = serializers.ChoiceField(
+        choices=ModoResposta.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Canal

@@ -112,8 +112,6 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     mimes_aceitos = frozenset().union(*MIMES_POR_TIPO.values())
     #: largest download accepted (the largest documented media limit)
     limite_download_bytes: ClassVar[int] = 100 * MB
-    #: seconds for connect/read timeouts of every provider call
-    timeout_segundos: float = _http.TIMEOUT_PADRAO
     taxa_lote_por_segundo = TAXA_LOTE
     rotulo = _("WhatsApp")
     chaves_config = frozenset(
