@@ -256,7 +256,8 @@ def _cmdline(pid: int) -> str:
 
 
 def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
-    """The supervisor's children by role (web, worker, tarefas, beat) from their command lines."""
+    """The supervisor's children by role (web, worker, tarefas, ia, beat) from their command
+    lines."""
     papeis: dict[str, list[int]] = {"executar": [pid]}
     for filho in _filhos().get(pid, []):
         linha = _cmdline(filho)
@@ -266,8 +267,10 @@ def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
             nome = "beat"
         elif "-Q webhooks" in linha:
             nome = "worker"  # the drain
+        elif "-Q ai-analysis" in linha:
+            nome = "ia"  # make run's AI worker (lower CPU priority)
         elif " worker" in linha:
-            nome = "tarefas"  # make run's other worker (messages, notifications, AI)
+            nome = "tarefas"  # make run's other worker (messages, notifications)
         else:
             nome = "executar_outros"
         papeis.setdefault(nome, []).append(filho)
