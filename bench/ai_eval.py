@@ -337,8 +337,10 @@ def _plano(empresa, pergunta: str, vetor) -> str:
     tabela = "atendimento_base_conhecimento_trechos"
 
     def varreduras(no: dict):
-        if no.get("Relation Name") == tabela:
-            yield no.get("Index Name") or no["Node Type"].lower()
+        if "Index Name" in no and no.get("Relation Name", tabela) == tabela:
+            yield no["Index Name"]  # a bitmap index scan names no relation
+        elif no.get("Relation Name") == tabela and "Index Name" not in no:
+            yield no["Node Type"].lower()
         for filho in no.get("Plans", []):
             yield from varreduras(filho)
 
