@@ -194,23 +194,25 @@ class CamadaRedis(RedisChannelLayer):
         return self._por_script and canal.startswith(self.membro_processo)
 
     def entrega(self) -> EntregaLocal:
-        """The local delivery state of the running event loop (a new one when the loop that
-        had it is closed; two live loops receiving at once is an error, as in channels-redis)."""
+        """The local delivery state, bound to the running event loop (moved to it when the
+        loop that had it stopped; two live loops receiving at once is an error, as in
+        channels-redis)."""
         loop = asyncio.get_running_loop()
         entrega = self._entrega
-        if entrega is not None and entrega.loop is loop:
-            return entrega
-        if entrega is not None and entrega.lendo and not entrega.loop.is_closed():
-            raise RuntimeError("Two event loops are trying to receive() on one channel layer!")
-        self._entrega = EntregaLocal(
-            loop=loop,
-            membro=self.membro_processo,
-            capacidade=self.capacity,
-            conexao=lambda: self.connection(0),
-            chave=self.prefix + self.membro_processo,
-            desserializar=self.deserialize,
-        )
-        return self._entrega
+        if entrega is None:
+            entrega = self._entrega = EntregaLocal(
+                loop=loop,
+                membro=self.membro_processo,
+                capacidade=self.capacity,
+                conexao=lambda: self.connection(0),
+                chave=self.prefix + self.membro_processo,
+                desserializar=self.deserialize,
+            )
+        elif entrega.loop is not loop:
+            if entrega.lendo and entrega.loop.is_running():
+                raise RuntimeError("Two event loops are trying to receive() on one channel layer!")
+            entrega.trocar_loop(loop)
+        return entrega
 
     @property
     def recebido_em(self) -> float | None:

@@ -15,7 +15,8 @@ process that per-socket machinery, not Redis, was the cost of a fan-out (bench/R
   gets it back as fast as before), and removed when the last local socket leaves.
 * **reading**: one task per process pops the process's messages in batches (``ZPOPMIN`` with a
   count, blocking ``BZPOPMIN`` when idle) and puts each message — the same dict, decoded once —
-  in the buffer of each local socket of the message's ``grupo``.
+  in the buffer of each local socket of the message's ``grupo``.  It pops only while some
+  local ``receive()`` waits on an empty buffer, so what nobody waits for stays in Redis.
 * **slow sockets**: a socket's buffer keeps at most ``capacity`` messages; past that the oldest
   is dropped (counted and logged here, once per interval).  The socket sees the hole in the
   group's sequence numbers and tells its client to ``ressincronizar`` — never a silent drop.
@@ -64,7 +65,9 @@ class Buffer(asyncio.Queue):
 
 
 class EntregaLocal:
-    """Local groups, buffers and the reader task of one process in one event loop."""
+    """Local groups, buffers and the reader task of one process.  Membership outlives an event
+    loop (sync code may join in one loop and receive in the next); buffers and the reader
+    belong to the loop that receives (``trocar_loop``)."""
 
     def __init__(
         self,
@@ -86,11 +89,24 @@ class EntregaLocal:
         self._canais: dict[str, set[str]] = {}  # local channel -> its groups
         self._renovado: dict[str, float] = {}  # group -> when its member was last written
         self.buffers: dict[str, Buffer] = {}
+        self._esperando: dict[str, int] = {}  # local channel -> receive() calls waiting
         self._leitor: asyncio.Task | None = None
         #: monotonic time at which the latest batch was taken from Redis; every message a
         #: socket handles was taken at or before it (``acesso.VersoesAcesso`` orders on it)
         self.recebido_em = float("-inf")
         self.descartes = 0  # messages dropped from full socket buffers (slow sockets)
+
+    def trocar_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Receive in ``loop`` from now on: the old loop's reader stops and what its buffers
+        held moves to new ones (a queue cannot cross loops; a batch may have been taken)."""
+        self.parar()
+        self.loop = loop
+        antigos, self.buffers = self.buffers, {}
+        for canal, antigo in antigos.items():
+            novo = self.buffer(canal)
+            while not antigo.empty():
+                novo.colocar(antigo.get_nowait())
+        self.recebido_em = float("-inf")
 
     # ------------------------------------------------------------------ membership
     def entrar(self, grupo: str, canal: str) -> bool:
@@ -146,8 +162,14 @@ class EntregaLocal:
     def lendo(self) -> bool:
         return self._leitor is not None and not self._leitor.done()
 
+    def _ha_demanda(self) -> bool:
+        """Whether some local ``receive()`` waits on an empty buffer.  The reader stops when
+        none does (what is not popped stays in Redis, under the process key's capacity), so
+        a loop that ends never takes messages with it."""
+        return any(not self.buffers[c].qsize() for c in self._esperando if c in self.buffers)
+
     async def _ler(self) -> None:
-        while True:
+        while self._ha_demanda():
             try:
                 itens = await self._tirar()
             except asyncio.CancelledError:
@@ -157,27 +179,26 @@ class EntregaLocal:
                 aviso("leitor", "entrega local: Redis indisponível", exc=exc)
                 await asyncio.sleep(1)
                 continue
-            if not itens:
-                continue
-            self.recebido_em = time.monotonic()
-            for conteudo in itens:
-                try:
-                    mensagem = self._desserializar(conteudo)
-                except Exception:
-                    logger.exception("entrega local: mensagem ilegível descartada")
-                    continue
-                self.distribuir(mensagem.pop("__asgi_channel__", None), mensagem)
+            if itens:
+                self.recebido_em = time.monotonic()
+                for conteudo in itens:
+                    try:
+                        mensagem = self._desserializar(conteudo)
+                    except Exception:
+                        logger.exception("entrega local: mensagem ilegível descartada")
+                        continue
+                    self.distribuir(mensagem.pop("__asgi_channel__", None), mensagem)
+            _se_cancelado()  # only now: what was taken is in the buffers
 
     async def _tirar(self) -> list[bytes]:
         """Up to ``LOTE`` messages of the process: one round trip when some are waiting,
-        a blocking pop (then whatever followed it) when none is."""
+        a blocking pop when none is."""
         conexao = self._conexao()
         itens = await conexao.zpopmin(self._chave, LOTE)
-        _se_cancelado()
         if itens:
             return [item[0] for item in itens]
-        resultado = await conexao.bzpopmin(self._chave, timeout=ESPERA_SEGUNDOS)
         _se_cancelado()
+        resultado = await conexao.bzpopmin(self._chave, timeout=ESPERA_SEGUNDOS)
         if resultado is None:
             return []
         return [resultado[1]]
@@ -220,13 +241,23 @@ def _se_cancelado() -> None:
 
 async def esperar_mensagem(entrega: EntregaLocal, canal: str) -> dict[str, Any]:
     """The next message of local ``canal`` (the reader fills its buffer).  A cancelled wait
-    means the socket is gone: its buffer is dropped (its groups are left by the caller)."""
-    entrega.garantir_leitor()
+    that leaves an empty buffer drops it (the socket is gone; its groups are left by the
+    caller)."""
     buffer = entrega.buffer(canal)
+    esperando = entrega._esperando
+    esperando[canal] = esperando.get(canal, 0) + 1
     try:
+        if buffer.empty():
+            entrega.garantir_leitor()
         return await buffer.get()
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
             if entrega.buffers.get(canal) is buffer and buffer.empty():
                 del entrega.buffers[canal]
         raise
+    finally:
+        restantes = esperando.get(canal, 1) - 1
+        if restantes > 0:
+            esperando[canal] = restantes
+        else:
+            esperando.pop(canal, None)
