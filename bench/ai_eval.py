@@ -324,26 +324,17 @@ def _plano(empresa, pergunta: str, vetor) -> str:
 
     from ia.services import busca
 
-    parametros = {
-        "vetor": "[" + ",".join(f"{x:.6f}" for x in vetor.tolist()) + "]",
-        "empresa": empresa.pk,
-        "pergunta": pergunta,
-        "candidatos_vetor": busca.CANDIDATOS_VETOR,
-        "candidatos_texto": busca.CANDIDATOS_TEXTO,
-        "limite_texto": busca.LIMITE_TEXTO,
-        "k_rrf": busca.K_RRF,
-        "peso_texto": busca.PESO_TEXTO,
-        "k": 5,
-    }
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("EXPLAIN " + busca._SQL, parametros)
+        busca.preparar(cursor)
+        cursor.execute("EXPLAIN " + busca._SQL, busca.parametros(empresa, pergunta, vetor, 5))
         plano = "\n".join(linha[0] for linha in cursor.fetchall())
     usados = [
         nome
         for nome in ("trecho_embedding_hnsw", "trecho_busca_gin", "trecho_empresa_artigo")
         if nome in plano
     ]
+    if "Seq Scan on atendimento_base_conhecimento_trechos" in plano:
+        usados.append("sequential scan of the chunks")
     return ", ".join(usados) or "no index"
 
 

@@ -44,7 +44,7 @@ RAIZ = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PNID = "990000000000001"
 CONFIG = ("segundos", "conexoes", "taxa", "servidor", "servidores", "workers", "pool",
-          "concorrencia", "conversas")  # fmt: skip
+          "concorrencia", "conversas", "aquecer")  # fmt: skip
 SEGREDO = "segredo-do-bench"
 
 
@@ -241,26 +241,57 @@ def _filhos() -> dict[int, list[int]]:
     return filhos
 
 
-def _cpu_da_arvore(raizes: list[int]) -> float:
-    """CPU seconds used so far by ``raizes`` and their live descendants."""
-    filhos, total, pendentes = _filhos(), 0.0, list(raizes)
-    while pendentes:
-        pid = pendentes.pop()
-        pendentes.extend(filhos.get(pid, []))
-        try:
-            campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # utime, stime, and cutime/cstime (children already waited for: the load process)
-        total += sum(int(c) for c in campos[11:15]) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _cpu_do_processo(pid: int, *, filhos_esperados: bool = False) -> float:
     """CPU seconds of one process (plus, optionally, of its children already waited for)."""
     campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     fim = 15 if filhos_esperados else 13
     return sum(int(c) for c in campos[11:fim]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
+    """The supervisor's children by role (web, worker, beat) from their command lines."""
+    papeis: dict[str, list[int]] = {"executar": [pid]}
+    for filho in _filhos().get(pid, []):
+        linha = _cmdline(filho)
+        nome = (
+            "web"
+            if "uvicorn" in linha or "daphne" in linha
+            else (
+                "beat"
+                if " beat" in linha
+                else "worker"
+                if " worker" in linha
+                else "executar_outros"
+            )
+        )
+        papeis.setdefault(nome, []).append(filho)
+    return papeis
+
+
+def _cpu_por_papel(papeis: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds per role; a role's tree excludes the pids of the other roles (the
+    supervisor's own figure is then only its own)."""
+    excluir = {pid for pids in papeis.values() for pid in pids}
+    filhos, resultado = _filhos(), {}
+    for nome, raizes in papeis.items():
+        total, pendentes = 0.0, list(raizes)
+        while pendentes:
+            pid = pendentes.pop()
+            pendentes.extend(f for f in filhos.get(pid, []) if f not in excluir)
+            try:
+                campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(c) for c in campos[11:15]) / os.sysconf("SC_CLK_TCK")
+        resultado[nome] = total
+    return resultado
 
 
 def _servicos_do_bench(pasta_dados: Path) -> list[int]:
@@ -359,6 +390,11 @@ def main() -> None:
     parser.add_argument("--conversas", type=int, default=200)
     parser.add_argument("--taxa", type=float, default=0, help="offered webhooks/s (0: max)")
     parser.add_argument("--pool", default="prefork", help="Celery pool: prefork|threads|solo")
+    parser.add_argument(
+        "--aquecer",
+        action="store_true",
+        help="one message per conversation first (contacts and tickets exist: steady state)",
+    )
     parser.add_argument("--drenar", type=float, default=120, help="max seconds to drain")
     parser.add_argument("--base", action="append", default=[])
     parser.add_argument("--empresa", default="")
@@ -386,6 +422,37 @@ def main() -> None:
             from conectcrm import embedded
 
             embedded.parar(embedded.pasta_dados(_env()["CONECTCRM_PERFIL"]))
+
+
+def _aquecer(args, empresa, canal, porta: int) -> int:
+    """--aquecer: one message per conversation before the load, processed and delivered, so
+    the load measures conversations that already have a contact and an open ticket (the
+    steady state) rather than ``--conversas`` first contacts at once.  Returns how many."""
+    import http.client
+
+    from atendimento.models import EventoWebhook, Mensagem
+
+    for i in range(args.conversas):
+        corpo = corpo_whatsapp(f"wamid.aquecer.{uuid.uuid4().hex}", f"55119{i:08d}")
+        assinatura = "sha256=" + hmac.new(SEGREDO.encode(), corpo, hashlib.sha256).hexdigest()
+        conexao = http.client.HTTPConnection("127.0.0.1", porta, timeout=30)
+        conexao.request(
+            "POST",
+            f"/api/atendimento/webhooks/whatsapp/{empresa.id}/",
+            corpo,
+            {"Content-Type": "application/json", "X-Hub-Signature-256": assinatura},
+        )
+        assert conexao.getresponse().status == 200
+        conexao.close()
+    limite = time.monotonic() + 300
+    while time.monotonic() < limite:
+        feitas = Mensagem.objects.filter(canal=canal).count()
+        pendentes = EventoWebhook.objects.filter(canal=canal, status="recebido").count()
+        if feitas >= args.conversas and not pendentes:
+            break
+        time.sleep(0.5)
+    time.sleep(3)  # their frames and the reactions after them
+    return args.conversas
 
 
 def orquestrar(args) -> None:
@@ -459,9 +526,13 @@ def orquestrar(args) -> None:
             time.sleep(3)  # worker pool up
 
             rodada = uuid.uuid4().hex[:6]
+            aquecidas = _aquecer(args, empresa, canal, portas[0]) if args.aquecer else 0
             pg, rd = _servicos_do_bench(pasta_dados)
             papeis |= {"postgres": [pg], "redis": [rd]}
-            cpu_papeis = {nome: _cpu_da_arvore(pids) for nome, pids in papeis.items()}
+            if "executar" in papeis:
+                papeis |= _papeis_do_executar(papeis["executar"][0])
+            cpu_papeis = _cpu_por_papel(papeis)
+            carga_media_antes = os.getloadavg()
             cpu_carga = _cpu_do_processo(os.getpid(), filhos_esperados=True)
             cpu_maquina = _ocupado_total()
             inicio = time.time()
@@ -475,10 +546,10 @@ def orquestrar(args) -> None:
             )  # fmt: skip
             duracao_carga = time.time() - inicio
             cpu_maquina = _ocupado_total() - cpu_maquina
-            cpu_papeis = {
-                nome: round((_cpu_da_arvore(pids) - cpu_papeis[nome]) / duracao_carga, 2)
-                for nome, pids in papeis.items()
-            }
+            carga_media = os.getloadavg()
+            cpu_depois = _cpu_por_papel(papeis)
+            cpu_segundos = {nome: cpu_depois[nome] - cpu_papeis[nome] for nome in papeis}
+            cpu_papeis = {nome: round(v / duracao_carga, 2) for nome, v in cpu_segundos.items()}
             cpu_papeis["gerador_de_carga"] = round(
                 (_cpu_do_processo(os.getpid(), filhos_esperados=True) - cpu_carga) / duracao_carga,
                 2,
@@ -491,7 +562,7 @@ def orquestrar(args) -> None:
 
             limite = time.monotonic() + args.drenar
             while time.monotonic() < limite:
-                guardadas = Mensagem.objects.filter(canal=canal).count()
+                guardadas = Mensagem.objects.filter(canal=canal).count() - aquecidas
                 pendentes = EventoWebhook.objects.filter(canal=canal, status="recebido").count()
                 if guardadas >= len(ids_aceitos) and not pendentes:
                     break
@@ -501,7 +572,7 @@ def orquestrar(args) -> None:
             while time.monotonic() - parado_desde < 5 and time.monotonic() < limite + 60:
                 with contextlib.suppress(OSError, ValueError):
                     atual = int(progresso.read_text() or 0)
-                    if atual >= len(ids_aceitos):
+                    if atual >= len(ids_aceitos) + aquecidas:
                         break
                     if atual != visto:
                         visto, parado_desde = atual, time.monotonic()
@@ -519,7 +590,11 @@ def orquestrar(args) -> None:
                     p.kill()
         del carga
 
-    guardadas = list(Mensagem.objects.filter(canal=canal).values_list("id_externo", "criado_em"))
+    guardadas = list(
+        Mensagem.objects.filter(canal=canal)
+        .exclude(id_externo__startswith="wamid.aquecer.")
+        .values_list("id_externo", "criado_em")
+    )
     ids_guardados = [g[0] for g in guardadas]
     perdidas = len(ids_aceitos - set(ids_guardados))
     duplicadas_banco = len(ids_guardados) - len(set(ids_guardados))
@@ -534,6 +609,18 @@ def orquestrar(args) -> None:
     latencias_ack = [r[2] * 1000 for r in aceitos]
     e2e = [(chegada[i] - envio[i]) * 1000 for i in chegada if i in envio]
     ultimo = max((chegada[i] for i in chegada if i in envio), default=inicio)
+    # CPU per acknowledged webhook / per message, load-independent (ms of CPU, during the
+    # load; the drain may go on after it, so "per message" counts the messages stored by then)
+    guardadas_na_carga = sum(
+        1 for _, criado in guardadas if criado.timestamp() <= inicio + duracao_carga
+    )
+    cpu_ms = {}
+    for nome, segundos in cpu_segundos.items():
+        if segundos <= 0:
+            continue
+        cpu_ms[f"{nome}_por_ack"] = round(1000 * segundos / max(len(aceitos), 1), 2)
+        if guardadas_na_carga:
+            cpu_ms[f"{nome}_por_mensagem_guardada"] = round(1000 * segundos / guardadas_na_carga, 2)
     falhas = len(registros) - len(aceitos)
     eventos = EventoWebhook.objects.filter(canal=canal)
     falhos = eventos.filter(status="falhou").count()
@@ -554,12 +641,14 @@ def orquestrar(args) -> None:
         "respostas_nao_200": falhas,
         "aceitos_por_s": round(taxa_ack, 1),
         "ack_ms_p50": round(_p(latencias_ack, 0.50), 1),
+        "ack_ms_p95": round(_p(latencias_ack, 0.95), 1),
         "ack_ms_p99": round(_p(latencias_ack, 0.99), 1),
         "mensagens_guardadas": len(set(ids_guardados)),
         "eventos_falhos": falhos,
         "eventos_ws_recebidos": len(chegada),
         "ponta_a_ponta_por_s": round(taxa_e2e, 1),
         "ponta_a_ponta_ms_p50": round(_p(e2e, 0.50), 1),
+        "ponta_a_ponta_ms_p95": round(_p(e2e, 0.95), 1),
         "ponta_a_ponta_ms_p99": round(_p(e2e, 0.99), 1),
         "perdidas": perdidas,
         "duplicadas_banco": duplicadas_banco,
@@ -568,6 +657,12 @@ def orquestrar(args) -> None:
         "cpu_maquina_nucleos_durante_carga": round(cpu_maquina / duracao_carga, 2),
         "cpu_alheia_nucleos_durante_carga": round(cpu_alheia / duracao_carga, 2),
         "cpu_nucleos_por_papel": cpu_papeis,
+        "mensagens_guardadas_durante_carga": guardadas_na_carga,
+        "cpu_ms": cpu_ms,
+        "carga_media_1_5_15_antes_depois": [
+            [round(x, 2) for x in carga_media_antes],
+            [round(x, 2) for x in carga_media],
+        ],
         "teto_insert_commits_por_s": round(teto, 1),
         "razao_ack_teto": round(taxa_ack / teto, 3) if teto else None,
         "razao_ponta_a_ponta_teto": round(taxa_e2e / teto, 3) if teto else None,

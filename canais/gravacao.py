@@ -35,6 +35,9 @@ from canais.despertar import despertar
 logger = logging.getLogger(__name__)
 
 _ESPERA_MAX_SEGUNDOS = 30.0
+#: the connection is checked (health check, CONN_MAX_AGE) before a group that follows an
+#: idle gap longer than this
+_VERIFICAR_APOS_OCIOSO_SEGUNDOS = 1.0
 
 
 class GravadorEmGrupo:
@@ -77,20 +80,29 @@ class GravadorEmGrupo:
         return grupo
 
     def _rodar(self) -> None:
+        ultimo = 0.0
         while True:
             grupo = self._proximo_grupo()
+            if time.monotonic() - ultimo > _VERIFICAR_APOS_OCIOSO_SEGUNDOS:
+                # honours CONN_MAX_AGE and re-arms CONN_HEALTH_CHECKS (a SELECT 1 before the
+                # next transaction): only after an idle gap, since a connection that
+                # committed a moment ago is alive — per group, under load, that round trip
+                # was a sixth of the writer's time.  If it died anyway, the group fails (503,
+                # the provider retries) and the connection is replaced for the next one.
+                connection.close_if_unusable_or_obsolete()
             try:
                 inseridos = self._inserir([evento for evento, _ in grupo])
             except BaseException as exc:
                 connection.close()  # reconnect for the next group
                 for _, futuro in grupo:
                     futuro.set_exception(exc)
+                ultimo = 0.0
                 continue
             # woken before answering, as the per-request path does (on_commit, then 200)
             self._despertar([e for e, _ in grupo if e.pk in inseridos])
             for evento, futuro in grupo:
                 futuro.set_result(evento.pk in inseridos)
-            connection.close_if_unusable_or_obsolete()  # honours CONN_MAX_AGE
+            ultimo = time.monotonic()
 
     def _inserir(self, eventos: list[EventoWebhook]) -> set:
         with transaction.atomic():

@@ -55,9 +55,6 @@ CABECALHOS_GUARDADOS = frozenset(
 PREFIXO_VERIFICADOS = "x-conectcrm-"
 PREFIXOS_GUARDADOS = ("x-amz-sns-", PREFIXO_VERIFICADOS)
 
-#: how long a status of a message not recorded yet is retried (see _status_prematuro)
-ESPERA_STATUS_SEGUNDOS = 300
-
 Status = EventoWebhook.Status
 
 
@@ -283,10 +280,11 @@ def _status_prematuro(evento: EventoWebhook, ids: list[str]) -> str:
     """Statuses of messages we do not know (yet): the send task records the provider's id
     after the provider call, and the ``sent`` status can arrive first.  The event stays
     ``recebido`` and is processed again later (everything in it is idempotent) until
-    ESPERA_STATUS_SEGUNDOS after it arrived; then it ends ``processado`` with a note (a status
-    for a message sent by another system on the same number, say)."""
+    ``settings.WEBHOOK_ESPERA_STATUS_SEGUNDOS`` after it arrived; then it ends ``processado``
+    with a note (a status for a message sent by another system on the same number, say)."""
     lista = ", ".join(ids)[:3000]
-    if timezone.now() - evento.recebido_em >= timedelta(seconds=ESPERA_STATUS_SEGUNDOS):
+    espera = timedelta(seconds=settings.WEBHOOK_ESPERA_STATUS_SEGUNDOS)
+    if timezone.now() - evento.recebido_em >= espera:
         _concluir(evento, Status.PROCESSADO, f"status de mensagem desconhecida ignorado: {lista}")
         return Status.PROCESSADO
     evento.erro = f"aguardando a mensagem do status: {lista}"

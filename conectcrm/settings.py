@@ -241,6 +241,24 @@ DIGITANDO_INTERVALO_SEGUNDOS = env.int("DIGITANDO_INTERVALO_SEGUNDOS", default=5
 # ceiling of any channel's bulk-send rate, messages per second (a channel's own rate is its
 # config's mensagens_por_segundo, else its adapter's taxa_lote_por_segundo)
 LOTE_TAXA_MAXIMA = env.float("LOTE_TAXA_MAXIMA", default=1000.0)
+# an SLA clock with less than this share of its window left is "about to breach": amber in the
+# inbox, alerta_sla sent (atendimento.services.sla)
+SLA_ALERTA_FRACAO = env.float("SLA_ALERTA_FRACAO", default=0.25)
+# seconds of sending one run of the bulk-send task prepares before it runs again, and the
+# most recipients one bulk send takes (atendimento.services.lote)
+LOTE_JANELA_SEGUNDOS = env.float("LOTE_JANELA_SEGUNDOS", default=60.0)
+LOTE_MAX_DESTINATARIOS = env.int("LOTE_MAX_DESTINATARIOS", default=10_000)
+# longest wait between retries of a webhook-processing or media-download task (2^n seconds
+# up to this); how long a status of a message not recorded yet is retried (canais.tasks.entrada,
+# canais.webhooks_guardados)
+WEBHOOK_BACKOFF_MAX_SEGUNDOS = env.float("WEBHOOK_BACKOFF_MAX_SEGUNDOS", default=300.0)
+WEBHOOK_ESPERA_STATUS_SEGUNDOS = env.int("WEBHOOK_ESPERA_STATUS_SEGUNDOS", default=300)
+# e-mail loop guard: more than EMAIL_LACO_MAX mails from one sender to one channel within
+# EMAIL_LACO_JANELA_SEGUNDOS are an auto-responder storm (atendimento.services.email_entrada)
+EMAIL_LACO_MAX = env.int("EMAIL_LACO_MAX", default=20)
+EMAIL_LACO_JANELA_SEGUNDOS = env.int("EMAIL_LACO_JANELA_SEGUNDOS", default=600)
+# seconds a website-chat visitor's signed media link stays valid (canais.webchat.conversa)
+WEBCHAT_MIDIA_SEGUNDOS = env.int("WEBCHAT_MIDIA_SEGUNDOS", default=3600)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)
@@ -453,6 +471,17 @@ AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
 AI_ESPERA_MAXIMA = env.float("AI_ESPERA_MAXIMA", default=30.0)
 # a request someone waits on (the suggested reply in the API/inbox): one try of at most this long
 AI_TIMEOUT_INTERATIVO = env.float("AI_TIMEOUT_INTERATIVO", default=8.0)
+# the dollar rate of AI costs in BRL: the Banco Central's PTAX OData API (manage.py
+# atualizar_cotacao --bcb); COTACAO_BCB_AUTOMATICA fetches it daily (beat, COTACAO_BCB_HORA)
+BCB_PTAX_URL = env(
+    "BCB_PTAX_URL", default="https://olinda.bcb.gov.br/olinda/servico/PTAX/versao/v1/odata"
+)
+COTACAO_BCB_AUTOMATICA = env.bool("COTACAO_BCB_AUTOMATICA", default=False)
+if COTACAO_BCB_AUTOMATICA:
+    CELERY_BEAT_SCHEDULE["atualizar-cotacao-bcb"] = {
+        "task": "ia.tasks.atualizar_cotacao_bcb",
+        "schedule": crontab(hour=env.int("COTACAO_BCB_HORA", default=14), minute=30),
+    }
 
 # ----------------------------------------------------------------------------- logging
 LOGGING = {

@@ -9,6 +9,7 @@ builds the absolute URL the signature covers).  Everything else goes through the
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from django.core.handlers.exception import convert_exception_to_response
@@ -41,4 +42,16 @@ def com_webhooks_diretos(completa, webhooks):
     return aplicacao
 
 
+def aquecer() -> None:
+    """Import the URL modules and compile the webhook route now, at process start: Django
+    does it in the first request otherwise, and a burst arriving at a fresh process waited
+    for it (about a second of CPU per process on this machine: the worst acknowledgements of
+    a benchmark run, bench/README.md)."""
+    from django.urls import Resolver404, get_resolver
+
+    with contextlib.suppress(Resolver404):
+        get_resolver().resolve(f"{PREFIXO_WEBHOOKS}whatsapp/00000000-0000-0000-0000-000000000000/")
+
+
 application = com_webhooks_diretos(get_wsgi_application(), HandlerSemMiddleware())
+aquecer()

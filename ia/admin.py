@@ -196,6 +196,8 @@ class PrecoModeloIAAdmin(TabelaPlataformaAdmin):
 class CotacaoMoedaAdmin(TabelaPlataformaAdmin):
     list_display = ["moeda", "vigente_desde", "valor", "fonte"]
     list_filter = ["moeda"]
+    date_hierarchy = "vigente_desde"
+    search_fields = ["fonte"]
 
 
 @admin.register(RiscoChurn)

@@ -87,6 +87,22 @@ def alerta_churn(risco_id: str, alto_desde: str) -> int:
     return alertar_churn(risco_id, alto_desde)
 
 
+@shared_task(name="ia.tasks.atualizar_cotacao_bcb", ignore_result=True)
+def atualizar_cotacao_bcb() -> str | None:
+    """Daily (beat, when ``COTACAO_BCB_AUTOMATICA``): today's PTAX dollar rate, or the latest
+    published before it. A failure is logged; the previous rate stays in force."""
+    from django.utils import timezone
+
+    from ia.services.cotacao import ErroCotacao, atualizar_pelo_bcb
+
+    try:
+        cotacao, _nova = atualizar_pelo_bcb(timezone.localdate())
+    except ErroCotacao as exc:
+        logger.warning("cotação do dólar não atualizada: %s", exc)
+        return None
+    return str(cotacao.valor)
+
+
 def _enfileirar(tarefa, *args) -> None:
     try:
         tarefa.apply_async(args=[str(a) for a in args])
@@ -116,6 +132,12 @@ def agendar_analise(ticket_id, *, espera: float = ESPERA_ANALISE) -> bool:
     """Queue one analysis of the ticket within ``espera`` seconds (one per burst)."""
     if not cache.add(_chave_analise(ticket_id), 1, timeout=int(espera) + 30):
         return True  # one is already queued for this burst
+    return _enfileirar_analise(ticket_id, espera)
+
+
+def _enfileirar_analise(ticket_id, espera: float) -> bool:
+    """Queue the analysis whose debounce key was just set (removed again if the broker is
+    down, so the next message tries again)."""
     try:
         analise_completa.apply_async(args=[str(ticket_id)], countdown=espera)
     except Exception as exc:  # the broker is down: the next message will queue it
@@ -148,7 +170,28 @@ def agendar_robo(ticket_id, *, espera: float = ESPERA_ROBO) -> bool:
     return True
 
 
+def _adicionar_varias(chaves: list[str], timeout: int) -> list[bool]:
+    """``cache.add(chave, 1, timeout)`` for each key, in ONE round trip to Redis (Django's
+    cache has no ``add_many``; one ``add`` per ticket of an inbound batch cost a round trip
+    each).  Another cache backend: one ``add`` per key."""
+    cliente_cache = getattr(cache, "_cache", None)
+    if not hasattr(cliente_cache, "get_client") or not hasattr(cliente_cache, "_serializer"):
+        return [cache.add(chave, 1, timeout=timeout) for chave in chaves]
+    valor = cliente_cache._serializer.dumps(1)
+    with cliente_cache.get_client(write=True).pipeline(transaction=False) as pipe:
+        for chave in chaves:
+            pipe.set(cache.make_and_validate_key(chave), valor, ex=timeout, nx=True)
+        return [bool(r) for r in pipe.execute()]
+
+
 def analisar_entradas(entradas) -> None:
-    """Reaction to committed customer messages (atendimento.services.reacoes)."""
-    for ticket_id in {e.ticket_id for e in entradas}:
-        agendar_analise(ticket_id)
+    """Reaction to committed customer messages (atendimento.services.reacoes): one analysis
+    per ticket and burst (see agendar_analise), the debounce keys of a whole inbound batch
+    set in one round trip."""
+    tickets = list(dict.fromkeys(e.ticket_id for e in entradas))
+    novas = _adicionar_varias(
+        [_chave_analise(t) for t in tickets], timeout=int(ESPERA_ANALISE) + 30
+    )
+    for ticket_id, nova in zip(tickets, novas, strict=True):
+        if nova:
+            _enfileirar_analise(ticket_id, ESPERA_ANALISE)

@@ -227,6 +227,18 @@ class Ticket(ModeloEmpresa):
     def __str__(self) -> str:
         return f"#{self.numero} {self.assunto or self.contato}"
 
+    #: attribute the lists prefetch the tags into (a plain list, see ``tags_lista``)
+    ATRIBUTO_TAGS = "_tags_lista"
+
+    @property
+    def tags_lista(self) -> list:
+        """The ticket's tags by name: the list prefetched by the lists' selectors, else one
+        query.  A ``Prefetch`` into a plain list costs nothing per row, where one into the
+        ``tags`` manager builds a queryset per ticket (~0.3 ms each on a 50-row page)."""
+        if self.ATRIBUTO_TAGS in self.__dict__:
+            return self.__dict__[self.ATRIBUTO_TAGS]
+        return list(self.tags.order_by("nome"))
+
 
 class Historico(ModeloEmpresa):
     """Audit trail of a ticket: every change, who made it, before and after."""

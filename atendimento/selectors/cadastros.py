@@ -28,12 +28,13 @@ from atendimento.models import (
     Contato,
     Fila,
     IdentidadeContato,
+    OpcaoMenu,
     Tag,
     Template,
     Ticket,
 )
 from atendimento.selectors.acesso import da_empresa, obter_da_empresa
-from ia.models import ArtigoConhecimento
+from ia.models import ArtigoConhecimento, RiscoChurn
 
 STATUS_ABERTOS = (
     Ticket.Status.ABERTO,
@@ -58,13 +59,22 @@ def inicio_do_dia(atendente: Atendente, agora: datetime | None = None) -> dateti
 
 # ------------------------------------------------------------------------------- canais
 def canais_listar(*, atendente: Atendente) -> QuerySet[Canal]:
-    return da_empresa(Canal.objects, atendente).order_by("nome", "id")
+    return (
+        da_empresa(Canal.objects, atendente).prefetch_related(_opcoes_menu()).order_by("nome", "id")
+    )
 
 
 def canal_obter(*, atendente: Atendente, canal_id) -> Canal:
     return obter_da_empresa(
-        Canal.objects, atendente=atendente, pk=canal_id, mensagem=_("Canal não encontrado.")
+        Canal.objects.prefetch_related(_opcoes_menu()),
+        atendente=atendente,
+        pk=canal_id,
+        mensagem=_("Canal não encontrado."),
     )
+
+
+def _opcoes_menu() -> Prefetch:
+    return Prefetch("opcoes_menu", queryset=OpcaoMenu.objects.order_by("numero"))
 
 
 # ------------------------------------------------------------------------------- filas
@@ -162,7 +172,14 @@ def tag_obter(*, atendente: Atendente, tag_id) -> Tag:
 def contatos_listar(*, atendente: Atendente) -> QuerySet[Contato]:
     return (
         da_empresa(Contato.objects, atendente)
-        .prefetch_related("identidades")
+        .prefetch_related(
+            "identidades",
+            Prefetch(
+                "risco_churn",
+                queryset=da_empresa(RiscoChurn.objects, atendente),
+                to_attr="riscos_churn",
+            ),
+        )
         .order_by("nome", "id")
     )
 

@@ -125,7 +125,9 @@ def inbox_tickets(*, atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ti
         _base_filtrada(atendente, filtros)
         .filter(_filtro_aba(atendente, filtros.aba))
         .select_related("contato", "canal", "fila", "atendente")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("nome"), to_attr=Ticket.ATRIBUTO_TAGS)
+        )
         .order_by(F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id")
     )
 

@@ -19,7 +19,7 @@ from atendimento.selectors.acesso import (
     ticket_obter,
     tickets_visiveis,
 )
-from ia.models import AIInsight
+from ia.models import AIInsight, RiscoChurn
 
 #: detail page: how many of the latest messages / history rows come with the ticket
 MENSAGENS_NO_DETALHE = 50
@@ -38,7 +38,9 @@ def _insights_recentes() -> Prefetch:
 def _para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return (
         queryset.select_related("contato", "canal", "fila", "atendente")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("nome")))
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("nome"), to_attr=Ticket.ATRIBUTO_TAGS)
+        )
         .prefetch_related(_insights_recentes())
     )
 
@@ -82,9 +84,14 @@ def tickets_buscar(
 
 def ticket_detalhe(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
     """One visible ticket with its latest messages and history, tags, contact identities and
-    latest insight (``mensagens_recentes`` / ``historico_recente`` newest first)."""
+    churn risk, latest insight (``mensagens_recentes`` / ``historico_recente`` newest first)."""
     queryset = tickets_listar(atendente=atendente).prefetch_related(
         "contato__identidades",
+        Prefetch(
+            "contato__risco_churn",
+            queryset=da_empresa(RiscoChurn.objects, atendente),
+            to_attr="riscos_churn",
+        ),
         Prefetch(
             "mensagens",
             queryset=Mensagem.objects.order_by("-data", "-ordem", "-criado_em")[

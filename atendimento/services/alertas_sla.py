@@ -88,7 +88,8 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
         maior = max([*(m or 0 for m in proprios), *por_prioridade])
         if not maior:
             continue
-        ate = agora + timedelta(minutes=maior * sla.FRACAO_ALERTA)
+        fracao = sla.fracao_alerta()
+        ate = agora + timedelta(minutes=maior * fracao)
         proximos = list(sla.relogios_abertos(ate=ate, fila_id=fila.pk))
         prioridades = dict(
             Ticket.objects.filter(pk__in={v.ticket_id for v in proximos}).values_list(
@@ -99,7 +100,7 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
             if venc.prazo <= agora:
                 continue
             minutos = sla.minutos_alvo(fila, prioridades.get(venc.ticket_id, ""), venc.alvo)
-            if not minutos or venc.prazo - agora > timedelta(minutes=minutos * sla.FRACAO_ALERTA):
+            if not minutos or venc.prazo - agora > timedelta(minutes=minutos * fracao):
                 continue
             if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.ANTES, agora):
                 enviados["antes"] += 1

@@ -148,6 +148,33 @@ def _conduzidas(entradas: list[EntradaConfirmada], conduzidos: dict) -> None:
             logger.exception("automação %s do ticket %s", automacao, ticket_id)
 
 
+def _automacoes_possiveis(ticket_ids: list) -> dict:
+    """``{ticket_id: (menu, robo_ou_horario)}`` for new tickets, in one query: whether the
+    channel's first-contact menu may start (``menu_ativo``), and whether the bot or the
+    out-of-hours reply may act (a bot policy on the channel or queue, or an out-of-hours
+    text on the queue).  Each of those steps locks the ticket in a transaction of its own
+    (a commit each) before finding it has nothing to do; a ticket of a channel and queue
+    with none of them configured — the usual case — now skips them.  The steps still check
+    everything themselves."""
+    from atendimento.models import ModoResposta
+
+    responde = (ModoResposta.CONFIANTE, ModoResposta.FORA_HORARIO)  # see robo._responde
+    linhas = Ticket.objects.filter(pk__in=ticket_ids).values_list(
+        "id",
+        "canal__menu_ativo",
+        "canal__resposta_automatica",
+        "fila__resposta_automatica",
+        "fila__mensagem_fora_horario",
+    )
+    return {
+        ticket_id: (
+            bool(menu_ativo),
+            (canal_modo or fila_modo or "") in responde or bool((fora_horario or "").strip()),
+        )
+        for ticket_id, menu_ativo, canal_modo, fila_modo, fora_horario in linhas
+    }
+
+
 def ao_receber(entradas: list[EntradaConfirmada]) -> None:
     """Reaction to committed customer messages (see :mod:`atendimento.services.reacoes`):
     SLA clocks; answers to the menu and the bot; a new ticket gets the channel's menu, or
@@ -171,18 +198,25 @@ def ao_receber(entradas: list[EntradaConfirmada]) -> None:
     if not novos:
         return
     a_distribuir: set = set()
+    try:
+        possiveis = _automacoes_possiveis(list(novos))
+    except Exception:
+        logger.exception("automações de %d tickets novos", len(novos))
+        possiveis = {}
     for entrada in novos.values():
         try:
-            if menu_inicial.iniciar(entrada.ticket_id):
+            menu, robo_ou_horario = possiveis.get(entrada.ticket_id, (True, True))
+            if menu and menu_inicial.iniciar(entrada.ticket_id):
                 continue
-            quando = (
-                Mensagem.objects.filter(pk=entrada.mensagem_id)
-                .values_list("data", flat=True)
-                .first()
-            ) or timezone.now()
-            if robo.assumir(entrada.ticket_id, quando):
-                continue
-            responder_fora_do_horario(entrada.ticket_id, quando)
+            if robo_ou_horario:
+                quando = (
+                    Mensagem.objects.filter(pk=entrada.mensagem_id)
+                    .values_list("data", flat=True)
+                    .first()
+                ) or timezone.now()
+                if robo.assumir(entrada.ticket_id, quando):
+                    continue
+                responder_fora_do_horario(entrada.ticket_id, quando)
             a_distribuir.add(entrada.ticket_id)
         except Exception:
             logger.exception("automações do ticket novo %s", entrada.ticket_id)

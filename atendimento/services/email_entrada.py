@@ -8,16 +8,17 @@
   message (``baixar_inline`` task), so the inbox can show them in place.
 
 And one check before a mail is applied (the e-mail adapter's ``filtros_entrada``): the **loop
-guard** — more than :data:`LIMITE_LACO` mails from one sender to one channel within
-:data:`JANELA_LACO_SEGUNDOS` is an auto-responder that sends no auto-reply headers answering
-our mails; the rest are discarded with the reason until the window passes (a Redis counter:
-no query).
+guard** — more than ``settings.EMAIL_LACO_MAX`` mails from one sender to one channel
+within ``settings.EMAIL_LACO_JANELA_SEGUNDOS`` is an auto-responder that sends no auto-reply
+headers answering our mails; the rest are discarded with the reason until the window passes
+(a Redis counter: no query).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
@@ -31,9 +32,6 @@ from canais.enfileirar import baixar_inline, enfileirar
 
 logger = logging.getLogger(__name__)
 
-LIMITE_LACO = 20
-JANELA_LACO_SEGUNDOS = 600
-
 
 def email_filtro_laco(canal: Canal, evento) -> str:
     """The loop guard (see the module docstring): a reason to discard, or ""."""
@@ -41,14 +39,15 @@ def email_filtro_laco(canal: Canal, evento) -> str:
         return ""
     chave = f"email:laco:{canal.pk}:{evento.remetente.email}"
     try:
-        cache.add(chave, 0, timeout=JANELA_LACO_SEGUNDOS)
+        janela = int(settings.EMAIL_LACO_JANELA_SEGUNDOS)
+        cache.add(chave, 0, timeout=janela)
         enviados = cache.incr(chave)
     except Exception:  # cache down: no guard rather than no mail
         logger.warning("laço de e-mail: cache indisponível", exc_info=True)
         return ""
-    if enviados <= LIMITE_LACO:
+    if enviados <= int(settings.EMAIL_LACO_MAX):
         return ""
-    minutos = JANELA_LACO_SEGUNDOS // 60
+    minutos = janela // 60
     return (
         f"possível laço de respostas automáticas: {enviados} e-mails de "
         f"{evento.remetente.email} em {minutos} minutos"

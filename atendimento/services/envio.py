@@ -126,6 +126,7 @@ def montar_saida(mensagem) -> MensagemSaida:
         "template": template,
         "responder_a": responder_a,
         "botoes": tuple((mensagem.dados or {}).get("botoes") or ()),
+        "texto_botoes": str((mensagem.dados or {}).get("texto_botoes") or ""),
     }
     campos.update(classe_adaptador(mensagem.canal.tipo).contexto_saida(mensagem))
     return MensagemSaida(**campos)

@@ -39,9 +39,10 @@ from canais.enfileirar import enfileirar, enviar_lote, enviar_mensagem
 
 logger = logging.getLogger(__name__)
 
-LIMITE_DESTINATARIOS = 10_000
-#: seconds of sending one run of the task prepares (then it runs again)
-JANELA_SEGUNDOS = 60.0
+
+def limite_destinatarios() -> int:
+    """Most recipients of one bulk send (``settings.LOTE_MAX_DESTINATARIOS``)."""
+    return int(settings.LOTE_MAX_DESTINATARIOS)
 
 
 def taxa_do_canal(canal: Canal) -> float:
@@ -96,10 +97,8 @@ def lote_criar(
     ids = list(dict.fromkeys(str(getattr(c, "pk", c)) for c in contatos))
     if not ids:
         raise RegraNegocio(_("Informe ao menos um contato."), contatos=["obrigatório"])
-    if len(ids) > LIMITE_DESTINATARIOS:
-        raise RegraNegocio(
-            _("Envie para no máximo %(n)s contatos por lote.") % {"n": LIMITE_DESTINATARIOS}
-        )
+    if len(ids) > (limite := limite_destinatarios()):
+        raise RegraNegocio(_("Envie para no máximo %(n)s contatos por lote.") % {"n": limite})
     try:
         encontrados = {
             str(pk)
@@ -245,8 +244,9 @@ def _um(lote: EnvioLote, destinatario: DestinatarioLote, atraso: float) -> bool:
 
 @transaction.atomic
 def lote_processar(*, lote_id) -> float | None:
-    """Prepare the next ``JANELA_SEGUNDOS`` of the batch; seconds until the next run, or None
-    when the batch is over (or was cancelled, or is being processed by another worker)."""
+    """Prepare the next ``settings.LOTE_JANELA_SEGUNDOS`` of the batch; seconds until the next
+    run, or None when the batch is over (or was cancelled, or is being processed by another
+    worker)."""
     lote = (
         EnvioLote.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("canal__empresa", "canal__fila_padrao", "template", "criado_por")
@@ -263,7 +263,7 @@ def lote_processar(*, lote_id) -> float | None:
         lote.iniciado_em = timezone.now()
         lote.save(update_fields=["status", "iniciado_em", "atualizado_em"])
     taxa = lote.taxa_por_segundo or 1.0
-    vagas = max(1, int(taxa * JANELA_SEGUNDOS))
+    vagas = max(1, int(taxa * float(settings.LOTE_JANELA_SEGUNDOS)))
     pendentes = list(
         lote.destinatarios.select_related("contato")
         .filter(status=DestinatarioLote.Status.PENDENTE)

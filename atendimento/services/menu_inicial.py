@@ -1,8 +1,9 @@
 """The optional first-contact menu of a channel ("1 - Vendas, 2 - Suporte").
 
 A new conversation on a channel with ``Canal.menu_ativo`` and at least one ``OpcaoMenu`` gets
-the greeting and the options in the customer's channel (as text everywhere; channels whose
-adapter renders ``botoes`` — Telegram's inline keyboard — show buttons too) and waits
+the greeting and the options in the customer's channel (a numbered list in the text; channels
+whose adapter renders ``botoes`` show native choices too: Telegram an inline keyboard, WhatsApp
+reply buttons or a list message with the greeting as its text) and waits
 (``Ticket.automacao == "menu"``): it is not distributed meanwhile.  The answer ("1", "suporte",
 "suprote", a pressed button) moves the ticket to the option's queue, and from there it follows
 the normal path of a new ticket (out-of-hours reply, the bot, distribution).  An answer that
@@ -51,6 +52,42 @@ def canal_configurar_automacao(*, canal: Canal, **valores) -> Canal:
     return canal
 
 
+@transaction.atomic
+def canal_configurar_menu(*, canal: Canal, opcoes: list[dict] | None = None, **valores) -> Canal:
+    """The channel's automation fields (as :func:`canal_configurar_automacao`) and, when
+    ``opcoes`` is given, its whole list of menu options (``{"numero", "rotulo", "fila",
+    "sinonimos"?}``, ``fila`` a :class:`Fila` of the channel's empresa), replacing the old
+    ones.  An active menu needs at least one option; nothing is written when refused."""
+    from django.utils.translation import gettext
+
+    from atendimento.exceptions import ErroDominio, NaoEncontrado
+
+    if valores:
+        canal = canal_configurar_automacao(canal=canal, **valores)
+    if opcoes is not None:
+        if any(o["fila"].empresa_id != canal.empresa_id for o in opcoes):
+            raise NaoEncontrado(gettext("Fila não encontrada."))
+        OpcaoMenu.objects.filter(canal=canal).delete()
+        OpcaoMenu.objects.bulk_create(
+            OpcaoMenu(
+                empresa_id=canal.empresa_id,
+                canal=canal,
+                numero=o["numero"],
+                rotulo=o["rotulo"],
+                fila=o["fila"],
+                sinonimos=o.get("sinonimos") or "",
+            )
+            for o in opcoes
+        )
+    mudou = "menu_ativo" in valores or opcoes is not None
+    if mudou and canal.menu_ativo and not OpcaoMenu.objects.filter(canal=canal).exists():
+        raise ErroDominio(
+            gettext("O menu ativo precisa de ao menos uma opção."),
+            opcoes_menu=[gettext("Informe ao menos uma opção.")],
+        )
+    return canal
+
+
 def opcoes_do_canal(canal: Canal) -> list[OpcaoMenu]:
     if not canal.menu_ativo:
         return []
@@ -61,11 +98,15 @@ def opcoes_do_canal(canal: Canal) -> list[OpcaoMenu]:
     )
 
 
-def texto_do_menu(canal: Canal, ticket: Ticket, opcoes: list[OpcaoMenu], cabecalho: str) -> str:
+def _topo(ticket: Ticket, cabecalho: str) -> str:
     from atendimento.services.templates import texto_renderizar
 
+    return texto_renderizar(cabecalho or "", ticket=ticket, atendente=None).strip()
+
+
+def texto_do_menu(canal: Canal, ticket: Ticket, opcoes: list[OpcaoMenu], cabecalho: str) -> str:
     linhas = [f"{o.numero} - {o.rotulo}" for o in opcoes]
-    topo = texto_renderizar(cabecalho or "", ticket=ticket, atendente=None).strip()
+    topo = _topo(ticket, cabecalho)
     return "\n".join([topo, *linhas] if topo else linhas)
 
 
@@ -80,7 +121,7 @@ def _enviar(ticket: Ticket, opcoes: list[OpcaoMenu], cabecalho: str, motivo: str
         ticket=ticket,
         conteudo=texto_do_menu(ticket.canal, ticket, opcoes, cabecalho),
         motivo=motivo,
-        dados={"botoes": _botoes(opcoes), "menu": True},
+        dados={"botoes": _botoes(opcoes), "texto_botoes": _topo(ticket, cabecalho), "menu": True},
     )
 
 

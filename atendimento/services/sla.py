@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,8 +34,12 @@ CAMPO_PRAZO = {
     AlvoSla.PROXIMA_RESPOSTA: "sla_proxima_resposta_em",
     AlvoSla.RESOLUCAO: "sla_resolucao_em",
 }
-#: under this share of its window left, a clock is "about to breach" (amber, alerta_sla)
-FRACAO_ALERTA = 0.25
+
+
+def fracao_alerta() -> float:
+    """Under this share of its window left, a clock is "about to breach" (amber in the inbox,
+    ``alerta_sla``): ``settings.SLA_ALERTA_FRACAO``."""
+    return float(settings.SLA_ALERTA_FRACAO)
 
 
 def minutos_alvo(fila: Fila | None, prioridade: str, alvo: str) -> int | None:

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext, pgettext
 from atendimento.models import Mensagem
 from atendimento.realtime.eventos import url_midia
 from atendimento.selectors.inbox import relogio_sla
+from atendimento.services.sla import fracao_alerta
 
 register = template.Library()
 
@@ -71,10 +72,6 @@ class RelogioSla:
     rotulo: str
 
 
-#: below this share of its window left, the clock turns amber
-FRACAO_ALERTA = 0.25
-
-
 def _duracao(delta: timedelta) -> str:
     minutos = int(abs(delta.total_seconds()) // 60)
     if minutos < 60:
@@ -112,7 +109,7 @@ def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
             else _("violado")
         )
     else:
-        alerta = janela is not None and restante <= janela * FRACAO_ALERTA
+        alerta = janela is not None and restante <= janela * fracao_alerta()
         cor = "ambar" if alerta else "verde"
         texto = _("%(t)s restantes") % {"t": _duracao(restante)}
     return RelogioSla(cor=cor, texto=texto, prazo=prazo, rotulo=rotulo)

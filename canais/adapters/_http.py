@@ -16,16 +16,19 @@ from django.conf import settings
 
 from canais.adapters.base import ErroCanal, ErroDefinitivo, ErroTransitorio
 
-#: default seconds for connect/read/write/pool (``PROVEDOR_TIMEOUT_SEGUNDOS``, 10); adapters
-#: expose it as ``timeout_segundos``
-TIMEOUT_PADRAO = float(getattr(settings, "PROVEDOR_TIMEOUT_SEGUNDOS", 10.0))
-
 InterpretadorErro = Callable[[httpx.Response], ErroCanal]
 
 
-def cliente(timeout: float = TIMEOUT_PADRAO) -> httpx.Client:
+def timeout_padrao() -> float:
+    """Default seconds for connect/read/write/pool: ``settings.PROVEDOR_TIMEOUT_SEGUNDOS``
+    (default 10), read at each call; adapters expose it as ``timeout_segundos``."""
+    return float(getattr(settings, "PROVEDOR_TIMEOUT_SEGUNDOS", 10.0))
+
+
+def cliente(timeout: float | None = None) -> httpx.Client:
     """An httpx client with explicit timeouts that never follows redirects silently."""
-    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+    segundos = timeout if timeout is not None else timeout_padrao()
+    return httpx.Client(timeout=httpx.Timeout(segundos), follow_redirects=False)
 
 
 def retry_after(resp: httpx.Response) -> float | None:
@@ -67,7 +70,7 @@ def requisitar(
     url: str,
     *,
     interpretar_erro: InterpretadorErro,
-    timeout: float = TIMEOUT_PADRAO,
+    timeout: float | None = None,
     headers: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
@@ -91,7 +94,7 @@ def baixar_limitado(
     *,
     limite_bytes: int,
     interpretar_erro: InterpretadorErro,
-    timeout: float = TIMEOUT_PADRAO,
+    timeout: float | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> tuple[bytes, str]:
     """GET ``url`` streaming, refusing bodies larger than ``limite_bytes``.

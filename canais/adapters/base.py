@@ -288,8 +288,12 @@ class MensagemSaida:
     responder_a: str = ""  # id_externo of the message being answered
     assunto: str = ""  # e-mail
     cabecalhos: Mapping[str, str] = field(default_factory=dict)  # e-mail threading headers
-    #: buttons under the text (Telegram inline keyboard): ``{"texto", "dados"|"url", "linha"?}``
+    #: buttons under the text (Telegram inline keyboard, WhatsApp reply buttons or list):
+    #: ``{"texto", "dados"|"url", "linha"?}``
     botoes: tuple[Mapping[str, Any], ...] = ()
+    #: the text above ``botoes`` for channels that show them as native choices, when
+    #: ``texto`` also lists them for channels that cannot (the first-contact menu's greeting)
+    texto_botoes: str = ""
     html: str = ""  # e-mail: the HTML alternative of ``texto`` (layout and signature included)
 
 
@@ -383,6 +387,22 @@ class AdaptadorCanal:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
+        self._timeout_segundos: float | None = None
+
+    @property
+    def timeout_segundos(self) -> float:
+        """Seconds for the connect/read/write timeouts of every provider call: this
+        instance's own when set, else ``settings.PROVEDOR_TIMEOUT_SEGUNDOS`` read now."""
+        proprio = getattr(self, "_timeout_segundos", None)
+        if proprio is not None:
+            return proprio
+        from canais.adapters._http import timeout_padrao
+
+        return timeout_padrao()
+
+    @timeout_segundos.setter
+    def timeout_segundos(self, valor: float) -> None:
+        self._timeout_segundos = float(valor)
 
     # -- channel facts used by the desk ------------------------------------------------------
     @classmethod

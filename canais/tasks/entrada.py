@@ -22,8 +22,12 @@ __all__ = [
 ]
 
 
-def _espera(tentativa: int, maximo: float = 300) -> float:
-    return min(2.0**tentativa, maximo)
+def _espera(tentativa: int) -> float:
+    """Seconds before retry ``tentativa``: 2^n, at most
+    ``settings.WEBHOOK_BACKOFF_MAX_SEGUNDOS``."""
+    from django.conf import settings
+
+    return min(2.0**tentativa, float(settings.WEBHOOK_BACKOFF_MAX_SEGUNDOS))
 
 
 @shared_task(name="canais.tasks.process_webhook", bind=True, acks_late=True, max_retries=8)

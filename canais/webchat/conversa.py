@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Q
 
 from atendimento.models import Canal, Mensagem, Ticket
 
 SAL_MIDIA = "conectcrm.webchat.midia"
-VALIDADE_MIDIA = 3600
 LIMITE_HISTORICO = 100
 
 
@@ -45,7 +45,7 @@ def url_midia(canal: Canal, mensagem: Mensagem, visitante_id: str) -> str:
 
 def mensagem_da_url(canal: Canal, mensagem_id, assinatura: str) -> Mensagem | None:
     try:
-        dados = signing.loads(assinatura, salt=SAL_MIDIA, max_age=VALIDADE_MIDIA)
+        dados = signing.loads(assinatura, salt=SAL_MIDIA, max_age=settings.WEBCHAT_MIDIA_SEGUNDOS)
     except signing.BadSignature:
         return None
     if str(dados.get("m")) != str(mensagem_id):

@@ -3,8 +3,10 @@
 Offline (the default): sentiment and intent from ``ia.local.nlp``, a classification (category from
 the intent, subcategory from the closest knowledge-base article, urgency by rules, the empresa's
 own tags found in the text). With an external provider (``ia.provedores``) the same fields come
-from one structured call (tags restricted to the empresa's own; customer text delimited and, unless
-allowed, PII-masked), falling back to the offline result when it fails. The churn risk is always the
+from three structured calls made at the same time — sentiment, intent, classification — each
+accounted under its own feature (tags restricted to the empresa's own; customer text delimited
+and, unless allowed, PII-masked); a call that fails is answered offline, that part only. The
+churn risk is always the
 hand-weighted logistic score over the contact's whole history (``predizer_churn``); an external
 provider words its reasons. Stored as an ``AIInsight`` and shown live (``ticket_atualizado``)."""
 
@@ -22,17 +24,19 @@ from atendimento.realtime.eventos import publicar_ticket_atualizado
 from ia.embeddings import MODELO
 from ia.local import nlp
 from ia.models import AIInsight, AIResposta
-from ia.provedores import Pedido
+from ia.provedores import Pedido, provedor_para
 from ia.services import geracao, registro
 from ia.services.busca import buscar
 from ia.services.churn import churn_registrar
 from ia.services.esquemas import (
     CATEGORIAS,
     INSTRUCOES_ANALISE,
+    INSTRUCOES_CLASSIFICACAO,
     INSTRUCOES_INTENCAO,
     INSTRUCOES_SENTIMENTO,
     OUTROS,
     Analise,
+    Classificacao,
     Intencao,
     Sentimento,
 )
@@ -155,8 +159,27 @@ def pedido_analise(ticket: Ticket, texto: str) -> Pedido:
 
 
 def resultado_da_analise(ticket: Ticket, gerada: geracao.Geracao) -> dict:
-    """The ticket's ``insights`` shape from a generated analysis, with the churn score."""
-    dados = gerada.dados
+    """The ticket's ``insights`` shape from one generated analysis, with the churn score."""
+    return _montar(ticket, gerada.dados, motivos_externos=gerada.externo)
+
+
+def resultado_das_partes(ticket: Ticket, geradas: dict[str, geracao.Geracao]) -> dict:
+    """The ticket's ``insights`` shape from the three calls of an external analysis (each
+    answered by the provider or, when it failed, offline), with who answered each part."""
+    sent, inten = geradas[SENTIMENTO].dados, geradas[INTENCAO].dados
+    dados = {
+        **geradas[CLASSIFICACAO].dados,
+        "sentimento": sent["valor"],
+        "sentimento_score": sent["score"],
+        "intencao": inten["valor"],
+        "intencao_confianca": inten["confianca"],
+    }
+    resultado = _montar(ticket, dados, motivos_externos=geradas[CLASSIFICACAO].externo)
+    resultado["provedores"] = {parte: gerada.provider for parte, gerada in geradas.items()}
+    return resultado
+
+
+def _montar(ticket: Ticket, dados: dict, *, motivos_externos: bool) -> dict:
     sent = {"valor": dados["sentimento"], "score": round(float(dados["sentimento_score"]), 3)}
     inten = {
         "valor": dados["intencao"],
@@ -166,7 +189,7 @@ def resultado_da_analise(ticket: Ticket, gerada: geracao.Geracao) -> dict:
     if ticket.prioridade == Ticket.Prioridade.URGENTE:
         urgencia = "critica"
     churn = predizer_churn(ticket, sent, inten)
-    if gerada.externo and dados["motivos_churn"] and churn["risco"] != "baixo":
+    if motivos_externos and dados["motivos_churn"] and churn["risco"] != "baixo":
         churn["motivos"] = dados["motivos_churn"]
     return {
         "sentimento": sent,
@@ -209,18 +232,58 @@ def _contado(empresa_id, funcionalidade: str, produzir):
     return resultado
 
 
-def analisar_sentimento(texto: str, *, empresa_id=None) -> dict:
-    """``{"valor", "score"}`` of one text, by the empresa's provider. Without an empresa
-    (nobody to account it to) always offline."""
-    if empresa_id is None:
-        return sentimento(texto)
-    pedido = Pedido(
+def pedido_sentimento(texto: str) -> Pedido:
+    return Pedido(
         tarefa="sentimento",
         instrucoes=INSTRUCOES_SENTIMENTO,
         entradas={"mensagem_cliente": texto},
         esquema=Sentimento,
         local=lambda _entradas: sentimento(texto),
     )
+
+
+def pedido_intencao(texto: str) -> Pedido:
+    return Pedido(
+        tarefa="intencao",
+        instrucoes=INSTRUCOES_INTENCAO,
+        entradas={"mensagem_cliente": texto},
+        esquema=Intencao,
+        local=lambda _entradas: intencao(texto),
+    )
+
+
+def pedido_classificacao(ticket: Ticket, texto: str) -> Pedido:
+    """Category, subcategory, urgency, the empresa's own tags and, in words, the signs that
+    the contact may leave. Offline: the rules of ``classificar`` (no words for churn: the
+    score's own reasons are used)."""
+    tags = tuple(Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True))
+
+    def local(_entradas) -> dict:
+        return {
+            **classificar(ticket, texto, sentimento(texto), intencao(texto)),
+            "motivos_churn": [],
+        }
+
+    return Pedido(
+        tarefa="classificacao_ticket",
+        instrucoes=INSTRUCOES_CLASSIFICACAO,
+        entradas={
+            "mensagens_cliente": texto,
+            "historico_contato": historico_contato(ticket),
+            "tags_da_empresa": list(tags),
+        },
+        esquema=Classificacao,
+        local=local,
+        restricoes={"tags": tags},
+    )
+
+
+def analisar_sentimento(texto: str, *, empresa_id=None) -> dict:
+    """``{"valor", "score"}`` of one text, by the empresa's provider. Without an empresa
+    (nobody to account it to) always offline."""
+    if empresa_id is None:
+        return sentimento(texto)
+    pedido = pedido_sentimento(texto)
 
     def produzir():
         gerada = geracao.gerar(empresa_id=empresa_id, funcionalidade=SENTIMENTO, pedido=pedido)
@@ -234,13 +297,7 @@ def detectar_intencao(texto: str, *, empresa_id=None) -> dict:
     empresa)."""
     if empresa_id is None:
         return intencao(texto)
-    pedido = Pedido(
-        tarefa="intencao",
-        instrucoes=INSTRUCOES_INTENCAO,
-        entradas={"mensagem_cliente": texto},
-        esquema=Intencao,
-        local=lambda _entradas: intencao(texto),
-    )
+    pedido = pedido_intencao(texto)
 
     def produzir():
         gerada = geracao.gerar(empresa_id=empresa_id, funcionalidade=INTENCAO, pedido=pedido)
@@ -265,8 +322,23 @@ def classificar_ticket(ticket: Ticket) -> dict:
     own only)."""
 
     def produzir():
-        resultado, gerada = _analisar_para(ticket, CLASSIFICACAO)
-        return resultado["classificacao"], gerada
+        texto = pergunta_do_ticket(ticket, n=5)
+        gerada = geracao.gerar(
+            empresa_id=ticket.empresa_id,
+            funcionalidade=CLASSIFICACAO,
+            pedido=pedido_classificacao(ticket, texto),
+        )
+        dados = gerada.dados
+        urgencia = dados["urgencia"]
+        if ticket.prioridade == Ticket.Prioridade.URGENTE:
+            urgencia = "critica"
+        classificacao = {
+            "categoria": dados["categoria"],
+            "subcategoria": dados["subcategoria"],
+            "urgencia": urgencia,
+            "tags": dados["tags"],
+        }
+        return classificacao, gerada
 
     return _contado(ticket.empresa_id, CLASSIFICACAO, produzir)
 
@@ -285,18 +357,38 @@ def churn_do_ticket(ticket: Ticket) -> dict:
 
 
 def analise_completa(ticket: Ticket) -> AIInsight:
-    """Analyse the ticket, store the ``AIInsight``, log and account the call, publish it.
-    A failure is accounted as an error of the call and raised (nothing else is stored). The
-    provider is called outside any database transaction."""
+    """Analyse the ticket, store the ``AIInsight``, log and account the calls, publish it.
+
+    External provider: sentiment, intent and classification are three calls at the same time
+    (``geracao.gerar_varios``), accounted under ``sentimento``, ``intencao`` and
+    ``classificacao``; one that fails is recorded as an error and answered offline, the others
+    keep the provider's answer. Local provider: one in-process analysis, accounted under
+    ``analise_completa``. A failure of the offline analysis is accounted as an error and raised
+    (nothing else is stored). The provider is called outside any database transaction."""
     inicio = time.perf_counter()
     try:
         texto = pergunta_do_ticket(ticket, n=5)
-        gerada = geracao.gerar(
-            empresa_id=ticket.empresa_id,
-            funcionalidade=registro.ANALISE,
-            pedido=pedido_analise(ticket, texto),
-        )
-        resultado = resultado_da_analise(ticket, gerada)
+        provedor = provedor_para(ticket.empresa_id)
+        if provedor.externo:
+            geradas = geracao.gerar_varios(
+                empresa_id=ticket.empresa_id,
+                pedidos={
+                    SENTIMENTO: pedido_sentimento(texto),
+                    INTENCAO: pedido_intencao(texto),
+                    CLASSIFICACAO: pedido_classificacao(ticket, texto),
+                },
+                provedor=provedor,
+            )
+            resultado = resultado_das_partes(ticket, geradas)
+        else:
+            gerada = geracao.gerar(
+                empresa_id=ticket.empresa_id,
+                funcionalidade=registro.ANALISE,
+                pedido=pedido_analise(ticket, texto),
+                provedor=provedor,
+            )
+            geradas = {registro.ANALISE: gerada}
+            resultado = resultado_da_analise(ticket, gerada)
     except Exception:
         registro.registrar_chamada(
             empresa_id=ticket.empresa_id,
@@ -308,16 +400,22 @@ def analise_completa(ticket: Ticket) -> AIInsight:
         )
         raise
     with transaction.atomic():
-        insight = _gravar(ticket, texto, gerada, resultado, inicio)
+        insight = _gravar(ticket, texto, geradas, resultado, inicio)
     publicar_ticket_atualizado(ticket)
     return insight
 
 
 def _gravar(
-    ticket: Ticket, texto: str, gerada: geracao.Geracao, resultado: dict, inicio: float
+    ticket: Ticket,
+    texto: str,
+    geradas: dict[str, geracao.Geracao],
+    resultado: dict,
+    inicio: float,
 ) -> AIInsight:
     sent, inten = resultado["sentimento"], resultado["intencao"]
     classificacao, churn = resultado["classificacao"], resultado["churn"]
+    # the provider and model of the analysis: the external one when it answered any part
+    principal = next((g for g in geradas.values() if g.externo), next(iter(geradas.values())))
     ultima = (
         Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA)
         .order_by("-data", "-criado_em")
@@ -337,15 +435,18 @@ def _gravar(
         urgencia=classificacao["urgencia"],
         churn_risco=churn["risco"],
         churn_probabilidade=churn["probabilidade"],
-        provider=gerada.provider,
-        modelo=gerada.modelo,
+        provider=principal.provider,
+        modelo=principal.modelo,
     )
     latencia = int((time.perf_counter() - inicio) * 1000)
-    custo = registro.registrar_chamada(
-        empresa_id=ticket.empresa_id,
-        funcionalidade=registro.ANALISE,
-        **{**gerada.chamada(), "latencia_ms": gerada.latencia_ms if gerada.externo else latencia},
-    )
+    custo_usd = 0
+    for funcionalidade, gerada in geradas.items():
+        chamada = gerada.chamada()
+        if funcionalidade == registro.ANALISE and not gerada.externo:
+            chamada["latencia_ms"] = latencia  # the whole in-process analysis
+        custo_usd += registro.registrar_chamada(
+            empresa_id=ticket.empresa_id, funcionalidade=funcionalidade, **chamada
+        ).usd
     AIResposta.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,
@@ -354,11 +455,11 @@ def _gravar(
         pergunta=texto[:5000],
         resposta=json.dumps(resultado, ensure_ascii=False),
         confianca=inten["confianca"],
-        provider=gerada.provider,
-        modelo=gerada.modelo,
-        tokens_entrada=gerada.tokens_entrada + gerada.tokens_cache,
-        tokens_saida=gerada.tokens_saida,
-        custo=custo.usd,
+        provider=principal.provider,
+        modelo=principal.modelo,
+        tokens_entrada=sum(g.tokens_entrada + g.tokens_cache for g in geradas.values()),
+        tokens_saida=sum(g.tokens_saida for g in geradas.values()),
+        custo=custo_usd,
         latencia_ms=latencia,
     )
     churn_registrar(ticket=ticket, churn=churn)

@@ -2,14 +2,25 @@
 per article with weighted Reciprocal Rank Fusion. Both halves are filtered by empresa inside the
 index query.
 
+One statement in phases (``MATERIALIZED`` CTEs, so the planner cannot merge them): the index scans
+fetch a few candidate chunks with a ``LIMIT``, and everything else works on those rows only. A
+tenant holding 100k chunks costs about what a small one does.
+
 * The question is expanded first (``ia/services/expansao.py``: "net" → "internet", ...).
-* Vector half: the nearest chunks (HNSW, iterative scan so the empresa filter never starves it)
-  name the candidate articles; each candidate is then scored exactly by the sum of its two most
-  similar chunks (sections, title, sentence windows: ``ia/services/indexacao.py``).
-* Text half: accent-insensitive Portuguese stems of the question OR-ed and ANDed with the
-  empresa's lexeme (``ia.models.LexemaEmpresa``: the GIN scan returns this empresa's matches
-  only), ``ts_rank_cd`` over at most ``LIMITE_TEXTO`` matching chunks (a frequent word in a huge
-  knowledge base must not make the ranking read every row), best chunk per article.
+* Vector candidates: the ``CANDIDATOS_VETOR`` nearest chunks of the empresa, a bare
+  ``ORDER BY embedding <=> q LIMIT n`` (HNSW with ``hnsw.iterative_scan``, so the empresa filter
+  never starves it, or an exact scan of a small empresa's rows, as the planner prices them).
+* Full-text candidates: the question's stems are OR-ed and ANDed with the empresa's lexeme
+  (``ia.models.LexemaEmpresa``: the GIN scan returns this empresa's matches only). Only the rarest
+  stems fetch candidates — while their estimated matches (the planner's own statistics,
+  ``lexemas_frequentes``) stay within ``ORCAMENTO_TEXTO`` rows — because a bitmap of a frequent
+  word's matches costs as much as the table; at most ``LIMITE_TEXTO`` matches are ranked with
+  ``ts_rank_cd`` on every stem and the best ``CANDIDATOS_TEXTO`` chunks name articles.
+* Scoring, on every chunk of the candidate articles that are active (read through the
+  ``(empresa, artigo)`` index, never ordered by distance, so HNSW cannot be chosen for it): an
+  article's vector score is the sum of its two most similar chunks (sections, title, sentence
+  windows: ``ia/services/indexacao.py``), its text score the ``ts_rank_cd`` of its best chunk over
+  every stem of the question; the section quoted is its section closest to the question.
 * Fusion: ``1/(K_RRF + rank_vetor) + PESO_TEXTO/(K_RRF + rank_texto)``.
 
 The constants were chosen on the tune half of ``ia/dados/kb_perguntas.jsonl`` only (the vectors
@@ -19,101 +30,123 @@ measure half.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connection, transaction
 
 from ia.embeddings import embutir
+from ia.models import TrechoConhecimento
 from ia.services.expansao import expandir
 
-#: RRF constant (Cormack, Clarke & Büttcher use 60 for many long runs; with ~20 candidates per
-#: half a smaller constant keeps the top ranks apart).
+#: RRF constant (Cormack, Clarke & Büttcher use 60 for many long runs; with a few dozen candidate
+#: articles a smaller constant keeps the top ranks apart).
 K_RRF = 10
 #: Weight of the full-text half in the fusion (the vector half weighs 1).
 PESO_TEXTO = 0.25
 #: Nearest chunks that name the vector half's candidate articles.
-CANDIDATOS_VETOR = 60
+CANDIDATOS_VETOR = 20
 #: Best full-text chunks kept for the text half.
-CANDIDATOS_TEXTO = 50
+CANDIDATOS_TEXTO = 20
 #: At most this many matching chunks are ranked by ``ts_rank_cd``.
-LIMITE_TEXTO = 1000
+LIMITE_TEXTO = 500
+#: Full-text candidates are fetched with the question's rarest stems only, while their estimated
+#: matches (``pg_stats`` of the chunks' ``busca`` column) add up to at most this many rows.
+ORCAMENTO_TEXTO = 2000
+#: Seconds the lexeme frequencies read from ``pg_stats`` are reused.
+VALIDADE_FREQUENCIAS = 300.0
 #: HNSW search breadth (pgvector's ``hnsw.ef_search``; default 40).
-EF_SEARCH = 80
+EF_SEARCH = 40
 
 _SQL = """
-WITH vizinhos AS (
+WITH termos AS MATERIALIZED (
+    SELECT w, coalesce(f.linhas, 0) AS linhas
+    FROM unnest(tsvector_to_array(
+        to_tsvector('pt_unaccent', ia_sem_acento(%(pergunta)s)))) AS w
+    LEFT JOIN unnest(%(lexemas)s::text[], %(linhas)s::float8[]) AS f(lexema, linhas)
+        ON f.lexema = w
+    WHERE w !~ '[''\\\\]'
+),
+consulta AS MATERIALIZED (
+    SELECT (SELECT string_agg(quote_literal(w), ' | ')::tsquery FROM termos) AS q,
+           (SELECT string_agg(quote_literal(w), ' | ')::tsquery
+            FROM (SELECT w, sum(linhas) OVER (ORDER BY linhas, w) AS acumulado FROM termos) r
+            WHERE acumulado <= %(orcamento_texto)s) AS qc,
+           ('e' || replace((%(empresa)s)::text, '-', ''))::tsquery AS dona
+),
+vizinhos AS MATERIALIZED (
     SELECT t.artigo_id
     FROM atendimento_base_conhecimento_trechos t
-    JOIN atendimento_base_conhecimento a ON a.id = t.artigo_id AND a.empresa_id = t.empresa_id
-    WHERE t.empresa_id = %(empresa)s AND a.ativo AND t.embedding IS NOT NULL
+    WHERE t.empresa_id = %(empresa)s AND t.embedding IS NOT NULL
     ORDER BY t.embedding <=> %(vetor)s::vector
     LIMIT %(candidatos_vetor)s
 ),
-notas AS (
-    SELECT t.artigo_id, t.id, 1 - (t.embedding <=> %(vetor)s::vector) AS similaridade
-    FROM atendimento_base_conhecimento_trechos t
-    WHERE t.empresa_id = %(empresa)s AND t.embedding IS NOT NULL
-      AND t.artigo_id IN (SELECT DISTINCT artigo_id FROM vizinhos)
-),
-ordenadas AS (
-    SELECT n.*, row_number() OVER (
-        PARTITION BY n.artigo_id ORDER BY n.similaridade DESC, n.id) AS ordem
-    FROM notas n
-),
-vetor AS (
-    SELECT artigo_id, max(similaridade) AS similaridade,
-           row_number() OVER (ORDER BY
-               max(similaridade) + coalesce(max(similaridade) FILTER (WHERE ordem = 2),
-                                            max(similaridade)) DESC,
-               artigo_id) AS pos
-    FROM ordenadas
-    GROUP BY artigo_id
-),
-consulta AS (
-    SELECT to_tsquery('pt_unaccent', NULLIF(replace(
-        plainto_tsquery('pt_unaccent', ia_sem_acento(%(pergunta)s))::text, '&', '|'), '')) AS q,
-        ('e' || replace((%(empresa)s)::text, '-', ''))::tsquery AS dona
-),
-casados AS (
-    SELECT t.id, t.artigo_id, t.busca
-    FROM atendimento_base_conhecimento_trechos t
-    CROSS JOIN consulta c
-    WHERE t.empresa_id = %(empresa)s AND c.q IS NOT NULL AND t.busca @@ (c.q && c.dona)
-    LIMIT %(limite_texto)s
-),
-melhores AS (
-    SELECT x.id, x.artigo_id, ts_rank_cd(x.busca, c.q) AS nota
-    FROM casados x CROSS JOIN consulta c
-    ORDER BY nota DESC, x.id
+casados AS MATERIALIZED (
+    SELECT x.artigo_id
+    FROM consulta c
+    CROSS JOIN LATERAL (
+        SELECT t.id, t.artigo_id, t.busca
+        FROM atendimento_base_conhecimento_trechos t
+        WHERE c.qc IS NOT NULL AND t.busca @@ (c.qc && c.dona) AND t.empresa_id = %(empresa)s
+        LIMIT %(limite_texto)s
+    ) x
+    ORDER BY ts_rank_cd(x.busca, c.q) DESC, x.id
     LIMIT %(candidatos_texto)s
 ),
-texto AS (
-    SELECT m.artigo_id, row_number() OVER (ORDER BY max(m.nota) DESC, m.artigo_id) AS pos
-    FROM melhores m
-    JOIN atendimento_base_conhecimento a ON a.id = m.artigo_id AND a.empresa_id = %(empresa)s
-    WHERE a.ativo
-    GROUP BY m.artigo_id
+candidatos AS MATERIALIZED (
+    SELECT u.artigo_id
+    FROM (SELECT artigo_id FROM vizinhos UNION SELECT artigo_id FROM casados) u
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM atendimento_base_conhecimento a
+        WHERE a.id = u.artigo_id AND a.empresa_id = %(empresa)s AND a.ativo
+        LIMIT 1
+    ) ativo
+),
+notas AS MATERIALIZED (
+    SELECT t.artigo_id, t.id, t.tipo,
+           1 - (t.embedding <=> %(vetor)s::vector) AS similaridade,
+           CASE WHEN t.busca @@ c.q THEN ts_rank_cd(t.busca, c.q) ELSE 0 END AS nota
+    FROM candidatos k
+    JOIN atendimento_base_conhecimento_trechos t
+        ON t.empresa_id = %(empresa)s AND t.artigo_id = k.artigo_id
+    CROSS JOIN consulta c
+    WHERE t.embedding IS NOT NULL
+),
+artigos AS (
+    SELECT artigo_id,
+           max(similaridade) AS similaridade,
+           max(similaridade) + coalesce(max(similaridade) FILTER (WHERE ordem = 2),
+                                        max(similaridade)) AS nota_vetor,
+           max(nota) AS nota_texto,
+           coalesce((array_agg(id ORDER BY similaridade DESC, id)
+                         FILTER (WHERE tipo = 'secao'))[1],
+                    (array_agg(id ORDER BY similaridade DESC, id))[1]) AS secao
+    FROM (SELECT n.*, row_number() OVER (
+              PARTITION BY n.artigo_id ORDER BY n.similaridade DESC, n.id) AS ordem
+          FROM notas n) o
+    GROUP BY artigo_id
+),
+posicoes AS (
+    SELECT a.*,
+           row_number() OVER (ORDER BY nota_vetor DESC, artigo_id) AS pos_vetor,
+           CASE WHEN nota_texto > 0 THEN row_number() OVER (
+               ORDER BY nota_texto DESC, nota_vetor DESC, artigo_id) END AS pos_texto
+    FROM artigos a
 ),
 fundido AS (
-    SELECT coalesce(v.artigo_id, x.artigo_id) AS artigo_id,
-           coalesce(1.0 / (%(k_rrf)s + v.pos), 0)
-               + %(peso_texto)s * coalesce(1.0 / (%(k_rrf)s + x.pos), 0) AS rrf,
-           v.pos AS pos_vetor, x.pos AS pos_texto, v.similaridade
-    FROM vetor v FULL OUTER JOIN texto x ON x.artigo_id = v.artigo_id
-    ORDER BY rrf DESC, v.similaridade DESC NULLS LAST, artigo_id
+    SELECT p.*,
+           1.0 / (%(k_rrf)s + pos_vetor)
+               + %(peso_texto)s * coalesce(1.0 / (%(k_rrf)s + pos_texto), 0) AS rrf
+    FROM posicoes p
+    ORDER BY rrf DESC, similaridade DESC, artigo_id
     LIMIT %(k)s
 )
-SELECT f.artigo_id, a.titulo, s.texto, f.rrf, f.pos_vetor, f.pos_texto, f.similaridade
+SELECT f.artigo_id, a.titulo, t.texto, f.rrf, f.pos_vetor, f.pos_texto, f.similaridade
 FROM fundido f
 JOIN atendimento_base_conhecimento a ON a.id = f.artigo_id
-CROSS JOIN LATERAL (
-    SELECT t.texto FROM atendimento_base_conhecimento_trechos t
-    WHERE t.empresa_id = %(empresa)s AND t.artigo_id = f.artigo_id AND t.tipo = 'secao'
-    ORDER BY t.embedding <=> %(vetor)s::vector NULLS LAST, t.ordem
-    LIMIT 1
-) s
-ORDER BY f.rrf DESC, f.similaridade DESC NULLS LAST, f.artigo_id
+JOIN atendimento_base_conhecimento_trechos t ON t.id = f.secao
+ORDER BY f.rrf DESC, f.similaridade DESC, f.artigo_id
 """
 
 
@@ -145,10 +178,33 @@ def buscar(empresa, pergunta: str, k: int = 5) -> list[Trecho]:
 def consultar(empresa, pergunta: str, vetor, k: int = 5) -> list[Trecho]:
     """The search itself, for an already expanded question and its embedding (the bench times
     this part alone)."""
-    parametros = {
+    with transaction.atomic(), connection.cursor() as cursor:
+        preparar(cursor)
+        cursor.execute(_SQL, parametros(empresa, pergunta, vetor, k))
+        linhas = cursor.fetchall()
+    return [Trecho(*linha[:3], float(linha[3]), linha[4], linha[5], linha[6]) for linha in linhas]
+
+
+def preparar(cursor) -> None:
+    """Transaction-local settings of the search: filtered HNSW scans keep going until enough rows
+    of this empresa are found."""
+    cursor.execute(
+        "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+        "set_config('hnsw.ef_search', %s, true)",
+        [str(EF_SEARCH)],
+    )
+
+
+def parametros(empresa, pergunta: str, vetor, k: int) -> dict:
+    """The parameters of ``_SQL`` (also used by the bench to EXPLAIN it)."""
+    lexemas, linhas = lexemas_frequentes()
+    return {
         "vetor": "[" + ",".join(f"{x:.6f}" for x in vetor.tolist()) + "]",
         "empresa": getattr(empresa, "pk", empresa),
         "pergunta": pergunta,
+        "lexemas": lexemas,
+        "linhas": linhas,
+        "orcamento_texto": ORCAMENTO_TEXTO,
         "candidatos_vetor": CANDIDATOS_VETOR,
         "candidatos_texto": CANDIDATOS_TEXTO,
         "limite_texto": LIMITE_TEXTO,
@@ -156,13 +212,41 @@ def consultar(empresa, pergunta: str, vetor, k: int = 5) -> list[Trecho]:
         "peso_texto": PESO_TEXTO,
         "k": k,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Filtered HNSW scans keep going until enough rows of this empresa are found.
+
+
+_frequencias: dict = {"ate": 0.0, "valor": ("{}", "{}")}
+
+
+def lexemas_frequentes() -> tuple[str, str]:
+    """The chunks' frequent lexemes and their estimated number of rows, from the planner's own
+    statistics of the ``busca`` column (``ANALYZE``, kept current by autovacuum), as two
+    PostgreSQL array literals (``text[]``, ``float8[]``: one short parameter each instead of
+    hundreds), cached for ``VALIDADE_FREQUENCIAS`` seconds. Only lexemes that could weigh on
+    ``ORCAMENTO_TEXTO`` are kept; an unanalysed table gives none (every stem of a question then
+    fetches candidates)."""
+    agora = time.monotonic()
+    if agora < _frequencias["ate"]:
+        return _frequencias["valor"]
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-            "set_config('hnsw.ef_search', %s, true)",
-            [str(EF_SEARCH)],
+            """
+            SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples
+            FROM pg_class c
+            JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname
+            WHERE c.oid = to_regclass(%s) AND s.attname = 'busca'
+            """,
+            [TrechoConhecimento._meta.db_table],
         )
-        cursor.execute(_SQL, parametros)
-        linhas = cursor.fetchall()
-    return [Trecho(*linha[:3], float(linha[3]), linha[4], linha[5], linha[6]) for linha in linhas]
+        linha = cursor.fetchone()
+    lexemas: list[str] = []
+    linhas: list[str] = []
+    if linha and linha[0]:
+        minimo = ORCAMENTO_TEXTO / 50
+        for lexema, frequencia in zip(linha[0], linha[1], strict=False):
+            estimadas = float(frequencia) * max(float(linha[2]), 0.0)
+            if estimadas >= minimo:
+                lexemas.append('"' + lexema.replace("\\", "\\\\").replace('"', '\\"') + '"')
+                linhas.append(f"{estimadas:.0f}")
+    valor = ("{" + ",".join(lexemas) + "}", "{" + ",".join(linhas) + "}")
+    _frequencias.update(ate=agora + VALIDADE_FREQUENCIAS, valor=valor)
+    return valor

@@ -56,6 +56,34 @@ class Analise(BaseModel):
         return [_cortar(m, 160) for m in valor if m.strip()][:3]
 
 
+class Classificacao(BaseModel):
+    """The classification of a ticket from the customer's latest messages and the contact's
+    history (one of the three calls of a full analysis with an external provider)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    categoria: Literal[(*CATEGORIAS.values(), OUTROS)]  # type: ignore[valid-type]
+    subcategoria: str
+    urgencia: Literal[URGENCIAS]  # type: ignore[valid-type]
+    tags: list[str] = Field(default_factory=list)
+    motivos_churn: list[str] = Field(default_factory=list)
+
+    _subcategoria = field_validator("subcategoria")(Analise._subcategoria.__func__)
+    _motivos = field_validator("motivos_churn")(Analise._motivos.__func__)
+
+
+INSTRUCOES_CLASSIFICACAO = """Você classifica o atendimento de um cliente de uma empresa \
+brasileira a partir das mensagens mais recentes dele, recebidas pelo atendimento (WhatsApp, \
+Telegram, SMS ou e-mail), e do histórico do contato. Preencha:
+- categoria: uma das opções do esquema; subcategoria: o assunto específico em poucas palavras \
+(ex.: "Segunda via de boleto").
+- urgencia: baixa, media, alta ou critica (critica só com ameaça legal, Procon, advogado, \
+prejuízo financeiro grave ou serviço totalmente parado).
+- tags: somente tags da lista "tags_da_empresa" que se aplicam (pode ser vazia).
+- motivos_churn: até 3 frases curtas, em português, com os sinais de que o cliente pode deixar a \
+empresa, a partir das mensagens e do histórico do contato; vazia se não houver sinal."""
+
+
 INSTRUCOES_ANALISE = """Você analisa as mensagens mais recentes de um cliente de uma empresa \
 brasileira, recebidas pelo atendimento (WhatsApp, Telegram, SMS ou e-mail). Preencha:
 - sentimento: positivo, negativo ou neutro; sentimento_score de -1 (muito negativo) a 1 (muito \

@@ -7,6 +7,8 @@
   and recorded as a failed call (with the tokens it was billed), and the same ``Pedido`` is
   answered by the local provider: the result says so (``erro``), it never blocks or disappears.
 - The answer is only data, validated against the schema: nothing in it triggers an action.
+- Independent requests of one feature (the full analysis' sentiment, intent and
+  classification) are sent at the same time (``gerar_varios``), each falling back on its own.
 
 The successful call is recorded by the calling service with ``Geracao.chamada()`` (the service
 knows when its feature is done); the failed external attempt is recorded here.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,29 +96,74 @@ def gerar(
     """The validated answer to ``pedido`` from the empresa's provider, or from the local one when
     the external provider fails. Errors of the local provider propagate. ``interativo`` (someone
     is waiting on a web request): one try, at most ``settings.AI_TIMEOUT_INTERATIVO`` seconds."""
+    return gerar_varios(
+        empresa_id=empresa_id,
+        pedidos={funcionalidade: pedido},
+        provedor=provedor,
+        interativo=interativo,
+    )[funcionalidade]
+
+
+def gerar_varios(
+    *,
+    empresa_id,
+    pedidos: Mapping[str, Pedido],
+    provedor: Provedor | None = None,
+    interativo: bool = False,
+) -> dict[str, Geracao]:
+    """Each ``pedido`` (keyed by its ``funcionalidade``) answered as ``gerar`` answers one.
+
+    With an external provider the calls run at the same time, one thread each (the SDK clients
+    are thread-safe and the wait is the network), so the whole takes about the slowest call, not
+    the sum. The threads only talk to the provider: the failures' accounting and the local
+    fall-backs (which read the database) run afterwards in the calling thread, one per failed
+    call — the others keep the provider's answer. The local provider answers in-process, one
+    after the other (milliseconds each)."""
     provedor = provedor or provedor_para(empresa_id)
     if interativo:
         provedor = limitar(provedor, settings.AI_TIMEOUT_INTERATIVO)
-    erro = None
-    if provedor.externo:
-        enviado = pedido if provedor.permitir_pii else mascarar(pedido)
-        inicio = time.perf_counter()
-        try:
-            try:
-                return _geracao(provedor.gerar(enviado))
-            except ErroProvedor:
-                raise
-            except Exception as exc:  # a defect of the provider's code must not sink the feature
-                logger.exception("IA %s: falha inesperada", provedor.nome)
-                raise ErroProvedor(
-                    "indisponivel", f"falha inesperada ({type(exc).__name__})"
-                ) from exc
-        except ErroProvedor as exc:
-            erro = f"{exc.tipo}: {exc}"
-            latencia = int((time.perf_counter() - inicio) * 1000)
-            _registrar_falha(empresa_id, funcionalidade, provedor, exc, latencia)
-        provedor = provedor_local()
-    return replace(_geracao(provedor.gerar(pedido)), erro=erro)
+    if not provedor.externo:
+        return {nome: _geracao(provedor.gerar(pedido)) for nome, pedido in pedidos.items()}
+    enviados = {
+        nome: pedido if provedor.permitir_pii else mascarar(pedido)
+        for nome, pedido in pedidos.items()
+    }
+    if len(enviados) == 1:
+        tentativas = {nome: _tentar(provedor, pedido) for nome, pedido in enviados.items()}
+    else:
+        with ThreadPoolExecutor(
+            max_workers=len(enviados), thread_name_prefix=f"ia-{provedor.nome}"
+        ) as paralelo:
+            futuros = {
+                nome: paralelo.submit(_tentar, provedor, pedido)
+                for nome, pedido in enviados.items()
+            }
+            tentativas = {nome: futuro.result() for nome, futuro in futuros.items()}
+    geradas: dict[str, Geracao] = {}
+    for nome, (resultado, falha, latencia) in tentativas.items():
+        if falha is None:
+            geradas[nome] = _geracao(resultado)
+            continue
+        _registrar_falha(empresa_id, nome, provedor, falha, latencia)
+        local = _geracao(provedor_local().gerar(pedidos[nome]))
+        geradas[nome] = replace(local, erro=f"{falha.tipo}: {falha}")
+    return geradas
+
+
+def _tentar(provedor: Provedor, pedido: Pedido) -> tuple[Any, ErroProvedor | None, int]:
+    """One external call: ``(Resultado, None, ms)`` or ``(None, ErroProvedor, ms)``. Never
+    touches the database (it may run in a worker thread)."""
+    inicio = time.perf_counter()
+    try:
+        resultado, falha = provedor.gerar(pedido), None
+    except ErroProvedor as exc:
+        resultado, falha = None, exc
+    except Exception as exc:  # a defect of the provider's code must not sink the feature
+        logger.exception("IA %s: falha inesperada", provedor.nome)
+        resultado = None
+        falha = ErroProvedor("indisponivel", f"falha inesperada ({type(exc).__name__})")
+        falha.__cause__ = exc
+    return resultado, falha, int((time.perf_counter() - inicio) * 1000)
 
 
 def _geracao(resultado) -> Geracao:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from atendimento.models import Contato, IdentidadeContato, Tag, Template
-from ia.models import ArtigoConhecimento
+from ia.models import ArtigoConhecimento, RiscoChurn
 from tests.factories import (
     ContatoFactory,
     IdentidadeContatoFactory,
@@ -164,6 +168,73 @@ def test_contato_excluir(api_admin, api_atendente, contato, empresa, canal_whats
     assert api_admin.delete(f"{API}/contatos/{com_ticket.id}/").status_code == 409
     assert api_admin.delete(f"{API}/contatos/{contato.id}/").status_code == 204
     assert list(Contato.objects.values_list("id", flat=True)) == [com_ticket.id]
+
+
+def _risco(contato, risco="alto", probabilidade=0.81, motivos=("pediu para cancelar",)):
+    return RiscoChurn.objects.create(
+        empresa=contato.empresa,
+        contato=contato,
+        risco=risco,
+        probabilidade=probabilidade,
+        motivos=list(motivos),
+        calculado_em=dt.datetime(2026, 12, 5, 14, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_contato_mostra_risco_de_churn(api_atendente, empresa, outra_empresa):
+    com_risco = ContatoFactory(empresa=empresa, nome="Ana")
+    sem_risco = ContatoFactory(empresa=empresa, nome="Bruno")
+    _risco(com_risco, motivos=["pediu para cancelar", "mensagem atual negativa"])
+
+    detalhe = api_atendente.get(f"{API}/contatos/{com_risco.id}/")
+    assert detalhe.status_code == 200
+    assert detalhe.json()["risco_churn"] == {
+        "risco": "alto",
+        "probabilidade": 0.81,
+        "motivos": ["pediu para cancelar", "mensagem atual negativa"],
+        "atualizado_em": "2026-12-05T11:30:00-03:00",
+    }
+    assert api_atendente.get(f"{API}/contatos/{sem_risco.id}/").json()["risco_churn"] is None
+    lista = {
+        c["nome"]: c["risco_churn"] for c in api_atendente.get(f"{API}/contatos/").json()["results"]
+    }
+    assert lista["Ana"]["risco"] == "alto"
+    assert lista["Bruno"] is None
+    _risco(ContatoFactory(empresa=empresa, nome="Carla"), risco="medio", probabilidade=0.4)
+    _risco(ContatoFactory(empresa=outra_empresa, nome="Ana Alheia"))
+
+    def nomes(**filtro):
+        resposta = api_atendente.get(f"{API}/contatos/", filtro)
+        assert resposta.status_code == 200
+        return [c["nome"] for c in resposta.json()["results"]]
+
+    assert nomes(risco_churn="alto") == ["Ana"]
+    assert nomes(risco_churn=["alto", "medio"]) == ["Ana", "Carla"]
+    assert api_atendente.get(f"{API}/contatos/", {"risco_churn": "altissimo"}).status_code == 400
+    # the writable fields are unchanged: the risk is read-only
+    resposta = api_atendente.patch(
+        f"{API}/contatos/{sem_risco.id}/", {"nome": "Bruno S", "risco_churn": {"risco": "alto"}}
+    )
+    assert resposta.status_code == 200
+    assert resposta.json()["risco_churn"] is None
+    assert not RiscoChurn.objects.filter(contato=sem_risco).exists()
+
+
+def test_lista_de_contatos_com_risco_sem_consulta_por_contato(api_atendente, empresa):
+    def consultas() -> int:
+        with CaptureQueriesContext(connection) as capturadas:
+            resposta = api_atendente.get(f"{API}/contatos/")
+        assert resposta.status_code == 200
+        return len(capturadas)
+
+    for _ in range(2):
+        _risco(ContatoFactory(empresa=empresa))
+    com_dois = consultas()
+    for _ in range(6):
+        _risco(ContatoFactory(empresa=empresa), risco="medio", probabilidade=0.4)
+    ContatoFactory(empresa=empresa)
+    assert consultas() == com_dois
+    assert api_atendente.get(f"{API}/contatos/").json()["count"] == 9
 
 
 # ------------------------------------------------------------------------------- base-conhecimento

@@ -16,7 +16,7 @@ from ia.provedores.sdk import cliente as clientes_sdk
 from ia.services.sugestao import SEM_RESPOSTA
 from tests.canais.webhook_apoio import modo_eager
 from tests.factories import MensagemFactory, TagFactory
-from tests.ia.servidores_ia import ANTHROPIC, CHAVE, OPENAI, corpo
+from tests.ia.servidores_ia import ANTHROPIC, CHAVE, OPENAI, corpo, tarefa_da_analise
 
 from .conftest import API
 
@@ -233,18 +233,26 @@ def test_sugestao_interativa_nao_espera_provedor_lento(
 
 
 def _analise_modelo(**extra):
+    """What the model answers to each of the analysis' three calls (by the fields asked)."""
     return {
-        "sentimento": "negativo",
-        "sentimento_score": -0.9,
-        "intencao": "cancelamento",
-        "intencao_confianca": 0.97,
-        "categoria": "Cancelamento",
-        "subcategoria": "Cancelamento por atraso na entrega",
-        "urgencia": "alta",
-        "tags": ["entrega", "tag-de-outra-empresa", "inventada"],
-        "motivos_churn": ["Pediu o cancelamento após atraso na entrega"],
-        **extra,
+        "sentimento": {"valor": "negativo", "score": -0.9, **extra},
+        "intencao": {"valor": "cancelamento", "confianca": 0.97, **extra},
+        "classificacao": {
+            "categoria": "Cancelamento",
+            "subcategoria": "Cancelamento por atraso na entrega",
+            "urgencia": "alta",
+            "tags": ["entrega", "tag-de-outra-empresa", "inventada"],
+            "motivos_churn": ["Pediu o cancelamento após atraso na entrega"],
+            **extra,
+        },
     }
+
+
+def servir_analise(httpserver, formato, respostas: dict, **uso) -> None:
+    def responder(request):
+        return formato.ok(respostas[tarefa_da_analise(request)], **uso)
+
+    httpserver.expect_request(formato.caminho, method="POST").respond_with_handler(responder)
 
 
 @pytest.mark.parametrize("formato", [OPENAI, ANTHROPIC], ids=lambda f: f.nome)
@@ -258,8 +266,12 @@ def test_analisar_com_provedor_externo(api_atendente, ticket, httpserver, format
         conteudo="ja faz 20 dias e nada da entrega, quero cancelar. meu zap (11) 98765-4321",
     )
     status_antes = ticket.status
-    httpserver.expect_request(formato.caminho).respond_with_response(
-        formato.ok(_analise_modelo(acao="fechar_ticket", status="fechado"), entrada=900, saida=80)
+    servir_analise(
+        httpserver,
+        formato,
+        _analise_modelo(acao="fechar_ticket", status="fechado"),
+        entrada=900,
+        saida=80,
     )
     with modo_eager():
         assert api_atendente.post(f"{API}/tickets/{ticket.id}/analisar/").status_code == 202
@@ -276,24 +288,27 @@ def test_analisar_com_provedor_externo(api_atendente, ticket, httpserver, format
     ticket.refresh_from_db()
     assert ticket.status == status_antes  # model output never acts
 
-    enviado = corpo(httpserver.log[0][0])
-    usuario = _conteudo_usuario(formato, enviado)
-    assert "98765-4321" not in usuario
-    assert "[TELEFONE]" in usuario
-    assert "tag-de-outra-empresa" not in json.dumps(enviado)
-    metrica = _metrica(ticket.empresa, formato.nome, "analise_completa")
-    assert (metrica.chamadas, metrica.erros, metrica.tokens_saida) == (1, 0, 80)
+    assert len(httpserver.log) == 3  # sentiment, intent and classification
+    for pedido, _ in httpserver.log:
+        enviado = corpo(pedido)
+        usuario = _conteudo_usuario(formato, enviado)
+        assert "98765-4321" not in usuario
+        assert "[TELEFONE]" in usuario
+        assert "tag-de-outra-empresa" not in json.dumps(enviado)
+    for funcionalidade in ("sentimento", "intencao", "classificacao"):
+        metrica = _metrica(ticket.empresa, formato.nome, funcionalidade)
+        assert (metrica.chamadas, metrica.erros, metrica.tokens_saida) == (1, 0, 80)
 
 
 def test_empresa_que_permite_pii_envia_o_texto_como_esta(api_atendente, ticket, httpserver):
     configurar(ticket.empresa, OPENAI, httpserver, permitir_pii=True)
     MensagemFactory(ticket=ticket, conteudo="quero cancelar, meu cpf 529.982.247-25")
-    httpserver.expect_request(OPENAI.caminho).respond_with_response(
-        OPENAI.ok(_analise_modelo(tags=[]))
-    )
+    servir_analise(httpserver, OPENAI, _analise_modelo())
     with modo_eager():
         api_atendente.post(f"{API}/tickets/{ticket.id}/analisar/")
-    assert "529.982.247-25" in _conteudo_usuario(OPENAI, corpo(httpserver.log[0][0]))
+    assert len(httpserver.log) == 3
+    for pedido, _ in httpserver.log:
+        assert "529.982.247-25" in _conteudo_usuario(OPENAI, corpo(pedido))
 
 
 def test_analise_com_provedor_fora_do_ar_cai_para_local(api_atendente, ticket, settings):
@@ -312,9 +327,18 @@ def test_analise_com_provedor_fora_do_ar_cai_para_local(api_atendente, ticket, s
         assert api_atendente.post(f"{API}/tickets/{ticket.id}/analisar/").status_code == 202
     insights = api_atendente.get(f"{API}/tickets/{ticket.id}/").json()["insights"]
     assert insights["intencao"]["valor"] == "cancelamento"
-    assert AIInsight.objects.get(ticket=ticket).provider == "local"
-    assert _metrica(ticket.empresa, "openai", "analise_completa").erros == 1
-    assert _metrica(ticket.empresa, "local", "analise_completa").erros == 0
+    insight = AIInsight.objects.get(ticket=ticket)
+    assert insight.provider == "local"
+    assert insight.resultado["provedores"] == {
+        "sentimento": "local",
+        "intencao": "local",
+        "classificacao": "local",
+    }
+    for funcionalidade in ("sentimento", "intencao", "classificacao"):  # each call failed
+        falha = _metrica(ticket.empresa, "openai", funcionalidade)
+        assert (falha.chamadas, falha.erros) == (1, 1)
+        local = _metrica(ticket.empresa, "local", funcionalidade)
+        assert (local.chamadas, local.erros) == (1, 0)
     assert Ticket.objects.get(pk=ticket.pk).status == ticket.status
 
 
@@ -389,4 +413,5 @@ def test_provedor_lento_nao_segura_mensagens_nem_a_inbox(
     insight = AIInsight.objects.get()
     assert insight.provider == "local"
     assert insight.intencao == "cancelamento"
-    assert _metrica(empresa, "openai", "analise_completa").erros == 1
+    for funcionalidade in ("sentimento", "intencao", "classificacao"):
+        assert _metrica(empresa, "openai", funcionalidade).erros == 1

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from atendimento.models import Contato, Historico, IdentidadeContato, Ticket
-from ia.models import AIInsight
+from ia.models import AIInsight, RiscoChurn
 from tests.factories import (
     ContatoFactory,
     IdentidadeContatoFactory,
@@ -221,6 +221,15 @@ def test_detalhe_com_mensagens_historico_insights_tags_e_contato(api_admin, tick
         churn_probabilidade=0.7,
         provider="local",
     )
+    RiscoChurn.objects.create(
+        empresa=empresa,
+        contato=ticket.contato,
+        ticket=ticket,
+        risco="alto",
+        probabilidade=0.7,
+        motivos=["atraso recorrente"],
+        calculado_em=base,
+    )
 
     corpo = api_admin.get(f"{API}/tickets/{ticket.id}/").json()
 
@@ -228,6 +237,12 @@ def test_detalhe_com_mensagens_historico_insights_tags_e_contato(api_admin, tick
     assert [h["acao"] for h in corpo["historico"]] == ["criado"]
     assert corpo["tags"] == [{"id": str(tag.id), "nome": "vip", "cor": tag.cor}]
     assert corpo["contato"]["identidades"][0]["valor"] == ticket.contato.telefone
+    assert corpo["contato"]["risco_churn"] == {
+        "risco": "alto",
+        "probabilidade": 0.7,
+        "motivos": ["atraso recorrente"],
+        "atualizado_em": base.astimezone(timezone.get_current_timezone()).isoformat(),
+    }
     assert corpo["insights"] == {
         "sentimento": {"valor": "negativo", "score": -0.8},
         "intencao": {"valor": "reclamacao", "confianca": 0.9},

@@ -440,14 +440,12 @@ def test_aviso_de_atraso_e_so_descartado(canal, caixa, postar, responder, atende
     assert ultimo.erro.startswith("descartado: resposta automática")
 
 
-def test_remetente_que_nao_para_de_escrever_e_tratado_como_laco(canal, caixa, postar, monkeypatch):
-    """An auto-responder that sends no auto-reply header: after LIMITE_LACO mails within the
+def test_remetente_que_nao_para_de_escrever_e_tratado_como_laco(canal, caixa, postar, settings):
+    """An auto-responder that sends no auto-reply header: after EMAIL_LACO_MAX mails within the
     window, the rest are discarded as a probable loop."""
     import uuid
 
-    from atendimento.services import email_entrada
-
-    monkeypatch.setattr(email_entrada, "LIMITE_LACO", 3)
+    settings.EMAIL_LACO_MAX = 3  # read at each mail
     robo = f"robo-{uuid.uuid4().hex[:8]}@fora.com"
     for n in range(5):
         postar(canal.empresa, email(de=robo, assunto=f"Aviso {n}", texto=f"Aviso {n}"))

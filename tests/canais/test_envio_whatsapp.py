@@ -514,3 +514,88 @@ def test_envio_por_um_worker_real_na_fila_messages(empresa, fila, atendente, htt
     assert (mensagem.status, mensagem.id_externo) == (Mensagem.Status.ENVIADA, "wamid.DOWORKER")
     ((pedido, _),) = httpserver.log
     assert pedido.get_json()["text"]["body"] == "Oi do worker"
+
+
+# ------------------------------------------------------------------------------- choices
+def _botoes(n: int, rotulo: str = "Opção") -> list[dict]:
+    return [{"texto": f"{i} - {rotulo} {i}", "dados": str(i)} for i in range(1, n + 1)]
+
+
+def _enviado_com_botoes(ticket, atendente, httpserver, resposta_envio, botoes, **dados) -> dict:
+    texto = "Escolha:\n" + "\n".join(b["texto"] for b in botoes)
+    mensagem = saida_pendente(ticket, atendente, conteudo=texto, dados={"botoes": botoes, **dados})
+    httpserver.expect_oneshot_request(CAMINHO, method="POST").respond_with_json(resposta_envio)
+    assert _enviar(mensagem).successful()
+    mensagem.refresh_from_db()
+    assert (mensagem.status, mensagem.id_externo) == (Mensagem.Status.ENVIADA, WAMID)
+    ((pedido, _),) = httpserver.log
+    return pedido.get_json()
+
+
+def test_ate_tres_escolhas_vao_como_botoes_de_resposta(
+    ticket, atendente, httpserver, resposta_envio
+):
+    botoes = [
+        {"texto": "1 - Vendas", "dados": "1"},
+        {"texto": "2 - Suporte técnico avançado", "dados": "2"},
+        {"texto": "3 - Financeiro", "dados": "3"},
+    ]
+    corpo = _enviado_com_botoes(
+        ticket, atendente, httpserver, resposta_envio, botoes, texto_botoes="Olá! Escolha:"
+    )
+    assert corpo == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": f"+{CLIENTE}",
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "Olá! Escolha:"},
+            "action": {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": "1", "title": "1 - Vendas"}},
+                    {"type": "reply", "reply": {"id": "2", "title": "2 - Suporte técnico…"}},
+                    {"type": "reply", "reply": {"id": "3", "title": "3 - Financeiro"}},
+                ]
+            },
+        },
+    }
+    assert all(len(b["reply"]["title"]) <= 20 for b in corpo["interactive"]["action"]["buttons"])
+
+
+@pytest.mark.parametrize("quantas", [4, 10])
+def test_ate_dez_escolhas_vao_como_lista(ticket, atendente, httpserver, resposta_envio, quantas):
+    botoes = _botoes(quantas, rotulo="Atendimento especializado")
+    corpo = _enviado_com_botoes(ticket, atendente, httpserver, resposta_envio, botoes)
+    assert corpo["type"] == "interactive"
+    interativo = corpo["interactive"]
+    assert interativo["type"] == "list"
+    # without texto_botoes the whole text (which also numbers the choices) is the body
+    assert interativo["body"] == {"text": "Escolha:\n" + "\n".join(b["texto"] for b in botoes)}
+    assert interativo["action"]["button"] == "Ver opções"
+    (secao,) = interativo["action"]["sections"]
+    assert secao["rows"][0] == {
+        "id": "1",
+        "title": "1 - Atendimento especia…",
+        "description": "1 - Atendimento especializado 1",
+    }
+    assert [r["id"] for r in secao["rows"]] == [str(i) for i in range(1, quantas + 1)]
+    assert all(len(r["title"]) <= 24 for r in secao["rows"])
+
+
+def test_mais_de_dez_escolhas_vao_como_texto_numerado(
+    ticket, atendente, httpserver, resposta_envio
+):
+    botoes = _botoes(11)
+    corpo = _enviado_com_botoes(
+        ticket, atendente, httpserver, resposta_envio, botoes, texto_botoes="Escolha:"
+    )
+    assert corpo["type"] == "text"
+    assert corpo["text"]["body"] == "Escolha:\n" + "\n".join(b["texto"] for b in botoes)
+    assert "interactive" not in corpo
+
+
+def test_botao_de_link_vai_como_texto(ticket, atendente, httpserver, resposta_envio):
+    botoes = [{"texto": "Site", "url": "https://example.com"}, {"texto": "Sim", "dados": "sim"}]
+    corpo = _enviado_com_botoes(ticket, atendente, httpserver, resposta_envio, botoes)
+    assert corpo["type"] == "text"

@@ -116,12 +116,12 @@ def test_lote_pela_api_com_descadastro_e_ritmo(
 
 
 def test_lote_grande_vai_por_janelas_no_ritmo_do_canal(
-    empresa, canal, template, supervisor, agendados, monkeypatch,
+    empresa, canal, template, supervisor, agendados, settings,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     canal.config = {**canal.config, "mensagens_por_segundo": 2}
     canal.save()
-    monkeypatch.setattr(servico, "JANELA_SEGUNDOS", 1.0)
+    settings.LOTE_JANELA_SEGUNDOS = 1.0
     contatos = [ContatoFactory(empresa=empresa) for _ in range(5)]
     with django_capture_on_commit_callbacks(execute=True):
         lote = servico.lote_criar(

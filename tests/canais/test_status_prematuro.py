@@ -1,7 +1,7 @@
 """A delivery status that arrives before the send task recorded the provider's message id (Meta
 sends ``sent`` right after answering the send call) is not dropped: the event stays
-``recebido`` and is retried later; after ESPERA_STATUS_SEGUNDOS it ends ``processado`` with a
-note."""
+``recebido`` and is retried later; after WEBHOOK_ESPERA_STATUS_SEGUNDOS it ends ``processado``
+with a note."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from atendimento.models import EventoWebhook, Mensagem
 from canais.tasks.entrada import process_webhook
-from canais.webhooks_guardados import ESPERA_STATUS_SEGUNDOS, evento_webhook_processar
+from canais.webhooks_guardados import evento_webhook_processar
 from conectcrm.celery import app as celery_app
 from tests.saida_apoio import saida_pendente, ticket_aberto
 
@@ -71,11 +71,15 @@ def test_status_antes_do_id_fica_para_depois_e_e_aplicado(status_lido, fila, ate
     assert (evento.status, evento.tentativas, evento.erro) == ("processado", 2, "")
 
 
-def test_depois_da_espera_desiste_com_nota(status_lido):
+def test_depois_da_espera_desiste_com_nota(status_lido, settings):
     _, evento = status_lido
-    antes = timezone.now() - timedelta(seconds=ESPERA_STATUS_SEGUNDOS + 1)
+    settings.WEBHOOK_ESPERA_STATUS_SEGUNDOS = 120  # read when the event is processed
+    antes = timezone.now() - timedelta(seconds=100)
     EventoWebhook.objects.filter(pk=evento.pk).update(recebido_em=antes)
+    assert evento_webhook_processar(evento_id=evento.pk) == "recebido"  # still waiting
 
+    antes = timezone.now() - timedelta(seconds=121)
+    EventoWebhook.objects.filter(pk=evento.pk).update(recebido_em=antes)
     assert evento_webhook_processar(evento_id=evento.pk) == "processado"
 
     evento.refresh_from_db()

@@ -29,6 +29,22 @@ def corpo_whatsapp(fixture_bytes, texto: str, *, de: str = WA_CLIENTE) -> bytes:
     return json.dumps(corpo).encode()
 
 
+def corpo_escolha_whatsapp(
+    fixture_bytes, tipo: str, id_escolha: str, titulo: str, *, de: str = WA_CLIENTE
+) -> bytes:
+    """``interactive_button_reply_metadocs.json`` / ``interactive_list_reply_metadocs.json``:
+    the customer pressed the reply button or picked the list row ``id_escolha``."""
+    nome = {"button_reply": "button_reply", "list_reply": "list_reply"}[tipo]
+    corpo = json.loads(fixture_bytes(f"whatsapp/interactive_{nome}_metadocs.json"))
+    valor = corpo["entry"][0]["changes"][0]["value"]
+    mensagem = valor["messages"][0]
+    mensagem["interactive"][tipo].update(id=id_escolha, title=titulo)
+    mensagem["id"] = f"wamid.teste{next(_SEQ)}"
+    mensagem["timestamp"] = str(int(timezone.now().timestamp()))
+    mensagem["from"] = valor["contacts"][0]["wa_id"] = de
+    return json.dumps(corpo).encode()
+
+
 def escrever_whatsapp(client, empresa, fixture_bytes, texto: str, **extra):
     resposta = postar_whatsapp(client, empresa.id, corpo_whatsapp(fixture_bytes, texto), **extra)
     assert resposta.status_code == 200, resposta.content

@@ -15,12 +15,18 @@ from django.db import IntegrityError, transaction
 from atendimento.models import Historico, Mensagem, OpcaoMenu, Ticket
 from atendimento.services.menu_inicial import escolher
 from atendimento.tasks import expirar_menus
-from tests.canais.webhook_apoio import canal_tg, canal_wa, celery_eager  # noqa: F401
+from tests.canais.webhook_apoio import (  # noqa: F401
+    canal_tg,
+    canal_wa,
+    celery_eager,
+    postar_whatsapp,
+)
 from tests.factories import AtendenteFactory, AtendenteFilaFactory, FilaFactory
 
 from .conversa_apoio import (
     PNID,
     corpo_botao_telegram,
+    corpo_escolha_whatsapp,
     corpo_telegram,
     enviados,
     escrever_telegram,
@@ -72,8 +78,16 @@ def cenario_wa(empresa, httpserver):
     return canal, padrao, vendas, suporte, agentes
 
 
+def _mensagens_enviadas(httpserver) -> list[dict]:
+    return [c for c in enviados(httpserver, "/messages") if c.get("type")]
+
+
 def _textos_enviados(httpserver) -> list[str]:
-    return [c["text"]["body"] for c in enviados(httpserver, "/messages") if c.get("type") == "text"]
+    """The text of each message sent: a text's body, an interactive message's body."""
+    return [
+        c["text"]["body"] if c["type"] == "text" else c["interactive"]["body"]["text"]
+        for c in _mensagens_enviadas(httpserver)
+    ]
 
 
 def test_menu_enviado_e_resposta_com_erro_de_digitacao_escolhe_a_fila(
@@ -90,10 +104,22 @@ def test_menu_enviado_e_resposta_com_erro_de_digitacao_escolhe_a_fila(
     menu = Mensagem.objects.get(direcao="saida")
     assert menu.remetente_tipo == Mensagem.Remetente.BOT
     assert menu.status == Mensagem.Status.ENVIADA
-    assert _textos_enviados(httpserver) == [
+    assert menu.conteudo == (
         "Olá! Para agilizar seu atendimento, responda com o número da opção:\n"
         "1 - Vendas\n2 - Suporte técnico"
-    ]
+    )  # the inbox shows the options as text
+    (enviado,) = _mensagens_enviadas(httpserver)
+    assert enviado["type"] == "interactive"
+    assert enviado["interactive"] == {
+        "type": "button",
+        "body": {"text": "Olá! Para agilizar seu atendimento, responda com o número da opção:"},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "1", "title": "1 - Vendas"}},
+                {"type": "reply", "reply": {"id": "2", "title": "2 - Suporte técnico"}},
+            ]
+        },
+    }
 
     with time_machine.travel(INICIO + timedelta(minutes=1), tick=False):
         escrever_whatsapp(client, empresa, fixture_bytes, "suprote")
@@ -144,9 +170,9 @@ def test_resposta_invalida_repete_o_menu_ate_o_limite(
     ticket = Ticket.objects.get()
     assert (ticket.automacao, ticket.menu_tentativas, ticket.atendente_id) == ("menu", 1, None)
     assert _textos_enviados(httpserver)[1] == (
-        "Não entendi sua resposta. Por favor, escolha uma das opções:\n"
-        "1 - Vendas\n2 - Suporte técnico"
+        "Não entendi sua resposta. Por favor, escolha uma das opções:"
     )
+    assert _mensagens_enviadas(httpserver)[1]["interactive"]["type"] == "button"
     with time_machine.travel(INICIO + timedelta(minutes=1), tick=False):
         escrever_whatsapp(client, empresa, fixture_bytes, "hein")
     ticket.refresh_from_db()
@@ -206,6 +232,70 @@ def test_ticket_reaberto_nao_recebe_o_menu(client, empresa, fixture_bytes, https
     assert ticket.status == "aberto"
     assert ticket.automacao == ""
     assert len(_textos_enviados(httpserver)) == 1
+
+
+def test_whatsapp_botao_de_resposta_escolhe(client, empresa, fixture_bytes, httpserver, cenario_wa):
+    _canal, _padrao, _vendas, suporte, agentes = cenario_wa
+    escrever_whatsapp(client, empresa, fixture_bytes, "oi")
+    corpo = corpo_escolha_whatsapp(fixture_bytes, "button_reply", "2", "2 - Suporte técnico")
+    assert postar_whatsapp(client, empresa.id, corpo).status_code == 200
+
+    ticket = Ticket.objects.get()
+    assert (ticket.automacao, ticket.fila_id) == ("", suporte.pk)
+    assert ticket.atendente_id == agentes["Suporte"].pk
+    resposta = Mensagem.objects.get(direcao="entrada", tipo="interativo")
+    assert resposta.dados["id"] == "2"
+    assert len(_mensagens_enviadas(httpserver)) == 1  # no re-prompt
+
+
+def test_whatsapp_menu_configurado_pela_api_vai_como_lista(
+    client, empresa, fixture_bytes, httpserver, admin
+):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    padrao, vendas, suporte, agentes = _filas(empresa)
+    financeiro = FilaFactory(empresa=empresa, nome="Financeiro", distribuicao="round_robin")
+    agentes["Financeiro"] = AtendenteFactory(empresa=empresa, nome="Agente Financeiro")
+    AtendenteFilaFactory(atendente=agentes["Financeiro"], fila=financeiro)
+    canal = canal_wa(empresa, padrao, pnid=PNID, api_base_url=httpserver.url_for("")[:-1])
+    servir_whatsapp(httpserver)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(admin.usuario)}")
+    opcoes = [(1, "Vendas", vendas), (2, "Suporte técnico", suporte), (3, "Segunda via de boleto e "
+              "negociação", financeiro), (4, "Outros assuntos", padrao)]  # fmt: skip
+    resposta = api.patch(
+        f"/api/atendimento/canais/{canal.pk}/",
+        {
+            "menu_ativo": True,
+            "menu_saudacao": "Oi {{contato.primeiro_nome}}! Como podemos ajudar?",
+            "opcoes_menu": [
+                {"numero": n, "rotulo": rotulo, "fila": str(fila.pk)} for n, rotulo, fila in opcoes
+            ],
+        },
+        format="json",
+    )
+    assert resposta.status_code == 200, resposta.content
+
+    escrever_whatsapp(client, empresa, fixture_bytes, "boa noite")
+    (menu,) = _mensagens_enviadas(httpserver)
+    assert menu["type"] == "interactive"
+    lista = menu["interactive"]
+    assert (lista["type"], lista["body"]["text"]) == ("list", "Oi Sheena! Como podemos ajudar?")
+    (secao,) = lista["action"]["sections"]
+    assert [(r["id"], r["title"]) for r in secao["rows"]] == [
+        ("1", "1 - Vendas"),
+        ("2", "2 - Suporte técnico"),
+        ("3", "3 - Segunda via de bole…"),
+        ("4", "4 - Outros assuntos"),
+    ]
+    assert secao["rows"][2]["description"] == "3 - Segunda via de boleto e negociação"
+
+    corpo = corpo_escolha_whatsapp(fixture_bytes, "list_reply", "3", "3 - Segunda via de bole…")
+    assert postar_whatsapp(client, empresa.id, corpo).status_code == 200
+    ticket = Ticket.objects.get()
+    assert (ticket.automacao, ticket.fila_id) == ("", financeiro.pk)
+    assert ticket.atendente_id == agentes["Financeiro"].pk
 
 
 def test_telegram_mostra_botoes_e_o_botao_escolhe(client, empresa, fixture_bytes, httpserver):

@@ -29,16 +29,17 @@ COMERCIAL = {d: ["09:00", "18:00"] for d in ("seg", "ter", "qua", "qui", "sex")}
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_eager")]
 
+#: what the model answers to each call of the analysis of a new message (by task)
 ANALISE = {
-    "sentimento": "neutro",
-    "sentimento_score": 0.0,
-    "intencao": "duvida",
-    "intencao_confianca": 0.8,
-    "categoria": "Dúvida",
-    "subcategoria": "Senha",
-    "urgencia": "baixa",
-    "tags": [],
-    "motivos_churn": [],
+    "sentimento": {"valor": "neutro", "score": 0.0},
+    "intencao": {"valor": "duvida", "confianca": 0.8},
+    "classificacao_ticket": {
+        "categoria": "Dúvida",
+        "subcategoria": "Senha",
+        "urgencia": "baixa",
+        "tags": [],
+        "motivos_churn": [],
+    },
 }
 
 
@@ -57,7 +58,7 @@ def servir_openai(httpserver, resposta_rag: dict) -> None:
         tarefa = corpo(request)["response_format"]["json_schema"]["name"]
         if tarefa == "resposta_base_conhecimento":
             return OPENAI.ok(resposta_rag, entrada=700, saida=50)
-        return OPENAI.ok(ANALISE)
+        return OPENAI.ok(ANALISE[tarefa])
 
     httpserver.expect_request(OPENAI.caminho, method="POST").respond_with_handler(completar)
 

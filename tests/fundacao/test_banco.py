@@ -106,6 +106,47 @@ def test_database_refuses_a_ticket_pointing_at_another_empresas_row(campo):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("campo", ["contato", "ticket"])
+def test_database_refuses_a_churn_risk_pointing_at_another_empresas_row(campo):
+    from ia.models import RiscoChurn
+
+    ticket = TicketFactory()
+    outra = EmpresaFactory()
+    dados = {"contato": ticket.contato, "ticket": ticket}
+    dados[campo] = {
+        "contato": lambda: ContatoFactory(empresa=outra),
+        "ticket": lambda: TicketFactory(empresa=outra),
+    }[campo]()
+
+    def gravar_e_verificar():
+        with transaction.atomic():
+            RiscoChurn.objects.create(
+                empresa=ticket.empresa,
+                risco="alto",
+                probabilidade=0.9,
+                calculado_em=timezone.now(),
+                **dados,
+            )
+            connection.check_constraints()
+
+    with pytest.raises(IntegrityError):
+        gravar_e_verificar()
+    assert not RiscoChurn.objects.exists()
+    # the same row within the empresa is accepted
+    with transaction.atomic():
+        RiscoChurn.objects.create(
+            empresa=ticket.empresa,
+            contato=ticket.contato,
+            ticket=ticket,
+            risco="alto",
+            probabilidade=0.9,
+            calculado_em=timezone.now(),
+        )
+        connection.check_constraints()
+    assert RiscoChurn.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_database_refuses_a_tag_of_another_empresa_on_a_ticket():
     ticket = TicketFactory()
     with pytest.raises(IntegrityError), transaction.atomic():

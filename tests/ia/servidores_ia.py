@@ -4,6 +4,7 @@ formats, as the official SDKs send and parse them), for pytest-httpserver."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 
 from werkzeug import Request, Response
@@ -111,3 +112,42 @@ FORMATOS = (OPENAI, ANTHROPIC)
 
 def corpo(request: Request) -> dict:
     return json.loads(request.get_data(as_text=True))
+
+
+def campos_pedidos(request: Request) -> frozenset[str]:
+    """The fields of the JSON schema a request asks for (either wire format): tells the full
+    analysis' sentiment, intent and classification calls apart."""
+    enviado = corpo(request)
+    if "response_format" in enviado:
+        esquema = enviado["response_format"]["json_schema"]["schema"]
+    else:
+        esquema = enviado["output_config"]["format"]["schema"]
+    return frozenset(esquema.get("properties", {}))
+
+
+def tarefa_da_analise(request: Request) -> str:
+    """``sentimento``, ``intencao``, ``classificacao`` or ``outra`` for a request."""
+    campos = campos_pedidos(request)
+    if "categoria" in campos:
+        return "classificacao"
+    if {"valor", "score"} <= campos:
+        return "sentimento"
+    if {"valor", "confianca"} <= campos:
+        return "intencao"
+    return "outra"
+
+
+class Encontro:
+    """Holds each request until ``n`` requests have arrived (or ``espera`` seconds passed):
+    ``chegar()`` answers whether all ``n`` were in flight together."""
+
+    def __init__(self, n: int, espera: float = 10.0) -> None:
+        self.n, self.espera = n, espera
+        self.chegadas = 0
+        self._condicao = threading.Condition()
+
+    def chegar(self) -> bool:
+        with self._condicao:
+            self.chegadas += 1
+            self._condicao.notify_all()
+            return self._condicao.wait_for(lambda: self.chegadas >= self.n, timeout=self.espera)

@@ -117,3 +117,50 @@ def test_dividir_artigo_longo_em_trechos_com_titulo():
     assert trechos("Só título", "") == [("secao", "Só título")]
     janelas = [texto for tipo, texto in trechos("T", "A. B. C.") if tipo == "janela"]
     assert janelas == ["T: A. B.", "T: B. C."]
+
+
+def test_palavras_frequentes_nao_buscam_candidatos_mas_pontuam(monkeypatch):
+    """In a large knowledge base the full-text candidates come from the question's rare stems only
+    (the frequent ones would make the index scan read most of the table); the frequent stems still
+    rank the candidates."""
+    from ia.services import busca
+
+    empresa = EmpresaFactory()
+    artigos = {a.titulo: a for a in _kb(empresa)}
+    codigo = ArtigoConhecimento.objects.create(
+        empresa=empresa, titulo="Erro XZ42 no roteador", conteudo="O erro XZ42 some ao reiniciar."
+    )
+    # "boleto"/"via"/"segunda" estimated in 1M chunks each: pruned; "xz42" is rare and kept.
+    frequentes = ("{bolet,via,segund}", "{1e6,1e6,1e6}")
+    monkeypatch.setattr(busca, "lexemas_frequentes", lambda: frequentes)
+    monkeypatch.setattr(busca, "CANDIDATOS_VETOR", 1)  # one vector candidate: the boleto article
+    achados = {a.artigo_id: a for a in buscar(empresa, "segunda via do boleto, erro xz42", k=5)}
+    boleto = artigos["Segunda via do boleto"].id
+    assert set(achados) == {boleto, codigo.id}
+    # both ranked by every stem of the question, the frequent ones included
+    assert achados[boleto].pos_texto is not None
+    assert achados[codigo.id].pos_texto is not None
+    # only frequent stems: no full-text candidates, the vector half still answers
+    assert [a.artigo_id for a in buscar(empresa, "segunda via do boleto", k=5)] == [boleto]
+
+
+def test_frequencias_vem_das_estatisticas_do_planejador(monkeypatch):
+    from django.db import connection
+
+    from ia.services import busca
+
+    empresa = EmpresaFactory()
+    for i in range(30):
+        ArtigoConhecimento.objects.create(
+            empresa=empresa, titulo=f"Fatura {i}", conteudo=f"A fatura número {i} vence amanhã."
+        )
+    monkeypatch.setattr(busca, "ORCAMENTO_TEXTO", 5)
+    monkeypatch.setitem(busca._frequencias, "ate", 0.0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {TrechoConhecimento._meta.db_table}")
+    lexemas, linhas = busca.lexemas_frequentes()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::text[]), unnest(%s::float8[])", [lexemas, linhas])
+        estimadas = dict(cursor.fetchall())
+    assert estimadas["fatur"] >= 30  # in every chunk of the 30 articles
+    assert busca.lexemas_frequentes() == (lexemas, linhas)  # cached

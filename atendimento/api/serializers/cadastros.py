@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from atendimento.api.serializers.comum import EmailOuVazioField, ListaJSONField, ObjetoJSONField
 from atendimento.models import Contato, IdentidadeContato, Tag, Template
-from ia.models import ArtigoConhecimento
+from ia.models import ArtigoConhecimento, RiscoChurn
 
 COR = r"^#[0-9a-fA-F]{6}$"
 
@@ -21,11 +21,27 @@ class IdentidadeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RiscoChurnSerializer(serializers.ModelSerializer):
+    """The contact's current churn risk (recomputed daily, on each analysis of one of its
+    tickets and when one is closed)."""
+
+    atualizado_em = serializers.DateTimeField(
+        source="calculado_em", read_only=True, help_text="Quando o risco foi calculado."
+    )
+
+    class Meta:
+        model = RiscoChurn
+        fields = ["risco", "probabilidade", "motivos", "atualizado_em"]
+        read_only_fields = fields
+
+
 class ContatoSerializer(serializers.ModelSerializer):
     """A contact and how it is known on each channel (identities are learnt from messages;
-    ``telefone`` and ``email`` written here become identities too)."""
+    ``telefone`` and ``email`` written here become identities too), with its churn risk
+    (read-only; null until first computed)."""
 
     identidades = IdentidadeSerializer(many=True, read_only=True)
+    risco_churn = serializers.SerializerMethodField()
     metadados = ObjetoJSONField(required=False)
     email = EmailOuVazioField()
     telefone = serializers.CharField(
@@ -45,10 +61,19 @@ class ContatoSerializer(serializers.ModelSerializer):
             "observacoes",
             "metadados",
             "identidades",
+            "risco_churn",
             "criado_em",
             "atualizado_em",
         ]
-        read_only_fields = ["id", "identidades", "criado_em", "atualizado_em"]
+        read_only_fields = ["id", "identidades", "risco_churn", "criado_em", "atualizado_em"]
+
+    @extend_schema_field(RiscoChurnSerializer(allow_null=True))
+    def get_risco_churn(self, contato: Contato) -> dict | None:
+        # prefetched by the contacts selector (``riscos_churn``: no query per contact)
+        riscos = getattr(contato, "riscos_churn", None)
+        if riscos is None:
+            riscos = list(contato.risco_churn.all()[:1])
+        return RiscoChurnSerializer(riscos[0]).data if riscos else None
 
 
 class TemplateSerializer(serializers.ModelSerializer):

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from atendimento.api.serializers.comum import ObjetoJSONField
-from atendimento.models import Canal
+from atendimento.models import Canal, Fila, OpcaoMenu
+from atendimento.models.fila import ModoResposta
 from canais.registry import escolhas
 from canais.services import config_mascarada
 
@@ -39,9 +40,82 @@ class ConfigCanalField(ObjetoJSONField):
         return valor
 
 
+#: the channel's automation fields the API reads and writes (first-contact menu, bot policy)
+CAMPOS_AUTOMACAO = (
+    "menu_ativo",
+    "menu_saudacao",
+    "menu_opcao_invalida",
+    "menu_tentativas",
+    "menu_espera_min",
+    "resposta_automatica",
+)
+MAX_OPCOES_MENU = 50
+
+
+class OpcaoMenuSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpcaoMenu
+        fields = ["numero", "rotulo", "fila", "sinonimos"]
+        read_only_fields = fields
+
+
+class OpcaoMenuEntradaSerializer(serializers.Serializer):
+    numero = serializers.IntegerField(min_value=1, max_value=99)
+    rotulo = serializers.CharField(max_length=60)
+    fila = serializers.UUIDField()
+    sinonimos = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="",
+        help_text="Outras palavras que escolhem a opção, separadas por vírgula.",
+    )  # fmt: skip
+
+
+class AutomacaoCanalSerializer(serializers.Serializer):
+    """The first-contact menu and the bot policy of a channel (all optional on writes)."""
+
+    menu_ativo = serializers.BooleanField(required=False)
+    menu_saudacao = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    menu_opcao_invalida = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    menu_tentativas = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    menu_espera_min = serializers.IntegerField(min_value=1, max_value=10080, required=False)
+    resposta_automatica = serializers.ChoiceField(
+        choices=ModoResposta.choices, allow_blank=True, required=False,
+        help_text="Vazio: segue a política da fila do ticket.",
+    )  # fmt: skip
+    opcoes_menu = OpcaoMenuEntradaSerializer(
+        many=True, required=False, max_length=MAX_OPCOES_MENU,
+        help_text="Lista completa das opções do menu: substitui as atuais. `fila` é uma fila "
+        "da empresa.",
+    )  # fmt: skip
+
+    def validate_opcoes_menu(self, opcoes: list[dict]) -> list[dict]:
+        """Numbers unique; each ``fila`` becomes the empresa's :class:`Fila` (a missing or
+        another empresa's queue is the same error on that option)."""
+        erros: list[dict] = [{} for _o in opcoes]
+        vistos: set[int] = set()
+        for indice, opcao in enumerate(opcoes):
+            opcao["rotulo"] = opcao["rotulo"].strip()
+            if opcao["numero"] in vistos:
+                erros[indice]["numero"] = [_("Número repetido no menu.")]
+            vistos.add(opcao["numero"])
+        ids = {o["fila"] for o in opcoes}
+        filas = {f.pk: f for f in Fila.objects.filter(empresa=self.context["empresa"], pk__in=ids)}
+        for indice, opcao in enumerate(opcoes):
+            fila = filas.get(opcao["fila"])
+            if fila is None:
+                erros[indice]["fila"] = [_("Fila não encontrada.")]
+            opcao["fila"] = fila
+        if any(erros):
+            raise serializers.ValidationError(erros)
+        return opcoes
+
+
 class CanalSerializer(serializers.ModelSerializer):
     config = serializers.SerializerMethodField()
     url_webhook = serializers.SerializerMethodField()
+    opcoes_menu = OpcaoMenuSerializer(many=True, read_only=True)
+    resposta_automatica = serializers.ChoiceField(
+        choices=ModoResposta.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Canal
@@ -58,6 +132,8 @@ class CanalSerializer(serializers.ModelSerializer):
             "ultimo_teste_em",
             "ultimo_teste_ok",
             "ultimo_teste_detalhe",
+            *CAMPOS_AUTOMACAO,
+            "opcoes_menu",
             "criado_em",
             "atualizado_em",
         ]
@@ -77,14 +153,14 @@ class CanalSerializer(serializers.ModelSerializer):
         return url_webhook(self.context.get("request"), canal)
 
 
-class CanalCriarSerializer(serializers.Serializer):
+class CanalCriarSerializer(AutomacaoCanalSerializer):
     tipo = serializers.ChoiceField(choices=escolhas())
     nome = serializers.CharField(max_length=120)
     config = ConfigCanalField(required=False, default=dict)
     fila_padrao = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
-class CanalAtualizarSerializer(serializers.Serializer):
+class CanalAtualizarSerializer(AutomacaoCanalSerializer):
     nome = serializers.CharField(max_length=120, required=False)
     config = ConfigCanalField(
         required=False,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from atendimento.api.serializers.comum import ObjetoJSONField
 from atendimento.models import DestinatarioLote, EnvioLote
-from atendimento.services.lote import LIMITE_DESTINATARIOS, lote_progresso
+from atendimento.services.lote import limite_destinatarios, lote_progresso
 
 
 class EnviarLoteSerializer(serializers.Serializer):
@@ -13,8 +14,8 @@ class EnviarLoteSerializer(serializers.Serializer):
     contatos = serializers.ListField(
         child=serializers.UUIDField(),
         allow_empty=False,
-        max_length=LIMITE_DESTINATARIOS,
-        help_text="Contatos destinatários (descadastrados são pulados, com o motivo).",
+        help_text="Contatos destinatários (descadastrados são pulados, com o motivo); no "
+        "máximo LOTE_MAX_DESTINATARIOS (10.000 por padrão).",
     )
     template_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     conteudo = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
@@ -23,6 +24,14 @@ class EnviarLoteSerializer(serializers.Serializer):
         default=dict,
         help_text='Valores das variáveis do template, ex. {"1": "{{contato.primeiro_nome}}"}.',
     )
+
+    def validate_contatos(self, contatos: list) -> list:
+        limite = limite_destinatarios()
+        if len(contatos) > limite:
+            raise serializers.ValidationError(
+                _("Envie para no máximo %(n)s contatos por lote.") % {"n": limite}
+            )
+        return contatos
 
     def validate(self, attrs):
         if not attrs["conteudo"].strip() and attrs["template_id"] is None:

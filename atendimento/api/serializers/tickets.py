@@ -134,7 +134,7 @@ class TicketSerializer(serializers.ModelSerializer):
     fila_nome = serializers.CharField(source="fila.nome", read_only=True, allow_null=True)
     atendente_nome = serializers.CharField(source="atendente.nome", read_only=True, allow_null=True)
     contato = ContatoResumoSerializer(read_only=True)
-    tags = TagResumoSerializer(many=True, read_only=True)
+    tags = TagResumoSerializer(many=True, read_only=True, source="tags_lista")
     insights = serializers.SerializerMethodField()
 
     class Meta:

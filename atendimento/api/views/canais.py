@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 
 from atendimento.api.filters import CanalFiltro
 from atendimento.api.serializers.canais import (
+    CAMPOS_AUTOMACAO,
     CanalAtualizarSerializer,
     CanalCriarSerializer,
     CanalSerializer,
@@ -19,6 +21,7 @@ from atendimento.api.views.base import BaseViewSet
 from atendimento.models import Canal
 from atendimento.selectors import cadastros as seletores
 from atendimento.services.cadastros import canal_excluir
+from atendimento.services.menu_inicial import canal_configurar_menu
 from atendimento.services.templates_whatsapp import templates_sincronizar
 from canais import services
 
@@ -46,6 +49,17 @@ class CanalViewSet(BaseViewSet):
     def _fila(self, fila_id):
         return fila_id and seletores.fila_obter(atendente=self.atendente, fila_id=fila_id)
 
+    def _dados(self, serializer_class, dados) -> tuple[dict, dict]:
+        """The validated body split into the channel's own fields and its automation (menu
+        fields and options, bot policy)."""
+        dados = dict(self.validado(serializer_class, dados, context={"empresa": self.empresa}))
+        automacao = {c: dados.pop(c) for c in (*CAMPOS_AUTOMACAO, "opcoes_menu") if c in dados}
+        automacao["opcoes"] = automacao.pop("opcoes_menu", None)
+        return dados, automacao
+
+    def recarregar(self, objeto: Canal) -> Canal:
+        return seletores.canal_obter(atendente=self.atendente, canal_id=objeto.pk)
+
     def list(self, request):
         return self.paginado(self.filter_queryset(self.get_queryset()), CanalSerializer)
 
@@ -53,8 +67,9 @@ class CanalViewSet(BaseViewSet):
         return self.responder(CanalSerializer, self._canal(pk))
 
     @extend_schema(request=CanalCriarSerializer, responses={201: CanalSerializer})
+    @transaction.atomic
     def create(self, request):
-        dados = self.validado(CanalCriarSerializer, request.data)
+        dados, automacao = self._dados(CanalCriarSerializer, request.data)
         canal = services.canal_criar(
             empresa=self.empresa,
             tipo=dados["tipo"],
@@ -62,16 +77,19 @@ class CanalViewSet(BaseViewSet):
             config=dados["config"],
             fila_padrao=self._fila(dados["fila_padrao"]) or None,
         )
-        return self.responder(CanalSerializer, canal, status.HTTP_201_CREATED)
+        canal = canal_configurar_menu(canal=canal, **automacao)
+        return self.resposta(canal, status.HTTP_201_CREATED)
 
     @extend_schema(request=CanalAtualizarSerializer, responses=CanalSerializer)
+    @transaction.atomic
     def update(self, request, pk=None):
         canal = self._canal(pk)
-        dados = self.validado(CanalAtualizarSerializer, request.data)
+        dados, automacao = self._dados(CanalAtualizarSerializer, request.data)
         if "fila_padrao" in dados:
             dados["fila_padrao"] = self._fila(dados["fila_padrao"]) or None
         canal = services.canal_atualizar(canal=canal, **dados)
-        return self.responder(CanalSerializer, canal)
+        canal = canal_configurar_menu(canal=canal, **automacao)
+        return self.resposta(canal)
 
     @extend_schema(request=CanalAtualizarSerializer, responses=CanalSerializer)
     def partial_update(self, request, pk=None):

@@ -109,7 +109,6 @@ class AdaptadorEmail(AdaptadorCanal):
     # mode the whole MIME message, base64 attachments and all (4/3), plus the form fields
     limite_corpo_bytes: ClassVar[int | None] = 42 * MB
     midia_no_webhook: ClassVar[bool] = True
-    timeout_segundos: float = _http.TIMEOUT_PADRAO
     #: TLS context for SMTP (None: the system's default verification)
     contexto_tls: ssl.SSLContext | None = None
 

@@ -39,6 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from canais.adapters._http import timeout_padrao
 from canais.adapters.base import (
     AssinaturaInvalida,
     ErroDefinitivo,
@@ -63,7 +64,6 @@ CAMPOS_ASSINADOS = {
     ),
 }  # fmt: skip
 ALGORITMOS = {"1": hashes.SHA1, "2": hashes.SHA256}
-TIMEOUT = 10.0
 CERTIFICADOS_MAX = 64
 
 #: signing certificates already fetched (URL -> certificate), per process
@@ -73,7 +73,7 @@ _TRAVA = threading.Lock()
 
 def _obter_https(url: str) -> bytes:
     try:
-        resposta = httpx.get(url, timeout=TIMEOUT, follow_redirects=False)
+        resposta = httpx.get(url, timeout=timeout_padrao(), follow_redirects=False)
     except httpx.HTTPError as exc:
         raise ErroTransitorio(f"SNS inacessível: {exc.__class__.__name__}") from exc
     if resposta.status_code >= 500:

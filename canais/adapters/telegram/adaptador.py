@@ -122,8 +122,6 @@ class AdaptadorTelegram(AdaptadorCanal):
         # the secret setWebhook registers: nobody needs to type it
         return {"webhook_secret": secrets.token_urlsafe(32)}
 
-    timeout_segundos: float = _http.TIMEOUT_PADRAO
-
     # -- routing ---------------------------------------------------------------------------
     @classmethod
     def identificador_da_config(cls, config: Any) -> str:

@@ -115,7 +115,6 @@ class AdaptadorTwilio(AdaptadorCanal):
     )  # fmt: skip
     #: inbound media: WhatsApp via Twilio carries up to 16 MB
     limite_download_bytes: ClassVar[int] = 16 * MB
-    timeout_segundos: float = _http.TIMEOUT_PADRAO
 
     # -- channel facts ---------------------------------------------------------------------
     @classmethod
@@ -471,7 +470,7 @@ class _Transporte(HttpClient):
             method,
             uri,
             interpretar_erro=erro_twilio,
-            timeout=timeout or self.timeout or _http.TIMEOUT_PADRAO,
+            timeout=timeout or self.timeout or None,
             headers=headers,
             params=params,
             data=data,

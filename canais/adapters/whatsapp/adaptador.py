@@ -2,7 +2,8 @@
 
 Inbound: GET verification handshake, ``X-Hub-Signature-256`` over the raw body, payload parsing
 in :mod:`canais.adapters.whatsapp.parse`.  Outbound: ``/{version}/{phone_number_id}/messages``
-(text, media by upload or link, templates, read receipts, typing), media download, health check.
+(text, choices as interactive reply buttons or lists, media by upload or link, templates, read
+receipts, typing), media download, health check.
 
 Routing: the channel is the payload's ``metadata.phone_number_id``.  One POST normally carries
 one number; if a batch mixes several numbers of a WABA, the *first* one routes the request and
@@ -45,6 +46,7 @@ from canais.adapters.base import (
     detalhe_erro,
 )
 from canais.adapters.whatsapp import parse
+from canais.adapters.whatsapp.interativo import interativo
 
 API_VERSION_PADRAO = "v23.0"
 API_BASE_PADRAO = "https://graph.facebook.com"
@@ -110,8 +112,6 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     mimes_aceitos = frozenset().union(*MIMES_POR_TIPO.values())
     #: largest download accepted (the largest documented media limit)
     limite_download_bytes: ClassVar[int] = 100 * MB
-    #: seconds for connect/read timeouts of every provider call
-    timeout_segundos: float = _http.TIMEOUT_PADRAO
     taxa_lote_por_segundo = TAXA_LOTE
     rotulo = _("WhatsApp")
     chaves_config = frozenset(
@@ -213,6 +213,11 @@ class AdaptadorWhatsApp(AdaptadorCanal):
             tipo_graph, objeto = self._objeto_midia(mensagem.midia, mensagem.texto)
             corpo["type"] = tipo_graph
             corpo[tipo_graph] = objeto
+        elif mensagem.texto and (
+            escolhas := interativo(mensagem.texto, mensagem.botoes, mensagem.texto_botoes)
+        ):
+            corpo["type"] = "interactive"
+            corpo["interactive"] = escolhas
         elif mensagem.texto:
             corpo["type"] = "text"
             corpo["text"] = {"preview_url": "://" in mensagem.texto, "body": mensagem.texto}
