@@ -4,6 +4,7 @@ to date with the code and templates (``make mensagens`` leaves nothing new to tr
 from __future__ import annotations
 
 import gettext
+import os
 import re
 import shutil
 import subprocess
@@ -86,6 +87,13 @@ def test_catalogo_em_dia_com_o_codigo(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        # makemessages needs no database: explicit URLs keep the copy from deriving an embedded
+        # server's socket from its (long, pytest-numbered) path, which would start one.
+        env={
+            **os.environ,
+            "DATABASE_URL": "postgresql://catalogo@127.0.0.1:9/catalogo",
+            "REDIS_URL": "redis://127.0.0.1:9/0",
+        },
     )
     assert resultado.returncode == 0, resultado.stderr[-3000:]
     antes = {m.id for m in _mensagens(_catalogo())}
