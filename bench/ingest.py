@@ -256,21 +256,20 @@ def _cmdline(pid: int) -> str:
 
 
 def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
-    """The supervisor's children by role (web, worker, beat) from their command lines."""
+    """The supervisor's children by role (web, worker, tarefas, beat) from their command lines."""
     papeis: dict[str, list[int]] = {"executar": [pid]}
     for filho in _filhos().get(pid, []):
         linha = _cmdline(filho)
-        nome = (
-            "web"
-            if "uvicorn" in linha or "daphne" in linha
-            else (
-                "beat"
-                if " beat" in linha
-                else "worker"
-                if " worker" in linha
-                else "executar_outros"
-            )
-        )
+        if "uvicorn" in linha or "daphne" in linha:
+            nome = "web"
+        elif " beat" in linha:
+            nome = "beat"
+        elif "-Q webhooks" in linha:
+            nome = "worker"  # the drain
+        elif " worker" in linha:
+            nome = "tarefas"  # make run's other worker (messages, notifications, AI)
+        else:
+            nome = "executar_outros"
         papeis.setdefault(nome, []).append(filho)
     return papeis
 
