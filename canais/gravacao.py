@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,12 +52,17 @@ class GravadorEmGrupo:
     def gravar(self, evento: EventoWebhook) -> bool:
         """Store ``evento`` durably with the others queued now; True when inserted, False
         when an equal event was already stored.  Database errors are raised."""
+        return self.enfileirar(evento).result(timeout=_ESPERA_MAX_SEGUNDOS)
+
+    def enfileirar(self, evento: EventoWebhook) -> Future:
+        """:meth:`gravar` without waiting: the future resolves (True/False, or the database
+        error) once the row's group is committed (the ASGI webhook path awaits it)."""
         futuro: Future = Future()
         with self._condicao:
             self._garantir()
             self._fila.append((evento, futuro))
             self._condicao.notify()
-        return futuro.result(timeout=_ESPERA_MAX_SEGUNDOS)
+        return futuro
 
     def _garantir(self) -> None:
         if self._pid == os.getpid():
@@ -95,13 +100,13 @@ class GravadorEmGrupo:
             except BaseException as exc:
                 connection.close()  # reconnect for the next group
                 for _, futuro in grupo:
-                    futuro.set_exception(exc)
+                    _resolver(futuro, excecao=exc)
                 ultimo = 0.0
                 continue
             # woken before answering, as the per-request path does (on_commit, then 200)
             self._despertar([e for e, _ in grupo if e.pk in inseridos])
             for evento, futuro in grupo:
-                futuro.set_result(evento.pk in inseridos)
+                _resolver(futuro, resultado=evento.pk in inseridos)
             ultimo = time.monotonic()
 
     def _inserir(self, eventos: list[EventoWebhook]) -> set:
@@ -124,6 +129,18 @@ class GravadorEmGrupo:
                     despertar(str(evento.pk))
         except Exception:  # never lose the writer thread: the sweep re-queues the events
             logger.exception("despertar após a gravação em grupo falhou")
+
+
+def _resolver(futuro: Future, *, resultado=None, excecao: BaseException | None = None) -> None:
+    """Answer a waiting request; one whose waiter gave up (cancelled) is skipped, never an
+    error in the writer thread."""
+    try:
+        if excecao is not None:
+            futuro.set_exception(excecao)
+        else:
+            futuro.set_result(resultado)
+    except InvalidStateError:
+        pass
 
 
 gravador = GravadorEmGrupo()

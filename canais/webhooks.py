@@ -28,10 +28,14 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from atendimento.models import Canal
+from atendimento.models import Canal, EventoWebhook
 from canais.adapters.base import AdaptadorCanal, RequisicaoRecusada, RequisicaoWebhook
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
-from canais.webhooks_guardados import PREFIXO_VERIFICADOS, evento_webhook_registrar
+from canais.webhooks_guardados import (
+    PREFIXO_VERIFICADOS,
+    evento_webhook_novo,
+    evento_webhook_registrar,
+)
 from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
@@ -43,8 +47,12 @@ _CANAIS: dict[tuple[uuid.UUID, str, str], tuple[float, Canal, dict]] = {}
 _CANAIS_MAX = 10_000
 
 
+class PrecisaDoBanco(Exception):
+    """The request cannot be prepared from the process's cache alone (see preparar_sem_banco)."""
+
+
 def _canal_por_identificador(
-    empresa_id: uuid.UUID, tipo: str, identificador: str
+    empresa_id: uuid.UUID, tipo: str, identificador: str, *, so_cache: bool = False
 ) -> tuple[Canal, dict] | None:
     chave = (empresa_id, tipo, identificador)
     validade = float(settings.WEBHOOK_CACHE_CANAL_SEGUNDOS)
@@ -52,6 +60,8 @@ def _canal_por_identificador(
     guardado = _CANAIS.get(chave) if validade > 0 else None
     if guardado is not None and guardado[0] > agora:
         return guardado[1], guardado[2]
+    if so_cache:
+        raise PrecisaDoBanco
     canal = Canal.objects.filter(
         empresa_id=empresa_id, tipo=tipo, identificador=identificador
     ).first()
@@ -112,7 +122,11 @@ def _handshake(classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: Requisi
 
 
 def _canal_verificado(
-    classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: RequisicaoWebhook
+    classe: type[AdaptadorCanal],
+    empresa_id: uuid.UUID,
+    req: RequisicaoWebhook,
+    *,
+    so_cache: bool = False,
 ) -> tuple[Canal, AdaptadorCanal]:
     """The channel the request is for, verified; RequisicaoRecusada otherwise.
 
@@ -126,7 +140,9 @@ def _canal_verificado(
     if candidatos:
         encontrado = None
         for identificador in candidatos:  # an e-mail names several recipients: the first ours
-            encontrado = _canal_por_identificador(empresa_id, classe.tipo, identificador)
+            encontrado = _canal_por_identificador(
+                empresa_id, classe.tipo, identificador, so_cache=so_cache
+            )
             if encontrado is not None:
                 break
         if encontrado is None:
@@ -135,6 +151,8 @@ def _canal_verificado(
         adaptador = classe(config)
         adaptador.verificar(req)
         return canal, adaptador
+    if so_cache:
+        raise PrecisaDoBanco
     recusa = RequisicaoRecusada("canal desconhecido", status=404)
     canais = Canal.objects.filter(empresa_id=empresa_id, tipo=classe.tipo).exclude(identificador="")
     for canal in canais:
@@ -180,3 +198,47 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
         return _resposta(503)
     confirmacao = classe.confirmacao(req)
     return _resposta(confirmacao.status, confirmacao.corpo, confirmacao.content_type)
+
+
+def preparar_sem_banco(
+    request: HttpRequest, tipo: str, empresa_id: str
+) -> HttpResponse | tuple[EventoWebhook, HttpResponse]:
+    """What :func:`webhook` does for a POST up to the storing, from the process's caches
+    only — no database, no blocking call — for the ASGI webhook path, which runs it in the
+    event loop (``conectcrm.ponte_webhooks``): the answer to a refused request, or the row
+    to store and the answer to give once it is durable.  Raises :class:`PrecisaDoBanco` when
+    the channel is not cached (or the request names none); any other exception also means
+    "use the full view" (nothing was written)."""
+    if not settings.WEBHOOK_GRAVACAO_EM_GRUPO:
+        raise PrecisaDoBanco
+    try:
+        classe = classe_adaptador(tipo)
+        empresa_uuid = uuid.UUID(empresa_id)
+    except (TipoCanalDesconhecido, ValueError):
+        return _resposta(404)
+    if not classe.verificacao_local:
+        raise PrecisaDoBanco
+    corpo = _ler_corpo(request, classe)
+    if corpo is None:
+        return _resposta(413)
+    req = _requisicao(request, corpo)
+    try:
+        canal, adaptador = _canal_verificado(classe, empresa_uuid, req, so_cache=True)
+    except RequisicaoRecusada as exc:
+        logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
+        return _resposta(exc.status)
+    verificados = adaptador.cabecalhos_verificados(req)
+    if verificados:
+        req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
+    evento = evento_webhook_novo(canal=canal, req=req, id_evento=adaptador.id_evento(req))
+    confirmacao = classe.confirmacao(req)
+    return evento, _resposta(confirmacao.status, confirmacao.corpo, confirmacao.content_type)
+
+
+def resposta_falha_ao_gravar(tipo: str, exc: BaseException) -> HttpResponse:
+    """The answer when storing failed (as :func:`webhook` answers it): 503, logged."""
+    if isinstance(exc, DatabaseError):
+        aviso("banco", "webhooks não armazenados (%s…): banco indisponível, 503", tipo, exc=exc)
+    else:
+        logger.error("erro inesperado no webhook %s", tipo, exc_info=exc)
+    return _resposta(503)

@@ -70,15 +70,11 @@ def _apos_commit_enfileirar(evento_id: uuid.UUID) -> None:
     despertar(str(evento_id))
 
 
-def evento_webhook_registrar(
+def evento_webhook_novo(
     *, canal: Canal, req: RequisicaoWebhook, id_evento: str | None
-) -> EventoWebhook | None:
-    """Store a verified request durably; None when this provider event id was already stored
-    (a re-delivery: nothing written).  Outside a transaction the row goes through the
-    process's group commit (``canais.gravacao``).  Events of an inactive channel are kept as
-    ``ignorado``; the others are queued for processing after commit (if the broker is down,
-    the sweep re-queues them)."""
-    evento = EventoWebhook(
+) -> EventoWebhook:
+    """The row a verified request is stored as (not saved)."""
+    return EventoWebhook(
         empresa_id=canal.empresa_id,
         canal=canal,
         id_evento_externo=id_evento[:255] if id_evento else None,
@@ -88,6 +84,17 @@ def evento_webhook_registrar(
         status=Status.RECEBIDO if canal.ativo else Status.IGNORADO,
         erro="" if canal.ativo else "canal inativo",
     )
+
+
+def evento_webhook_registrar(
+    *, canal: Canal, req: RequisicaoWebhook, id_evento: str | None
+) -> EventoWebhook | None:
+    """Store a verified request durably; None when this provider event id was already stored
+    (a re-delivery: nothing written).  Outside a transaction the row goes through the
+    process's group commit (``canais.gravacao``).  Events of an inactive channel are kept as
+    ``ignorado``; the others are queued for processing after commit (if the broker is down,
+    the sweep re-queues them)."""
+    evento = evento_webhook_novo(canal=canal, req=req, id_evento=id_evento)
     if settings.WEBHOOK_GRAVACAO_EM_GRUPO and not connection.in_atomic_block:
         from canais.gravacao import gravador
 

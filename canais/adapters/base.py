@@ -384,6 +384,9 @@ class AdaptadorCanal:
     #: plain direct messages of this channel may take the set-based inbound path
     #: (``atendimento.services.entrada_lote``): no threading, no per-message routing
     entrada_em_lote: ClassVar[bool] = False
+    #: ``verificar`` needs neither the database nor the network (a signature or a secret
+    #: compared in memory): the ASGI webhook path may run it in the event loop
+    verificacao_local: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)

@@ -165,3 +165,105 @@ def test_resto_do_http_continua_com_middleware(db):
 
     assert status == 200
     assert cabecalhos["x-frame-options"] == "DENY"
+
+
+# ------------------------------------------------------------------------------- no thread
+@pytest.fixture
+def chamadas_ao_pool(monkeypatch):
+    """How many requests the bridge ran in the thread pool (the full view)."""
+    from conectcrm.ponte_webhooks import PonteWebhooks
+
+    contagem = {"n": 0}
+    original = PonteWebhooks._chamar
+
+    def contado(self, environ):
+        contagem["n"] += 1
+        return original(self, environ)
+
+    monkeypatch.setattr(PonteWebhooks, "_chamar", contado)
+    return contagem
+
+
+@pytest.fixture
+def canal_em_cache(settings, empresa, corpo, chamadas_ao_pool):
+    """Channels kept per process (as in production); the first webhook — a cache miss, so
+    the full view in the pool — puts this one in the cache."""
+    from canais import webhooks
+
+    settings.WEBHOOK_CACHE_CANAL_SEGUNDOS = 5
+    webhooks._CANAIS.clear()
+    url = url_webhook("whatsapp", empresa.id)
+    assert _asgi(url, [corpo], x_hub_signature_256=assinar(corpo))[0] == 200
+    assert chamadas_ao_pool["n"] == 1
+    yield url
+    webhooks._CANAIS.clear()
+
+
+def test_canal_em_cache_sem_thread_gravado_antes_do_200(empresa, corpo, canal_em_cache,
+                                                        chamadas_ao_pool):  # fmt: skip
+    outro = corpo.replace(b"wamid.", b"wamid.sem-thread.")
+
+    status, cabecalhos, conteudo, _ = _asgi(
+        canal_em_cache, [outro[:70], outro[70:]], x_hub_signature_256=assinar(outro)
+    )
+
+    assert (status, conteudo, cabecalhos["content-type"]) == (200, b"ok", "text/plain")
+    assert chamadas_ao_pool["n"] == 1  # answered from the event loop
+    ultimo = EventoWebhook.objects.order_by("-recebido_em").first()
+    assert (bytes(ultimo.corpo), ultimo.status) == (outro, "recebido")  # durable before the 200
+    assert EventoWebhook.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("assinatura", "host"),
+    [("sha256=" + "0" * 64, "testserver"), (None, "testserver"), ("", "evil.example")],
+)
+def test_canal_em_cache_recusas_iguais_ao_wsgi(empresa, corpo, canal_em_cache, assinatura, host):
+    assinatura = assinar(corpo) if assinatura == "" else assinatura
+    extra = {"x_hub_signature_256": assinatura} if assinatura else {}
+
+    status, _, conteudo, _ = _asgi(canal_em_cache, [corpo], host=host, **extra)
+
+    wsgi_extra = {"HTTP_X_HUB_SIGNATURE_256": assinatura} if assinatura else {}
+    assert (status, conteudo) == chamar(canal_em_cache, corpo, host=host, **wsgi_extra)[::2]
+    assert EventoWebhook.objects.count() == 1  # the warm-up's only
+
+
+def test_canal_em_cache_banco_fora_503_nada_respondido_como_gravado(
+    monkeypatch, empresa, corpo, canal_em_cache
+):
+    from concurrent.futures import Future
+
+    from django.db import OperationalError
+
+    from canais.gravacao import gravador
+
+    def falha(evento):
+        futuro = Future()
+        futuro.set_exception(OperationalError("banco fora do ar"))
+        return futuro
+
+    monkeypatch.setattr(gravador, "enfileirar", falha)
+    outro = corpo.replace(b"wamid.", b"wamid.banco-fora.")
+
+    status, _, _, _ = _asgi(canal_em_cache, [outro], x_hub_signature_256=assinar(outro))
+
+    assert status == 503  # not stored: the provider must retry
+    assert EventoWebhook.objects.count() == 1
+
+
+def test_canal_inativo_em_cache_guardado_como_ignorado(empresa, corpo, canal_em_cache):
+    from atendimento.models import Canal
+    from canais import webhooks
+
+    Canal.objects.filter(identificador=PNID).update(ativo=False)
+    for chave, (validade, canal, config) in list(webhooks._CANAIS.items()):
+        canal.ativo = False  # as the cache would hold it after its next refresh
+        webhooks._CANAIS[chave] = (validade, canal, config)
+    outro = corpo.replace(b"wamid.", b"wamid.inativo.")
+
+    status, _, conteudo, _ = _asgi(canal_em_cache, [outro], x_hub_signature_256=assinar(outro))
+
+    assert (status, conteudo) == (200, b"ok")
+    ultimo = EventoWebhook.objects.order_by("-recebido_em").first()
+    assert (ultimo.status, ultimo.erro) == ("ignorado", "canal inativo")

@@ -114,6 +114,7 @@ class AdaptadorTelegram(AdaptadorCanal):
     limite_texto = 4096
     identidades_conversa = (TipoIdentidade.TELEGRAM,)
     entrada_em_lote = True
+    verificacao_local = True
     identidades_destino = (TipoIdentidade.TELEGRAM,)
     identidades_proprias = {TipoIdentidade.TELEGRAM: _("Telegram")}
 

@@ -94,6 +94,7 @@ class AdaptadorTwilio(AdaptadorCanal):
     #: a message body stops at 1600 characters
     limite_texto = 1600
     entrada_em_lote = True
+    verificacao_local = True
     identidades_destino = (TipoIdentidade.TELEFONE, TipoIdentidade.WHATSAPP)
     campo_contato_destino = "telefone"
     #: 5 MB is Twilio's total size of an MMS; WhatsApp via Twilio takes up to 16 MB, but the

@@ -124,6 +124,7 @@ class AdaptadorWhatsApp(AdaptadorCanal):
     limite_texto = 4096
     identidades_conversa = (TipoIdentidade.WHATSAPP, TipoIdentidade.TELEFONE)
     entrada_em_lote = True
+    verificacao_local = True
     identidades_destino = (
         TipoIdentidade.WHATSAPP,
         TipoIdentidade.WHATSAPP_BSUID,
