@@ -357,6 +357,8 @@ _SEM_TICKET = uuid.UUID(int=0)
 
 def _texto(valor) -> str:
     """``{{ valor }}``: localized, then escaped (what the template engine does)."""
+    if type(valor) is str:  # most values: nothing to localize
+        return escape(valor)
     valor = localize(template_localtime(valor))
     return conditional_escape(valor if isinstance(valor, str) else str(valor))
 
