@@ -19,7 +19,7 @@ from atendimento.models import Atendente, AtendenteFila, Empresa, Fila, Ticket
 from atendimento.services.cadastros import atribuir, salvar
 from atendimento.services.tickets import ticket_atribuir
 
-CAMPOS_ATENDENTE = ("nome", "email", "papel", "capacidade", "ativo")
+CAMPOS_ATENDENTE = ("nome", "email", "papel", "capacidade", "ativo", "idioma")
 Papel = Atendente.Papel
 
 

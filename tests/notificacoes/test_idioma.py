@@ -171,3 +171,30 @@ def test_idioma_guardado_vale_num_navegador_sem_cookie(client, atendente):
     # the cookie (this browser's own choice) wins over the stored preference
     client.cookies[configuracao.LANGUAGE_COOKIE_NAME] = "pt-br"
     assert client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "pt-br"
+
+
+def test_idioma_pela_api(client, admin, atendente, outra_empresa):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(admin.usuario)}")
+    url = f"/api/atendimento/atendentes/{atendente.pk}/"
+    assert api.get(url).json()["idioma"] == ""
+    resposta = api.patch(url, {"idioma": "en"}, format="json")
+    assert (resposta.status_code, resposta.json()["idioma"]) == (200, "en")
+    atendente.refresh_from_db()
+    assert atendente.idioma == "en"
+    nome = atendente.nome
+    resposta = api.patch(url, {"idioma": "fr", "nome": "Outro"}, format="json")
+    assert resposta.status_code == 400
+    assert "idioma" in resposta.json()
+    atendente.refresh_from_db()
+    assert (atendente.idioma, atendente.nome) == ("en", nome)  # nothing written
+    alheio = AtendenteFactory(empresa=outra_empresa)
+    resposta = api.patch(
+        f"/api/atendimento/atendentes/{alheio.pk}/", {"idioma": "en"}, format="json"
+    )
+    assert resposta.status_code == 404
+    alheio.refresh_from_db()
+    assert alheio.idioma == ""
