@@ -41,3 +41,9 @@ class AtendimentoConfig(AppConfig):
         retencao.conectar()  # a deleted message takes its media file with it
         automacoes.conectar()  # SLA clocks, out-of-hours reply, distribution of new tickets
         jwt.instalar()  # JWT verification also accepts the previous signing keys (rotation)
+        from django.contrib.auth.signals import user_logged_in
+
+        from atendimento.inbox import idioma
+
+        # the browser's language cookie becomes the agent's stored language at login
+        user_logged_in.connect(idioma.ao_entrar, dispatch_uid="atendimento.idioma.ao_entrar")

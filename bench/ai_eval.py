@@ -1,6 +1,7 @@
 """Offline AI layer, measured on the labelled pt-BR sets of ``ia/dados/``.
 
-    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--trechos 100000] [--sem-busca]
+    .venv/bin/python bench/ai_eval.py [--limite N] [--erros] [--sem-busca]
+                                      [--trechos 100000 [--empresas 1] [--explicar 3]]
 
 Prints, for the local classifiers of ``ia/local/nlp.py``:
 
@@ -15,12 +16,14 @@ hybrid search (``ia.services.busca.buscar``) on ``kb_perguntas.jsonl``: recall@1
 for the tune half and the measure half (the honest figure) of the questions, and the search latency
 per question.
 
-With ``--trechos N`` (``make bench``: 100,000) a throwaway empresa of the ``bench`` profile's
-embedded PostgreSQL is padded to N knowledge-base chunks inside one transaction (synthetic texts
-from the KB's vocabulary, vectors near the real articles'), the indexes are rebuilt, and the two
-index scans a hybrid search is made of are timed for the KB questions (pgvector cosine top 20 and
-Portuguese full-text top 20, each filtered by empresa); then everything is rolled back and the
-embedded servers are stopped.
+With ``--trechos N`` (``make bench``: 100,000) throwaway empresas of the ``bench`` profile's
+embedded PostgreSQL (``--empresas``, default 100; 1: one empresa holds them all) are padded to N
+knowledge-base chunks inside one transaction (synthetic texts from the KB's vocabulary, vectors
+near the real articles'), the indexes are rebuilt, and the product's search statement is timed for
+each KB question (wall time with the load average, and the CPU it cost the PostgreSQL backend and
+this process, which does not grow with the load); ``--explicar N`` prints EXPLAIN ANALYZE per
+phase for the first N questions. Then everything is rolled back and the embedded servers are
+stopped.
 
 Figures only; no thresholds.
 """
@@ -319,26 +322,97 @@ def _copiar_trechos(empresa, artigos_ids: list, vetores, textos: list[str]) -> N
 
 
 def _plano(empresa, pergunta: str, vetor) -> str:
-    """Which indexes the product's search query uses (EXPLAIN, same settings as ``buscar``)."""
+    """How each phase of the product's search reads the chunks (EXPLAIN, same settings as
+    ``buscar``): the scans under the nearest-chunk, full-text and per-article phases."""
     from django.db import connection, transaction
 
     from ia.services import busca
 
     with transaction.atomic(), connection.cursor() as cursor:
         busca.preparar(cursor)
-        cursor.execute("EXPLAIN " + busca._SQL, busca.parametros(empresa, pergunta, vetor, 5))
-        plano = "\n".join(linha[0] for linha in cursor.fetchall())
-    usados = [
-        nome
-        for nome in ("trecho_embedding_hnsw", "trecho_busca_gin", "trecho_empresa_artigo")
-        if nome in plano
-    ]
-    if "Seq Scan on atendimento_base_conhecimento_trechos" in plano:
-        usados.append("sequential scan of the chunks")
-    return ", ".join(usados) or "no index"
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) " + busca._SQL, busca.parametros(empresa, pergunta, vetor, 5)
+        )
+        plano = cursor.fetchone()[0][0]["Plan"]
+    tabela = "atendimento_base_conhecimento_trechos"
+
+    def varreduras(no: dict):
+        if "Index Name" in no and no.get("Relation Name", tabela) == tabela:
+            yield no["Index Name"]  # a bitmap index scan names no relation
+        elif no.get("Relation Name") == tabela and "Index Name" not in no:
+            yield no["Node Type"].lower()
+        for filho in no.get("Plans", []):
+            yield from varreduras(filho)
+
+    def fase(no: dict, nome: str):
+        if no.get("Subplan Name") == f"CTE {nome}":
+            return no
+        for filho in no.get("Plans", []):
+            achado = fase(filho, nome)
+            if achado:
+                return achado
+        return None
+
+    partes = []
+    for nome, rotulo in (("vizinhos", "vector"), ("casados", "text"), ("notas", "scoring")):
+        no = fase(plano, nome)
+        usados = sorted(set(varreduras(no))) if no else []
+        partes.append(f"{rotulo}: {', '.join(usados) or '-'}")
+    return "; ".join(partes)
 
 
-def medir_escala(total: int, perguntas: list[dict], artigos: list[dict], empresas: int = 1) -> dict:
+def _explicar(empresa, pergunta: str, vetor) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the product's search: planning and execution time, and for
+    each phase (CTE) its time and the buffers it touched (shared hits + reads, cumulative)."""
+    from django.db import connection, transaction
+
+    from ia.services import busca
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        busca.preparar(cursor)
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + busca._SQL,
+            busca.parametros(empresa, pergunta, vetor, 5),
+        )
+        plano = cursor.fetchone()[0][0]
+
+    def fases(no: dict):
+        if no.get("Subplan Name", "").startswith("CTE "):
+            yield no["Subplan Name"][4:], no
+        for filho in no.get("Plans", []):
+            yield from fases(filho)
+
+    partes = [f"plan {plano['Planning Time']:.1f} ms, run {plano['Execution Time']:.1f} ms"]
+    for nome, no in fases(plano["Plan"]):
+        blocos = no.get("Shared Hit Blocks", 0) + no.get("Shared Read Blocks", 0)
+        partes.append(f"{nome} {no['Actual Total Time']:.1f} ms/{blocos} buffers")
+    return "; ".join(partes)
+
+
+def _cpu_do_servidor():
+    """A function giving the CPU milliseconds used so far by this connection's PostgreSQL backend
+    (user + system, from ``/proc``; the embedded server runs on this machine), or NaN when the
+    backend's process cannot be read (a remote server)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    por_tique = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def ler() -> float:
+        try:
+            campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(campos[11]) + int(campos[12])) * por_tique
+
+    return ler
+
+
+def medir_escala(
+    total: int, perguntas: list[dict], artigos: list[dict], empresas: int = 1, explicar: int = 0
+) -> dict:
     """Pad ``empresas`` throwaway empresas to ``total`` knowledge-base chunks in all inside one
     transaction (indexes dropped while loading and rebuilt, as a bulk import would), time the
     product's search query (``ia.services.busca.consultar``: both index scans, the per-article
@@ -350,7 +424,7 @@ def medir_escala(total: int, perguntas: list[dict], artigos: list[dict], empresa
 
     from ia.embeddings import embutir
     from ia.models import ArtigoConhecimento, TrechoConhecimento
-    from ia.services.busca import consultar
+    from ia.services.busca import consultar, esquecer_frequencias
     from ia.services.expansao import expandir
     from tests.factories import EmpresaFactory
 
@@ -410,8 +484,11 @@ def medir_escala(total: int, perguntas: list[dict], artigos: list[dict], empresa
                     cursor.execute(definicao)
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(tabela)}")
             r["indices_s"] = time.perf_counter() - t0
+            esquecer_frequencias()  # the search reads the new statistics, not the small KB's
             consultar(donas[0], expandidas[0], consultas[0], 5)  # warm the caches once
             busca_ms, vazias = [], 0
+            cpu_servidor = _cpu_do_servidor()
+            cpu_antes, cliente_antes = cpu_servidor(), time.process_time()
             for i, (pergunta, consulta) in enumerate(zip(expandidas, consultas, strict=True)):
                 empresa = donas[i % len(donas)]
                 t0 = time.perf_counter()
@@ -421,7 +498,16 @@ def medir_escala(total: int, perguntas: list[dict], artigos: list[dict], empresa
             r["n"] = len(perguntas)
             r["vazias"] = vazias
             r["busca"] = (percentil(busca_ms, 50), percentil(busca_ms, 95))
+            r["cpu_ms"] = (
+                (cpu_servidor() - cpu_antes) / len(perguntas),
+                (time.process_time() - cliente_antes) * 1000 / len(perguntas),
+            )
+            r["carga"] = os.getloadavg()[0]
             r["plano"] = _plano(donas[0], expandidas[0], consultas[0])
+            r["explicado"] = [
+                _explicar(donas[i % len(donas)], expandidas[i], consultas[i])
+                for i in range(min(explicar, len(expandidas)))
+            ]
             raise _Desfazer
     except _Desfazer:
         pass
@@ -438,9 +524,17 @@ def imprimir_escala(r: dict) -> None:
     print(
         f"  search query (buscar's SQL: HNSW + full text + per-article scoring + fusion), "
         f"{r['n']} questions: p50 {busca[0]:.1f} ms, p95 {busca[1]:.1f} ms "
-        f"(target p95 <= 10 ms); indexes used: {r['plano']}; empty answers: {r['vazias']}"
+        f"(target p95 <= 10 ms) at load average {r['carga']:.1f}; chunks read by {r['plano']}; "
+        f"empty answers: {r['vazias']}"
+    )
+    servidor, cliente = r["cpu_ms"]
+    print(
+        f"  CPU per search (does not grow with the load): PostgreSQL backend {servidor:.1f} ms, "
+        f"this process {cliente:.1f} ms (10 ms clock ticks, averaged over the questions)"
     )
     print(f"  + the question's embedding (e5, once per search): {r['embedding_ms']:.1f} ms mean")
+    for linha in r.get("explicado", []):
+        print(f"  EXPLAIN ANALYZE (cumulative per phase): {linha}")
 
 
 def main() -> None:
@@ -455,6 +549,12 @@ def main() -> None:
         type=int,
         default=100,
         help="empresas the --trechos chunks are spread over (1: one empresa holds them all)",
+    )
+    parser.add_argument(
+        "--explicar",
+        type=int,
+        default=0,
+        help="with --trechos: EXPLAIN ANALYZE the search for the first N questions",
     )
     parser.add_argument(
         "--sem-busca",
@@ -476,7 +576,9 @@ def main() -> None:
         perguntas, artigos = ler("kb_perguntas.jsonl", args.limite), ler("kb_artigos.jsonl")
         imprimir_busca(avaliar_busca(perguntas, artigos), args.erros)
         if args.trechos:
-            imprimir_escala(medir_escala(args.trechos, perguntas, artigos, args.empresas))
+            imprimir_escala(
+                medir_escala(args.trechos, perguntas, artigos, args.empresas, args.explicar)
+            )
     finally:
         from conectcrm import embedded
 

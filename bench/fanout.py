@@ -18,7 +18,9 @@ every publication reaches every socket through the queue's group, so the offered
 R x sockets deliveries/s.  Printed per rate, per server process and in total: deliveries/s,
 latency (publish call → frame received by the client) p50/p95/p99/max, deliveries missing,
 ``ressincronizar`` frames received and *silent* losses (a socket missing a publication without
-having been told to resync — must be 0), and the CPU used by each role.
+having been told to resync — must be 0), the CPU used by each role, the CPU time per delivered
+frame (servers: uvicorn workers + Redis; and the client) — a measure that holds on a busy box —
+and the 1-minute load average.
 
 Everything runs on this one machine, the client included (it is one asyncio process with
 2,000 sockets: on 2 cores it competes with the servers).  Figures only; no thresholds.
@@ -322,6 +324,8 @@ def orquestrar(args) -> dict:
                         "nome": nome,
                         "publicacoes": n_pub,
                         "inicio": inicio,
+                        "duracao_s": duracao,
+                        "carga_media_1min": round(os.getloadavg()[0], 2),
                         "cpu_nucleos_por_papel": cpu,
                         "cpu_alheia_nucleos": round(max(maquina - sum(cpu.values()), 0.0), 2),
                     }
@@ -409,7 +413,21 @@ def _resumo(cenario: dict, saida: dict, processo_do_socket: list[str], conectado
         "sockets_avisados": len(avisados),
         "perdas_silenciosas": silenciosas,
         "cpu_nucleos_por_papel": cenario["cpu_nucleos_por_papel"],
+        # load-independent: CPU time per delivered frame (servers: the uvicorn workers + Redis)
+        "cpu_us_por_entrega": _cpu_por_entrega(cenario, len(registros)),
         "cpu_alheia_nucleos": cenario["cpu_alheia_nucleos"],
+        "carga_media_1min": cenario["carga_media_1min"],
+    }
+
+
+def _cpu_por_entrega(cenario: dict, entregas: int) -> dict:
+    if not entregas:
+        return {}
+    segundos = {k: v * cenario["duracao_s"] for k, v in cenario["cpu_nucleos_por_papel"].items()}
+    servidor = sum(v for k, v in segundos.items() if k.startswith("uvicorn_worker") or k == "redis")
+    return {
+        "servidor": round(servidor / entregas * 1e6, 1),
+        "cliente_ws": round(segundos.get("cliente_ws", 0.0) / entregas * 1e6, 1),
     }
 
 

@@ -2,7 +2,8 @@
 
 HTTP is served by Django's WSGI handler behind a single thread hop (a2wsgi): under ASGI every
 sync middleware costs two thread hops, which made plain Django HTTP 5-12x slower on this
-machine (bench/README.md); provider webhooks skip the middleware (conectcrm.wsgi).
+machine (bench/README.md); provider webhooks skip the middleware (conectcrm.wsgi) and a2wsgi's
+per-chunk hops too (conectcrm.ponte_webhooks: body read by the loop, one run in the pool).
 Websockets go to Channels.
 """
 
@@ -21,9 +22,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
 from atendimento.routing import websocket_urlpatterns  # noqa: E402
+from conectcrm.ponte_webhooks import PonteWebhooks  # noqa: E402
+from conectcrm.wsgi import PREFIXO_WEBHOOKS  # noqa: E402
 from conectcrm.wsgi import application as wsgi_app  # noqa: E402
 
-http_app = WSGIMiddleware(wsgi_app, workers=int(os.environ.get("HTTP_THREADS", "8")))
+todas = WSGIMiddleware(wsgi_app, workers=int(os.environ.get("HTTP_THREADS", "8")))
+webhooks = PonteWebhooks(wsgi_app, todas.executor, PREFIXO_WEBHOOKS)
+
+
+async def http_app(scope, receive, send):
+    if scope["type"] == "http" and scope["path"].startswith(PREFIXO_WEBHOOKS):
+        return await webhooks(scope, receive, send)
+    return await todas(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {

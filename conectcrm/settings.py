@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atendimento.inbox.idioma.IdiomaDoAtendenteMiddleware",  # stored language, no cookie yet
     "atendimento.seguranca.contexto.RequisicaoAtualMiddleware",  # who acts (audit trail)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

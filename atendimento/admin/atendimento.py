@@ -79,7 +79,7 @@ class AtendenteForm(forms.ModelForm):
 
     class Meta:
         model = Atendente
-        fields = ["nome", "email", "papel", "status", "capacidade", "ativo", "empresa"]
+        fields = ["nome", "email", "papel", "status", "capacidade", "ativo", "idioma", "empresa"]
 
     def clean(self):
         dados = super().clean()

@@ -40,6 +40,17 @@ class Atendente(ModeloEmpresa):
         default=5, help_text=_("Máximo de tickets simultâneos."), verbose_name=_("capacidade")
     )
     ativo = models.BooleanField(default=True, verbose_name=_("ativo"))
+    idioma = models.CharField(
+        _("idioma"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Língua das notificações e dos e-mails desta pessoa (a troca de idioma da caixa de "
+            "entrada a guarda); vazio: a língua padrão do sistema."
+        ),
+    )
     filas = models.ManyToManyField(
         "atendimento.Fila",
         through="atendimento.AtendenteFila",
@@ -57,6 +68,11 @@ class Atendente(ModeloEmpresa):
 
     def __str__(self) -> str:
         return self.nome
+
+    @property
+    def idioma_efetivo(self) -> str:
+        """The language this person's notifications and e-mails are written in."""
+        return self.idioma or settings.LANGUAGE_CODE
 
     @property
     def gerencia_empresa(self) -> bool:

@@ -8,8 +8,13 @@ same rule as ``selectors.acesso.ticket_visivel`` to the pair.
 The profile must reflect a revoked membership at once, so every change to an agent's access
 (queue membership, role, active flag, user deactivation) bumps a per-agent version in Redis
 after commit (``atendimento.realtime.sinais``) and tells the agent's sockets
-(``acesso.alterado``); the consumer also compares that version (one Redis GET) before using
-its cached profile on each delivery and reloads it from the database when it changed.
+(``acesso.alterado``); the consumer also compares that version before using its cached profile
+on each delivery and reloads it from the database when it changed.  The versions a process's
+sockets compare come from one per-process cache (:class:`VersoesAcesso`), not a GET per
+delivery: every bump also increments one global counter, and before a socket uses the cache
+for a message the cache has checked that counter (one GET, shared by every socket of the
+process) *after* the message was taken from Redis — a change committed before the event was
+published is therefore always seen, as with the GET per delivery.
 Changes made with ``QuerySet.update()`` bypass the bump; the consumer's periodic refresh
 (REALTIME_HEARTBEAT_SEGUNDOS) reloads the profile anyway.
 
@@ -18,7 +23,10 @@ Events published without a snapshot (only ``ticket_id``) fall back to a database
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
+from atendimento.realtime.entrega import ANTES_DE_ENTREGAR
 from atendimento.realtime.grupos import grupo_atendente
 from atendimento.realtime.publicar import enviar_agora
 from atendimento.realtime.redis import PREFIXO, cliente, cliente_sync
@@ -139,13 +148,20 @@ def _chave_versao(atendente_id) -> str:
     return f"{PREFIXO}acesso:{atendente_id}"
 
 
+#: incremented with every agent's version: "some access changed somewhere"
+_CHAVE_GERAL = f"{PREFIXO}acesso-geral"
+
+
 def acesso_alterado(atendente_id) -> None:
     """Bump the agent's access version after the current transaction commits."""
     chave = _chave_versao(atendente_id)
 
     def incrementar() -> None:
         try:
-            cliente_sync().incr(chave)
+            with cliente_sync().pipeline(transaction=True) as pipe:
+                pipe.incr(chave)
+                pipe.incr(_CHAVE_GERAL)
+                pipe.execute()
         except Exception:  # Redis down: sockets still refresh on their periodic reload
             logger.exception("não foi possível registrar a mudança de acesso de %s", chave)
             return
@@ -158,3 +174,76 @@ def acesso_alterado(atendente_id) -> None:
 async def versao_acesso(atendente_id: str) -> int:
     valor = await cliente().get(_chave_versao(atendente_id))
     return int(valor or 0)
+
+
+class VersoesAcesso:
+    """The access versions of the agents with sockets in this process, for one event loop.
+
+    ``versao(atendente_id, recebido_em)`` answers for a message taken from Redis at monotonic
+    time ``recebido_em``: if no check of the global counter started after that moment, one is
+    made first (a single GET, shared by every socket waiting on it); when the counter moved,
+    every cached version is re-read with one MGET.  An agent not cached yet costs one GET.
+    Versions read in flight while a change is being noticed are not kept (``_epoca``)."""
+
+    def __init__(self) -> None:
+        self._versoes: dict[str, int] = {}
+        self._geral: int | None = None
+        self._epoca = 0
+        self._validado_desde = float("-inf")  # start of the latest completed check
+        self._checagem: tuple[float, asyncio.Task] | None = None
+
+    async def versao(self, atendente_id: str, recebido_em: float) -> int:
+        while self._validado_desde < recebido_em:  # usually checked already (``checar``)
+            await self._checar(recebido_em)
+        versao = self._versoes.get(atendente_id)
+        if versao is None:
+            epoca = self._epoca
+            versao = int(await cliente().get(_chave_versao(atendente_id)) or 0)
+            if epoca == self._epoca:
+                self._versoes[atendente_id] = versao
+        return versao
+
+    async def checar(self, recebido_em: float) -> None:
+        """Make sure the cache was checked after ``recebido_em`` (the reader of the process
+        calls it once per batch taken from Redis, before handing the batch out)."""
+        while self._validado_desde < recebido_em:
+            await self._checar(recebido_em)
+
+    async def _checar(self, recebido_em: float) -> None:
+        checagem = self._checagem
+        if checagem is None or checagem[1].done() or checagem[0] < recebido_em:
+            inicio = time.monotonic()
+            tarefa = asyncio.get_running_loop().create_task(self._ler_geral(inicio))
+            self._checagem = checagem = (inicio, tarefa)
+        await asyncio.shield(checagem[1])
+
+    async def _ler_geral(self, inicio: float) -> None:
+        geral = int(await cliente().get(_CHAVE_GERAL) or 0)
+        if geral != self._geral:
+            self._epoca += 1
+            ids = list(self._versoes)
+            valores = await cliente().mget([_chave_versao(i) for i in ids]) if ids else []
+            self._versoes = {i: int(v or 0) for i, v in zip(ids, valores, strict=True)}
+            self._geral = geral
+        self._validado_desde = max(self._validado_desde, inicio)
+
+
+_versoes_por_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VersoesAcesso] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def versoes() -> VersoesAcesso:
+    """The cache of the running event loop."""
+    loop = asyncio.get_running_loop()
+    cache = _versoes_por_loop.get(loop)
+    if cache is None:
+        cache = _versoes_por_loop[loop] = VersoesAcesso()
+    return cache
+
+
+async def _checar_antes_de_entregar(recebido_em: float) -> None:
+    await versoes().checar(recebido_em)
+
+
+ANTES_DE_ENTREGAR.append(_checar_antes_de_entregar)

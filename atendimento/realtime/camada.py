@@ -19,13 +19,20 @@ something (``atendimento/realtime/sequencia.py``); the consumer then tells its c
 re-fetch (``ressincronizar``, docs/realtime.md).  Over-capacity inserts are also counted and
 logged here as a WARNING.
 
+**One member per process, in-memory fan-out** (``atendimento/realtime/entrega.py``).  A
+process-local channel (a socket) joining a group makes the *process* a member of it in Redis
+(once, however many of its sockets join); the process reads its messages with one task and
+hands each one to the buffers of its local sockets of the message's group.  Redis work per
+group message is one insert per receiving process; the per-socket work is a queue put.
+
 The script path needs one Redis host (no sharding), no encryption and no per-channel capacity
 patterns; any other configuration falls back to channels-redis' ``group_send`` per group
-(without sequence numbers).
+(without sequence numbers) and its own per-socket membership and receive.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -34,6 +41,8 @@ from typing import Any
 
 import msgpack
 from channels_redis.core import RedisChannelLayer
+
+from atendimento.realtime.entrega import EntregaLocal, esperar_mensagem
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +132,9 @@ class CamadaRedis(RedisChannelLayer):
             and getattr(serializer, "as_bytes", None) is msgpack.packb
         )
         self._scripts: dict[int, Any] = {}  # per event loop (a connection cannot cross loops)
+        #: this process's member name in groups (channels-redis' key of its local channels)
+        self.membro_processo = f"specific.{self.client_prefix}!"
+        self._entrega: EntregaLocal | None = None  # of the event loop that receives
 
     @property
     def envia_sequencias(self) -> bool:
@@ -176,6 +188,82 @@ class CamadaRedis(RedisChannelLayer):
                 self.capacity,
             )
         return int(cheios)
+
+    # ------------------------------------------------------------ process-level membership
+    def _local(self, canal: str) -> bool:
+        return self._por_script and canal.startswith(self.membro_processo)
+
+    def entrega(self) -> EntregaLocal:
+        """The local delivery state, bound to the running event loop (moved to it when the
+        loop that had it stopped; two live loops receiving at once is an error, as in
+        channels-redis)."""
+        loop = asyncio.get_running_loop()
+        entrega = self._entrega
+        if entrega is None:
+            entrega = self._entrega = EntregaLocal(
+                loop=loop,
+                membro=self.membro_processo,
+                capacidade=self.capacity,
+                conexao=lambda: self.connection(0),
+                chave=self.prefix + self.membro_processo,
+                desserializar=self.deserialize,
+            )
+        elif entrega.loop is not loop:
+            if entrega.lendo and entrega.loop.is_running():
+                raise RuntimeError("Two event loops are trying to receive() on one channel layer!")
+            entrega.trocar_loop(loop)
+        return entrega
+
+    @property
+    def recebido_em(self) -> float | None:
+        """Monotonic time at which this process last took messages from Redis (None when this
+        layer does not deliver in memory): every message a local socket handles now was taken
+        at or before it."""
+        if not self._por_script:
+            return None
+        entrega = self._entrega
+        return entrega.recebido_em if entrega is not None else float("-inf")
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if not self._local(channel):
+            await super().group_add(group, channel)
+            return
+        self.require_valid_group_name(group)
+        self.require_valid_channel_name(channel)
+        if self.entrega().entrar(group, channel):
+            await self._gravar_membro(group)
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        if not self._local(channel):
+            await super().group_discard(group, channel)
+            return
+        self.require_valid_group_name(group)
+        self.require_valid_channel_name(channel)
+        entrega = self.entrega()
+        if entrega.sair(group, channel):
+            await self.connection(0).zrem(self._group_key(group), self.membro_processo)
+            if entrega.grupos.get(group):  # a socket joined while the removal was on its way
+                await self._gravar_membro(group)
+        if not entrega.grupos and not entrega.buffers:
+            entrega.parar()
+
+    async def _gravar_membro(self, group: str) -> None:
+        chave = self._group_key(group)
+        async with self.connection(0).pipeline(transaction=False) as pipe:
+            pipe.zadd(chave, {self.membro_processo: time.time()})
+            pipe.expire(chave, self.group_expiry)
+            await pipe.execute()
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        if not self._local(channel):
+            return await super().receive(channel)
+        self.require_valid_channel_name(channel)
+        return await esperar_mensagem(self.entrega(), channel)
+
+    async def close_pools(self) -> None:
+        if self._entrega is not None:
+            self._entrega.parar()
+        await super().close_pools()
 
     def _chave_seq(self, grupo: str) -> bytes:
         return f"{self.prefix}:seq:{grupo}".encode()

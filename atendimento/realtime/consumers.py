@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import uuid
 from collections import OrderedDict
 from typing import Any
@@ -55,6 +56,9 @@ FECHAR_ABUSO = 4429
 _MAX_VISTOS = 512  # ids of recent publications remembered per socket
 _MAX_FRAME = 16 * 1024  # characters; client frames are a few hundred at most
 _RECARGA_A_CADA = 10  # heartbeats between full profile reloads when the version is unchanged
+#: where a group message keeps its frame once encoded: the process's sockets share the message
+#: (``entrega``), so a publication is encoded once per process, not once per socket
+_QUADRO = "__quadro__"
 
 
 class ErroFrame(Exception):
@@ -245,7 +249,12 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             if ticket_id in self.salas:
                 await self._deixar_sala(ticket_id)
             return
-        await self.send_json({"evento": mensagem["evento"], "dados": mensagem["dados"]})
+        quadro = mensagem.get(_QUADRO)
+        if quadro is None:
+            quadro = mensagem[_QUADRO] = await self.encode_json(
+                {"evento": mensagem["evento"], "dados": mensagem["dados"]}
+            )
+        await self.send(text_data=quadro)
 
     async def _pode_ver(self, ticket_id: str, retrato: dict[str, Any] | None) -> bool:
         if retrato is None:
@@ -254,7 +263,14 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             )
         if retrato.get("empresa") != self.perfil.empresa_id:
             return False
-        if await acesso.versao_acesso(self.perfil.atendente_id) != self._versao:
+        # the process's cached version, checked after this message left Redis (``acesso``);
+        # a layer that does not say when it received falls back to a GET per delivery
+        recebido_em = getattr(self.channel_layer, "recebido_em", None)
+        if recebido_em is None:
+            versao = await acesso.versao_acesso(self.perfil.atendente_id)
+        else:
+            versao = await acesso.versoes().versao(self.perfil.atendente_id, recebido_em)
+        if versao != self._versao:
             await self._recarregar_perfil()
             if self.perfil is None:
                 return False
@@ -312,8 +328,12 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         channels-redis, ``group_expiry``) and reload the profile when its version changed or
         every ``_RECARGA_A_CADA`` beats."""
         batidas = 0
+        # the first beat at a random point of the period: sockets connected together (a
+        # reconnect storm, a benchmark) must not beat together forever after
+        espera = conexoes.heartbeat_segundos() * random.uniform(0.5, 1.0)  # noqa: S311
         while self.perfil is not None:
-            await asyncio.sleep(conexoes.heartbeat_segundos())
+            await asyncio.sleep(espera)
+            espera = conexoes.heartbeat_segundos()
             batidas += 1
             try:
                 await conexoes.registrar(self.perfil.atendente_id, self.channel_name)

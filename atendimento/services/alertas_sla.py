@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
 
 from atendimento.models import AlertaSla, Atendente, Fila, Ticket, TipoNotificacao
 from atendimento.models.sla import AlvoSla
@@ -44,15 +46,28 @@ def _enviar(ticket_id, alvo: str, prazo: datetime, momento: str, agora: datetime
         )
         if not inserir_ignorando_conflito(registro):
             return False  # already sent
-        rotulo = AlvoSla(alvo).label.lower()
         local = timezone.localtime(prazo)
-        if momento == AlertaSla.Momento.VIOLADO:
-            titulo = f"SLA violado: ticket #{ticket.numero}"
-            texto = f"O prazo de {rotulo} venceu às {local:%H:%M} de {local:%d/%m}."
-        else:
-            restante = max(int((prazo - agora).total_seconds() // 60), 0)
-            titulo = f"SLA perto de vencer: ticket #{ticket.numero}"
-            texto = f"Faltam {restante} min para o prazo de {rotulo} ({local:%d/%m %H:%M})."
+        restante = max(int((prazo - agora).total_seconds() // 60), 0)
+        valores = {"numero": ticket.numero, "restante": restante}
+
+        def titulo() -> str:  # rendered in each recipient's language
+            if momento == AlertaSla.Momento.VIOLADO:
+                return _("SLA violado: ticket #%(numero)s") % valores
+            return _("SLA perto de vencer: ticket #%(numero)s") % valores
+
+        def texto() -> str:
+            prazo_txt = {
+                "alvo": str(AlvoSla(alvo).label).lower(),
+                "hora": time_format(local, "TIME_FORMAT"),
+                "dia": date_format(local, "SHORT_DATE_FORMAT"),
+            }
+            if momento == AlertaSla.Momento.VIOLADO:
+                return _("O prazo de %(alvo)s venceu às %(hora)s de %(dia)s.") % prazo_txt
+            return _("Faltam %(restante)s min para o prazo de %(alvo)s (%(dia)s %(hora)s).") % {
+                **valores,
+                **prazo_txt,
+            }
+
         notificar(
             empresa=ticket.empresa_id,
             usuarios=destinatarios(ticket),

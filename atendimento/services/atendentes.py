@@ -19,7 +19,7 @@ from atendimento.models import Atendente, AtendenteFila, Empresa, Fila, Ticket
 from atendimento.services.cadastros import atribuir, salvar
 from atendimento.services.tickets import ticket_atribuir
 
-CAMPOS_ATENDENTE = ("nome", "email", "papel", "capacidade", "ativo")
+CAMPOS_ATENDENTE = ("nome", "email", "papel", "capacidade", "ativo", "idioma")
 Papel = Atendente.Papel
 
 
@@ -135,3 +135,17 @@ def atendente_excluir(*, atendente: Atendente, por: Atendente) -> None:
     for ticket in abertos:
         ticket_atribuir(ticket=ticket, atendente_destino=None, por=por)
     atendente.usuario.delete()
+
+
+def atendente_definir_idioma(*, atendente: Atendente, idioma: str) -> Atendente:
+    """Store the language ``atendente`` reads the desk in (notifications and e-mails follow it);
+    ``""`` goes back to the system's default.  An unknown code: RegraNegocio."""
+    from django.conf import settings
+
+    codigos = {codigo for codigo, _nome in settings.LANGUAGES}
+    if idioma and idioma not in codigos:
+        raise RegraNegocio(_("Idioma não disponível."))
+    if atendente.idioma != idioma:
+        atendente.idioma = idioma
+        atendente.save(update_fields=["idioma", "atualizado_em"])
+    return atendente

@@ -32,7 +32,6 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from atendimento.models import Atendente, Empresa, Notificacao, Ticket
 from atendimento.selectors import painel
@@ -64,17 +63,15 @@ def avisar_novo_ticket(ticket_id, *, exceto=None) -> int:
         return 0
     pessoas = [p for p in _destinatarios(ticket) if str(p.id) != str(exceto or "")]
     inicio = ticket.reaberto_em or ticket.criado_em
-    with override(settings.LANGUAGE_CODE):
-        titulo = _("Novo ticket #%(numero)s") % {"numero": ticket.numero}
-        corpo = " · ".join(
-            v for v in (_nome_contato(ticket), ticket.assunto or ticket.ultima_mensagem_resumo) if v
-        )
+    corpo = " · ".join(
+        v for v in (_nome_contato(ticket), ticket.assunto or ticket.ultima_mensagem_resumo) if v
+    )
     return len(
         notificar(
             empresa=ticket.empresa_id,
             usuarios=pessoas,
             tipo="novo_ticket",
-            titulo=titulo,
+            titulo=lambda: _("Novo ticket #%(numero)s") % {"numero": ticket.numero},
             corpo=corpo,
             ticket=ticket,
             chave=f"novo_ticket:{ticket.id}:{inicio.isoformat()}",
@@ -130,19 +127,14 @@ def avisar_sem_resposta(agora: datetime | None = None) -> int:
     agora = agora or timezone.now()
     for ticket in tickets_sem_resposta(agora):
         espera = int((agora - ticket.ultima_entrada_em).total_seconds() // 60)
-        with override(settings.LANGUAGE_CODE):
-            titulo = _("Cliente sem resposta no ticket #%(numero)s") % {"numero": ticket.numero}
-            corpo = _("%(contato)s espera há %(minutos)s min.") % {
-                "contato": _nome_contato(ticket),
-                "minutos": espera,
-            }
+        valores = {"numero": ticket.numero, "contato": _nome_contato(ticket), "minutos": espera}
         enviadas += len(
             notificar(
                 empresa=ticket.empresa_id,
                 usuarios=_destinatarios(ticket),
                 tipo="ticket_sem_resposta",
-                titulo=titulo,
-                corpo=corpo,
+                titulo=lambda v=valores: _("Cliente sem resposta no ticket #%(numero)s") % v,
+                corpo=lambda v=valores: _("%(contato)s espera há %(minutos)s min.") % v,
                 ticket=ticket,
                 chave=f"ticket_sem_resposta:{ticket.id}:{ticket.ultima_entrada_em.isoformat()}",
             )
@@ -189,29 +181,35 @@ def enviar_resumos(data: str | None = None, *, agora: datetime | None = None) ->
             continue
         da_empresa = painel.resumo(empresa.id, inicio, fim)
         por_atendente = painel.resumo_por_atendente(empresa.id, inicio, fim)
-        with override(settings.LANGUAGE_CODE):
-            data_txt = date_format(dia, "SHORT_DATE_FORMAT")
-            for pessoa in pessoas:
-                if pessoa.gerencia_empresa:
-                    numeros = da_empresa
-                    titulo = _("Resumo do dia %(data)s — %(empresa)s") % {
-                        "data": data_txt,
+        for pessoa in pessoas:
+            # rendered in the person's language (notificar calls them under its override)
+            if pessoa.gerencia_empresa:
+                numeros = da_empresa
+
+                def titulo(dia=dia, empresa=empresa) -> str:
+                    return _("Resumo do dia %(data)s — %(empresa)s") % {
+                        "data": date_format(dia, "SHORT_DATE_FORMAT"),
                         "empresa": empresa.nome,
                     }
-                else:
-                    numeros = por_atendente.get(pessoa.id, painel.Resumo())
-                    titulo = _("Seu resumo do dia %(data)s") % {"data": data_txt}
-                enviadas += len(
-                    notificar(
-                        empresa=empresa,
-                        usuarios=[pessoa],
-                        tipo="resumo_diario",
-                        titulo=titulo,
-                        corpo=_texto_resumo(numeros),
-                        chave=f"resumo_diario:{dia.isoformat()}",
-                        email=True,
-                    )
+            else:
+                numeros = por_atendente.get(pessoa.id, painel.Resumo())
+
+                def titulo(dia=dia, empresa=empresa) -> str:
+                    return _("Seu resumo do dia %(data)s") % {
+                        "data": date_format(dia, "SHORT_DATE_FORMAT")
+                    }
+
+            enviadas += len(
+                notificar(
+                    empresa=empresa,
+                    usuarios=[pessoa],
+                    tipo="resumo_diario",
+                    titulo=titulo,
+                    corpo=lambda numeros=numeros: _texto_resumo(numeros),
+                    chave=f"resumo_diario:{dia.isoformat()}",
+                    email=True,
                 )
+            )
     return enviadas
 
 

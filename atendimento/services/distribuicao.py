@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from atendimento.models import Atendente, AtendenteFila, Fila, Ticket, TipoNotificacao
 
@@ -48,11 +49,13 @@ ORDEM_PRIORIDADE = Case(
 #: assignments one call makes per queue at most (the sweep continues later)
 LIMITE_POR_CHAMADA = 500
 
+#: why a ticket went to an agent: stored as they are in ``Historico``; translated (they are
+#: message ids) in the agent's notification
 MOTIVOS = {
-    Fila.Distribuicao.ROUND_ROBIN: "distribuição automática (rodízio)",
-    Fila.Distribuicao.MENOS_OCUPADO: "distribuição automática (menos ocupado)",
+    Fila.Distribuicao.ROUND_ROBIN: gettext_noop("distribuição automática (rodízio)"),
+    Fila.Distribuicao.MENOS_OCUPADO: gettext_noop("distribuição automática (menos ocupado)"),
 }
-MOTIVO_FIXO = "cliente de volta ao atendente que o atendeu por último"
+MOTIVO_FIXO = gettext_noop("cliente de volta ao atendente que o atendeu por último")
 
 
 def _abertos_do_atendente(empresa_id, atendente_id) -> int:
@@ -137,8 +140,8 @@ def _avisar_atribuicao(ticket: Ticket, atendente: Atendente, motivo: str) -> Non
         empresa=ticket.empresa_id,
         usuarios=[atendente],
         tipo=TipoNotificacao.NOVO_TICKET,
-        titulo=f"Ticket #{ticket.numero} atribuído a você",
-        corpo=motivo.capitalize() + ".",
+        titulo=lambda: gettext("Ticket #%(numero)s atribuído a você") % {"numero": ticket.numero},
+        corpo=lambda: gettext(motivo).capitalize() + ".",
         ticket=ticket,
         chave=f"atribuido:{ticket.pk}:{atendente.pk}:{timezone.now().isoformat()}",
     )

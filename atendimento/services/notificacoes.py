@@ -7,8 +7,8 @@ when asked, by e-mail. The one entry point every job calls::
         empresa=ticket.empresa,          # Empresa or its id
         usuarios=[atendente, ...],       # Atendente, User (with .atendente) or Atendente ids
         tipo="novo_ticket",              # a TipoNotificacao value
-        titulo="Novo ticket #12",
-        corpo="Maria: preciso de ajuda",  # optional
+        titulo=lambda: _("Novo ticket #%(n)s") % {"n": 12},  # text, or a callable
+        corpo="Maria: preciso de ajuda",  # optional; text or a callable
         ticket=ticket,                   # optional: what the notice is about
         chave=f"novo_ticket:{ticket.id}",  # the event; unique per person
         email=False,                     # also send by e-mail (to whoever wants it)
@@ -16,6 +16,10 @@ when asked, by e-mail. The one entry point every job calls::
 
 Guarantees:
 
+- **Each person's language.** ``titulo`` and ``corpo`` may be callables: each is called under
+  ``translation.override`` of every recipient's language (``Atendente.idioma``, else
+  ``settings.LANGUAGE_CODE``), so the row, the live event and the e-mail are in the language
+  that person chose. Plain strings go to everyone as they are.
 - **Once per person and chave.** ``(atendente, chave)`` is unique in the database and rows are
   inserted with ``ON CONFLICT DO NOTHING``: a job that runs again (or twice at once) creates,
   publishes and e-mails nothing the second time. The return value holds only the new rows.
@@ -33,13 +37,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from atendimento.models import (
     Atendente,
@@ -57,11 +61,24 @@ _INSERIR = f"""
 INSERT INTO {Notificacao._meta.db_table}
     (id, empresa_id, criado_em, atualizado_em, atendente_id, tipo, titulo, corpo, ticket_id,
      chave, lida_em, email_pedido, email_enviado_em, email_erro)
-SELECT v.id, %s, %s, %s, v.atendente_id, %s, %s, %s, %s, %s, NULL, v.email_pedido, NULL, ''
-  FROM unnest(%s::uuid[], %s::uuid[], %s::boolean[]) AS v(id, atendente_id, email_pedido)
+SELECT v.id, %s, %s, %s, v.atendente_id, %s, v.titulo, v.corpo, %s, %s, NULL, v.email_pedido,
+       NULL, ''
+  FROM unnest(%s::uuid[], %s::uuid[], %s::boolean[], %s::text[], %s::text[])
+       AS v(id, atendente_id, email_pedido, titulo, corpo)
 ON CONFLICT ON CONSTRAINT notificacao_chave_uniq DO NOTHING
 RETURNING id
 """  # noqa: S608 - the table name is a model constant
+
+
+#: a notification's text: ready, or a callable rendering it in the active language
+Texto = str | Callable[[], str]
+
+
+def _no_idioma(texto: Texto, idioma: str) -> str:
+    if not callable(texto):
+        return str(texto)
+    with translation.override(idioma):
+        return str(texto())
 
 
 def notificar(
@@ -69,8 +86,8 @@ def notificar(
     empresa,
     usuarios: Iterable,
     tipo: str,
-    titulo: str,
-    corpo: str = "",
+    titulo: Texto,
+    corpo: Texto = "",
     ticket=None,
     chave: str,
     email: bool = False,
@@ -89,7 +106,7 @@ def notificar(
         a.id: a
         for a in Atendente.objects.filter(empresa_id=empresa_id, id__in=ids, ativo=True)
         .select_related("usuario")
-        .only("id", "empresa_id", "email", "usuario__email")
+        .only("id", "empresa_id", "email", "idioma", "usuario__email")
     }
     prefs = {
         p.atendente_id: p
@@ -97,13 +114,17 @@ def notificar(
             empresa_id=empresa_id, atendente_id__in=pessoas, tipo=tipo
         )
     }
-    destino: list[tuple[UUID, bool]] = []
+    destino: list[tuple[UUID, bool, str, str]] = []
+    textos: dict[str, tuple[str, str]] = {}  # language -> (titulo, corpo), rendered once each
     for atendente_id, atendente in pessoas.items():
         pref = prefs.get(atendente_id)
         if pref is not None and not pref.ativa:
             continue
         quer_email = email and bool(_endereco(atendente)) and (pref is None or pref.email)
-        destino.append((atendente_id, quer_email))
+        idioma = atendente.idioma_efetivo
+        if idioma not in textos:
+            textos[idioma] = (_no_idioma(titulo, idioma)[:200], _no_idioma(corpo, idioma))
+        destino.append((atendente_id, quer_email, *textos[idioma]))
     if not destino:
         return []
 
@@ -116,13 +137,13 @@ def notificar(
                 agora,
                 agora,
                 tipo,
-                titulo[:200],
-                corpo,
                 ticket.pk if ticket is not None else None,
                 chave[:200],
                 [uuid.uuid4() for _ in destino],
-                [atendente_id for atendente_id, _ in destino],
-                [quer for _, quer in destino],
+                [linha[0] for linha in destino],
+                [linha[1] for linha in destino],
+                [linha[2] for linha in destino],
+                [linha[3] for linha in destino],
             ],
         )
         criados = [linha[0] for linha in cursor.fetchall()]

@@ -217,6 +217,11 @@ def parametros(empresa, pergunta: str, vetor, k: int) -> dict:
 _frequencias: dict = {"ate": 0.0, "valor": ("{}", "{}")}
 
 
+def esquecer_frequencias() -> None:
+    """Drop the cached lexeme frequencies (after a bulk load and ``ANALYZE``)."""
+    _frequencias["ate"] = 0.0
+
+
 def lexemas_frequentes() -> tuple[str, str]:
     """The chunks' frequent lexemes and their estimated number of rows, from the planner's own
     statistics of the ``busca`` column (``ANALYZE``, kept current by autovacuum), as two

@@ -140,9 +140,11 @@ def alertar_churn(risco_id, alto_desde_iso: str) -> int:
             empresa=risco.empresa_id,
             usuarios=destinatarios(ticket),
             tipo=TipoNotificacao.ALERTA_CHURN,
-            titulo=_("Risco alto de churn: %(nome)s") % {"nome": nome},
-            corpo=_("Probabilidade %(p)s%%. Motivos: %(motivos)s")
-            % {"p": round(risco.probabilidade * 100), "motivos": motivos or "—"},
+            titulo=lambda: _("Risco alto de churn: %(nome)s") % {"nome": nome},
+            corpo=lambda: (
+                _("Probabilidade %(p)s%%. Motivos: %(motivos)s")
+                % {"p": round(risco.probabilidade * 100), "motivos": motivos or "—"}
+            ),
             ticket=ticket,
             chave=f"alerta_churn:{risco.contato_id}:{alto_desde_iso}",
         )

@@ -76,6 +76,25 @@ def test_artigo_inativo_nao_e_sugerido(base, api_supervisor, api_atendente, tick
     assert base["Formas de pagamento"] not in [f["id"] for f in dados["fontes"]]
 
 
+def test_artigo_de_outra_empresa_nunca_e_citado(base, api_atendente, ticket, outra_empresa):
+    """Another empresa's article that matches the question word for word (and a rare word of it
+    that only that article has) is never a source: both halves of the search are filtered by
+    empresa."""
+    from ia.models import ArtigoConhecimento
+
+    alheio = ArtigoConhecimento.objects.create(
+        empresa=outra_empresa,
+        titulo="Em quantos dias meu pedido chega? Rastreio XK77",
+        conteudo="Em quantos dias meu pedido chega aqui em casa: 2 dias. Rastreio XK77.",
+    )
+    MensagemFactory(ticket=ticket, conteudo="em quantos dias meu pedido chega aqui em casa? XK77")
+    dados = api_atendente.get(f"{API}/tickets/{ticket.id}/sugestao-resposta/").json()
+    fontes = [f["id"] for f in dados["fontes"]]
+    assert str(alheio.id) not in fontes
+    assert set(fontes) <= set(base.values())
+    assert "XK77" not in dados["resposta"]
+
+
 def test_analisar_cancelamento_irritado(api_atendente, ticket):
     MensagemFactory(
         ticket=ticket,

@@ -103,7 +103,7 @@ class Pilha:
         a batch yet."""
         fim = time.monotonic() + limite
         while time.monotonic() < fim:
-            worker = self.filho("worker -Q")
+            worker = self.filho("worker -Q webhooks")
             if worker is not None:
                 saida = list(self.processo.saida)
                 marca = f"worker iniciado (pid {worker.pid})"

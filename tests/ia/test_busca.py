@@ -155,7 +155,7 @@ def test_frequencias_vem_das_estatisticas_do_planejador(monkeypatch):
             empresa=empresa, titulo=f"Fatura {i}", conteudo=f"A fatura número {i} vence amanhã."
         )
     monkeypatch.setattr(busca, "ORCAMENTO_TEXTO", 5)
-    monkeypatch.setitem(busca._frequencias, "ate", 0.0)
+    monkeypatch.setattr(busca, "_frequencias", {"ate": 0.0, "valor": ("{}", "{}")})
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {TrechoConhecimento._meta.db_table}")
     lexemas, linhas = busca.lexemas_frequentes()
@@ -164,3 +164,9 @@ def test_frequencias_vem_das_estatisticas_do_planejador(monkeypatch):
         estimadas = dict(cursor.fetchall())
     assert estimadas["fatur"] >= 30  # in every chunk of the 30 articles
     assert busca.lexemas_frequentes() == (lexemas, linhas)  # cached
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {TrechoConhecimento._meta.db_table}")
+        cursor.execute(f"ANALYZE {TrechoConhecimento._meta.db_table}")
+    assert busca.lexemas_frequentes() == (lexemas, linhas)
+    busca.esquecer_frequencias()  # after a bulk change: read again
+    assert busca.lexemas_frequentes() == ("{}", "{}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -148,6 +149,7 @@ class EstatisticasAtendenteSerializer(serializers.Serializer):
 class AtendenteSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="usuario.username", read_only=True)
     email = EmailOuVazioField(read_only=True)
+    idioma = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, read_only=True)
     filas = serializers.SerializerMethodField()
     estatisticas = serializers.SerializerMethodField()
 
@@ -163,6 +165,7 @@ class AtendenteSerializer(serializers.ModelSerializer):
             "status_alterado_em",
             "capacidade",
             "ativo",
+            "idioma",
             "filas",
             "estatisticas",
             "criado_em",
@@ -208,6 +211,12 @@ class AtendenteAtualizarSerializer(serializers.Serializer):
     papel = serializers.ChoiceField(choices=Atendente.Papel.choices, required=False)
     capacidade = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     ativo = serializers.BooleanField(required=False)
+    idioma = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        required=False,
+        help_text="Língua das notificações e e-mails da pessoa; vazio: a padrão do sistema.",
+    )
     password = serializers.CharField(max_length=128, write_only=True, required=False)
     filas = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=100)
 
