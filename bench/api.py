@@ -12,8 +12,9 @@ Django's test client and ``CaptureQueriesContext``: the embedded PostgreSQL ship
 ``pg_stat_statements``) with its median time there ("proc ms": the code's own cost, without
 the server, the ASGI bridge and the network) and its median CPU time there ("proc cpu": what
 the request costs this process whatever the machine's load), the CPU per request of the served
-side measured from ``/proc`` during the line ("web cpu": the ``make run`` tree — uvicorn, the
-ASGI bridge, Django; "pg cpu": the PostgreSQL server), and "alheia": the cores other processes
+side measured from ``/proc`` during the line ("web cpu": ``make run``'s uvicorn processes —
+server, ASGI bridge, Django; "pg cpu": the whole PostgreSQL server, so the worker's periodic
+queries during the line count there too), and "alheia": the cores other processes
 of the machine used meanwhile (other work on a shared box slows every figure). Target: p95 ≤ 50
 ms.
 Figures only; the process exits 0 either way.
@@ -45,7 +46,12 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 from rest_framework_simplejwt.tokens import AccessToken
 
 from atendimento.models import Ticket
-from bench.ingest import _cpu_por_papel, _ocupado_total, _servicos_do_bench
+from bench.ingest import (
+    _cpu_por_papel,
+    _ocupado_total,
+    _papeis_do_executar,
+    _servicos_do_bench,
+)
 
 RAIZ = Path(__file__).resolve().parent.parent
 ALVO_P95_MS = 50.0
@@ -289,8 +295,9 @@ def main() -> None:
 
             servicos = _servicos_do_bench(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
             nossos = [os.getpid(), servidor.pid, *servicos]
-            # the served side: the `make run` tree, and PostgreSQL (its postmaster's tree)
-            papeis = {"web": [servidor.pid], "pg": servicos[:1]}
+            # the served side: make run's web processes (uvicorn: not its worker or beat), and
+            # PostgreSQL (its postmaster's tree: the worker's periodic queries count there too)
+            papeis = {"web": _papeis_do_executar(servidor.pid).get("web", []), "pg": servicos[:1]}
             carga = os.getloadavg()[0]
             print(f"`make run` na porta {porta}; {args.rodadas} pedidos por linha, "
                   f"{args.conexoes} cliente(s); load average {carga:.1f}\n")  # fmt: skip
