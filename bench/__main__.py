@@ -55,6 +55,17 @@ BENCHMARKS: list[Benchmark] = [
         "the same against `make run`, paced at 250 webhooks/s",
         ("--servidor", "executar", "--segundos", "10", "--taxa", "250"),
     ),
+    Benchmark(
+        "ingest_make_run_500_aquecido",
+        "ingest.py",
+        "the same, conversations opened first (steady state), paced at 500 webhooks/s",
+        ("--servidor", "executar", "--segundos", "10", "--taxa", "500", "--aquecer"),
+    ),
+    Benchmark(
+        "custo_ingest",
+        "custo_ingest.py",
+        "CPU and statements per first contact, per ack and per drained message, in process",
+    ),
     Benchmark("publicar", "publicar.py", "cost of a realtime publication per call"),
     Benchmark(
         "fanout",

@@ -174,6 +174,8 @@ async def _ouvinte(args) -> list[tuple[str, float]]:
             dados = json.loads(quadro)
             if dados.get("evento") == "nova_mensagem":
                 recebidos.append((dados["dados"].get("id_externo") or "", time.time()))
+            elif dados.get("evento") == "ressincronizar":  # frames dropped for this socket
+                recebidos.append(("#ressincronizar", time.time()))
     return recebidos
 
 
@@ -256,7 +258,8 @@ def _cmdline(pid: int) -> str:
 
 
 def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
-    """The supervisor's children by role (web, worker, tarefas, beat) from their command lines."""
+    """The supervisor's children by role (web, worker, tarefas, ia, beat) from their command
+    lines."""
     papeis: dict[str, list[int]] = {"executar": [pid]}
     for filho in _filhos().get(pid, []):
         linha = _cmdline(filho)
@@ -266,8 +269,10 @@ def _papeis_do_executar(pid: int) -> dict[str, list[int]]:
             nome = "beat"
         elif "-Q webhooks" in linha:
             nome = "worker"  # the drain
+        elif "-Q ai-analysis" in linha:
+            nome = "ia"  # make run's AI worker (lower CPU priority)
         elif " worker" in linha:
-            nome = "tarefas"  # make run's other worker (messages, notifications, AI)
+            nome = "tarefas"  # make run's other worker (messages, notifications)
         else:
             nome = "executar_outros"
         papeis.setdefault(nome, []).append(filho)
@@ -600,6 +605,8 @@ def orquestrar(args) -> None:
     envio = {r[0]: r[1] for r in aceitos}
     chegada: dict[str, float] = {}
     duplicadas_ws = 0
+    ressincronizacoes = sum(1 for id_externo, _ in recebidos if id_externo == "#ressincronizar")
+    recebidos = [r for r in recebidos if r[0] != "#ressincronizar"]
     for id_externo, quando in recebidos:
         if id_externo in chegada:
             duplicadas_ws += 1
@@ -653,6 +660,9 @@ def orquestrar(args) -> None:
         "duplicadas_banco": duplicadas_banco,
         "duplicadas_ws": duplicadas_ws,
         "sem_evento_ws": len(ids_aceitos - set(chegada)),
+        # the socket was told to re-fetch (its channel-layer buffer overflowed: a dropped frame
+        # is never silent); "sem_evento_ws" then counts frames such a client re-fetches
+        "ressincronizar_ws": ressincronizacoes,
         "cpu_maquina_nucleos_durante_carga": round(cpu_maquina / duracao_carga, 2),
         "cpu_alheia_nucleos_durante_carga": round(cpu_alheia / duracao_carga, 2),
         "cpu_nucleos_por_papel": cpu_papeis,

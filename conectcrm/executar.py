@@ -1,9 +1,9 @@
 """``make run``: migrate, load the demo once, then serve web + websocket (uvicorn, one port),
-two Celery workers (``worker``: the drain of stored webhooks; ``tarefas``: outbound messages,
-notifications, AI analysis) and beat under one supervisor (``conectcrm.supervisor``) until
-Ctrl-C or SIGTERM, which stop every child and, when they were started here, the embedded
-PostgreSQL and Redis.  A child that crashes is restarted with backoff, and so are the embedded
-servers.
+three Celery workers (``worker``: the drain of stored webhooks; ``tarefas``: outbound
+messages and notifications; ``ia``: AI analysis, at a lower CPU priority) and beat under one
+supervisor (``conectcrm.supervisor``) until Ctrl-C or SIGTERM, which stop every child and,
+when they were started here, the embedded PostgreSQL and Redis.  A child that crashes is
+restarted with backoff, and so are the embedded servers.
 
 The workers run without gossip, mingle and heartbeat: nothing here consumes worker events,
 and the heartbeat's event dispatcher is what crashed the worker on a broker reconnection
@@ -23,7 +23,10 @@ RAIZ = Path(__file__).resolve().parent.parent
 #: provider SDK takes seconds) held both of its processes while webhooks waited: 0 messages
 #: stored during a 15 s benchmark (bench/README.md).
 FILAS_ENTRADA = "webhooks"
-FILAS_TAREFAS = "messages,notifications,ai-analysis"
+FILAS_TAREFAS = "messages,notifications"
+#: AI analysis (CPU-bound, advisory, debounced per ticket) runs at a lower CPU priority: on a
+#: busy box it waits for the acknowledgements and the drain instead of competing with them
+FILAS_IA = "ai-analysis"
 
 
 def comando_web(bin_: Path, host: str, porta: str) -> list[str]:
@@ -78,13 +81,16 @@ def main() -> int:
         sem_eventos = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         worker = [*celery, "worker", "-Q", FILAS_ENTRADA, "-c", "1", "-l", "info", *sem_eventos]
         tarefas = [*celery, "worker", "-Q", FILAS_TAREFAS, "-c", "2", "-l", "info", *sem_eventos]
-        tarefas += ["-n", "tarefas@%h"]  # two workers on one host need distinct node names
+        tarefas += ["-n", "tarefas@%h"]  # workers on one host need distinct node names
+        ia = ["nice", "-n", os.environ.get("IA_NICE", "10"), *celery, "worker", "-Q", FILAS_IA]
+        ia += ["-c", "1", "-l", "info", *sem_eventos, "-n", "ia@%h"]
         beat = [*celery, "beat", "-l", "info", "-s", str(pasta / "celerybeat-schedule")]
         supervisor = Supervisor(
             [
                 Filho("web", comando_web(bin_, host, porta), **comum),
                 Filho("worker", worker, **comum),
                 Filho("tarefas", tarefas, **comum),
+                Filho("ia", ia, **comum),
                 Filho("beat", beat, **comum),
             ],
             servicos,
