@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
+from atendimento.realtime.entrega import ANTES_DE_ENTREGAR
 from atendimento.realtime.grupos import grupo_atendente
 from atendimento.realtime.publicar import enviar_agora
 from atendimento.realtime.redis import PREFIXO, cliente, cliente_sync
@@ -192,7 +193,7 @@ class VersoesAcesso:
         self._checagem: tuple[float, asyncio.Task] | None = None
 
     async def versao(self, atendente_id: str, recebido_em: float) -> int:
-        while self._validado_desde < recebido_em:
+        while self._validado_desde < recebido_em:  # usually checked already (``checar``)
             await self._checar(recebido_em)
         versao = self._versoes.get(atendente_id)
         if versao is None:
@@ -201,6 +202,12 @@ class VersoesAcesso:
             if epoca == self._epoca:
                 self._versoes[atendente_id] = versao
         return versao
+
+    async def checar(self, recebido_em: float) -> None:
+        """Make sure the cache was checked after ``recebido_em`` (the reader of the process
+        calls it once per batch taken from Redis, before handing the batch out)."""
+        while self._validado_desde < recebido_em:
+            await self._checar(recebido_em)
 
     async def _checar(self, recebido_em: float) -> None:
         checagem = self._checagem
@@ -233,3 +240,10 @@ def versoes() -> VersoesAcesso:
     if cache is None:
         cache = _versoes_por_loop[loop] = VersoesAcesso()
     return cache
+
+
+async def _checar_antes_de_entregar(recebido_em: float) -> None:
+    await versoes().checar(recebido_em)
+
+
+ANTES_DE_ENTREGAR.append(_checar_antes_de_entregar)

@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -45,6 +45,10 @@ aviso = AvisoLimitado(logger)
 RENOVAR_SEGUNDOS = 30.0
 #: messages popped per round trip at most
 LOTE = 256
+#: coroutines run by the reader after taking a batch from Redis and before handing it out,
+#: with the time it was taken (``acesso`` checks its per-process version cache there, so the
+#: sockets of the batch find it checked instead of each waiting for the check)
+ANTES_DE_ENTREGAR: list[Callable[[float], Awaitable[None]]] = []
 #: seconds an idle reader's blocking pop lasts.  Short on purpose: redis-py 8 sometimes swallows
 #: a cancellation that arrives while a command is being sent (the reader checks after every
 #: call), so a stopping reader may still finish one blocking pop first.
@@ -180,7 +184,14 @@ class EntregaLocal:
                 await asyncio.sleep(1)
                 continue
             if itens:
-                self.recebido_em = time.monotonic()
+                self.recebido_em = recebido_em = time.monotonic()
+                for gancho in ANTES_DE_ENTREGAR:
+                    try:
+                        await gancho(recebido_em)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # each socket then checks for itself
+                        aviso("gancho", "entrega local: verificação prévia falhou", exc=exc)
                 for conteudo in itens:
                     try:
                         mensagem = self._desserializar(conteudo)
