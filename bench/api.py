@@ -10,8 +10,13 @@ For each request it prints p50 / p95 / p99 in ms (``--rodadas`` requests after 3
 the number of SQL queries the request runs (counted once per request in this process with
 Django's test client and ``CaptureQueriesContext``: the embedded PostgreSQL ships no
 ``pg_stat_statements``) with its median time there ("proc ms": the code's own cost, without
-the server, the ASGI bridge and the network), and "alheia": the cores other processes of the
-machine used meanwhile (other work on a shared box slows every figure). Target: p95 ≤ 50 ms.
+the server, the ASGI bridge and the network) and its median CPU time there ("proc cpu": what
+the request costs this process whatever the machine's load), the CPU per request of the served
+side measured from ``/proc`` during the line ("web cpu": ``make run``'s uvicorn processes —
+server, ASGI bridge, Django; "pg cpu": the whole PostgreSQL server, so the worker's periodic
+queries during the line count there too), and "alheia": the cores other processes
+of the machine used meanwhile (other work on a shared box slows every figure). Target: p95 ≤ 50
+ms.
 Figures only; the process exits 0 either way.
 """
 
@@ -41,7 +46,12 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 from rest_framework_simplejwt.tokens import AccessToken
 
 from atendimento.models import Ticket
-from bench.ingest import _cpu_da_arvore, _ocupado_total, _servicos_do_bench
+from bench.ingest import (
+    _cpu_por_papel,
+    _ocupado_total,
+    _papeis_do_executar,
+    _servicos_do_bench,
+)
 
 RAIZ = Path(__file__).resolve().parent.parent
 ALVO_P95_MS = 50.0
@@ -62,6 +72,11 @@ def _esperar_porta(porta: int, limite: float) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"porta {porta} não abriu")
+
+
+def _cpu_da_arvore(raizes: list[int]) -> float:
+    """CPU seconds used so far by ``raizes`` and their live descendants."""
+    return _cpu_por_papel({"arvore": raizes})["arvore"]
 
 
 def _p(valores: list[float], q: float) -> float:
@@ -142,7 +157,14 @@ def _cabecalhos(pedido: dict, jwt: dict, sessoes: dict) -> tuple[dict, dict]:
 
 
 def _medir(
-    base: str, pedido: dict, jwt, sessoes, rodadas: int, conexoes: int, nossos: list[int]
+    base: str,
+    pedido: dict,
+    jwt,
+    sessoes,
+    rodadas: int,
+    conexoes: int,
+    nossos: list[int],
+    papeis: dict[str, list[int]],
 ) -> dict:
     cabecalhos, cookies = _cabecalhos(pedido, jwt, sessoes)
     caminhos = pedido["caminhos"]
@@ -170,6 +192,7 @@ def _medir(
 
     threads = [threading.Thread(target=cliente) for _ in range(conexoes)]
     cpu_maquina, cpu_nossa = _ocupado_total(), _cpu_da_arvore(nossos)
+    cpu_papeis = _cpu_por_papel(papeis)
     inicio = time.perf_counter()
     for t in threads:
         t.start()
@@ -178,7 +201,15 @@ def _medir(
     duracao = time.perf_counter() - inicio
     cpu_maquina = _ocupado_total() - cpu_maquina
     cpu_nossa = _cpu_da_arvore(nossos) - cpu_nossa
+    # warm-ups included: they are requests the served side handled during the line too
+    pedidos_feitos = len(tempos) + 3 * conexoes
+    cpu_por_pedido = {
+        papel: round((cpu - cpu_papeis[papel]) * 1000 / pedidos_feitos, 1)
+        for papel, cpu in _cpu_por_papel(papeis).items()
+    }
     return {
+        "web_cpu_ms": cpu_por_pedido["web"],
+        "pg_cpu_ms": cpu_por_pedido["pg"],
         "p50": _p(tempos, 0.5),
         "p95": _p(tempos, 0.95),
         "p99": _p(tempos, 0.99),
@@ -190,9 +221,9 @@ def _medir(
     }
 
 
-def _consultas(pedido: dict, jwt, rodadas: int = 15) -> tuple[int, float]:
-    """SQL queries of one request, and the median ms of the request in process (test client:
-    the same code and data without the HTTP server, the ASGI bridge or the network)."""
+def _consultas(pedido: dict, jwt, rodadas: int = 15) -> tuple[int, float, float]:
+    """SQL queries of one request, and the median ms and CPU ms of the request in process (test
+    client: the same code and data without the HTTP server, the ASGI bridge or the network)."""
     cliente = Client(HTTP_HOST="localhost")
     cabecalhos = {}
     if "jwt" in pedido:
@@ -207,12 +238,13 @@ def _consultas(pedido: dict, jwt, rodadas: int = 15) -> tuple[int, float]:
         resposta = cliente.get(caminho, headers=cabecalhos)
     assert resposta.status_code == 200, (caminho, resposta.status_code)
     n_consultas = len(capturadas)  # now: each request clears the connection's query log
-    tempos = []
+    tempos, cpu = [], []
     for n in range(rodadas):
-        inicio = time.perf_counter()
+        inicio, inicio_cpu = time.perf_counter(), time.process_time()
         cliente.get(pedido["caminhos"][n % len(pedido["caminhos"])], headers=cabecalhos)
         tempos.append((time.perf_counter() - inicio) * 1000)
-    return n_consultas, _p(tempos, 0.5)
+        cpu.append((time.process_time() - inicio_cpu) * 1000)
+    return n_consultas, _p(tempos, 0.5), _p(cpu, 0.5)
 
 
 def main() -> None:
@@ -261,22 +293,30 @@ def main() -> None:
             base = f"http://127.0.0.1:{porta}"
             from conectcrm import embedded
 
-            nossos = [os.getpid(), servidor.pid]
-            nossos += _servicos_do_bench(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
+            servicos = _servicos_do_bench(embedded.pasta_dados(os.environ["CONECTCRM_PERFIL"]))
+            nossos = [os.getpid(), servidor.pid, *servicos]
+            # the served side: make run's web processes (uvicorn: not its worker or beat), and
+            # PostgreSQL (its postmaster's tree: the worker's periodic queries count there too)
+            papeis = {"web": _papeis_do_executar(servidor.pid).get("web", []), "pg": servicos[:1]}
             carga = os.getloadavg()[0]
             print(f"`make run` na porta {porta}; {args.rodadas} pedidos por linha, "
                   f"{args.conexoes} cliente(s); load average {carga:.1f}\n")  # fmt: skip
             print(f"{'pedido':34} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6} "
-                  f"{'SQL':>4} {'proc ms':>7} {'p95≤50':>7} {'alheia':>7}")  # fmt: skip
+                  f"{'SQL':>4} {'proc ms':>7} {'proc cpu':>8} {'web cpu':>7} {'pg cpu':>6} "
+                  f"{'p95≤50':>7} {'alheia':>7}")  # fmt: skip
             for pedido in pedidos:
-                linha = _medir(base, pedido, jwt, sessoes, args.rodadas, args.conexoes, nossos)
-                linha["consultas"], linha["em_processo_p50"] = consultas[pedido["nome"]]
+                linha = _medir(
+                    base, pedido, jwt, sessoes, args.rodadas, args.conexoes, nossos, papeis
+                )
+                (linha["consultas"], linha["em_processo_p50"],
+                 linha["em_processo_cpu_p50"]) = consultas[pedido["nome"]]  # fmt: skip
                 resultado[pedido["nome"]] = linha
                 ok = "sim" if linha["p95"] <= ALVO_P95_MS and not linha["erros"] else "NÃO"
                 extra = f"  erros {linha['erros']} {linha['status_erros']}" * bool(linha["erros"])
                 print(f"{pedido['nome']:34} {linha['p50']:>7} {linha['p95']:>7} "
                       f"{linha['p99']:>7} {linha['req_s']:>6} {linha['consultas']:>4} "
-                      f"{linha['em_processo_p50']:>7} "
+                      f"{linha['em_processo_p50']:>7} {linha['em_processo_cpu_p50']:>8} "
+                      f"{linha['web_cpu_ms']:>7} {linha['pg_cpu_ms']:>6} "
                       f"{ok:>7} {linha['alheia']:>7}{extra}", flush=True)  # fmt: skip
         finally:
             servidor.terminate()

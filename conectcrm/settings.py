@@ -258,8 +258,14 @@ WEBHOOK_ESPERA_STATUS_SEGUNDOS = env.int("WEBHOOK_ESPERA_STATUS_SEGUNDOS", defau
 # EMAIL_LACO_JANELA_SEGUNDOS are an auto-responder storm (atendimento.services.email_entrada)
 EMAIL_LACO_MAX = env.int("EMAIL_LACO_MAX", default=20)
 EMAIL_LACO_JANELA_SEGUNDOS = env.int("EMAIL_LACO_JANELA_SEGUNDOS", default=600)
-# seconds a website-chat visitor's signed media link stays valid (canais.webchat.conversa)
+# seconds a website-chat visitor's signed media link stays valid (canais.webchat.conversa), and
+# how long a visitor's token lets a returning visitor keep their conversation (90 days)
 WEBCHAT_MIDIA_SEGUNDOS = env.int("WEBCHAT_MIDIA_SEGUNDOS", default=3600)
+WEBCHAT_VISITANTE_SEGUNDOS = env.int("WEBCHAT_VISITANTE_SEGUNDOS", default=90 * 24 * 3600)
+# seconds a burst of customer messages is gathered before one AI analysis / one bot answer
+# (ia.tasks)
+IA_ESPERA_ANALISE_SEGUNDOS = env.float("IA_ESPERA_ANALISE_SEGUNDOS", default=10.0)
+IA_ESPERA_ROBO_SEGUNDOS = env.float("IA_ESPERA_ROBO_SEGUNDOS", default=4.0)
 # group commit of the webhook rows of one server process (canais.gravacao)
 WEBHOOK_GRAVACAO_EM_GRUPO = env.bool("WEBHOOK_GRAVACAO_EM_GRUPO", default=True)
 WEBHOOK_GRUPO_MAX = env.int("WEBHOOK_GRUPO_MAX", default=200)

@@ -7,12 +7,23 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-ESPERA_ANALISE = 10  # seconds a burst of customer messages is gathered before one analysis
-ESPERA_ROBO = 4  # seconds a burst of customer messages is gathered before one bot answer
+
+
+def espera_analise() -> float:
+    """Seconds a burst of customer messages is gathered before one analysis
+    (``settings.IA_ESPERA_ANALISE_SEGUNDOS``)."""
+    return float(settings.IA_ESPERA_ANALISE_SEGUNDOS)
+
+
+def espera_robo() -> float:
+    """Seconds a burst of customer messages is gathered before one bot answer
+    (``settings.IA_ESPERA_ROBO_SEGUNDOS``)."""
+    return float(settings.IA_ESPERA_ROBO_SEGUNDOS)
 
 
 def _ticket(ticket_id: str):
@@ -128,8 +139,10 @@ def analise_agendada(ticket_id) -> bool:
     return cache.get(_chave_analise(ticket_id)) is not None
 
 
-def agendar_analise(ticket_id, *, espera: float = ESPERA_ANALISE) -> bool:
-    """Queue one analysis of the ticket within ``espera`` seconds (one per burst)."""
+def agendar_analise(ticket_id, *, espera: float | None = None) -> bool:
+    """Queue one analysis of the ticket within ``espera`` seconds (default
+    :func:`espera_analise`; one per burst)."""
+    espera = espera_analise() if espera is None else espera
     if not cache.add(_chave_analise(ticket_id), 1, timeout=int(espera) + 30):
         return True  # one is already queued for this burst
     return _enfileirar_analise(ticket_id, espera)
@@ -157,8 +170,10 @@ def responder_robo(ticket_id: str) -> str:
     return responder(ticket_id)
 
 
-def agendar_robo(ticket_id, *, espera: float = ESPERA_ROBO) -> bool:
-    """Queue one bot answer for the ticket within ``espera`` seconds (one per burst)."""
+def agendar_robo(ticket_id, *, espera: float | None = None) -> bool:
+    """Queue one bot answer for the ticket within ``espera`` seconds (default
+    :func:`espera_robo`; one per burst)."""
+    espera = espera_robo() if espera is None else espera
     if not cache.add(f"ia:robo:{ticket_id}", 1, timeout=int(espera) + 30):
         return True
     try:
@@ -189,9 +204,8 @@ def analisar_entradas(entradas) -> None:
     per ticket and burst (see agendar_analise), the debounce keys of a whole inbound batch
     set in one round trip."""
     tickets = list(dict.fromkeys(e.ticket_id for e in entradas))
-    novas = _adicionar_varias(
-        [_chave_analise(t) for t in tickets], timeout=int(ESPERA_ANALISE) + 30
-    )
+    espera = espera_analise()
+    novas = _adicionar_varias([_chave_analise(t) for t in tickets], timeout=int(espera) + 30)
     for ticket_id, nova in zip(tickets, novas, strict=True):
         if nova:
-            _enfileirar_analise(ticket_id, ESPERA_ANALISE)
+            _enfileirar_analise(ticket_id, espera)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
-
-VALIDADE_SEGUNDOS = 90 * 24 * 3600  # a returning visitor keeps their conversation
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,8 @@ def visitante_do_token(chave_publica: str, token: str | None) -> Visitante | Non
     if not chave_publica or not token:
         return None
     try:
-        dados = signing.loads(token, salt=_sal(chave_publica), max_age=VALIDADE_SEGUNDOS)
+        validade = settings.WEBCHAT_VISITANTE_SEGUNDOS  # a returning visitor keeps the chat
+        dados = signing.loads(token, salt=_sal(chave_publica), max_age=validade)
     except signing.BadSignature:
         return None
     if not isinstance(dados, dict) or not str(dados.get("v", "")).startswith("v"):

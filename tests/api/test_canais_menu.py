@@ -1,6 +1,6 @@
 """The first-contact menu through the channels API (``canais/``): the menu fields and the
-options with their queues are stored and read back; invalid input or a queue of another
-empresa is 400 with nothing written; another empresa's channel is 404; an atendente 403."""
+options with their queues are stored and read back; invalid input is 400 and a queue of
+another empresa 404, with nothing written; another empresa's channel is 404; an atendente 403."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def test_entrada_invalida_400_e_nada_gravado(api_admin, canal_whatsapp, fila, mu
     assert _estado(canal_whatsapp) == antes
 
 
-def test_fila_de_outra_empresa_400_e_nada_gravado(
+def test_fila_de_outra_empresa_404_e_nada_gravado(
     api_admin, canal_whatsapp, fila, fila_outra_empresa
 ):
     OpcaoMenu.objects.create(
@@ -163,15 +163,13 @@ def test_fila_de_outra_empresa_400_e_nada_gravado(
     corpo = _menu(fila, fila_outra_empresa)
     corpo["nome"] = "Não deve mudar"
     resposta = api_admin.patch(f"{API}/canais/{canal_whatsapp.id}/", corpo, format="json")
-    assert resposta.status_code == 400, resposta.content
-    erros = resposta.json()["opcoes_menu"]
-    assert erros[0] == {"fila": ["Fila não encontrada."]}
-    assert not erros[1]
+    assert resposta.status_code == 404, resposta.content
+    assert resposta.json()["detail"] == "Fila não encontrada."
     assert _estado(canal_whatsapp) == antes
     # the same answer for a queue that does not exist at all: nothing tells them apart
     corpo["opcoes_menu"][0]["fila"] = "00000000-0000-0000-0000-000000000000"
     resposta2 = api_admin.patch(f"{API}/canais/{canal_whatsapp.id}/", corpo, format="json")
-    assert (resposta2.status_code, resposta2.json()) == (400, resposta.json())
+    assert (resposta2.status_code, resposta2.json()) == (404, resposta.json())
     assert _estado(canal_whatsapp) == antes
 
 

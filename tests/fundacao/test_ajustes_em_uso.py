@@ -129,3 +129,42 @@ def test_validade_do_link_de_midia_do_webchat(settings, empresa, fila):
         assert mensagem_da_url(canal, mensagem.pk, assinatura) == mensagem  # default 1 h
         settings.WEBCHAT_MIDIA_SEGUNDOS = 600
         assert mensagem_da_url(canal, mensagem.pk, assinatura) is None
+
+
+def test_espera_das_rajadas_da_ia(settings, monkeypatch):
+    """The debounce of the analysis and of the bot: the countdown each queued task gets."""
+    from django.core.cache import cache
+
+    from ia import tasks
+
+    pedidos: list[tuple[str, float]] = []
+    monkeypatch.setattr(
+        tasks.analise_completa,
+        "apply_async",
+        lambda args, countdown: pedidos.append(("a", countdown)),
+    )
+    monkeypatch.setattr(
+        tasks.responder_robo,
+        "apply_async",
+        lambda args, countdown: pedidos.append(("r", countdown)),
+    )
+    cache.delete_many(["ia:robo:t1", "ia:robo:t2"])
+    cache.delete_many([tasks._chave_analise("t1"), tasks._chave_analise("t2")])
+    assert tasks.agendar_analise("t1")
+    assert tasks.agendar_robo("t1")
+    settings.IA_ESPERA_ANALISE_SEGUNDOS = 2.5
+    settings.IA_ESPERA_ROBO_SEGUNDOS = 1.5
+    assert tasks.agendar_analise("t2")
+    assert tasks.agendar_robo("t2")
+    assert pedidos == [("a", 10.0), ("r", 4.0), ("a", 2.5), ("r", 1.5)]
+
+
+def test_validade_do_token_do_visitante(settings):
+    from canais.webchat.tokens import emitir, visitante_do_token
+
+    with time_machine.travel(AGORA, tick=False):
+        token, visitante = emitir("chave-publica", nome="Ana")
+    with time_machine.travel(AGORA + timedelta(days=30), tick=False):
+        assert visitante_do_token("chave-publica", token).id == visitante.id  # 90 days
+        settings.WEBCHAT_VISITANTE_SEGUNDOS = 7 * 24 * 3600
+        assert visitante_do_token("chave-publica", token) is None

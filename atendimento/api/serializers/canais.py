@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from atendimento.api.serializers.comum import ObjetoJSONField
 from atendimento.models import Canal, Fila, OpcaoMenu
@@ -88,8 +89,8 @@ class AutomacaoCanalSerializer(serializers.Serializer):
     )  # fmt: skip
 
     def validate_opcoes_menu(self, opcoes: list[dict]) -> list[dict]:
-        """Numbers unique; each ``fila`` becomes the empresa's :class:`Fila` (a missing or
-        another empresa's queue is the same error on that option)."""
+        """Numbers unique; each ``fila`` becomes the empresa's :class:`Fila`. A missing or
+        another empresa's queue is a 404, as for every id in a body (``docs/api.md``)."""
         erros: list[dict] = [{} for _o in opcoes]
         vistos: set[int] = set()
         for indice, opcao in enumerate(opcoes):
@@ -99,11 +100,10 @@ class AutomacaoCanalSerializer(serializers.Serializer):
             vistos.add(opcao["numero"])
         ids = {o["fila"] for o in opcoes}
         filas = {f.pk: f for f in Fila.objects.filter(empresa=self.context["empresa"], pk__in=ids)}
-        for indice, opcao in enumerate(opcoes):
-            fila = filas.get(opcao["fila"])
-            if fila is None:
-                erros[indice]["fila"] = [_("Fila não encontrada.")]
-            opcao["fila"] = fila
+        if ids - filas.keys():
+            raise NotFound(_("Fila não encontrada."))
+        for opcao in opcoes:
+            opcao["fila"] = filas[opcao["fila"]]
         if any(erros):
             raise serializers.ValidationError(erros)
         return opcoes

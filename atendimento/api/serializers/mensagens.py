@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from atendimento.api.serializers.representacao import data_hora, fuso, logico, texto, uuid_texto
 from atendimento.models import Mensagem
 from atendimento.realtime.eventos import url_midia
 
@@ -47,6 +48,36 @@ class MensagemSerializer(serializers.ModelSerializer):
             "criado_em",
         ]
         read_only_fields = fields
+
+    def to_representation(self, mensagem: Mensagem) -> dict:
+        """The declared fields' output, written out (see ``representacao``): a conversation
+        page is 50 of these."""
+        tz = fuso()
+        return {
+            "id": uuid_texto(mensagem.id),
+            "ticket": mensagem.ticket_id,
+            "direcao": texto(mensagem.direcao),
+            "remetente_tipo": texto(mensagem.remetente_tipo),
+            "remetente_nome": texto(mensagem.remetente_nome),
+            "atendente": mensagem.atendente_id,
+            "tipo": texto(mensagem.tipo),
+            "conteudo": texto(mensagem.conteudo),
+            "dados": mensagem.dados,
+            "midia": self.get_midia(mensagem),
+            "status": texto(mensagem.status),
+            "erro_codigo": texto(mensagem.erro_codigo),
+            "erro_detalhe": texto(mensagem.erro_detalhe),
+            "id_externo": texto(mensagem.id_externo),
+            "responder_a": mensagem.responder_a_id,
+            "template": mensagem.template_id,
+            "data": data_hora(mensagem.data, tz),
+            "enviada_em": data_hora(mensagem.enviada_em, tz),
+            "entregue_em": data_hora(mensagem.entregue_em, tz),
+            "lida_em": data_hora(mensagem.lida_em, tz),
+            "lida_pelo_atendente": logico(mensagem.lida_pelo_atendente),
+            "editada_em": data_hora(mensagem.editada_em, tz),
+            "criado_em": data_hora(mensagem.criado_em, tz),
+        }
 
     @extend_schema_field(MidiaSerializer(allow_null=True))
     def get_midia(self, mensagem: Mensagem) -> dict | None:

@@ -10,6 +10,16 @@ from rest_framework import serializers
 from atendimento.api.serializers.cadastros import ContatoSerializer
 from atendimento.api.serializers.comum import EmailOuVazioField
 from atendimento.api.serializers.mensagens import MensagemSerializer
+from atendimento.api.serializers.representacao import (
+    data_hora,
+    decimal,
+    fuso,
+    inteiro,
+    logico,
+    texto,
+    textos,
+    uuid_texto,
+)
 from atendimento.models import Contato, Historico, Tag, Ticket
 from ia.models import AIInsight
 
@@ -53,6 +63,39 @@ class InsightsSerializer(serializers.Serializer):
     classificacao = ClassificacaoSerializer(allow_null=True)
     churn = ChurnSerializer(allow_null=True)
     criado_em = serializers.DateTimeField()
+
+    def to_representation(self, dados: dict[str, Any]) -> dict[str, Any]:
+        """The declared fields' output, written out (see ``representacao``)."""
+        return representar_insights(dados, fuso())
+
+
+def representar_insights(dados: dict[str, Any], tz) -> dict[str, Any]:
+    sentimento, intencao = dados["sentimento"], dados["intencao"]
+    classificacao, churn = dados["classificacao"], dados["churn"]
+    return {
+        "sentimento": None
+        if sentimento is None
+        else {"valor": texto(sentimento["valor"]), "score": decimal(sentimento["score"])},
+        "intencao": None
+        if intencao is None
+        else {"valor": texto(intencao["valor"]), "confianca": decimal(intencao["confianca"])},
+        "classificacao": None
+        if classificacao is None
+        else {
+            "categoria": texto(classificacao["categoria"]),
+            "subcategoria": texto(classificacao["subcategoria"]),
+            "urgencia": texto(classificacao["urgencia"]),
+            "tags": textos(classificacao["tags"]),
+        },
+        "churn": None
+        if churn is None
+        else {
+            "risco": texto(churn["risco"]),
+            "probabilidade": decimal(churn["probabilidade"]),
+            "motivos": textos(churn["motivos"]),
+        },
+        "criado_em": data_hora(dados["criado_em"], tz),
+    }
 
 
 def _parte(resultado: dict, chave: str) -> dict:
@@ -119,12 +162,31 @@ class ContatoResumoSerializer(serializers.ModelSerializer):
         fields = ["id", "nome", "telefone", "email"]
         read_only_fields = fields
 
+    def to_representation(self, contato: Contato) -> dict[str, Any]:
+        return representar_contato_resumo(contato)
+
+
+def representar_contato_resumo(contato: Contato) -> dict[str, Any]:
+    return {
+        "id": uuid_texto(contato.id),
+        "nome": texto(contato.nome),
+        "telefone": texto(contato.telefone),
+        "email": texto(contato.email),
+    }
+
 
 class TagResumoSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "nome", "cor"]
         read_only_fields = fields
+
+    def to_representation(self, tag: Tag) -> dict[str, Any]:
+        return representar_tag(tag)
+
+
+def representar_tag(tag: Tag) -> dict[str, Any]:
+    return {"id": uuid_texto(tag.id), "nome": texto(tag.nome), "cor": texto(tag.cor)}
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -176,11 +238,59 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InsightsSerializer(allow_null=True))
     def get_insights(self, ticket: Ticket) -> dict[str, Any] | None:
+        dados = self._dados_insights(ticket)
+        return None if dados is None else InsightsSerializer(dados).data
+
+    @staticmethod
+    def _dados_insights(ticket: Ticket) -> dict[str, Any] | None:
         recentes = getattr(ticket, "insights_recentes", None)
         if recentes is None:
             recentes = list(ticket.insights_ia.order_by("-criado_em")[:1])
-        dados = insights_de(recentes[0] if recentes else None)
-        return None if dados is None else InsightsSerializer(dados).data
+        return insights_de(recentes[0] if recentes else None)
+
+    def representar_contato(self, ticket: Ticket) -> dict[str, Any] | None:
+        contato = ticket.contato
+        return None if contato is None else representar_contato_resumo(contato)
+
+    def to_representation(self, ticket: Ticket) -> dict[str, Any]:
+        """The declared fields' output, written out (see ``representacao``): the list's
+        per-row cost."""
+        tz = fuso()
+        fila, atendente = ticket.fila, ticket.atendente
+        insights = self._dados_insights(ticket)
+        return {
+            "id": uuid_texto(ticket.id),
+            "numero": inteiro(ticket.numero),
+            "status": texto(ticket.status),
+            "prioridade": texto(ticket.prioridade),
+            "canal": ticket.canal_id,
+            "canal_tipo": texto(ticket.canal.tipo),
+            "fila": ticket.fila_id,
+            "fila_nome": None if fila is None else texto(fila.nome),
+            "atendente": ticket.atendente_id,
+            "atendente_nome": None if atendente is None else texto(atendente.nome),
+            "contato": self.representar_contato(ticket),
+            "assunto": texto(ticket.assunto),
+            "tags": [representar_tag(tag) for tag in ticket.tags_lista],
+            "insights": None if insights is None else representar_insights(insights, tz),
+            "grupo": logico(ticket.grupo),
+            "titulo_conversa": texto(ticket.titulo_conversa),
+            "sla_primeira_resposta_em": data_hora(ticket.sla_primeira_resposta_em, tz),
+            "sla_proxima_resposta_em": data_hora(ticket.sla_proxima_resposta_em, tz),
+            "sla_resolucao_em": data_hora(ticket.sla_resolucao_em, tz),
+            "sla_violado": logico(ticket.sla_violado),
+            "aguardando_desde": data_hora(ticket.aguardando_desde, tz),
+            "primeira_resposta_em": data_hora(ticket.primeira_resposta_em, tz),
+            "fechado_em": data_hora(ticket.fechado_em, tz),
+            "motivo_fechamento": texto(ticket.motivo_fechamento),
+            "reaberto_em": data_hora(ticket.reaberto_em, tz),
+            "ultima_mensagem_em": data_hora(ticket.ultima_mensagem_em, tz),
+            "ultima_mensagem_resumo": texto(ticket.ultima_mensagem_resumo),
+            "nao_lidas": inteiro(ticket.nao_lidas),
+            "total_mensagens": inteiro(ticket.total_mensagens),
+            "criado_em": data_hora(ticket.criado_em, tz),
+            "atualizado_em": data_hora(ticket.atualizado_em, tz),
+        }
 
 
 class HistoricoSerializer(serializers.ModelSerializer):
@@ -190,6 +300,19 @@ class HistoricoSerializer(serializers.ModelSerializer):
         model = Historico
         fields = ["id", "acao", "descricao", "dados", "atendente", "atendente_nome", "criado_em"]
         read_only_fields = fields
+
+    def to_representation(self, historico: Historico) -> dict[str, Any]:
+        """The declared fields' output, written out (see ``representacao``)."""
+        atendente = historico.atendente
+        return {
+            "id": uuid_texto(historico.id),
+            "acao": texto(historico.acao),
+            "descricao": texto(historico.descricao),
+            "dados": historico.dados,
+            "atendente": historico.atendente_id,
+            "atendente_nome": None if atendente is None else texto(atendente.nome),
+            "criado_em": data_hora(historico.criado_em, fuso()),
+        }
 
 
 class TicketDetalheSerializer(TicketSerializer):
@@ -203,6 +326,18 @@ class TicketDetalheSerializer(TicketSerializer):
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "mensagens", "historico"]
         read_only_fields = fields
+
+    def representar_contato(self, ticket: Ticket) -> dict[str, Any] | None:
+        contato = ticket.contato
+        if contato is None:
+            return None
+        return ContatoSerializer(context=self.context).to_representation(contato)
+
+    def to_representation(self, ticket: Ticket) -> dict[str, Any]:
+        dados = super().to_representation(ticket)
+        dados["mensagens"] = self.get_mensagens(ticket)
+        dados["historico"] = self.get_historico(ticket)
+        return dados
 
     @extend_schema_field(MensagemSerializer(many=True))
     def get_mensagens(self, ticket: Ticket) -> list[dict]:
