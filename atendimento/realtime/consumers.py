@@ -18,6 +18,8 @@ shows (``sequencia``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import random
@@ -27,7 +29,9 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -35,6 +39,7 @@ from atendimento.exceptions import ErroDominio
 from atendimento.models import Atendente
 from atendimento.realtime import acesso, conexoes
 from atendimento.realtime.ajustes import ajuste
+from atendimento.realtime.despacho import despachar_em_ordem
 from atendimento.realtime.digitacao import Digitacao
 from atendimento.realtime.grupos import (
     grupo_atendente,
@@ -132,6 +137,20 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("presença: falha ao remover %s", self.channel_name)
             return
         conexoes.agendar_offline(atendente_id, self.channel_name, _ficar_offline)
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' ``AsyncConsumer.__call__`` with :func:`despachar_em_ordem` as the loop
+        (same order and one-at-a-time guarantee, no ``asyncio.wait`` per message)."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        fontes = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            fontes.append(self.channel_receive)
+        with contextlib.suppress(StopConsumer):
+            await despachar_em_ordem(fontes, self.dispatch)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels' dispatch runs close_old_connections in the sync thread before EVERY message
