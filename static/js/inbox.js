@@ -321,8 +321,33 @@
       disparar("conversa_atualizar", { ticket: d.ticket_id });
       return;
     }
-    htmx.ajax("GET", elemento.dataset.url, { target: elemento, swap: "outerHTML" });
+    atualizarMensagem(d.mensagem_id);
   });
+
+  // One re-fetch per message at a time. Two quick events (entregue, then lida) would otherwise
+  // race: the answer that lands second is swapped into the element the first one already
+  // replaced (detached), and the newer status is lost. An event that arrives during a re-fetch
+  // asks for one more after it, so the last re-fetch always starts after the last event.
+  const mensagemEmVoo = {};
+  function atualizarMensagem(id) {
+    if (mensagemEmVoo[id]) {
+      mensagemEmVoo[id] = "de novo";
+      return;
+    }
+    const elemento = document.getElementById("mensagem-" + id);
+    if (!elemento) return;
+    mensagemEmVoo[id] = true;
+    let terminou = false;
+    const fim = function () {
+      if (terminou) return;
+      terminou = true;
+      const deNovo = mensagemEmVoo[id] === "de novo";
+      delete mensagemEmVoo[id];
+      if (deNovo) atualizarMensagem(id);
+    };
+    window.setTimeout(fim, 15000); // never stuck if a request ends without settling its promise
+    htmx.ajax("GET", elemento.dataset.url, { target: elemento, swap: "outerHTML" }).then(fim, fim);
+  }
 
   function avisar(texto) {
     const aviso = document.getElementById("aviso");
