@@ -144,17 +144,8 @@ def pedido_analise(ticket: Ticket, texto: str) -> Pedido:
             "motivos_churn": [],
         }
 
-    return Pedido(
-        tarefa="analise_ticket",
-        instrucoes=INSTRUCOES_ANALISE,
-        entradas={
-            "mensagens_cliente": texto,
-            "historico_contato": historico_contato(ticket),
-            "tags_da_empresa": list(tags),
-        },
-        esquema=Analise,
-        local=local,
-        restricoes={"tags": tags},
+    return _pedido_do_ticket(
+        "analise_ticket", INSTRUCOES_ANALISE, Analise, ticket, texto, tags, local
     )
 
 
@@ -264,15 +255,25 @@ def pedido_classificacao(ticket: Ticket, texto: str) -> Pedido:
             "motivos_churn": [],
         }
 
+    return _pedido_do_ticket(
+        "classificacao_ticket", INSTRUCOES_CLASSIFICACAO, Classificacao, ticket, texto, tags, local
+    )
+
+
+def _pedido_do_ticket(
+    tarefa, instrucoes, esquema, ticket: Ticket, texto: str, tags, local
+) -> Pedido:
+    """A request over the ticket's latest customer text, the contact's history and the
+    empresa's tags (the only tags an answer may use)."""
     return Pedido(
-        tarefa="classificacao_ticket",
-        instrucoes=INSTRUCOES_CLASSIFICACAO,
+        tarefa=tarefa,
+        instrucoes=instrucoes,
         entradas={
             "mensagens_cliente": texto,
             "historico_contato": historico_contato(ticket),
             "tags_da_empresa": list(tags),
         },
-        esquema=Classificacao,
+        esquema=esquema,
         local=local,
         restricoes={"tags": tags},
     )
