@@ -166,6 +166,17 @@ def _canal_verificado(
     raise recusa
 
 
+def _verificada(
+    classe: type[AdaptadorCanal], empresa_id: uuid.UUID, req: RequisicaoWebhook, *, so_cache=False
+) -> tuple[Canal, AdaptadorCanal, RequisicaoWebhook]:
+    """The channel, its adapter and the request with the headers the verification vouches for."""
+    canal, adaptador = _canal_verificado(classe, empresa_id, req, so_cache=so_cache)
+    verificados = adaptador.cabecalhos_verificados(req)
+    if verificados:
+        req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
+    return canal, adaptador, req
+
+
 @csrf_exempt
 def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
@@ -182,10 +193,7 @@ def webhook(request: HttpRequest, tipo: str, empresa_id: str) -> HttpResponse:
     try:
         if request.method == "GET":
             return _handshake(classe, empresa_uuid, req)
-        canal, adaptador = _canal_verificado(classe, empresa_uuid, req)
-        verificados = adaptador.cabecalhos_verificados(req)
-        if verificados:
-            req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
+        canal, adaptador, req = _verificada(classe, empresa_uuid, req)
         evento_webhook_registrar(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
@@ -223,13 +231,10 @@ def preparar_sem_banco(
         return _resposta(413)
     req = _requisicao(request, corpo)
     try:
-        canal, adaptador = _canal_verificado(classe, empresa_uuid, req, so_cache=True)
+        canal, adaptador, req = _verificada(classe, empresa_uuid, req, so_cache=True)
     except RequisicaoRecusada as exc:
         logger.info("webhook %s recusado (%s): %s", tipo, exc.status, exc.detalhe)
         return _resposta(exc.status)
-    verificados = adaptador.cabecalhos_verificados(req)
-    if verificados:
-        req = replace(req, cabecalhos={**req.cabecalhos, **verificados})
     evento = evento_webhook_novo(canal=canal, req=req, id_evento=adaptador.id_evento(req))
     confirmacao = classe.confirmacao(req)
     return evento, _resposta(confirmacao.status, confirmacao.corpo, confirmacao.content_type)

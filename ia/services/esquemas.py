@@ -72,32 +72,36 @@ class Classificacao(BaseModel):
     _motivos = field_validator("motivos_churn")(Analise._motivos.__func__)
 
 
-INSTRUCOES_CLASSIFICACAO = """Você classifica o atendimento de um cliente de uma empresa \
-brasileira a partir das mensagens mais recentes dele, recebidas pelo atendimento (WhatsApp, \
-Telegram, SMS ou e-mail), e do histórico do contato. Preencha:
-- categoria: uma das opções do esquema; subcategoria: o assunto específico em poucas palavras \
-(ex.: "Segunda via de boleto").
+#: the classification fields, worded once for both requests that fill them
+_CAMPOS_CLASSIFICACAO = """\
+- categoria: uma das opções do esquema; subcategoria: o assunto específico em poucas \
+palavras (ex.: "Segunda via de boleto").
 - urgencia: baixa, media, alta ou critica (critica só com ameaça legal, Procon, advogado, \
 prejuízo financeiro grave ou serviço totalmente parado).
 - tags: somente tags da lista "tags_da_empresa" que se aplicam (pode ser vazia).
 - motivos_churn: até 3 frases curtas, em português, com os sinais de que o cliente pode deixar a \
 empresa, a partir das mensagens e do histórico do contato; vazia se não houver sinal."""
 
+INSTRUCOES_CLASSIFICACAO = (
+    """Você classifica o atendimento de um cliente de uma empresa \
+brasileira a partir das mensagens mais recentes dele, recebidas pelo atendimento (WhatsApp, \
+Telegram, SMS ou e-mail), e do histórico do contato. Preencha:
+"""
+    + _CAMPOS_CLASSIFICACAO
+)
 
-INSTRUCOES_ANALISE = """Você analisa as mensagens mais recentes de um cliente de uma empresa \
+
+INSTRUCOES_ANALISE = (
+    """Você analisa as mensagens mais recentes de um cliente de uma empresa \
 brasileira, recebidas pelo atendimento (WhatsApp, Telegram, SMS ou e-mail). Preencha:
 - sentimento: positivo, negativo ou neutro; sentimento_score de -1 (muito negativo) a 1 (muito \
 positivo).
 - intencao: duvida, reclamacao, elogio, suporte (algo não funciona), cancelamento (quer cancelar, \
 não renovar, encerrar ou levar o número para outra operadora) ou informacao (pede um dado \
 objetivo: horário, endereço, CNPJ, valor); intencao_confianca de 0 a 1.
-- categoria: uma das opções do esquema; subcategoria: o assunto específico em poucas palavras \
-(ex.: "Segunda via de boleto").
-- urgencia: baixa, media, alta ou critica (critica só com ameaça legal, Procon, advogado, \
-prejuízo financeiro grave ou serviço totalmente parado).
-- tags: somente tags da lista "tags_da_empresa" que se aplicam (pode ser vazia).
-- motivos_churn: até 3 frases curtas, em português, com os sinais de que o cliente pode deixar a \
-empresa, a partir das mensagens e do histórico do contato; vazia se não houver sinal."""
+"""
+    + _CAMPOS_CLASSIFICACAO
+)
 
 
 class RespostaRag(BaseModel):
