@@ -52,6 +52,13 @@ def tickets_listar(*, atendente: Atendente) -> QuerySet[Ticket]:
     return _para_lista(tickets_visiveis(atendente))
 
 
+def tickets_para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``queryset`` (a page's tickets, read by their keys) with what the list serializer shows:
+    the API list filters, orders and counts ``tickets_visiveis`` and loads its page through
+    this."""
+    return _para_lista(queryset)
+
+
 def ticket_recarregar(*, ticket: Ticket) -> Ticket:
     """The ticket as the list shows it, right after an action on it (the actor may no longer
     see it, e.g. after transferring it out of their queues)."""
@@ -154,4 +161,6 @@ __all__ = [
     "tickets_buscar",
     "tickets_do_atendente",
     "tickets_listar",
+    "tickets_para_lista",
+    "tickets_visiveis",
 ]
