@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Contato, Historico, Mensagem, Tag, Ticket
-from atendimento.models.mensagem import CONFIG_BUSCA
+from atendimento.models.busca import BuscaDaEmpresa
+from atendimento.models.mensagem import CONFIG_BUSCA, vetor_busca
 from atendimento.selectors.acesso import (
     da_empresa,
     obter_da_empresa,
@@ -66,26 +67,24 @@ def ticket_recarregar(*, ticket: Ticket) -> Ticket:
 
 
 def tickets_buscar(
-    queryset: QuerySet[Ticket], *, texto: str, empresa_id: uuid.UUID | None = None
+    queryset: QuerySet[Ticket], *, texto: str, empresa_id: uuid.UUID
 ) -> QuerySet[Ticket]:
-    """``q``: Portuguese full-text search over the messages (the expression of the GIN index
-    ``mensagem_conteudo_busca``) or a substring of the contact's name/number/e-mail or the
-    subject.  With ``empresa_id`` (the caller's tenant) the messages and contacts searched are
-    only that empresa's: the same result, without reading every tenant's matches."""
+    """``q``: Portuguese full-text search over the messages or a substring of the contact's
+    name/number/e-mail or the subject, among the caller's empresa's (``empresa_id``) messages
+    and contacts.  The messages are found through the GIN index ``mensagem_busca_empresa``,
+    whose vector carries the empresa as a lexeme: the index scan returns this empresa's
+    matches only, not every tenant's (``atendimento.models.busca``)."""
     consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
-    mensagens = Mensagem.objects.all()
-    contatos = Contato.objects.all()
-    if empresa_id is not None:
-        mensagens = mensagens.filter(empresa_id=empresa_id)
-        contatos = contatos.filter(empresa_id=empresa_id)
     com_mensagem = (
-        mensagens.annotate(busca=SearchVector("conteudo", config=CONFIG_BUSCA))
-        .filter(busca=consulta)
+        Mensagem.objects.filter(empresa_id=empresa_id)
+        .filter(BuscaDaEmpresa(vetor_busca(), consulta, Value(empresa_id)))
         .values("ticket_id")
     )
-    com_contato = contatos.filter(
-        Q(nome__icontains=texto) | Q(telefone__icontains=texto) | Q(email__icontains=texto)
-    ).values("id")
+    com_contato = (
+        Contato.objects.filter(empresa_id=empresa_id)
+        .filter(Q(nome__icontains=texto) | Q(telefone__icontains=texto) | Q(email__icontains=texto))
+        .values("id")
+    )
     return queryset.filter(
         Q(id__in=com_mensagem) | Q(contato_id__in=com_contato) | Q(assunto__icontains=texto)
     )

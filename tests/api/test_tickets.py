@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -150,14 +151,42 @@ def test_busca_usa_o_indice_gin_das_mensagens(empresa, admin):
 
     from atendimento.selectors.tickets import tickets_buscar, tickets_listar
 
-    consulta = tickets_buscar(tickets_listar(atendente=admin), texto="reembolso")
+    consulta = tickets_buscar(
+        tickets_listar(atendente=admin), texto="reembolso", empresa_id=empresa.id
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, parametros = consulta.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", parametros)
         plano = "\n".join(linha[0] for linha in cursor.fetchall())
 
-    assert "mensagem_conteudo_busca" in plano
+    # the index whose vector carries the empresa's lexeme, ANDed with the terms
+    assert "mensagem_busca_empresa" in plano
+    assert re.search(r"& 'e[0-9a-f]{32}'", plano), plano
+
+
+def test_busca_so_na_empresa_e_sem_termos_nao_acha_nada(
+    api_admin, empresa, canal_whatsapp, fila, ticket_outra_empresa
+):
+    """The empresa's lexeme narrows the index scan; it never widens the search: another
+    empresa's message with the word is not found, and a query with no term but stop words
+    finds nothing (ANDed with the lexeme alone it would match every message)."""
+    nosso = TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, assunto="")
+    MensagemFactory(ticket=nosso, conteudo="Segunda via do boleto, por favor")
+    sem_a_palavra = TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, assunto="")
+    MensagemFactory(ticket=sem_a_palavra, conteudo="Quero falar de um pedido")
+    MensagemFactory(ticket=ticket_outra_empresa, conteudo="O boleto venceu")
+
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boleto"})) == {str(nosso.id)}
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boletos pedido"})) == set()
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boleto or pedido"})) == {
+        str(nosso.id),
+        str(sem_a_palavra.id),
+    }
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "-boleto"})) == {str(sem_a_palavra.id)}
+    resposta = api_admin.get(f"{API}/tickets/", {"q": "de o"})
+    assert resposta.status_code == 200
+    assert resposta.json()["count"] == 0
 
 
 def test_ordenacao(api_admin, empresa, canal_whatsapp, fila):
