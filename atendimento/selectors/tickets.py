@@ -53,17 +53,40 @@ def tickets_listar(*, atendente: Atendente) -> QuerySet[Ticket]:
     return _para_lista(tickets_visiveis(atendente))
 
 
+#: what the list shows of a ticket's contact, channel, queue and agent (the rest of those rows
+#: — channel configuration and encrypted secrets among them — is not read for a list)
+CAMPOS_RELACIONADOS_DA_LISTA = (
+    "contato__nome",
+    "contato__telefone",
+    "contato__email",
+    "canal__tipo",
+    "fila__nome",
+    "atendente__nome",
+)
+
+
 def tickets_para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """``queryset`` (a page's tickets, read by their keys) with what the list serializer shows:
     the API list filters, orders and counts ``tickets_visiveis`` and loads its page through
-    this."""
-    return _para_lista(queryset)
+    this.  Every column of the ticket, only the shown ones of its related rows."""
+    return _para_lista(queryset).only(
+        *(campo.name for campo in Ticket._meta.concrete_fields), *CAMPOS_RELACIONADOS_DA_LISTA
+    )
 
 
 def ticket_recarregar(*, ticket: Ticket) -> Ticket:
     """The ticket as the list shows it, right after an action on it (the actor may no longer
     see it, e.g. after transferring it out of their queues)."""
     return _para_lista(Ticket.objects.filter(empresa_id=ticket.empresa_id)).get(pk=ticket.pk)
+
+
+def mensagens_com_texto(*, texto: str, empresa_id: uuid.UUID) -> QuerySet[Mensagem]:
+    """Messages whose text matches ``texto`` (Portuguese full text, web-search syntax) as the
+    GIN index ``mensagem_busca_empresa`` finds them: the terms ANDed with the empresa's lexeme.
+    Callers filter on ``empresa_id`` too (the lexeme narrows the index scan; the column is
+    what the tenant rule relies on)."""
+    consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
+    return Mensagem.objects.filter(BuscaDaEmpresa(vetor_busca(), consulta, Value(empresa_id)))
 
 
 def tickets_buscar(
@@ -74,10 +97,9 @@ def tickets_buscar(
     and contacts.  The messages are found through the GIN index ``mensagem_busca_empresa``,
     whose vector carries the empresa as a lexeme: the index scan returns this empresa's
     matches only, not every tenant's (``atendimento.models.busca``)."""
-    consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
     com_mensagem = (
-        Mensagem.objects.filter(empresa_id=empresa_id)
-        .filter(BuscaDaEmpresa(vetor_busca(), consulta, Value(empresa_id)))
+        mensagens_com_texto(texto=texto, empresa_id=empresa_id)
+        .filter(empresa_id=empresa_id)
         .values("ticket_id")
     )
     com_contato = (
@@ -152,6 +174,7 @@ def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
 
 __all__ = [
     "atendente_obter",
+    "mensagens_com_texto",
     "tags_obter",
     "ticket_detalhe",
     "ticket_historico",
