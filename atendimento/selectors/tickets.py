@@ -69,9 +69,14 @@ def tickets_para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """``queryset`` (a page's tickets, read by their keys) with what the list serializer shows:
     the API list filters, orders and counts ``tickets_visiveis`` and loads its page through
     this.  Every column of the ticket, only the shown ones of its related rows."""
-    return _para_lista(queryset).only(
-        *(campo.name for campo in Ticket._meta.concrete_fields), *CAMPOS_RELACIONADOS_DA_LISTA
-    )
+    return com_colunas(_para_lista(queryset), CAMPOS_RELACIONADOS_DA_LISTA)
+
+
+def com_colunas(queryset: QuerySet[Ticket], relacionados: tuple[str, ...]) -> QuerySet[Ticket]:
+    """``queryset`` reading every column of the ticket and, of the related rows it joins
+    (``select_related``), only the ``relacionados`` ones (``"canal__tipo"``); a joined model
+    none of them names is read whole."""
+    return queryset.only(*(campo.name for campo in Ticket._meta.concrete_fields), *relacionados)
 
 
 def ticket_recarregar(*, ticket: Ticket) -> Ticket:
@@ -174,6 +179,7 @@ def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
 
 __all__ = [
     "atendente_obter",
+    "com_colunas",
     "mensagens_com_texto",
     "tags_obter",
     "ticket_detalhe",
