@@ -159,10 +159,13 @@ def inbox_opcoes_filtro(*, atendente: Atendente) -> dict[str, list]:
     filas = da_empresa(Fila.objects, atendente).filter(ativo=True)
     if not atendente.gerencia_empresa:
         filas = filas.filter(id__in=_ids_filas_do_atendente(atendente))
+    # only what an option shows (a channel's configuration and encrypted secrets are not read)
     return {
-        "filas": list(filas.order_by("ordem", "nome")),
-        "canais": list(da_empresa(Canal.objects, atendente).order_by("nome")),
-        "tags": list(da_empresa(Tag.objects, atendente).order_by("nome")),
+        "filas": list(filas.order_by("ordem", "nome").only("id", "nome")),
+        "canais": list(
+            da_empresa(Canal.objects, atendente).order_by("nome").only("id", "nome", "tipo")
+        ),
+        "tags": list(da_empresa(Tag.objects, atendente).order_by("nome").only("id", "nome")),
     }
 
 
@@ -308,16 +311,23 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
     return Lateral(
         identidades=_identidades_extras(ticket.contato),
         tickets_do_contato=tickets_do_contato,
+        # the options of the selects: only what an option shows
         tags_disponiveis=[
             tag
-            for tag in da_empresa(Tag.objects, atendente).order_by("nome")
+            for tag in da_empresa(Tag.objects, atendente).order_by("nome").only("id", "nome")
             if tag.id not in ids_tags
         ],
         filas=list(
-            da_empresa(Fila.objects, atendente).filter(ativo=True).order_by("ordem", "nome")
+            da_empresa(Fila.objects, atendente)
+            .filter(ativo=True)
+            .order_by("ordem", "nome")
+            .only("id", "nome")
         ),
         atendentes=list(
-            da_empresa(Atendente.objects, atendente).filter(ativo=True).order_by("nome")
+            da_empresa(Atendente.objects, atendente)
+            .filter(ativo=True)
+            .order_by("nome")
+            .only("id", "nome", "status")
         ),
         historico=historico,
         insight=AIInsight.objects.filter(ticket=ticket).order_by("-criado_em").first(),
