@@ -203,6 +203,13 @@ class VersoesAcesso:
                 self._versoes[atendente_id] = versao
         return versao
 
+    def versao_pronta(self, atendente_id: str, recebido_em: float) -> int | None:
+        """What :meth:`versao` would answer without waiting on Redis; None when it would
+        have to (the cache was not checked after ``recebido_em``, or the agent is not cached)."""
+        if self._validado_desde < recebido_em:
+            return None
+        return self._versoes.get(atendente_id)
+
     async def checar(self, recebido_em: float) -> None:
         """Make sure the cache was checked after ``recebido_em`` (the reader of the process
         calls it once per batch taken from Redis, before handing the batch out)."""

@@ -36,7 +36,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgpack
@@ -253,6 +253,19 @@ class CamadaRedis(RedisChannelLayer):
             pipe.zadd(chave, {self.membro_processo: time.time()})
             pipe.expire(chave, self.group_expiry)
             await pipe.execute()
+
+    def receber_direto(self, canal: str, receptor: Callable[[dict[str, Any]], bool]) -> bool:
+        """Offer ``canal``'s messages to ``receptor`` before its buffer (``entrega``: a True
+        answer means handled).  False when this configuration does not deliver in memory."""
+        if not self._local(canal):
+            return False
+        self.require_valid_channel_name(canal)
+        self.entrega().receptores[canal] = receptor
+        return True
+
+    def parar_direto(self, canal: str) -> None:
+        if self._entrega is not None:
+            self._entrega.receptores.pop(canal, None)
 
     async def receive(self, channel: str) -> dict[str, Any]:
         if not self._local(channel):

@@ -17,6 +17,11 @@ process that per-socket machinery, not Redis, was the cost of a fan-out (bench/R
   count, blocking ``BZPOPMIN`` when idle) and puts each message — the same dict, decoded once —
   in the buffer of each local socket of the message's ``grupo``.  It pops only while some
   local ``receive()`` waits on an empty buffer, so what nobody waits for stays in Redis.
+* **direct delivery**: a socket may register a synchronous receptor (``receber_direto``); a
+  message for it while its buffer is empty goes to the receptor first, which handles it in the
+  reader's own step (the consumer writes its frame at once, ``conectcrm/protocolo_ws.py``) or
+  declines (the message then goes to the buffer as usual).  Nothing overtakes a buffered
+  message: a socket with anything buffered gets the buffer.
 * **slow sockets**: a socket's buffer keeps at most ``capacity`` messages; past that the oldest
   is dropped (counted and logged here, once per interval).  The socket sees the hole in the
   group's sequence numbers and tells its client to ``ressincronizar`` — never a silent drop.
@@ -49,6 +54,9 @@ LOTE = 256
 #: with the time it was taken (``acesso`` checks its per-process version cache there, so the
 #: sockets of the batch find it checked instead of each waiting for the check)
 ANTES_DE_ENTREGAR: list[Callable[[float], Awaitable[None]]] = []
+#: at most this long of a batch's hand-out in one step of the event loop (direct deliveries
+#: write frames in the reader's step; other tasks of the process run between steps)
+PASSO_SEGUNDOS = 0.02
 #: seconds an idle reader's blocking pop lasts.  Short on purpose: redis-py 8 sometimes swallows
 #: a cancellation that arrives while a command is being sent (the reader checks after every
 #: call), so a stopping reader may still finish one blocking pop first.
@@ -94,6 +102,9 @@ class EntregaLocal:
         self._renovado: dict[str, float] = {}  # group -> when its member was last written
         self.buffers: dict[str, Buffer] = {}
         self._esperando: dict[str, int] = {}  # local channel -> receive() calls waiting
+        #: local channel -> synchronous receptor: True when it handled the message itself
+        self.receptores: dict[str, Callable[[dict[str, Any]], bool]] = {}
+        self.diretas = 0  # deliveries handled by a receptor (no buffer, no task switch)
         self._leitor: asyncio.Task | None = None
         #: monotonic time at which the latest batch was taken from Redis; every message a
         #: socket handles was taken at or before it (``acesso.VersoesAcesso`` orders on it)
@@ -144,6 +155,7 @@ class EntregaLocal:
     def esquecer_canal(self, canal: str) -> list[str]:
         """A socket is gone: leave all its groups; the groups left without local sockets."""
         self.buffers.pop(canal, None)
+        self.receptores.pop(canal, None)
         return [g for g in list(self._canais.get(canal, ())) if self.sair(g, canal)]
 
     # ------------------------------------------------------------------ receiving
@@ -192,6 +204,8 @@ class EntregaLocal:
                         raise
                     except Exception as exc:  # each socket then checks for itself
                         aviso("gancho", "entrega local: verificação prévia falhou", exc=exc)
+                cancelado = False
+                pausa = time.monotonic() + PASSO_SEGUNDOS
                 for conteudo in itens:
                     try:
                         mensagem = self._desserializar(conteudo)
@@ -199,6 +213,15 @@ class EntregaLocal:
                         logger.exception("entrega local: mensagem ilegível descartada")
                         continue
                     self.distribuir(mensagem.pop("__asgi_channel__", None), mensagem)
+                    if not cancelado and time.monotonic() >= pausa:
+                        # direct deliveries write in this step: let the loop breathe
+                        try:
+                            await asyncio.sleep(0)
+                        except asyncio.CancelledError:
+                            cancelado = True  # the rest of the batch is handed out first
+                        pausa = time.monotonic() + PASSO_SEGUNDOS
+                if cancelado:
+                    raise asyncio.CancelledError
             _se_cancelado()  # only now: what was taken is in the buffers
 
     async def _tirar(self) -> list[bytes]:
@@ -228,7 +251,17 @@ class EntregaLocal:
             else:
                 alvos.add(canal)
         perdidas = 0
+        buffers, receptores = self.buffers, self.receptores
         for canal in alvos:
+            buffer = buffers.get(canal)
+            receptor = receptores.get(canal)
+            if receptor is not None and (buffer is None or not buffer.qsize()):
+                try:
+                    if receptor(mensagem):
+                        self.diretas += 1
+                        continue
+                except Exception:  # the ordinary path handles it (and reports its own errors)
+                    logger.exception("entrega local: receptor direto de %s falhou", canal)
             if not self.buffer(canal).colocar(mensagem):
                 perdidas += 1
         if perdidas:
