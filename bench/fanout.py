@@ -1,7 +1,7 @@
 """Websocket fan-out on `make run` as shipped: 2,000 agents' sockets, one event to all of them.
 
     .venv/bin/python bench/fanout.py [--sockets 2000] [--web-workers 2] [--taxas 1,2]
-                                     [--segundos 10]
+                                     [--segundos 10] [--repouso 10]
 
 On the ``bench`` profile's embedded PostgreSQL/Redis it creates an empresa, one queue, one
 ticket and ``--sockets`` agents of that queue (already ``online``, so connecting publishes no
@@ -20,7 +20,10 @@ latency (publish call → frame received by the client) p50/p95/p99/max, deliver
 ``ressincronizar`` frames received and *silent* losses (a socket missing a publication without
 having been told to resync — must be 0), the CPU used by each role, the CPU time per delivered
 frame (servers: uvicorn workers + Redis; and the client) — a measure that holds on a busy box —
-and the 1-minute load average.
+and the 1-minute load average.  Before the scenarios it measures the servers' CPU at rest for
+``--repouso`` seconds (the sockets' upkeep: heartbeats, presence, pings), so the CPU per
+delivery is also given above that (``servidor_marginal``), and the uvicorn workers' memory
+before and after the sockets connect (KB per socket).
 
 Everything runs on this one machine, the client included (it is one asyncio process with
 2,000 sockets: on 2 cores it competes with the servers).  Figures only; no thresholds.
@@ -203,6 +206,18 @@ def _cpu(pids: list[int]) -> float:
     return total
 
 
+def _rss_web(raiz: int) -> int:
+    """Resident memory of the uvicorn worker processes, in bytes."""
+    import psutil
+
+    total = 0
+    for p in psutil.Process(raiz).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "spawn_main" in " ".join(p.cmdline()):
+                total += p.memory_info().rss
+    return total
+
+
 def _papeis(raiz: int, cliente: int) -> dict[str, list[int]]:
     """CPU roles: each uvicorn worker, the rest of `make run` (supervisor, Celery), Redis,
     PostgreSQL, the websocket client and this publisher."""
@@ -257,6 +272,7 @@ def orquestrar(args) -> dict:
             processos.append(executar)
             _esperar_porta(porta, 120)
             time.sleep(2)  # every uvicorn worker up
+            rss_antes = _rss_web(executar.pid)
             (pasta / "tokens.json").write_text(json.dumps(tokens))
             pronto, parar = pasta / "pronto", pasta / "parar"
             inicio_conexao = time.time()
@@ -276,6 +292,12 @@ def orquestrar(args) -> dict:
             estado = json.loads(pronto.read_text())
             resultado["conexao_s"] = round(time.time() - inicio_conexao, 1)
             resultado["sockets_conectados"] = estado["conectados"]
+            rss = _rss_web(executar.pid)
+            resultado["memoria_web_mb"] = {
+                "antes": round(rss_antes / 2**20, 1),
+                "conectados": round(rss / 2**20, 1),
+                "kb_por_socket": round((rss - rss_antes) / max(estado["conectados"], 1) / 1024, 1),
+            }
             resultado["falhas_de_conexao"] = estado["falhas"]
             time.sleep(1)
             processo_do_socket = _processo_de_cada_socket(atendentes)
@@ -284,6 +306,12 @@ def orquestrar(args) -> dict:
             }
             papeis = _papeis(executar.pid, cliente.pid)
             progresso = Path(str(parar) + ".n")
+            # at rest: the sockets' upkeep (heartbeats, presence, pings) with nothing published
+            servidores = [pid for k, v in papeis.items() if _servidor(k) for pid in v]
+            cpu0, t0 = _cpu(servidores), time.monotonic()
+            time.sleep(args.repouso)
+            repouso = (_cpu(servidores) - cpu0) / (time.monotonic() - t0)
+            resultado["repouso_cpu_nucleos_servidor"] = round(repouso, 4)
 
             def recebidos() -> int:
                 with contextlib.suppress(OSError, ValueError):
@@ -345,7 +373,7 @@ def orquestrar(args) -> dict:
     for c, seguinte in zip(cenarios, [*cenarios[1:], None], strict=True):
         c["fim"] = seguinte["inicio"] if seguinte else float("inf")
     resultado["cenarios"] = [
-        _resumo(c, saida, processo_do_socket, estado["conectados"]) for c in cenarios
+        _resumo(c, saida, processo_do_socket, estado["conectados"], repouso) for c in cenarios
     ]
     resultado["falhas_dos_sockets"] = {
         "total": len(saida["falhas"]),
@@ -365,7 +393,9 @@ def orquestrar(args) -> dict:
     return resultado
 
 
-def _resumo(cenario: dict, saida: dict, processo_do_socket: list[str], conectados: int) -> dict:
+def _resumo(
+    cenario: dict, saida: dict, processo_do_socket: list[str], conectados: int, repouso: float
+) -> dict:
     nome, n_pub = cenario["nome"], cenario["publicacoes"]
     registros = [r for r in saida["registros"] if r[1] == nome]
     # a resync counts for this scenario when it arrived before the next one started
@@ -414,19 +444,28 @@ def _resumo(cenario: dict, saida: dict, processo_do_socket: list[str], conectado
         "perdas_silenciosas": silenciosas,
         "cpu_nucleos_por_papel": cenario["cpu_nucleos_por_papel"],
         # load-independent: CPU time per delivered frame (servers: the uvicorn workers + Redis)
-        "cpu_us_por_entrega": _cpu_por_entrega(cenario, len(registros)),
+        "cpu_us_por_entrega": _cpu_por_entrega(cenario, len(registros), repouso),
         "cpu_alheia_nucleos": cenario["cpu_alheia_nucleos"],
         "carga_media_1min": cenario["carga_media_1min"],
     }
 
 
-def _cpu_por_entrega(cenario: dict, entregas: int) -> dict:
+def _servidor(papel: str) -> bool:
+    return papel.startswith("uvicorn_worker") or papel == "redis"
+
+
+def _cpu_por_entrega(cenario: dict, entregas: int, repouso: float) -> dict:
+    """Server CPU per delivered frame: all of it, and the part above the CPU the same
+    servers use at rest with the sockets connected (``marginal``: what a delivery itself
+    costs; the rest is the sockets' upkeep, spread over the scenario's deliveries)."""
     if not entregas:
         return {}
     segundos = {k: v * cenario["duracao_s"] for k, v in cenario["cpu_nucleos_por_papel"].items()}
-    servidor = sum(v for k, v in segundos.items() if k.startswith("uvicorn_worker") or k == "redis")
+    servidor = sum(v for k, v in segundos.items() if _servidor(k))
+    marginal = servidor - repouso * cenario["duracao_s"]
     return {
         "servidor": round(servidor / entregas * 1e6, 1),
+        "servidor_marginal": round(marginal / entregas * 1e6, 1),
         "cliente_ws": round(segundos.get("cliente_ws", 0.0) / entregas * 1e6, 1),
     }
 
@@ -440,6 +479,9 @@ def main() -> None:
     )
     parser.add_argument("--taxas", default="1,2", help="publications/s, comma separated")
     parser.add_argument("--segundos", type=float, default=10)
+    parser.add_argument(
+        "--repouso", type=float, default=10, help="seconds of server CPU measured at rest"
+    )
     parser.add_argument("--ws", default="")
     parser.add_argument("--tokens", default="")
     parser.add_argument("--pronto", default="")

@@ -29,13 +29,26 @@ FILAS_TAREFAS = "messages,notifications"
 FILAS_IA = "ai-analysis"
 
 
+#: websockets: uvicorn's protocol with the direct-write extension of the real-time fan-out
+#: (conectcrm/protocolo_ws.py), without permessage-deflate: the desk's frames are small JSON,
+#: and compressing each one per socket cost ~12 µs of CPU per delivery and ~34 KB of memory
+#: per socket (bench/README.md, ``fanout.py``).  The Procfile and the tests' uvicorn use the
+#: same options.
+OPCOES_WS = [
+    "--ws",
+    "conectcrm.protocolo_ws:ProtocoloWebsocket",
+    "--ws-per-message-deflate",
+    "false",
+]
+
+
 def comando_web(bin_: Path, host: str, porta: str) -> list[str]:
     """HTTP and websockets on one port (ASGI): uvicorn with ``WEB_WORKERS`` processes (2)
     sharing the port, so acknowledgements use both cores; daphne serves one process per port.
     Measured with bench/ingest.py (bench/README.md)."""
     return [str(bin_ / "uvicorn"), "conectcrm.asgi:application", "--host", host, "--port", porta,
             "--workers", os.environ.get("WEB_WORKERS", "2"), "--proxy-headers",
-            "--no-access-log"]  # fmt: skip
+            "--no-access-log", *OPCOES_WS]  # fmt: skip
 
 
 def main() -> int:

@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from conectcrm.executar import OPCOES_WS
+
 RAIZ = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -167,7 +169,7 @@ def servidor_uvicorn(porta: int | None = None, **env_extra: str) -> Iterator[str
     yields its base URL."""
     porta = porta or porta_livre()
     args = [str(BIN / "uvicorn"), "conectcrm.asgi:application", "--host", "127.0.0.1",
-            "--port", str(porta), "--no-access-log"]  # fmt: skip
+            "--port", str(porta), "--no-access-log", *OPCOES_WS]  # fmt: skip
     processo = Processo(args, env_processo(**env_extra))
     try:
         processo.esperar_porta(porta)

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
+from atendimento.realtime.conexoes import A_CADA_TICK
 from atendimento.realtime.entrega import ANTES_DE_ENTREGAR
 from atendimento.realtime.grupos import grupo_atendente
 from atendimento.realtime.publicar import enviar_agora
@@ -203,6 +204,13 @@ class VersoesAcesso:
                 self._versoes[atendente_id] = versao
         return versao
 
+    def versao_pronta(self, atendente_id: str, recebido_em: float) -> int | None:
+        """What :meth:`versao` would answer without waiting on Redis; None when it would
+        have to (the cache was not checked after ``recebido_em``, or the agent is not cached)."""
+        if self._validado_desde < recebido_em:
+            return None
+        return self._versoes.get(atendente_id)
+
     async def checar(self, recebido_em: float) -> None:
         """Make sure the cache was checked after ``recebido_em`` (the reader of the process
         calls it once per batch taken from Redis, before handing the batch out)."""
@@ -247,3 +255,5 @@ async def _checar_antes_de_entregar(recebido_em: float) -> None:
 
 
 ANTES_DE_ENTREGAR.append(_checar_antes_de_entregar)
+# the presence tick (every 1/10 of a heartbeat) keeps the cache checked for the heartbeats
+A_CADA_TICK.append(_checar_antes_de_entregar)

@@ -9,6 +9,12 @@ throttled (``limite.LimiteFrames``) and, when sustained, closed with 4429.  Serv
 as group messages of type ``evento.atendimento`` (``publicar``) and are gated per socket before
 they go out (``acesso``); a publication reaching the socket through several groups goes out once.
 
+Under ``make run`` (uvicorn with ``conectcrm.protocolo_ws``) a server event reaching an idle
+socket is handled in the process reader's own step (``_entregar_agora``: the same checks, the
+frame written at once); anything that would wait — a profile reload, a database check, a hole
+in the sequence, a socket whose writes back up or that is busy with an earlier message — takes
+the ordinary path (``evento_atendimento``) in order.
+
 Group messages are numbered per group (``camada``); a socket that finds numbers missing — the
 layer dropped messages meant for it, typically because it fell behind — sends its client
 ``{"evento": "ressincronizar", "dados": {"perdidos": n}}`` and the client re-fetches what it
@@ -53,6 +59,7 @@ from atendimento.realtime.limite import LimiteFrames
 from atendimento.realtime.publicar import TIPO_MENSAGEM
 from atendimento.realtime.sequencia import Lacunas
 from atendimento.services.presenca import atendente_atualizar_status, atendente_conectar
+from conectcrm.protocolo_ws import EXTENSAO as ENVIO_DIRETO
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +71,28 @@ _RECARGA_A_CADA = 10  # heartbeats between full profile reloads when the version
 #: where a group message keeps its frame once encoded: the process's sockets share the message
 #: (``entrega``), so a publication is encoded once per process, not once per socket
 _QUADRO = "__quadro__"
+_QUADRO_BYTES = "__quadro_bytes__"  # the same frame, UTF-8 (direct writes)
 
 
 class ErroFrame(Exception):
     """A client frame that cannot be honoured; its text becomes the ``erro`` detail."""
+
+
+def _quadro(mensagem: dict[str, Any]) -> str:
+    """The client frame of a server event, encoded once per process (kept in the message)."""
+    quadro = mensagem.get(_QUADRO)
+    if quadro is None:
+        quadro = mensagem[_QUADRO] = json.dumps(
+            {"evento": mensagem["evento"], "dados": mensagem["dados"]}
+        )
+    return quadro
+
+
+def _quadro_bytes(mensagem: dict[str, Any]) -> bytes:
+    quadro = mensagem.get(_QUADRO_BYTES)
+    if quadro is None:
+        quadro = mensagem[_QUADRO_BYTES] = _quadro(mensagem).encode()
+    return quadro
 
 
 def _ticket_id(dados: dict[str, Any]) -> str:
@@ -86,7 +111,10 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         self.perfil: acesso.Perfil | None = None
         self._atendente_id: str | None = None  # kept for cleanup even if the profile is dropped
         self._fechando = False
+        self._aceito = False
         self._versao = 0
+        self._envio_direto = None  # the server's synchronous writer (``conectcrm.protocolo_ws``)
+        self._camada_em_curso = False  # a layer message left the buffer and is being handled
         self.salas: dict[str, bool] = {}  # ticket_id -> its channel shows "typing" to customers
         self.grupos_base: set[str] = set()
         self._vistos: OrderedDict[str, None] = OrderedDict()
@@ -118,7 +146,11 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         async with conexoes.trava(perfil.atendente_id):
             await conexoes.registrar(perfil.atendente_id, self.channel_name)
             await database_sync_to_async(_conectar)(perfil.atendente_id)
+        conexoes.batimentos().adicionar(perfil.atendente_id, self.channel_name)
         await self.accept()  # only now: no event published from here on is missed
+        self._aceito = True
+        if self._envio_direto is not None:  # the agent's version in the process's cache
+            await acesso.versoes().versao(perfil.atendente_id, float("-inf"))
         self._tarefa(self._manter())
 
     async def disconnect(self, code: int) -> None:
@@ -132,6 +164,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         for grupo in self.grupos_base | {grupo_ticket(t) for t in self.salas}:
             await self._sair_grupo(grupo)
         try:
+            await conexoes.batimentos().remover(self.channel_name)
             await conexoes.remover(atendente_id, self.channel_name)
         except Exception:
             logger.exception("presença: falha ao remover %s", self.channel_name)
@@ -148,9 +181,27 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
-            fontes.append(self.channel_receive)
-        with contextlib.suppress(StopConsumer):
-            await despachar_em_ordem(fontes, self.dispatch)
+            fontes.append(self._receber_da_camada)
+            envio = (scope.get("extensions") or {}).get(ENVIO_DIRETO)
+            receber_direto = getattr(self.channel_layer, "receber_direto", None)
+            if (
+                envio is not None
+                and receber_direto is not None
+                and receber_direto(self.channel_name, self._entregar_agora)
+            ):
+                self._envio_direto = envio
+        try:
+            with contextlib.suppress(StopConsumer):
+                await despachar_em_ordem(fontes, self.dispatch)
+        finally:
+            if self._envio_direto is not None:
+                self.channel_layer.parar_direto(self.channel_name)
+
+    async def _receber_da_camada(self) -> dict[str, Any]:
+        mensagem = await self.channel_receive()
+        # from the step it left the buffer until it is handled, nothing may overtake it
+        self._camada_em_curso = True
+        return mensagem
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels' dispatch runs close_old_connections in the sync thread before EVERY message
@@ -159,7 +210,11 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        finally:
+            if not message["type"].startswith("websocket."):
+                self._camada_em_curso = False
 
     # ------------------------------------------------------------------ client frames
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -268,12 +323,59 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             if ticket_id in self.salas:
                 await self._deixar_sala(ticket_id)
             return
-        quadro = mensagem.get(_QUADRO)
-        if quadro is None:
-            quadro = mensagem[_QUADRO] = await self.encode_json(
-                {"evento": mensagem["evento"], "dados": mensagem["dados"]}
-            )
-        await self.send(text_data=quadro)
+        await self.send(text_data=_quadro(mensagem))
+
+    def _entregar_agora(self, mensagem: dict[str, Any]) -> bool:
+        """``evento_atendimento`` in the reader's step (``entrega``), for the common case: an
+        idle, accepted socket that can write now, the group's next sequence number, and an
+        access decision the cached profile and the process's checked version cache can make.
+        False, having changed nothing, when the ordinary path must handle the message."""
+        perfil, envio = self.perfil, self._envio_direto
+        if (
+            perfil is None
+            or not self._aceito
+            or self._camada_em_curso
+            or mensagem.get("type") != TIPO_MENSAGEM
+            or not envio.pode()
+        ):
+            return False
+        grupo, seq = mensagem.get("grupo"), mensagem.get("seq")
+        numerada = isinstance(grupo, str) and isinstance(seq, int)
+        if numerada and not self._lacunas.em_ordem(grupo, seq):
+            return False
+        visivel = True
+        ticket_id = mensagem.get("ticket_id")
+        if ticket_id:  # the decision of ``_pode_ver``, when it needs no waiting
+            retrato = mensagem.get("acesso")
+            if retrato is None:
+                return False
+            if retrato.get("empresa") != perfil.empresa_id:
+                visivel = False
+            else:
+                recebido_em = getattr(self.channel_layer, "recebido_em", None)
+                if recebido_em is None:
+                    return False
+                versao = acesso.versoes().versao_pronta(perfil.atendente_id, recebido_em)
+                if versao is None or versao != self._versao:
+                    return False  # unknown or changed: the ordinary path reloads
+                visivel = acesso.perfil_ve_retrato(perfil, retrato)
+            if not visivel and ticket_id in self.salas:
+                return False  # leaving the room awaits
+        # decided: the same steps as ``evento_atendimento``, none of which waits
+        if numerada:
+            self._lacunas.registrar(grupo, seq)
+        if mensagem.get("origem") == self.channel_name:
+            return True
+        mensagem_id = mensagem.get("id")
+        if mensagem_id:
+            if mensagem_id in self._vistos:
+                return True
+            self._vistos[mensagem_id] = None
+            if len(self._vistos) > _MAX_VISTOS:
+                self._vistos.popitem(last=False)
+        if visivel and not envio.enviar(_quadro_bytes(mensagem)):
+            logger.warning("socket %s: envio direto recusado após pode()", self.channel_name)
+        return True
 
     async def _pode_ver(self, ticket_id: str, retrato: dict[str, Any] | None) -> bool:
         if retrato is None:
@@ -343,9 +445,11 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ membership upkeep
     async def _manter(self) -> None:
-        """Every heartbeat: refresh presence, re-add the groups (which renews their expiry in
-        channels-redis, ``group_expiry``) and reload the profile when its version changed or
-        every ``_RECARGA_A_CADA`` beats."""
+        """Every heartbeat: re-add the groups (which renews their expiry in channels-redis,
+        ``group_expiry``) and reload the profile when its version changed or every
+        ``_RECARGA_A_CADA`` beats.  The presence entry is refreshed by the process for all its
+        sockets at once (``conexoes.Batimentos``), which also keeps the process's access
+        version cache checked: the version compared here is read from it."""
         batidas = 0
         # the first beat at a random point of the period: sockets connected together (a
         # reconnect storm, a benchmark) must not beat together forever after
@@ -355,8 +459,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             espera = conexoes.heartbeat_segundos()
             batidas += 1
             try:
-                await conexoes.registrar(self.perfil.atendente_id, self.channel_name)
-                versao = await acesso.versao_acesso(self.perfil.atendente_id)
+                versao = await acesso.versoes().versao(self.perfil.atendente_id, float("-inf"))
                 # a full reload now and then also catches QuerySet.update() changes (no bump)
                 if versao != self._versao or batidas % _RECARGA_A_CADA == 0:
                     await self._recarregar_perfil()

@@ -10,13 +10,20 @@ process that per-socket machinery, not Redis, was the cost of a fan-out (bench/R
 
 * **membership**: a group's Redis sorted set holds the process's member name
   (``specific.<process prefix>!``) once, however many local sockets joined; which local sockets
-  are in which group is a dict in memory.  The member is (re)written when a socket joins and at
-  most every ``RENOVAR_SEGUNDOS`` on a socket's heartbeat re-add (so a Redis that lost its data
-  gets it back as fast as before), and removed when the last local socket leaves.
+  are in which group is a dict in memory.  The member is written when a socket joins, rewritten
+  every ``RENOVAR_SEGUNDOS`` by one task of the process for all its groups at once (pipelines
+  of ``_POR_PIPELINE``: a Redis that lost its data gets it back as fast as before, and a
+  socket's heartbeat re-add costs no round trip), and removed when the last local socket
+  leaves.
 * **reading**: one task per process pops the process's messages in batches (``ZPOPMIN`` with a
   count, blocking ``BZPOPMIN`` when idle) and puts each message — the same dict, decoded once —
   in the buffer of each local socket of the message's ``grupo``.  It pops only while some
   local ``receive()`` waits on an empty buffer, so what nobody waits for stays in Redis.
+* **direct delivery**: a socket may register a synchronous receptor (``receber_direto``); a
+  message for it while its buffer is empty goes to the receptor first, which handles it in the
+  reader's own step (the consumer writes its frame at once, ``conectcrm/protocolo_ws.py``) or
+  declines (the message then goes to the buffer as usual).  Nothing overtakes a buffered
+  message: a socket with anything buffered gets the buffer.
 * **slow sockets**: a socket's buffer keeps at most ``capacity`` messages; past that the oldest
   is dropped (counted and logged here, once per interval).  The socket sees the hole in the
   group's sequence numbers and tells its client to ``ressincronizar`` — never a silent drop.
@@ -43,12 +50,19 @@ aviso = AvisoLimitado(logger)
 
 #: seconds between two rewrites of the process's membership of a group on heartbeat re-adds
 RENOVAR_SEGUNDOS = 30.0
+#: ticks of the membership renewal per ``RENOVAR_SEGUNDOS``
+_FATIAS = 10
+#: group memberships rewritten per pipeline at most
+_POR_PIPELINE = 250
 #: messages popped per round trip at most
 LOTE = 256
 #: coroutines run by the reader after taking a batch from Redis and before handing it out,
 #: with the time it was taken (``acesso`` checks its per-process version cache there, so the
 #: sockets of the batch find it checked instead of each waiting for the check)
 ANTES_DE_ENTREGAR: list[Callable[[float], Awaitable[None]]] = []
+#: at most this long of a batch's hand-out in one step of the event loop (direct deliveries
+#: write frames in the reader's step; other tasks of the process run between steps)
+PASSO_SEGUNDOS = 0.02
 #: seconds an idle reader's blocking pop lasts.  Short on purpose: redis-py 8 sometimes swallows
 #: a cancellation that arrives while a command is being sent (the reader checks after every
 #: call), so a stopping reader may still finish one blocking pop first.
@@ -82,6 +96,7 @@ class EntregaLocal:
         conexao: Callable[[], Any],
         chave: bytes | str,
         desserializar: Callable[[bytes], dict[str, Any]],
+        gravar: Callable[[list[str]], Awaitable[None]],
     ) -> None:
         self.loop = loop
         self.membro = membro  # the process's member name in groups: "specific.<prefix>!"
@@ -89,11 +104,16 @@ class EntregaLocal:
         self._conexao = conexao  # the layer's Redis client of this loop
         self._chave = chave  # the process's message key
         self._desserializar = desserializar
+        self._gravar = gravar  # writes the process's member into the given groups
+        self._renovador: asyncio.Task | None = None
         self.grupos: dict[str, set[str]] = {}  # group -> local channels
         self._canais: dict[str, set[str]] = {}  # local channel -> its groups
         self._renovado: dict[str, float] = {}  # group -> when its member was last written
         self.buffers: dict[str, Buffer] = {}
         self._esperando: dict[str, int] = {}  # local channel -> receive() calls waiting
+        #: local channel -> synchronous receptor: True when it handled the message itself
+        self.receptores: dict[str, Callable[[dict[str, Any]], bool]] = {}
+        self.diretas = 0  # deliveries handled by a receptor (no buffer, no task switch)
         self._leitor: asyncio.Task | None = None
         #: monotonic time at which the latest batch was taken from Redis; every message a
         #: socket handles was taken at or before it (``acesso.VersoesAcesso`` orders on it)
@@ -114,16 +134,46 @@ class EntregaLocal:
 
     # ------------------------------------------------------------------ membership
     def entrar(self, grupo: str, canal: str) -> bool:
-        """Note ``canal`` in ``grupo``; True when the process's member must be written now."""
+        """Note ``canal`` in ``grupo``; True when the process's member must be written now (the
+        socket is new in the group; later re-adds leave it to the renewal task)."""
         membros = self.grupos.setdefault(grupo, set())
         novo = canal not in membros
         membros.add(canal)
         self._canais.setdefault(canal, set()).add(grupo)
-        agora = time.monotonic()
-        if novo or agora - self._renovado.get(grupo, float("-inf")) >= RENOVAR_SEGUNDOS:
-            self._renovado[grupo] = agora
-            return True
-        return False
+        self._garantir_renovador()
+        if novo:
+            self._renovado[grupo] = time.monotonic()
+        return novo
+
+    def _garantir_renovador(self) -> None:
+        tarefa, loop = self._renovador, asyncio.get_running_loop()
+        if tarefa is None or tarefa.done() or tarefa.get_loop() is not loop:
+            self._renovador = loop.create_task(self._renovar())
+
+    async def _renovar(self) -> None:
+        """Rewrite the process's member in every group it has not written for
+        ``RENOVAR_SEGUNDOS``, a pipeline per ``_POR_PIPELINE`` groups, until no group is left."""
+        while self.grupos:
+            await asyncio.sleep(RENOVAR_SEGUNDOS / _FATIAS)
+            agora = time.monotonic()
+            vencidos = [
+                g
+                for g in self.grupos
+                if agora - self._renovado.get(g, float("-inf")) >= RENOVAR_SEGUNDOS
+            ]
+            for i in range(0, len(vencidos), _POR_PIPELINE):
+                lote = vencidos[i : i + _POR_PIPELINE]
+                try:
+                    await self._gravar(lote)
+                except asyncio.CancelledError:
+                    raise
+                except (RedisError, OSError) as exc:  # next tick retries; one line per interval
+                    _se_cancelado()
+                    aviso("renovar", "entrega local: Redis indisponível", exc=exc)
+                    break
+                for grupo in lote:
+                    if grupo in self.grupos:
+                        self._renovado[grupo] = agora
 
     def sair(self, grupo: str, canal: str) -> bool:
         """Forget ``canal`` in ``grupo``; True when no local socket is left in it."""
@@ -144,6 +194,7 @@ class EntregaLocal:
     def esquecer_canal(self, canal: str) -> list[str]:
         """A socket is gone: leave all its groups; the groups left without local sockets."""
         self.buffers.pop(canal, None)
+        self.receptores.pop(canal, None)
         return [g for g in list(self._canais.get(canal, ())) if self.sair(g, canal)]
 
     # ------------------------------------------------------------------ receiving
@@ -161,6 +212,9 @@ class EntregaLocal:
         if self._leitor is not None:
             self._leitor.cancel()
             self._leitor = None
+        if self._renovador is not None:
+            self._renovador.cancel()
+            self._renovador = None
 
     @property
     def lendo(self) -> bool:
@@ -192,6 +246,8 @@ class EntregaLocal:
                         raise
                     except Exception as exc:  # each socket then checks for itself
                         aviso("gancho", "entrega local: verificação prévia falhou", exc=exc)
+                cancelado = False
+                pausa = time.monotonic() + PASSO_SEGUNDOS
                 for conteudo in itens:
                     try:
                         mensagem = self._desserializar(conteudo)
@@ -199,6 +255,15 @@ class EntregaLocal:
                         logger.exception("entrega local: mensagem ilegível descartada")
                         continue
                     self.distribuir(mensagem.pop("__asgi_channel__", None), mensagem)
+                    if not cancelado and time.monotonic() >= pausa:
+                        # direct deliveries write in this step: let the loop breathe
+                        try:
+                            await asyncio.sleep(0)
+                        except asyncio.CancelledError:
+                            cancelado = True  # the rest of the batch is handed out first
+                        pausa = time.monotonic() + PASSO_SEGUNDOS
+                if cancelado:
+                    raise asyncio.CancelledError
             _se_cancelado()  # only now: what was taken is in the buffers
 
     async def _tirar(self) -> list[bytes]:
@@ -228,7 +293,17 @@ class EntregaLocal:
             else:
                 alvos.add(canal)
         perdidas = 0
+        buffers, receptores = self.buffers, self.receptores
         for canal in alvos:
+            buffer = buffers.get(canal)
+            receptor = receptores.get(canal)
+            if receptor is not None and (buffer is None or not buffer.qsize()):
+                try:
+                    if receptor(mensagem):
+                        self.diretas += 1
+                        continue
+                except Exception:  # the ordinary path handles it (and reports its own errors)
+                    logger.exception("entrega local: receptor direto de %s falhou", canal)
             if not self.buffer(canal).colocar(mensagem):
                 perdidas += 1
         if perdidas:

@@ -57,6 +57,12 @@ class Lacunas:
             self._grupos[grupo] = _Grupo(ultimo=seq)  # the counter was reset
         return False
 
+    def em_ordem(self, grupo: str, seq: int) -> bool:
+        """Whether ``seq`` is exactly the next number of ``grupo`` (or its first): registering
+        it opens no hole, closes none and reports no loss."""
+        estado = self._grupos.get(grupo)
+        return estado is None or seq == estado.ultimo + 1
+
     def pendentes(self) -> bool:
         """Whether any hole is open (a later ``vencidas`` may confirm it)."""
         return any(estado.faltando for estado in self._grupos.values())

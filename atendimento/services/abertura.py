@@ -71,6 +71,8 @@ def ticket_abrir(
 
     :class:`Conflito` when the conversation already has a ticket that is not closed.
     ``anterior``: the closed ticket this one continues (linked in both histories).
+    Inbound first contacts of a batch are opened by :func:`tickets_abrir_em_lote`: a step
+    added here must be added there too.
     """
     fila = fila if fila is not None else canal.fila_padrao
     _mesma_empresa(empresa, canal, contato, fila, atendente, por)
@@ -123,6 +125,65 @@ def ticket_abrir(
     )
     publicar_novo_ticket(ticket)
     return ticket
+
+
+def tickets_abrir_em_lote(pedidos: list[tuple[Canal, Contato, Conversa, str]]) -> list[Ticket]:
+    """New tickets for inbound messages of conversations that never had one, as
+    :func:`ticket_abrir` opens them (the channel's default queue, its SLA deadlines, the
+    ``criado`` history entry, ``novo_ticket`` published after commit): each
+    ``(canal, contato, conversa, assunto)`` — one per conversation, direct chats only — in ONE
+    insert of tickets (the numbering trigger runs per row, in the order given within each
+    empresa) and ONE of history entries.  Empty when a concurrent transaction opened a ticket
+    for one of these conversations first (the caller then takes the per-event path, which
+    finds it).  Call inside a transaction."""
+    if not pedidos:
+        return []
+    agora = timezone.now()
+    prazos: dict[tuple, dict] = {}
+    tickets = []
+    for canal, contato, conversa, assunto in pedidos:
+        fila = canal.fila_padrao
+        chave = (canal.empresa_id, getattr(fila, "pk", None))
+        if chave not in prazos:
+            prazos[chave] = sla.prazos_iniciais(
+                empresa=canal.empresa, fila=fila, prioridade=Ticket.Prioridade.MEDIA, inicio=agora
+            )
+        tickets.append(
+            Ticket(
+                empresa=canal.empresa,
+                canal=canal,
+                contato=contato,
+                fila=fila,
+                assunto=assunto[:255],
+                conversa_id_externo=conversa.id_externo[:255],
+                titulo_conversa=conversa.titulo[:255],
+                **prazos[chave],
+            )
+        )
+    # empresas in a fixed order: two batches never wait on each other's ticket counters
+    # in opposite orders
+    ordem = sorted(range(len(tickets)), key=lambda n: (str(tickets[n].empresa_id), n))
+    try:
+        with transaction.atomic():
+            Ticket.objects.bulk_create([tickets[n] for n in ordem])
+            Historico.objects.bulk_create(
+                Historico(
+                    empresa_id=ticket.empresa_id,
+                    ticket=ticket,
+                    acao=Historico.Acao.CRIADO,
+                    descricao="Ticket aberto por mensagem do cliente.",
+                    dados={
+                        "canal": str(ticket.canal_id),
+                        "fila": str(ticket.fila_id) if ticket.fila_id else None,
+                    },
+                )
+                for ticket in tickets
+            )
+    except IntegrityError:
+        return []
+    for ticket in tickets:
+        publicar_novo_ticket(ticket)
+    return tickets
 
 
 def _reabre(ticket: Ticket, quando: datetime) -> bool:

@@ -11,7 +11,6 @@ the customer's last message time); spells older than a day are not looked at any
 
 from __future__ import annotations
 
-import logging
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -36,8 +35,6 @@ from django.utils.translation import gettext as _
 from atendimento.models import Atendente, Empresa, Notificacao, Ticket
 from atendimento.selectors import painel
 from atendimento.services.notificacoes import notificar
-
-logger = logging.getLogger(__name__)
 
 JANELA_SEM_RESPOSTA = timedelta(days=1)
 
@@ -217,12 +214,12 @@ def enviar_resumos(data: str | None = None, *, agora: datetime | None = None) ->
 def agendar_novo_ticket(ticket_ids, *, exceto=None) -> None:
     """Queue the ``novo_ticket`` job for each ticket (call after commit)."""
     from atendimento.tasks.notificacoes import novo_ticket
+    from canais.enfileirar import enfileirar
 
     for ticket_id in dict.fromkeys(str(t) for t in ticket_ids):
-        try:
-            novo_ticket.delay(ticket_id, exceto=str(exceto) if exceto else None)
-        except Exception:  # broker down: the ticket is there, the notice is lost, not the ingest
-            logger.exception("novo_ticket não enfileirado para %s", ticket_id)
+        # broker down: the ticket is there, the notice is lost (logged once per interval by
+        # the enqueue seam, not a traceback per ticket), never the ingest
+        enfileirar(novo_ticket, ticket_id, exceto=str(exceto) if exceto else None)
 
 
 def ao_receber(entradas) -> None:

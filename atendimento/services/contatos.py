@@ -240,6 +240,8 @@ def contato_resolver(*, empresa: Empresa, remetente: Remetente) -> Contato:
 
     Identities are matched in the sender's order of preference (WhatsApp's wa_id, then the
     phone, then the business-scoped user id…); missing ones are attached to the contact found.
+    The inbound batch creates brand-new senders with :func:`contatos_criar_novos` (same
+    fields): a change to creation here must be made there too.
     """
     chaves = _chaves_do_remetente(remetente)
     if not chaves:
@@ -279,6 +281,115 @@ def contatos_conhecidos(pedidos: list[tuple[object, Remetente]]) -> list[Contato
             contatos.append(None)
         else:
             contatos.append(dono)
+    return contatos
+
+
+def _ja_existentes(pedidos: list[tuple[object, list[tuple[str, str]]]]) -> set[int]:
+    """Indexes of ``(empresa_id, chaves)`` that :func:`_encontrar` would find a contact for:
+    an identity (any variant) or, as its fallback does, a contact with the phone or e-mail.
+    Two queries whatever the number of senders."""
+    valores: dict[tuple, set[str]] = {}
+    fones: dict[object, set[str]] = {}
+    emails: dict[object, set[str]] = {}
+    for empresa_id, chaves in pedidos:
+        for tipo, valor in chaves:
+            valores.setdefault((empresa_id, tipo), set()).update(_variantes(tipo, valor))
+        if telefone := _telefone_de(chaves):
+            fones.setdefault(empresa_id, set()).update(variantes_telefone(telefone))
+        if email := _email_de(chaves):
+            emails.setdefault(empresa_id, set()).add(email)
+    filtro = Q()
+    for (empresa_id, tipo), desse_tipo in valores.items():
+        filtro |= Q(empresa_id=empresa_id, tipo=tipo, valor__in=sorted(desse_tipo))
+    achadas = set(
+        IdentidadeContato.objects.filter(filtro).values_list("empresa_id", "tipo", "valor")
+    )
+    filtro = Q()
+    for empresa_id, desses in fones.items():
+        filtro |= Q(empresa_id=empresa_id, telefone__in=sorted(desses))
+    for empresa_id, desses in emails.items():
+        for email in sorted(desses):
+            filtro |= Q(empresa_id=empresa_id, email__iexact=email)
+    contatos = (
+        list(Contato.objects.filter(filtro).values_list("empresa_id", "telefone", "email"))
+        if filtro
+        else []
+    )
+    com_fone = {(e, t) for e, t, _ in contatos if t}
+    com_email = {(e, m.lower()) for e, _, m in contatos if m}
+    existentes = set()
+    for n, (empresa_id, chaves) in enumerate(pedidos):
+        telefone, email = _telefone_de(chaves), _email_de(chaves)
+        if (
+            any((empresa_id, t, v) in achadas for t, valor in chaves for v in _variantes(t, valor))
+            or any((empresa_id, v) in com_fone for v in variantes_telefone(telefone))
+            or (email and (empresa_id, email) in com_email)
+        ):
+            existentes.add(n)
+    return existentes
+
+
+def contatos_criar_novos(pedidos: list[tuple[object, Remetente]]) -> list[Contato | None]:
+    """For each ``(empresa_id, remetente)`` of a sender nobody knows yet — no identity, no
+    contact with its phone or e-mail — the contact :func:`contato_resolver` would create, all of
+    them in ONE insert of contacts and ONE of identities (a sender repeated in ``pedidos``
+    gets the same contact).  None for the others (known senders, senders sharing an identity
+    with a different sender of the list, or every new one when a concurrent transaction
+    created one of them first): the caller resolves those with :func:`contato_resolver`.
+    Call inside a transaction."""
+    chaves = [_chaves_do_remetente(remetente) for _, remetente in pedidos]
+    existentes = _ja_existentes([(e, c) for (e, _), c in zip(pedidos, chaves, strict=True)])
+    novos: dict[tuple, Contato] = {}  # (empresa_id, chaves) -> contact to create
+    dono_da_chave: dict[tuple, tuple] = {}
+    ambiguos: set[tuple] = set()
+    identidades: dict[tuple, list[IdentidadeContato]] = {}
+    for n, ((empresa_id, remetente), das_chaves) in enumerate(zip(pedidos, chaves, strict=True)):
+        conjunto = (empresa_id, tuple(das_chaves))
+        if n in existentes or not das_chaves or conjunto in novos:
+            continue
+        for chave in das_chaves:
+            outro = dono_da_chave.setdefault((empresa_id, *chave), conjunto)
+            if outro != conjunto:  # two different senders share an identity: not here
+                ambiguos |= {outro, conjunto}
+        telefone = _telefone_de(das_chaves)
+        contato = Contato(
+            empresa_id=empresa_id,
+            nome=(remetente.nome or telefone)[:200],
+            telefone=telefone[:20],
+            email=_email_de(das_chaves),
+        )
+        novos[conjunto] = contato
+        identidades[conjunto] = [
+            IdentidadeContato(
+                empresa_id=empresa_id,
+                contato=contato,
+                tipo=tipo,
+                valor=valor,
+                nome_exibicao=remetente.nome[:200],
+                username=remetente.username[:100],
+            )
+            for tipo, valor in das_chaves
+        ]
+    for conjunto in ambiguos:
+        del novos[conjunto]
+    if novos:
+        try:
+            with transaction.atomic():
+                Contato.objects.bulk_create(novos.values())
+                IdentidadeContato.objects.bulk_create(
+                    i for conjunto in novos for i in identidades[conjunto]
+                )
+        except IntegrityError:  # a concurrent transaction created one of them first
+            novos = {}
+    contatos: list[Contato | None] = []
+    for (empresa_id, remetente), das_chaves in zip(pedidos, chaves, strict=True):
+        contato = novos.get((empresa_id, tuple(das_chaves)))
+        # a repeat whose profile name would fill the new contact's blank name: per event
+        if contato is not None and not _nada_a_completar(
+            contato, set(das_chaves), das_chaves, remetente.nome
+        ):
+            contato = None
+        contatos.append(contato)
     return contatos
 
 

@@ -13,9 +13,16 @@ of statements whatever its size:
    the ``(canal, id_externo)`` unique index decides, even against a concurrent retry;
 4. the tickets' counters, summary and status, one ``UPDATE`` (``bulk_update``).
 
-Everything else — statuses, edits, group chats, replies, e-mail, a new contact or a new or
-reopened ticket (its number comes from the database trigger, its ``criado``/``reaberto``
-history entry and ``novo_ticket`` from ``abertura``) — goes through the per-event
+First contacts are set-based too, before the loop (``_primeiros_contatos``): senders nobody
+knows get their contacts and identities in one insert each (``contatos.contatos_criar_novos``),
+and conversations that never had a ticket get one in one insert of tickets (numbered by the
+database trigger, per row) and one of ``criado`` history entries
+(``abertura.tickets_abrir_em_lote``) — a fixed number of statements per batch, not 17 per
+new conversation.  A concurrent transaction that created one of them first (a unique index
+says so) rolls back that insert's savepoint and leaves those events to the per-event path.
+
+Everything else — statuses, edits, group chats, replies, e-mail, a closed ticket to reopen or
+continue, a known contact with an identity or a blank to add — goes through the per-event
 orchestrator at its place in the batch; the common-case messages gathered before it are
 written first, so events keep their order.  Realtime events are published after commit, all
 of the batch in one round trip to Redis (``realtime.publicar.publicacoes_em_lote``), media
@@ -35,7 +42,8 @@ from atendimento.models import Canal, Contato, Mensagem, Ticket
 from atendimento.realtime.eventos import publicar_nova_mensagem, publicar_ticket_atualizado
 from atendimento.realtime.publicar import publicacoes_em_lote
 from atendimento.services import reacoes
-from atendimento.services.contatos import contatos_conhecidos
+from atendimento.services.abertura import tickets_abrir_em_lote
+from atendimento.services.contatos import contatos_conhecidos, contatos_criar_novos
 from atendimento.services.entrada import (
     _mensagens,
     apos_commit_baixar_midia,
@@ -95,27 +103,109 @@ def _tickets_abertos(chaves: set[tuple]) -> dict[tuple, Ticket]:
     }
 
 
-def _rapidas(itens: list[tuple[Canal, Entrada]]) -> dict[int, _Rapida]:
+def _rapidas(itens: list[tuple[Canal, Entrada]]) -> tuple[dict[int, _Rapida], set]:
+    """The batch's common-case events, with their contact and (locked) ticket; and the
+    tickets opened here for first contacts (see :func:`_primeiros_contatos`)."""
     candidatas = [i for i, (canal, evento) in enumerate(itens) if _candidata(canal, evento)]
     if not candidatas:
-        return {}
-    contatos = contatos_conhecidos(
-        [(itens[i][0].empresa_id, itens[i][1].remetente) for i in candidatas]
+        return {}, set()
+    contatos = dict(
+        zip(
+            candidatas,
+            contatos_conhecidos(
+                [(itens[i][0].empresa_id, itens[i][1].remetente) for i in candidatas]
+            ),
+            strict=True,
+        )
     )
     tickets = _tickets_abertos(
         {(itens[i][0].pk, itens[i][1].conversa.id_externo) for i in candidatas}
     )
+    novos = _primeiros_contatos(itens, candidatas, contatos, tickets)
     rapidas = {}
-    for i, contato in zip(candidatas, contatos, strict=True):
+    for i in candidatas:
         canal, evento = itens[i]
+        contato = contatos[i]
         ticket = tickets.get((canal.pk, evento.conversa.id_externo))
         if contato is not None and ticket is not None:
             rapidas[i] = _Rapida(i, canal, evento, contato, ticket)
-    return rapidas
+    return rapidas, novos
 
 
-def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None]) -> None:
-    """The common-case messages gathered so far, set-based (see the module docstring)."""
+def _conversa(item: tuple[Canal, Entrada]) -> tuple:
+    canal, evento = item
+    return canal.pk, evento.conversa.id_externo
+
+
+def _primeiras_da_conversa(itens: list[tuple[Canal, Entrada]]) -> set[int]:
+    """Indexes of the first message of each conversation in the batch."""
+    vistas: dict[tuple, int] = {}
+    for i, (canal, evento) in enumerate(itens):
+        if isinstance(evento, MensagemEntrada):
+            vistas.setdefault(_conversa((canal, evento)), i)
+    return set(vistas.values())
+
+
+def _primeiros_contatos(
+    itens: list[tuple[Canal, Entrada]],
+    candidatas: list[int],
+    contatos: dict[int, Contato | None],
+    tickets: dict[tuple, Ticket],
+) -> set:
+    """First contacts, set-based: senders nobody knows get their contact (one insert of
+    contacts, one of identities: ``contatos_criar_novos``) and conversations that never had a
+    ticket get one (one insert of tickets, one of history entries: ``tickets_abrir_em_lote``),
+    filling ``contatos`` and ``tickets`` in place; the pks of the tickets opened.  Only for a
+    conversation whose first message in the batch is a common-case one (so the ticket is
+    opened by the message that opens it one event at a time) and whose message is not stored
+    yet (a provider retry creates nothing).  Everything else — a closed ticket to reopen or
+    continue, a known sender with an identity or a blank to add — stays on the per-event path."""
+    primeiras = _primeiras_da_conversa(itens)
+    sem_ticket = [i for i in candidatas if i in primeiras and _conversa(itens[i]) not in tickets]
+    sem_contato = [i for i in candidatas if contatos[i] is None]
+    if not sem_ticket and not sem_contato:
+        return set()
+    faltam = sorted(set(sem_ticket) | set(sem_contato))
+    guardadas = set(
+        Mensagem.objects.filter(
+            canal_id__in={itens[i][0].pk for i in faltam},
+            id_externo__in={itens[i][1].id_externo for i in faltam},
+        ).values_list("canal_id", "id_externo")
+    )
+    sem_contato = [
+        i for i in sem_contato if (itens[i][0].pk, itens[i][1].id_externo) not in guardadas
+    ]
+    if sem_contato:
+        criados = contatos_criar_novos(
+            [(itens[i][0].empresa_id, itens[i][1].remetente) for i in sem_contato]
+        )
+        contatos.update(zip(sem_contato, criados, strict=True))
+    chaves = {
+        _conversa(itens[i]): i
+        for i in sem_ticket
+        if contatos[i] is not None and (itens[i][0].pk, itens[i][1].id_externo) not in guardadas
+    }
+    if not chaves:
+        return set()
+    com_ticket = set(
+        Ticket.objects.filter(
+            canal_id__in={c for c, _ in chaves}, conversa_id_externo__in={v for _, v in chaves}
+        ).values_list("canal_id", "conversa_id_externo")
+    )
+    pedidos = [(chave, i) for chave, i in chaves.items() if chave not in com_ticket]
+    abertos = tickets_abrir_em_lote(
+        [(itens[i][0], contatos[i], itens[i][1].conversa, itens[i][1].assunto) for _, i in pedidos]
+    )
+    for (chave, i), ticket in zip(pedidos, abertos, strict=False):
+        ticket.contato = contatos[i]
+        tickets[chave] = ticket
+    return {t.pk for t in abertos}
+
+
+def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None], novos: set) -> None:
+    """The common-case messages gathered so far, set-based (see the module docstring);
+    ``novos``: tickets opened in this batch whose first message is not stored yet (it is
+    the one reported ``ticket_novo``; its pk leaves the set)."""
     if not rapidas:
         return
     por_evento = [_mensagens(r.canal, r.ticket, r.evento) for r in rapidas]
@@ -137,6 +227,8 @@ def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None]) -> None:
             publicar_nova_mensagem(mensagem, ticket)
             if mensagem.midia_status == Mensagem.StatusMidia.PENDENTE:
                 transaction.on_commit(partial(apos_commit_baixar_midia, mensagem.pk))
+        novo = ticket.pk in novos
+        novos.discard(ticket.pk)
         entradas += [
             reacoes.EntradaConfirmada(
                 empresa_id=ticket.empresa_id,
@@ -144,9 +236,9 @@ def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None]) -> None:
                 mensagem_id=m.pk,
                 canal_id=rapida.canal.pk,
                 contato_id=rapida.contato.pk,
-                ticket_novo=False,
+                ticket_novo=novo and n == 0,
             )
-            for m in inseridas
+            for n, m in enumerate(inseridas)
         ]
         resultados[rapida.indice] = inseridas[0]
     _salvar_tickets(list(tickets.values()))
@@ -206,18 +298,18 @@ def eventos_processar(itens: list[tuple[Canal, Entrada]]) -> list[Mensagem | Non
     """Apply normalised inbound events in order; for each, the message touched (as
     :func:`entrada.evento_processar` returns it).  Same outcome as applying them one by one."""
     resultados: list[Mensagem | None] = [None] * len(itens)
-    rapidas = _rapidas(itens)
     juntas: list[_Rapida] = []
     with reacoes.em_lote(), publicacoes_em_lote():
+        rapidas, novos = _rapidas(itens)
         for i, (canal, evento) in enumerate(itens):
             rapida = rapidas.get(i)
             if rapida is not None:
                 juntas.append(rapida)
                 continue
-            _gravar(juntas, resultados)
+            _gravar(juntas, resultados, novos)
             juntas = []
             resultados[i] = evento_processar(canal=canal, evento=evento)
             if isinstance(evento, MensagemEntrada):  # statuses and edits leave tickets alone
                 _recarregar(rapidas, i)
-        _gravar(juntas, resultados)
+        _gravar(juntas, resultados, novos)
     return resultados

@@ -25,8 +25,16 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerIndisponivel
+from redis.exceptions import ConnectionError as RedisIndisponivel
+from redis.exceptions import TimeoutError as RedisLento
+
+from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
+#: while Redis is down every batch's reactions fail the same way: one line per interval
+aviso = AvisoLimitado(logger)
+FORA_DO_AR = (BrokerIndisponivel, RedisIndisponivel, RedisLento)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,13 @@ def apos_entrada(entradas: Sequence[EntradaConfirmada]) -> None:
     for reacao in _REACOES:
         try:
             reacao(lista)
+        except FORA_DO_AR as exc:
+            aviso(
+                reacao.__qualname__,
+                "reaction %s skipped: Redis unreachable",
+                reacao.__qualname__,
+                exc=exc,
+            )
         except Exception:
             logger.exception("reaction %s failed (%d messages)", reacao.__qualname__, len(lista))
 

@@ -5,6 +5,11 @@ Absence is proved without sleeping: :func:`nada_antes_do_marcador` publishes a m
 socket may receive after the event under test; publications of one process go out in order and
 a socket handles its messages in order, so the marker arriving first proves the event never
 will.
+
+Sockets opened here carry the server extension ``make run``'s uvicorn gives every socket
+(``conectcrm.envio_direto``, conectcrm/protocolo_ws.py), so server events take the same direct
+path as in production; ``abrir(..., direto=False)`` opens one without it (daphne's case).  The
+real extension is tested against a real uvicorn in ``test_envio_direto.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from atendimento.realtime import conexoes
 from atendimento.realtime.grupos import grupo_atendente
 from atendimento.realtime.publicar import aguardar_publicacoes, publicar
 from conectcrm.asgi import application
+from conectcrm.protocolo_ws import EXTENSAO
 
 ORIGEM = b"http://testserver"
 TIMEOUT = 10
@@ -92,8 +98,26 @@ class Cliente:
         await self.com.disconnect()
 
 
+class EnvioDiretoDeTeste:
+    """The communicator's side of ``conectcrm.envio_direto``: a frame written now is put in
+    the output queue as the ASGI ``send`` would put it."""
+
+    def __init__(self, comunicador: WebsocketCommunicator) -> None:
+        self._comunicador = comunicador
+
+    def pode(self) -> bool:
+        return not self._comunicador.future.done()
+
+    def enviar(self, dados: bytes) -> bool:
+        if not self.pode():
+            return False
+        quadro = {"type": "websocket.send", "text": dados.decode()}
+        self._comunicador.output_queue.put_nowait(quadro)
+        return True
+
+
 async def abrir(
-    atendente=None, *, token: str | None = None, cookie: str | None = None
+    atendente=None, *, token: str | None = None, cookie: str | None = None, direto: bool = True
 ) -> WebsocketCommunicator:
     caminho = "/ws/atendimento/"
     if atendente is not None:
@@ -104,6 +128,8 @@ async def abrir(
     if cookie is not None:
         cabecalhos.append((b"cookie", cookie.encode()))
     comunicador = WebsocketCommunicator(application, caminho, headers=cabecalhos)
+    if direto:  # before the application starts (its scope is read then)
+        comunicador.scope["extensions"] = {EXTENSAO: EnvioDiretoDeTeste(comunicador)}
     conectado, _ = await comunicador.connect(timeout=TIMEOUT)
     assert conectado
     return comunicador

@@ -56,8 +56,8 @@ def tudo(
     }
 
 
-async def _conectar_todos(tudo):
-    return {nome: await conectar(a) for nome, a in tudo.items()}
+async def _conectar_todos(tudo, *, direto: bool = True):
+    return {nome: await conectar(a, direto=direto) for nome, a in tudo.items()}
 
 
 async def _fechar(sockets):
@@ -93,6 +93,7 @@ def _ticket_atualizado(mensagem):
     return dict(dados_ticket(mensagem.ticket))
 
 
+@pytest.mark.parametrize("direto", [True, False], ids=["envio-direto", "send-asgi"])
 @pytest.mark.parametrize(
     ("evento", "publicar"),
     [
@@ -102,8 +103,10 @@ def _ticket_atualizado(mensagem):
         ("ticket_atualizado", _ticket_atualizado),
     ],
 )
-async def test_evento_do_ticket_chega_so_a_quem_ve_o_ticket(tudo, mensagem, evento, publicar):
-    sockets = await _conectar_todos(tudo)
+async def test_evento_do_ticket_chega_so_a_quem_ve_o_ticket(
+    tudo, mensagem, evento, publicar, direto
+):
+    sockets = await _conectar_todos(tudo, direto=direto)
 
     dados = await em_sync(publicar, mensagem)
 
