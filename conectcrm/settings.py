@@ -287,12 +287,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="atendimento@localhost")
 # ----------------------------------------------------------------------------- DRF / JWT / OpenAPI
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "atendimento.api.jwt.AutenticacaoJWT",  # simplejwt's, the Atendente in the same query
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "atendimento.api.filters.FiltrosDaLista",  # django-filter's, skipped without parameters
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchVector,
-    SearchVectorCombinable,
     SearchVectorField,
 )
 from django.db import models
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
 from atendimento.models.base import ModeloEmpresa, chave_empresa
+from atendimento.models.busca import LexemaEmpresa
 
 from .constantes import DIMENSOES_EMBEDDING
 
@@ -92,16 +92,6 @@ class ArtigoConhecimento(ModeloEmpresa):
 
     def __str__(self) -> str:
         return self.titulo
-
-
-class LexemaEmpresa(SearchVectorCombinable, Func):
-    """The empresa as one extra lexeme of a chunk's full-text vector (``e`` + the id's 32 hex
-    digits): a search that ANDs it with the question's terms makes the GIN index return only that
-    empresa's chunks, instead of every empresa's matches of a frequent word (the embedded
-    PostgreSQL has no ``btree_gin`` for a composite (empresa, tsvector) index)."""
-
-    template = "array_to_tsvector(ARRAY['e' || replace((%(expressions)s)::text, '-', '')])"
-    output_field = SearchVectorField()
 
 
 class TrechoConhecimento(ModeloEmpresa):

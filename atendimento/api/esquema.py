@@ -3,9 +3,18 @@ exception handler (``erros.py``) produces."""
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 
 from atendimento.api.serializers.comum import ErroSerializer
+
+
+class EsquemaJWT(SimpleJWTScheme):
+    """The API's ``Authorization: Bearer`` authentication (``atendimento.api.jwt.AutenticacaoJWT``,
+    simplejwt's with the agent read in the same query) documented as simplejwt's ``jwtAuth``."""
+
+    target_class = "atendimento.api.jwt.AutenticacaoJWT"
+
 
 #: (code, description) added to every authenticated operation; more per method below
 ERROS_SEMPRE = {

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework_simplejwt import settings as ajustes_jwt
 from rest_framework_simplejwt import state
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 
@@ -40,6 +41,25 @@ class BackendTokensRotativo(TokenBackend):
                 except TokenBackendError:
                     continue
             raise
+
+
+class _UsuariosComAtendente:
+    """``user_model`` as :class:`AutenticacaoJWT` reads it: ``objects`` loads the agent's row
+    with the user (a reverse one-to-one joined in the same query)."""
+
+    def __init__(self, modelo) -> None:
+        self.objects = modelo.objects.select_related("atendente")
+        self.DoesNotExist = modelo.DoesNotExist
+
+
+class AutenticacaoJWT(JWTAuthentication):
+    """simplejwt's ``Authorization: Bearer`` authentication, with the user's Atendente read in
+    the same query as the user (every API request needs both; ``request.user.atendente`` is then
+    cached).  Everything else — token checks, inactive users, errors — is simplejwt's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_model = _UsuariosComAtendente(self.user_model)
 
 
 def instalar() -> None:

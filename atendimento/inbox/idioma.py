@@ -48,7 +48,8 @@ class IdiomaDoAtendenteMiddleware:
     """After ``LocaleMiddleware`` and authentication: a signed-in agent whose browser has no
     language cookie yet (a new browser or device) reads the desk in their stored language
     instead of the browser's ``Accept-Language``.  The cookie, once set, decides (the switch
-    sets both)."""
+    sets both).  The agent's row is read through ``usuario.atendente``, which caches it on the
+    user: the view's own lookup (``atendente_do_usuario``) then runs no second query."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -57,20 +58,17 @@ class IdiomaDoAtendenteMiddleware:
         from django.conf import settings
         from django.utils import translation
 
-        from atendimento.models import Atendente
-
         usuario = getattr(request, "user", None)
         if (
             settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
             and usuario is not None
             and usuario.is_authenticated
         ):
-            idioma = (
-                Atendente.objects.filter(usuario_id=usuario.pk, ativo=True)
-                .values_list("idioma", flat=True)
-                .first()
-            )
-            if idioma:
-                translation.activate(idioma)
+            try:
+                atendente = atendente_do_usuario(usuario)
+            except NaoEncontrado:  # not an agent (Django admin user), or inactive
+                atendente = None
+            if atendente is not None and atendente.idioma:
+                translation.activate(atendente.idioma)
                 request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -7,8 +7,15 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext_lazy as _
 
 from .base import ModeloEmpresa, chave_empresa
+from .busca import LexemaEmpresa
 
 CONFIG_BUSCA = "portuguese"
+
+
+def vetor_busca() -> SearchVector:
+    """The indexed full-text vector of a message (``mensagem_busca_empresa``): its Portuguese
+    text plus its empresa's lexeme; a search ANDs ``ConsultaEmpresa`` (``tickets_buscar``)."""
+    return SearchVector("conteudo", config=CONFIG_BUSCA) + LexemaEmpresa(models.F("empresa_id"))
 
 
 def caminho_midia(instancia: Mensagem, nome: str) -> str:
@@ -158,7 +165,7 @@ class Mensagem(ModeloEmpresa):
             models.Index(
                 fields=["ticket", "data", "ordem", "criado_em"], name="mensagem_ticket_ordem"
             ),
-            GinIndex(SearchVector("conteudo", config=CONFIG_BUSCA), name="mensagem_conteudo_busca"),
+            GinIndex(vetor_busca(), name="mensagem_busca_empresa"),
             # the dashboard's volume per day (atendimento/selectors/painel.py)
             models.Index(
                 fields=["empresa", "data"], include=["direcao"], name="mensagem_empresa_data"

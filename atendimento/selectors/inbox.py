@@ -25,7 +25,7 @@ from atendimento.models import (
 )
 from atendimento.selectors.acesso import da_empresa, tickets_visiveis
 from atendimento.selectors.mensagens import mensagens_da_conversa, mensagens_visiveis
-from atendimento.selectors.tickets import tickets_buscar
+from atendimento.selectors.tickets import com_colunas, tickets_buscar
 from ia.models import AIInsight, AIResposta
 from ia.services.registro import SUGESTAO
 from ia.tasks import analise_agendada
@@ -118,17 +118,30 @@ def _base_filtrada(atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Tick
     return qs
 
 
+#: what a row of the list shows of the ticket's contact, channel and agent (the queue is read
+#: whole: its SLA targets drive the row's clock)
+CAMPOS_RELACIONADOS_DA_LISTA = (
+    "contato__nome",
+    "contato__telefone",
+    "contato__email",
+    "canal__tipo",
+    "canal__nome",
+    "atendente__nome",
+)
+
+
 def inbox_tickets(*, atendente: Atendente, filtros: FiltrosInbox) -> QuerySet[Ticket]:
     """The list: newest activity first, with what each row shows (contact, channel, queue,
     assignee, tags) loaded in two queries."""
-    return (
+    return com_colunas(
         _base_filtrada(atendente, filtros)
         .filter(_filtro_aba(atendente, filtros.aba))
         .select_related("contato", "canal", "fila", "atendente")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("nome"), to_attr=Ticket.ATRIBUTO_TAGS)
         )
-        .order_by(F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id")
+        .order_by(F("ultima_mensagem_em").desc(nulls_last=True), "-criado_em", "-id"),
+        CAMPOS_RELACIONADOS_DA_LISTA,
     )
 
 
@@ -146,10 +159,13 @@ def inbox_opcoes_filtro(*, atendente: Atendente) -> dict[str, list]:
     filas = da_empresa(Fila.objects, atendente).filter(ativo=True)
     if not atendente.gerencia_empresa:
         filas = filas.filter(id__in=_ids_filas_do_atendente(atendente))
+    # only what an option shows (a channel's configuration and encrypted secrets are not read)
     return {
-        "filas": list(filas.order_by("ordem", "nome")),
-        "canais": list(da_empresa(Canal.objects, atendente).order_by("nome")),
-        "tags": list(da_empresa(Tag.objects, atendente).order_by("nome")),
+        "filas": list(filas.order_by("ordem", "nome").only("id", "nome")),
+        "canais": list(
+            da_empresa(Canal.objects, atendente).order_by("nome").only("id", "nome", "tipo")
+        ),
+        "tags": list(da_empresa(Tag.objects, atendente).order_by("nome").only("id", "nome")),
     }
 
 
@@ -295,16 +311,23 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
     return Lateral(
         identidades=_identidades_extras(ticket.contato),
         tickets_do_contato=tickets_do_contato,
+        # the options of the selects: only what an option shows
         tags_disponiveis=[
             tag
-            for tag in da_empresa(Tag.objects, atendente).order_by("nome")
+            for tag in da_empresa(Tag.objects, atendente).order_by("nome").only("id", "nome")
             if tag.id not in ids_tags
         ],
         filas=list(
-            da_empresa(Fila.objects, atendente).filter(ativo=True).order_by("ordem", "nome")
+            da_empresa(Fila.objects, atendente)
+            .filter(ativo=True)
+            .order_by("ordem", "nome")
+            .only("id", "nome")
         ),
         atendentes=list(
-            da_empresa(Atendente.objects, atendente).filter(ativo=True).order_by("nome")
+            da_empresa(Atendente.objects, atendente)
+            .filter(ativo=True)
+            .order_by("nome")
+            .only("id", "nome", "status")
         ),
         historico=historico,
         insight=AIInsight.objects.filter(ticket=ticket).order_by("-criado_em").first(),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Contato, Historico, Mensagem, Tag, Ticket
-from atendimento.models.mensagem import CONFIG_BUSCA
+from atendimento.models.busca import BuscaDaEmpresa
+from atendimento.models.mensagem import CONFIG_BUSCA, vetor_busca
 from atendimento.selectors.acesso import (
     da_empresa,
     obter_da_empresa,
@@ -52,33 +53,65 @@ def tickets_listar(*, atendente: Atendente) -> QuerySet[Ticket]:
     return _para_lista(tickets_visiveis(atendente))
 
 
+#: what the list shows of a ticket's contact, channel, queue and agent (the rest of those rows
+#: — channel configuration and encrypted secrets among them — is not read for a list)
+CAMPOS_RELACIONADOS_DA_LISTA = (
+    "contato__nome",
+    "contato__telefone",
+    "contato__email",
+    "canal__tipo",
+    "fila__nome",
+    "atendente__nome",
+)
+
+
+def tickets_para_lista(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``queryset`` (a page's tickets, read by their keys) with what the list serializer shows:
+    the API list filters, orders and counts ``tickets_visiveis`` and loads its page through
+    this.  Every column of the ticket, only the shown ones of its related rows."""
+    return com_colunas(_para_lista(queryset), CAMPOS_RELACIONADOS_DA_LISTA)
+
+
+def com_colunas(queryset: QuerySet[Ticket], relacionados: tuple[str, ...]) -> QuerySet[Ticket]:
+    """``queryset`` reading every column of the ticket and, of the related rows it joins
+    (``select_related``), only the ``relacionados`` ones (``"canal__tipo"``); a joined model
+    none of them names is read whole."""
+    return queryset.only(*(campo.name for campo in Ticket._meta.concrete_fields), *relacionados)
+
+
 def ticket_recarregar(*, ticket: Ticket) -> Ticket:
     """The ticket as the list shows it, right after an action on it (the actor may no longer
     see it, e.g. after transferring it out of their queues)."""
     return _para_lista(Ticket.objects.filter(empresa_id=ticket.empresa_id)).get(pk=ticket.pk)
 
 
-def tickets_buscar(
-    queryset: QuerySet[Ticket], *, texto: str, empresa_id: uuid.UUID | None = None
-) -> QuerySet[Ticket]:
-    """``q``: Portuguese full-text search over the messages (the expression of the GIN index
-    ``mensagem_conteudo_busca``) or a substring of the contact's name/number/e-mail or the
-    subject.  With ``empresa_id`` (the caller's tenant) the messages and contacts searched are
-    only that empresa's: the same result, without reading every tenant's matches."""
+def mensagens_com_texto(*, texto: str, empresa_id: uuid.UUID) -> QuerySet[Mensagem]:
+    """Messages whose text matches ``texto`` (Portuguese full text, web-search syntax) as the
+    GIN index ``mensagem_busca_empresa`` finds them: the terms ANDed with the empresa's lexeme.
+    Callers filter on ``empresa_id`` too (the lexeme narrows the index scan; the column is
+    what the tenant rule relies on)."""
     consulta = SearchQuery(texto, config=CONFIG_BUSCA, search_type="websearch")
-    mensagens = Mensagem.objects.all()
-    contatos = Contato.objects.all()
-    if empresa_id is not None:
-        mensagens = mensagens.filter(empresa_id=empresa_id)
-        contatos = contatos.filter(empresa_id=empresa_id)
+    return Mensagem.objects.filter(BuscaDaEmpresa(vetor_busca(), consulta, Value(empresa_id)))
+
+
+def tickets_buscar(
+    queryset: QuerySet[Ticket], *, texto: str, empresa_id: uuid.UUID
+) -> QuerySet[Ticket]:
+    """``q``: Portuguese full-text search over the messages or a substring of the contact's
+    name/number/e-mail or the subject, among the caller's empresa's (``empresa_id``) messages
+    and contacts.  The messages are found through the GIN index ``mensagem_busca_empresa``,
+    whose vector carries the empresa as a lexeme: the index scan returns this empresa's
+    matches only, not every tenant's (``atendimento.models.busca``)."""
     com_mensagem = (
-        mensagens.annotate(busca=SearchVector("conteudo", config=CONFIG_BUSCA))
-        .filter(busca=consulta)
+        mensagens_com_texto(texto=texto, empresa_id=empresa_id)
+        .filter(empresa_id=empresa_id)
         .values("ticket_id")
     )
-    com_contato = contatos.filter(
-        Q(nome__icontains=texto) | Q(telefone__icontains=texto) | Q(email__icontains=texto)
-    ).values("id")
+    com_contato = (
+        Contato.objects.filter(empresa_id=empresa_id)
+        .filter(Q(nome__icontains=texto) | Q(telefone__icontains=texto) | Q(email__icontains=texto))
+        .values("id")
+    )
     return queryset.filter(
         Q(id__in=com_mensagem) | Q(contato_id__in=com_contato) | Q(assunto__icontains=texto)
     )
@@ -146,6 +179,8 @@ def atendente_obter(*, atendente: Atendente, atendente_id) -> Atendente:
 
 __all__ = [
     "atendente_obter",
+    "com_colunas",
+    "mensagens_com_texto",
     "tags_obter",
     "ticket_detalhe",
     "ticket_historico",
@@ -154,4 +189,6 @@ __all__ = [
     "tickets_buscar",
     "tickets_do_atendente",
     "tickets_listar",
+    "tickets_para_lista",
+    "tickets_visiveis",
 ]

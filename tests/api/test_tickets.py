@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -145,19 +146,46 @@ def test_busca_q_em_mensagens_em_portugues_e_no_contato(api_admin, empresa, cana
     assert ids(api_admin.get(f"{API}/tickets/", {"q": "troca"})) == {str(por_assunto.id)}
 
 
-def test_busca_usa_o_indice_gin_das_mensagens(empresa, admin):
+def test_busca_usa_o_indice_gin_das_mensagens(empresa):
+    """The messages' condition is the expression of the GIN index ``mensagem_busca_empresa``
+    (the terms ANDed with the empresa's lexeme): the index can answer it alone."""
     from django.db import connection
 
-    from atendimento.selectors.tickets import tickets_buscar, tickets_listar
+    from atendimento.selectors.tickets import mensagens_com_texto
 
-    consulta = tickets_buscar(tickets_listar(atendente=admin), texto="reembolso")
+    consulta = mensagens_com_texto(texto="reembolso", empresa_id=empresa.id).values("ticket_id")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, parametros = consulta.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", parametros)
         plano = "\n".join(linha[0] for linha in cursor.fetchall())
 
-    assert "mensagem_conteudo_busca" in plano
+    assert "mensagem_busca_empresa" in plano, plano
+    assert re.search(r"& '+e[0-9a-f]{32}'", plano), plano  # the empresa's lexeme
+
+
+def test_busca_so_na_empresa_e_sem_termos_nao_acha_nada(
+    api_admin, empresa, canal_whatsapp, fila, ticket_outra_empresa
+):
+    """The empresa's lexeme narrows the index scan; it never widens the search: another
+    empresa's message with the word is not found, and a query with no term but stop words
+    finds nothing (ANDed with the lexeme alone it would match every message)."""
+    nosso = TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, assunto="")
+    MensagemFactory(ticket=nosso, conteudo="Segunda via do boleto, por favor")
+    sem_a_palavra = TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, assunto="")
+    MensagemFactory(ticket=sem_a_palavra, conteudo="Quero falar de um pedido")
+    MensagemFactory(ticket=ticket_outra_empresa, conteudo="O boleto venceu")
+
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boleto"})) == {str(nosso.id)}
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boletos pedido"})) == set()
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "boleto or pedido"})) == {
+        str(nosso.id),
+        str(sem_a_palavra.id),
+    }
+    assert ids(api_admin.get(f"{API}/tickets/", {"q": "-boleto"})) == {str(sem_a_palavra.id)}
+    resposta = api_admin.get(f"{API}/tickets/", {"q": "de o"})
+    assert resposta.status_code == 200
+    assert resposta.json()["count"] == 0
 
 
 def test_ordenacao(api_admin, empresa, canal_whatsapp, fila):
@@ -183,6 +211,45 @@ def test_paginacao_page_size_ate_200(api_admin, empresa, canal_whatsapp, fila):
     assert "page_size=2" in pagina["previous"]
     assert grande.status_code == 200
     assert api_admin.get(f"{API}/tickets/?page=99").status_code == 404
+
+
+def test_paginas_lidas_pelas_chaves_na_ordem_e_com_contagem_exata(
+    api_admin, empresa, canal_whatsapp, fila
+):
+    """The list reads a page's keys with the count of the whole list, then those rows: the
+    pages put together are the whole list in order, each with the exact count, also filtered;
+    a page past the end, 0 or not a number is 404; ``last`` is the last page."""
+    agora = timezone.now()
+    tickets = [
+        TicketFactory(
+            empresa=empresa,
+            canal=canal_whatsapp,
+            fila=fila,
+            ultima_mensagem_em=agora - timedelta(minutes=i // 2),  # ties broken by criado_em
+            status="fechado" if i % 3 == 0 else "aberto",
+        )
+        for i in range(7)
+    ]
+    TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, ultima_mensagem_em=None)
+    todos = [t["id"] for t in api_admin.get(f"{API}/tickets/?page_size=200").json()["results"]]
+
+    paginas = [api_admin.get(f"{API}/tickets/?page_size=3&page={n}").json() for n in (1, 2, 3)]
+
+    assert len(todos) == 8
+    assert todos[-1] not in {str(t.id) for t in tickets}  # no last message: last
+    assert [t["id"] for p in paginas for t in p["results"]] == todos
+    assert {p["count"] for p in paginas} == {8}
+    assert [p["next"] is None for p in paginas] == [False, False, True]
+    ultima = api_admin.get(f"{API}/tickets/?page_size=3&page=last").json()
+    assert ultima["results"] == paginas[2]["results"]
+    assert ultima["count"] == 8
+    for invalida in ("4", "0", "-1", "abc"):
+        assert api_admin.get(f"{API}/tickets/?page_size=3&page={invalida}").status_code == 404
+    fechados = api_admin.get(f"{API}/tickets/?status=fechado&page_size=2&page=2").json()
+    assert fechados["count"] == 3
+    assert [t["status"] for t in fechados["results"]] == ["fechado"]
+    vazia = api_admin.get(f"{API}/tickets/?status=aguardando").json()
+    assert (vazia["count"], vazia["results"]) == (0, [])
 
 
 # ------------------------------------------------------------------------------- detail

@@ -211,6 +211,8 @@ def test_migrations_built_vector_extension_and_indexes():
         indices = dict(cursor.fetchall())
     assert "USING hnsw (embedding vector_cosine_ops)" in indices["trecho_embedding_hnsw"]
     assert "USING gin (busca)" in indices["trecho_busca_gin"]
-    assert "to_tsvector('portuguese'" in indices["mensagem_conteudo_busca"]
+    assert "to_tsvector('portuguese'" in indices["mensagem_busca_empresa"]
+    assert "array_to_tsvector(ARRAY[('e'" in indices["mensagem_busca_empresa"]
+    assert "mensagem_conteudo_busca" not in indices
     assert "ultima_mensagem_em DESC NULLS LAST" in indices["ticket_inbox"]
     assert "mensagem_ticket_ordem" in indices

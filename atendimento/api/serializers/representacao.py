@@ -19,13 +19,16 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 
 def fuso():
-    """The time zone date-times are written in (DRF: the current one when USE_TZ)."""
-    return serializers.DateTimeField().default_timezone()
+    """The time zone date-times are written in: DRF's ``DateTimeField().default_timezone()``
+    (the current one when USE_TZ), without building a field per row."""
+    return timezone.get_current_timezone() if settings.USE_TZ else None
 
 
 def data_hora(valor: datetime.datetime | None, tz) -> str | None:

@@ -40,9 +40,11 @@ class BaseViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, objeto)
         return objeto
 
-    def paginado(self, queryset, serializer_class, paginacao=None, **contexto):
+    def paginado(self, queryset, serializer_class, paginacao=None, carregar=None, **contexto):
+        """One page of ``queryset``; with ``carregar`` (a selector's loader of the rows a page
+        shows) the page is read key-first (``PaginadorPorChaves``)."""
         paginador = paginacao() if paginacao else self.paginator
-        pagina = paginador.paginate_queryset(queryset, self.request, view=self)
+        pagina = paginador.paginate_queryset(queryset, self.request, view=self, carregar=carregar)
         dados = serializer_class(
             pagina, many=True, context={**self.get_serializer_context(), **contexto}
         ).data

@@ -65,7 +65,7 @@ class TicketViewSet(BaseViewSet):
     def get_queryset(self):
         if self.fake():
             return Ticket.objects.none()
-        return sel_tickets.tickets_listar(atendente=self.atendente)
+        return sel_tickets.tickets_visiveis(self.atendente)
 
     def _ticket(self, pk) -> Ticket:
         return self.conferir(sel_tickets.ticket_obter(atendente=self.atendente, ticket_id=pk))
@@ -75,7 +75,11 @@ class TicketViewSet(BaseViewSet):
 
     # ---------------------------------------------------------------------------- CRUD
     def list(self, request):
-        return self.paginado(self.filter_queryset(self.get_queryset()), TicketSerializer)
+        return self.paginado(
+            self.filter_queryset(self.get_queryset()),
+            TicketSerializer,
+            carregar=sel_tickets.tickets_para_lista,
+        )
 
     @extend_schema(responses=TicketDetalheSerializer)
     def retrieve(self, request, pk=None):
