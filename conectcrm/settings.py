@@ -365,6 +365,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+# Celery's Django fixup closes every database connection before and after EACH task unless
+# this is set (then once every 2 x N tasks): a new PostgreSQL backend per task.  Workers
+# reuse connections as web requests do instead: conectcrm.celery closes them around each
+# task by Django's own rules (CONN_MAX_AGE, CONN_HEALTH_CHECKS, a connection in error).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_DEFAULT_QUEUE = "webhooks"
 CELERY_TASK_ROUTES = {
     "canais.tasks.process_webhook": {"queue": "webhooks"},

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from atendimento.exceptions import NaoEncontrado
 from atendimento.models import Atendente, Canal
+from atendimento.realtime.conexoes import A_CADA_TICK
 from atendimento.realtime.entrega import ANTES_DE_ENTREGAR
 from atendimento.realtime.grupos import grupo_atendente
 from atendimento.realtime.publicar import enviar_agora
@@ -254,3 +255,5 @@ async def _checar_antes_de_entregar(recebido_em: float) -> None:
 
 
 ANTES_DE_ENTREGAR.append(_checar_antes_de_entregar)
+# the presence tick (every 1/10 of a heartbeat) keeps the cache checked for the heartbeats
+A_CADA_TICK.append(_checar_antes_de_entregar)

@@ -207,6 +207,7 @@ class CamadaRedis(RedisChannelLayer):
                 conexao=lambda: self.connection(0),
                 chave=self.prefix + self.membro_processo,
                 desserializar=self.deserialize,
+                gravar=self._gravar_membros,
             )
         elif entrega.loop is not loop:
             if entrega.lendo and entrega.loop.is_running():
@@ -248,10 +249,16 @@ class CamadaRedis(RedisChannelLayer):
             entrega.parar()
 
     async def _gravar_membro(self, group: str) -> None:
-        chave = self._group_key(group)
+        await self._gravar_membros([group])
+
+    async def _gravar_membros(self, grupos: list[str]) -> None:
+        """The process's member (re)written into ``grupos``, in one round trip."""
+        agora = time.time()
         async with self.connection(0).pipeline(transaction=False) as pipe:
-            pipe.zadd(chave, {self.membro_processo: time.time()})
-            pipe.expire(chave, self.group_expiry)
+            for grupo in grupos:
+                chave = self._group_key(grupo)
+                pipe.zadd(chave, {self.membro_processo: agora})
+                pipe.expire(chave, self.group_expiry)
             await pipe.execute()
 
     def receber_direto(self, canal: str, receptor: Callable[[dict[str, Any]], bool]) -> bool:

@@ -5,6 +5,13 @@ Per agent, a sorted set ``rt:conexoes:<atendente_id>`` holds the channel names o
 sockets, scored with the time of the last heartbeat; entries older than three heartbeats are
 ignored, so the sockets of a daphne process that died without closing them stop counting.
 
+A socket's entry is written when it connects (``registrar``) and then refreshed by its process,
+not by the socket: :class:`Batimentos` keeps the process's sockets and, every
+``1/FATIAS`` of a heartbeat, rewrites the entries that are a heartbeat old in ONE pipeline
+(with 1,000 sockets per process, a round trip per socket per heartbeat was a tenth of the CPU
+of a fan-out: bench/README.md, ``fanout.py``).  The same tick checks the process's access
+version cache (``acesso.VersoesAcesso``: one GET), which the sockets' heartbeats then read.
+
 When a socket closes, the process that served it schedules one check (an asyncio task in that
 process's event loop) ``REALTIME_OFFLINE_APOS_SEGUNDOS`` later.  The last socket to close
 writes its name to ``rt:saida:<id>``; only the check of that socket may set the agent
@@ -21,16 +28,27 @@ broker on the presence path of every disconnect; the in-process task needs neith
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import LockError, RedisError
 
 from atendimento.realtime.ajustes import ajuste
 from atendimento.realtime.redis import PREFIXO, cliente
+from conectcrm.avisos import AvisoLimitado
 
 logger = logging.getLogger(__name__)
+aviso = AvisoLimitado(logger)
+
+#: ticks of the process's presence refresh per heartbeat period
+FATIAS = 10
+#: entries rewritten per pipeline at most (a reconnect storm makes many due in one tick)
+_POR_PIPELINE = 250
+#: coroutines each tick runs too, with its monotonic start (``acesso`` checks its cache there)
+A_CADA_TICK: list[Callable[[float], Awaitable[None]]] = []
 
 _verificacoes: set[asyncio.Task] = set()
 
@@ -47,6 +65,10 @@ def _chave(atendente_id: str) -> str:
     return f"{PREFIXO}conexoes:{atendente_id}"
 
 
+def _validade() -> int:
+    return int(heartbeat_segundos() * 3) + 1
+
+
 def _chave_saida(atendente_id: str) -> str:
     return f"{PREFIXO}saida:{atendente_id}"
 
@@ -60,11 +82,98 @@ def trava(atendente_id: str):
 
 async def registrar(atendente_id: str, canal: str) -> None:
     """Count (or refresh, on heartbeat) the socket ``canal`` of the agent."""
-    validade = int(heartbeat_segundos() * 3) + 1
     async with cliente().pipeline(transaction=True) as pipe:
         pipe.zadd(_chave(atendente_id), {canal: time.time()})
-        pipe.expire(_chave(atendente_id), validade)
+        pipe.expire(_chave(atendente_id), _validade())
         await pipe.execute()
+
+
+class Batimentos:
+    """The open sockets of one process (one event loop) and the task refreshing their presence
+    entries: each tick (``heartbeat / FATIAS``) the entries written a heartbeat ago or more are
+    rewritten together, at most ``_POR_PIPELINE`` per round trip."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[str, tuple[str, float]] = {}  # canal -> (atendente_id, due at)
+        self._tarefa: asyncio.Task | None = None
+        self._renovando: asyncio.Future | None = None
+
+    def adicionar(self, atendente_id: str, canal: str) -> None:
+        """Refresh ``canal``'s entry from now on (its connect just wrote it)."""
+        self._sockets[canal] = (atendente_id, time.monotonic() + heartbeat_segundos())
+        if self._tarefa is None or self._tarefa.done():
+            self._tarefa = asyncio.get_running_loop().create_task(self._rodar())
+
+    async def remover(self, canal: str) -> None:
+        """Stop refreshing ``canal``; returns once no refresh that could rewrite its entry is
+        in flight (the caller then removes the entry)."""
+        if self._sockets.pop(canal, None) is None:
+            return
+        renovando = self._renovando
+        if renovando is not None and not renovando.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(renovando)
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    async def _rodar(self) -> None:
+        while self._sockets:
+            await asyncio.sleep(heartbeat_segundos() / FATIAS)
+            inicio = time.monotonic()
+            for gancho in A_CADA_TICK:
+                try:
+                    await gancho(inicio)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    aviso("tick", "presença: verificação periódica falhou", exc=exc)
+            vencidos = [c for c, (_, quando) in self._sockets.items() if quando <= inicio]
+            for i in range(0, len(vencidos), _POR_PIPELINE):
+                self._renovando = asyncio.ensure_future(
+                    self._renovar(vencidos[i : i + _POR_PIPELINE])
+                )
+                try:
+                    await asyncio.shield(self._renovando)
+                except asyncio.CancelledError:
+                    raise
+                except (RedisError, OSError) as exc:  # next tick retries; one line per interval
+                    aviso("renovar", "presença: Redis indisponível", exc=exc)
+
+    async def _renovar(self, canais: list[str]) -> None:
+        por_atendente: dict[str, dict[str, float]] = {}
+        agora, proximo = time.time(), time.monotonic() + heartbeat_segundos()
+        for canal in canais:
+            atual = self._sockets.get(canal)
+            if atual is not None:
+                por_atendente.setdefault(atual[0], {})[canal] = agora
+        if not por_atendente:
+            return
+        validade = _validade()
+        async with cliente().pipeline(transaction=False) as pipe:
+            for atendente_id, membros in por_atendente.items():
+                pipe.zadd(_chave(atendente_id), membros)
+                pipe.expire(_chave(atendente_id), validade)
+            await pipe.execute()
+        for membros in por_atendente.values():
+            for canal in membros:
+                atual = self._sockets.get(canal)
+                if atual is not None:
+                    self._sockets[canal] = (atual[0], proximo)
+
+
+_batimentos: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batimentos] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def batimentos() -> Batimentos:
+    """The presence refresher of the running event loop."""
+    loop = asyncio.get_running_loop()
+    atual = _batimentos.get(loop)
+    if atual is None:
+        atual = _batimentos[loop] = Batimentos()
+    return atual
 
 
 async def remover(atendente_id: str, canal: str) -> None:

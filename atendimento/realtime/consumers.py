@@ -146,6 +146,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         async with conexoes.trava(perfil.atendente_id):
             await conexoes.registrar(perfil.atendente_id, self.channel_name)
             await database_sync_to_async(_conectar)(perfil.atendente_id)
+        conexoes.batimentos().adicionar(perfil.atendente_id, self.channel_name)
         await self.accept()  # only now: no event published from here on is missed
         self._aceito = True
         if self._envio_direto is not None:  # the agent's version in the process's cache
@@ -163,6 +164,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         for grupo in self.grupos_base | {grupo_ticket(t) for t in self.salas}:
             await self._sair_grupo(grupo)
         try:
+            await conexoes.batimentos().remover(self.channel_name)
             await conexoes.remover(atendente_id, self.channel_name)
         except Exception:
             logger.exception("presença: falha ao remover %s", self.channel_name)
@@ -443,9 +445,11 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ membership upkeep
     async def _manter(self) -> None:
-        """Every heartbeat: refresh presence, re-add the groups (which renews their expiry in
-        channels-redis, ``group_expiry``) and reload the profile when its version changed or
-        every ``_RECARGA_A_CADA`` beats."""
+        """Every heartbeat: re-add the groups (which renews their expiry in channels-redis,
+        ``group_expiry``) and reload the profile when its version changed or every
+        ``_RECARGA_A_CADA`` beats.  The presence entry is refreshed by the process for all its
+        sockets at once (``conexoes.Batimentos``), which also keeps the process's access
+        version cache checked: the version compared here is read from it."""
         batidas = 0
         # the first beat at a random point of the period: sockets connected together (a
         # reconnect storm, a benchmark) must not beat together forever after
@@ -455,8 +459,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
             espera = conexoes.heartbeat_segundos()
             batidas += 1
             try:
-                await conexoes.registrar(self.perfil.atendente_id, self.channel_name)
-                versao = await acesso.versao_acesso(self.perfil.atendente_id)
+                versao = await acesso.versoes().versao(self.perfil.atendente_id, float("-inf"))
                 # a full reload now and then also catches QuerySet.update() changes (no bump)
                 if versao != self._versao or batidas % _RECARGA_A_CADA == 0:
                     await self._recarregar_perfil()

@@ -10,9 +10,11 @@ process that per-socket machinery, not Redis, was the cost of a fan-out (bench/R
 
 * **membership**: a group's Redis sorted set holds the process's member name
   (``specific.<process prefix>!``) once, however many local sockets joined; which local sockets
-  are in which group is a dict in memory.  The member is (re)written when a socket joins and at
-  most every ``RENOVAR_SEGUNDOS`` on a socket's heartbeat re-add (so a Redis that lost its data
-  gets it back as fast as before), and removed when the last local socket leaves.
+  are in which group is a dict in memory.  The member is written when a socket joins, rewritten
+  every ``RENOVAR_SEGUNDOS`` by one task of the process for all its groups at once (pipelines
+  of ``_POR_PIPELINE``: a Redis that lost its data gets it back as fast as before, and a
+  socket's heartbeat re-add costs no round trip), and removed when the last local socket
+  leaves.
 * **reading**: one task per process pops the process's messages in batches (``ZPOPMIN`` with a
   count, blocking ``BZPOPMIN`` when idle) and puts each message — the same dict, decoded once —
   in the buffer of each local socket of the message's ``grupo``.  It pops only while some
@@ -48,6 +50,10 @@ aviso = AvisoLimitado(logger)
 
 #: seconds between two rewrites of the process's membership of a group on heartbeat re-adds
 RENOVAR_SEGUNDOS = 30.0
+#: ticks of the membership renewal per ``RENOVAR_SEGUNDOS``
+_FATIAS = 10
+#: group memberships rewritten per pipeline at most
+_POR_PIPELINE = 250
 #: messages popped per round trip at most
 LOTE = 256
 #: coroutines run by the reader after taking a batch from Redis and before handing it out,
@@ -90,6 +96,7 @@ class EntregaLocal:
         conexao: Callable[[], Any],
         chave: bytes | str,
         desserializar: Callable[[bytes], dict[str, Any]],
+        gravar: Callable[[list[str]], Awaitable[None]],
     ) -> None:
         self.loop = loop
         self.membro = membro  # the process's member name in groups: "specific.<prefix>!"
@@ -97,6 +104,8 @@ class EntregaLocal:
         self._conexao = conexao  # the layer's Redis client of this loop
         self._chave = chave  # the process's message key
         self._desserializar = desserializar
+        self._gravar = gravar  # writes the process's member into the given groups
+        self._renovador: asyncio.Task | None = None
         self.grupos: dict[str, set[str]] = {}  # group -> local channels
         self._canais: dict[str, set[str]] = {}  # local channel -> its groups
         self._renovado: dict[str, float] = {}  # group -> when its member was last written
@@ -125,16 +134,46 @@ class EntregaLocal:
 
     # ------------------------------------------------------------------ membership
     def entrar(self, grupo: str, canal: str) -> bool:
-        """Note ``canal`` in ``grupo``; True when the process's member must be written now."""
+        """Note ``canal`` in ``grupo``; True when the process's member must be written now (the
+        socket is new in the group; later re-adds leave it to the renewal task)."""
         membros = self.grupos.setdefault(grupo, set())
         novo = canal not in membros
         membros.add(canal)
         self._canais.setdefault(canal, set()).add(grupo)
-        agora = time.monotonic()
-        if novo or agora - self._renovado.get(grupo, float("-inf")) >= RENOVAR_SEGUNDOS:
-            self._renovado[grupo] = agora
-            return True
-        return False
+        self._garantir_renovador()
+        if novo:
+            self._renovado[grupo] = time.monotonic()
+        return novo
+
+    def _garantir_renovador(self) -> None:
+        tarefa, loop = self._renovador, asyncio.get_running_loop()
+        if tarefa is None or tarefa.done() or tarefa.get_loop() is not loop:
+            self._renovador = loop.create_task(self._renovar())
+
+    async def _renovar(self) -> None:
+        """Rewrite the process's member in every group it has not written for
+        ``RENOVAR_SEGUNDOS``, a pipeline per ``_POR_PIPELINE`` groups, until no group is left."""
+        while self.grupos:
+            await asyncio.sleep(RENOVAR_SEGUNDOS / _FATIAS)
+            agora = time.monotonic()
+            vencidos = [
+                g
+                for g in self.grupos
+                if agora - self._renovado.get(g, float("-inf")) >= RENOVAR_SEGUNDOS
+            ]
+            for i in range(0, len(vencidos), _POR_PIPELINE):
+                lote = vencidos[i : i + _POR_PIPELINE]
+                try:
+                    await self._gravar(lote)
+                except asyncio.CancelledError:
+                    raise
+                except (RedisError, OSError) as exc:  # next tick retries; one line per interval
+                    _se_cancelado()
+                    aviso("renovar", "entrega local: Redis indisponível", exc=exc)
+                    break
+                for grupo in lote:
+                    if grupo in self.grupos:
+                        self._renovado[grupo] = agora
 
     def sair(self, grupo: str, canal: str) -> bool:
         """Forget ``canal`` in ``grupo``; True when no local socket is left in it."""
@@ -173,6 +212,9 @@ class EntregaLocal:
         if self._leitor is not None:
             self._leitor.cancel()
             self._leitor = None
+        if self._renovador is not None:
+            self._renovador.cancel()
+            self._renovador = None
 
     @property
     def lendo(self) -> bool:

@@ -87,7 +87,8 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
     sla.verificar_violacoes(agora)
     enviados = {"antes": 0, "violado": 0}
     # missed: every running clock past its deadline (its violation is recorded above)
-    for venc in list(sla.relogios_abertos(ate=agora)):
+    violados = AlertaSla.objects.filter(momento=AlertaSla.Momento.VIOLADO)
+    for venc in list(sla.relogios_abertos(ate=agora, exceto=violados)):
         if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.VIOLADO, agora):
             enviados["violado"] += 1
     # near: per queue, clocks within a quarter of that queue's longest target
@@ -105,7 +106,8 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
             continue
         fracao = sla.fracao_alerta()
         ate = agora + timedelta(minutes=maior * fracao)
-        proximos = list(sla.relogios_abertos(ate=ate, fila_id=fila.pk))
+        avisados = AlertaSla.objects.filter(momento=AlertaSla.Momento.ANTES)
+        proximos = list(sla.relogios_abertos(ate=ate, fila_id=fila.pk, exceto=avisados))
         prioridades = dict(
             Ticket.objects.filter(pk__in={v.ticket_id for v in proximos}).values_list(
                 "id", "prioridade"

@@ -11,6 +11,7 @@ the customer's last message time); spells older than a day are not looked at any
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -35,6 +36,8 @@ from django.utils.translation import gettext as _
 from atendimento.models import Atendente, Empresa, Notificacao, Ticket
 from atendimento.selectors import painel
 from atendimento.services.notificacoes import notificar
+
+logger = logging.getLogger(__name__)
 
 JANELA_SEM_RESPOSTA = timedelta(days=1)
 
@@ -211,15 +214,32 @@ def enviar_resumos(data: str | None = None, *, agora: datetime | None = None) ->
 
 
 # ----------------------------------------------------------------------------- triggers
+def avisar_novos_tickets(ticket_ids, *, exceto=None) -> int:
+    """:func:`avisar_novo_ticket` for each ticket; one that fails is logged and the others
+    are still told."""
+    enviadas = 0
+    for ticket_id in dict.fromkeys(str(t) for t in ticket_ids):
+        try:
+            enviadas += avisar_novo_ticket(ticket_id, exceto=exceto)
+        except Exception:
+            logger.exception("novo_ticket não avisado para %s", ticket_id)
+    return enviadas
+
+
 def agendar_novo_ticket(ticket_ids, *, exceto=None) -> None:
-    """Queue the ``novo_ticket`` job for each ticket (call after commit)."""
-    from atendimento.tasks.notificacoes import novo_ticket
+    """Queue the ``novo_ticket`` notices of these tickets, one job for all of them (call after
+    commit)."""
+    from atendimento.tasks.notificacoes import novo_ticket, novos_tickets
     from canais.enfileirar import enfileirar
 
-    for ticket_id in dict.fromkeys(str(t) for t in ticket_ids):
-        # broker down: the ticket is there, the notice is lost (logged once per interval by
-        # the enqueue seam, not a traceback per ticket), never the ingest
-        enfileirar(novo_ticket, ticket_id, exceto=str(exceto) if exceto else None)
+    ids = list(dict.fromkeys(str(t) for t in ticket_ids))
+    exceto = str(exceto) if exceto else None
+    # broker down: the ticket is there, the notice is lost (logged once per interval by the
+    # enqueue seam, not a traceback per ticket), never the ingest
+    if len(ids) == 1:
+        enfileirar(novo_ticket, ids[0], exceto=exceto)
+    elif ids:
+        enfileirar(novos_tickets, ids, exceto=exceto)
 
 
 def ao_receber(entradas) -> None:

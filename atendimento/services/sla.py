@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from atendimento.models import Fila, Historico, Ticket, ViolacaoSla
@@ -217,8 +217,14 @@ class Vencimento:
     prazo: datetime
 
 
-def relogios_abertos(*, ate: datetime, fila_id=None):
-    """Running clocks (not paused, target not met) with a deadline up to ``ate``."""
+def relogios_abertos(*, ate: datetime, fila_id=None, exceto=None):
+    """Running clocks (not paused, target not met) with a deadline up to ``ate``.
+
+    ``exceto``: a queryset of rows recording something done once per (ticket, ``alvo``,
+    ``prazo``) — the :class:`ViolacaoSla` rows, or the :class:`AlertaSla` rows of one
+    moment —: clocks that already have one are left out in the same query, so a periodic check costs
+    nothing per clock it already handled (a desk with a thousand overdue tickets used to
+    re-examine each of them, a transaction apiece, every minute)."""
     base = Ticket.objects.exclude(status=Ticket.Status.FECHADO).filter(
         aguardando_desde__isnull=True
     )
@@ -233,7 +239,11 @@ def relogios_abertos(*, ate: datetime, fila_id=None):
     }
     for alvo, filtro in filtros.items():
         campo = CAMPO_PRAZO[alvo]
-        for ticket_id, prazo in base.filter(filtro).values_list("id", campo).iterator():
+        consulta = base.filter(filtro)
+        if exceto is not None:
+            feitos = exceto.filter(ticket_id=OuterRef("pk"), alvo=alvo, prazo=OuterRef(campo))
+            consulta = consulta.filter(~Exists(feitos))
+        for ticket_id, prazo in consulta.values_list("id", campo).iterator():
             yield Vencimento(ticket_id, alvo, prazo)
 
 
@@ -241,7 +251,7 @@ def verificar_violacoes(agora: datetime | None = None) -> list[ViolacaoSla]:
     """Record every deadline passed by ``agora`` (each once); publishes the tickets."""
     agora = agora or timezone.now()
     novas = []
-    for venc in list(relogios_abertos(ate=agora)):
+    for venc in list(relogios_abertos(ate=agora, exceto=ViolacaoSla.objects.all())):
         with transaction.atomic():
             ticket = (
                 Ticket.objects.select_for_update(of=("self",), skip_locked=True)

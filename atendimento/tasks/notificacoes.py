@@ -7,13 +7,20 @@ from celery import shared_task
 
 from atendimento.services import avisos
 
-__all__ = ["novo_ticket", "resumo_diario", "ticket_sem_resposta"]
+__all__ = ["novo_ticket", "novos_tickets", "resumo_diario", "ticket_sem_resposta"]
 
 
 @shared_task(name="atendimento.tasks.novo_ticket", acks_late=True)
 def novo_ticket(ticket_id: str, exceto: str | None = None) -> int:
     """Tell the agents who may take the new (or reopened) ticket."""
     return avisos.avisar_novo_ticket(ticket_id, exceto=exceto)
+
+
+@shared_task(name="atendimento.tasks.novos_tickets", acks_late=True)
+def novos_tickets(ticket_ids: list[str], exceto: str | None = None) -> int:
+    """:func:`novo_ticket` for every ticket a batch of inbound messages opened: one task per
+    batch, not one per ticket (a burst of new conversations used to queue hundreds)."""
+    return avisos.avisar_novos_tickets(ticket_ids, exceto=exceto)
 
 
 @shared_task(name="atendimento.tasks.ticket_sem_resposta", acks_late=True)

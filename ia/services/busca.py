@@ -56,8 +56,10 @@ LIMITE_TEXTO = 500
 ORCAMENTO_TEXTO = 2000
 #: Seconds the lexeme frequencies read from ``pg_stats`` are reused.
 VALIDADE_FREQUENCIAS = 300.0
-#: HNSW search breadth (pgvector's ``hnsw.ef_search``; default 40).
-EF_SEARCH = 40
+#: HNSW search breadth (pgvector's ``hnsw.ef_search``; default 40), no less than
+#: ``CANDIDATOS_VETOR``. At 100k chunks 20 halves the scan's CPU (about 2.1 → 1.1 ms per search)
+#: and left every question's first article unchanged against 200 (``bench/ai_eval.py --trechos``).
+EF_SEARCH = 20
 
 _SQL = """
 WITH termos AS MATERIALIZED (

@@ -182,6 +182,46 @@ def test_alerta_sla_antes_e_no_vencimento_uma_vez(empresa, cenario):
 
 
 @pytest.mark.django_db
+def test_rodada_sem_nada_novo_nao_custa_por_ticket_vencido(
+    empresa, cenario, django_assert_max_num_queries
+):
+    """Clocks already recorded and alerted are left out by the queries themselves: a minute
+    with nothing new costs the same with 1 or 20 overdue tickets (it used to cost a
+    transaction per clock, every minute, for as long as the tickets stayed open)."""
+    _, canal, *_ = cenario
+
+    def abrir(n: int) -> None:
+        with time_machine.travel(sp(2026, 12, 1, 9), tick=False):
+            for i in range(n):
+                ticket_criar(
+                    empresa=empresa,
+                    canal=canal,
+                    novo_contato={
+                        "nome": "Ana",
+                        "telefone": f"55119999{Ticket.objects.count() + i:05d}",
+                    },
+                )
+
+    def rodada() -> int:
+        with time_machine.travel(sp(2026, 12, 1, 18), tick=False):
+            verificar_violacoes()
+            alertar()
+        with (
+            time_machine.travel(sp(2026, 12, 1, 18), tick=False),
+            django_assert_max_num_queries(30) as consultas,
+        ):
+            assert verificar_violacoes() == []
+            assert alertar() == {"antes": 0, "violado": 0}
+        return len(consultas)
+
+    abrir(1)
+    uma = rodada()
+    abrir(19)
+    assert rodada() == uma
+    assert ViolacaoSla.objects.count() == 2 * 20  # first response and resolution, each once
+
+
+@pytest.mark.django_db
 def test_proxima_resposta_conta_da_mensagem_mais_antiga_sem_resposta(empresa, cenario):
     from atendimento.services import sla
 

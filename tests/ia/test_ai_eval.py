@@ -77,22 +77,30 @@ def test_avaliacao_da_busca_nas_duas_metades_e_desfeita():
     assert not ArtigoConhecimento.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_escala_da_base_e_desfeita():
-    """The padded knowledge base is timed and rolled back: no chunk, article or empresa stays."""
+    """The padded knowledge base is committed, vacuumed, timed and deleted: no chunk, article or
+    empresa stays, not even those an interrupted run left behind."""
     from atendimento.models import Empresa
     from ia.models import ArtigoConhecimento, TrechoConhecimento
 
     ai_eval = _modulo()
     antes = (Empresa.objects.count(), ArtigoConhecimento.objects.count())
+    esquecida = Empresa.objects.create(nome="Interrompida", slug=f"{ai_eval.PREFIXO_ESCALA}9")
+    ArtigoConhecimento.objects.create(
+        empresa=esquecida, titulo="Sobra", conteudo="De outra rodada."
+    )
     r = ai_eval.medir_escala(
         200,
         ai_eval.ler("kb_perguntas.jsonl", 3),
         ai_eval.ler("kb_artigos.jsonl"),
         empresas=2,
         explicar=1,
+        rodadas=2,
     )
-    assert (r["trechos"], r["empresas"], r["n"]) == (200, 2, 3)
+    assert (r["trechos"], r["empresas"], r["n"]) == (200, 2, 6)
+    assert r["frio"][0] > 0
+    assert r["shared_buffers"]
     assert r["busca"][0] > 0
     assert r["cpu_ms"][1] >= 0  # CPU per search of this process (the backend's: NaN if remote)
     assert "vizinhos" in r["explicado"][0]  # EXPLAIN ANALYZE per phase of the search

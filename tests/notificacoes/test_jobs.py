@@ -93,6 +93,32 @@ def test_reacao_a_mensagem_que_abre_ticket_avisa_a_fila(
     assert not Notificacao.objects.filter(empresa=admin_outra_empresa.empresa).exists()
 
 
+def test_lote_que_abre_varios_tickets_enfileira_um_job_e_avisa_todos(
+    canal_whatsapp, atendente, outra_empresa, monkeypatch, django_capture_on_commit_callbacks
+):
+    from atendimento.services.entrada_lote import eventos_processar
+    from atendimento.tasks import notificacoes as tarefas
+    from tests.factories import CanalFactory
+
+    outro = CanalFactory(empresa=outra_empresa)
+    filas: list[tuple] = []
+    monkeypatch.setattr(tarefas.novo_ticket, "apply_async", lambda **kw: filas.append(kw))
+    monkeypatch.setattr(tarefas.novos_tickets, "apply_async", lambda **kw: filas.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        eventos_processar(
+            [(canal_whatsapp, msg_wa(f"551198765000{n}", f"w.lote.{n}")) for n in range(3)]
+            + [(outro, msg_wa("5511987650009", "w.outra"))]
+        )
+
+    (job,) = filas  # one job for the batch, whatever the number of tickets it opened
+    ids = job["args"][0]
+    assert len(ids) == 4
+    assert avisos.avisar_novos_tickets(ids) == 3  # the queue's agent, once per ticket
+    assert avisos.avisar_novos_tickets(ids) == 0  # re-run
+    assert {n.ticket.canal_id for n in _de("novo_ticket", atendente)} == {canal_whatsapp.pk}
+    assert not Notificacao.objects.filter(empresa=outra_empresa).exists()
+
+
 def test_ticket_aberto_pela_api_avisa_a_fila_menos_quem_abriu(
     ansioso,
     empresa,

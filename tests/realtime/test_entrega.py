@@ -8,11 +8,12 @@ import pytest
 import redis
 from django.conf import settings
 
+from atendimento.realtime import entrega
 from atendimento.realtime.eventos import publicar_nova_mensagem
 from atendimento.realtime.grupos import grupo_fila
 from tests.factories import AtendenteFactory, AtendenteFilaFactory, MensagemFactory, TicketFactory
 
-from .conftest import conectar, em_sync
+from .conftest import conectar, em_sync, esperar
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("verificacoes")]
 
@@ -77,3 +78,23 @@ async def test_uma_publicacao_a_muitos_sockets_nao_custa_um_get_por_entrega(
     assert _comandos("get") - antes <= 3
     for cliente in clientes:
         await cliente.fechar()
+
+
+async def test_membro_perdido_pelo_redis_volta_pela_renovacao_do_processo(
+    empresa, fila, monkeypatch
+):
+    """The process rewrites its membership of every group it is in on its own (heartbeats no
+    longer do it per socket): a Redis that lost a group key gets it back."""
+    monkeypatch.setattr(entrega, "RENOVAR_SEGUNDOS", 0.2)
+    canais = redis.Redis.from_url(settings.REDIS_CANAIS_URL)
+    chave = _chave_grupo(grupo_fila(fila.id))
+    agentes = await em_sync(_agentes_da_fila, empresa, fila, 3)
+    clientes = [await conectar(a) for a in agentes]
+    assert canais.zcard(chave) == 1
+
+    canais.delete(chave)
+
+    await esperar(lambda: canais.zcard(chave) == 1)
+    for cliente in clientes:
+        await cliente.fechar()
+    assert canais.zcard(chave) == 0

@@ -54,3 +54,21 @@ async def test_batimento_renova_a_presenca(atendente):
 
     await esperar(lambda: cache.zrange(chave, 0, -1, withscores=True)[0][1] > primeiro)
     await cliente.fechar()
+
+
+async def test_socket_fechado_nao_volta_pela_renovacao_do_processo(atendente, supervisor):
+    """The process refreshes its sockets' presence together; a socket that closed is not
+    written back by a refresh that was on its way."""
+    cache = redis.Redis.from_url(settings.REDIS_CACHE_URL)
+    fica = await conectar(supervisor)
+    sai = await conectar(atendente)
+    chave_fica, chave_sai = f"rt:conexoes:{supervisor.id}", f"rt:conexoes:{atendente.id}"
+    ((_, primeiro),) = cache.zrange(chave_fica, 0, -1, withscores=True)
+
+    await sai.fechar()
+    assert cache.zcard(chave_sai) == 0
+    for _ in range(3):  # three refreshes of the socket that stays
+        await esperar(lambda p=primeiro: cache.zrange(chave_fica, 0, -1, withscores=True)[0][1] > p)
+        ((_, primeiro),) = cache.zrange(chave_fica, 0, -1, withscores=True)
+        assert cache.zcard(chave_sai) == 0
+    await fica.fechar()
