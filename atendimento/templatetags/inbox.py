@@ -492,9 +492,10 @@ def mensagem_item(context, m: Mensagem) -> SafeString:
     else:
         autor = conditional_escape(_("Sistema"))
     ident = _texto(m.id)
-    url = conditional_escape(
-        reverse("inbox:mensagem", args=[_SEM_TICKET]).replace(str(_SEM_TICKET), str(m.id))
-    )
+    url_base = context.render_context.get(_MENSAGEM)  # one reverse() per rendering
+    if url_base is None:
+        url_base = context.render_context[_MENSAGEM] = reverse("inbox:mensagem", args=[_SEM_TICKET])
+    url = conditional_escape(url_base.replace(str(_SEM_TICKET), str(m.id)))
     local = template_localtime(m.data)
     editada = (
         f'<span class="mensagem__editada">{conditional_escape(_("editada"))}</span>'
