@@ -137,8 +137,8 @@ class Batimentos:
                     await asyncio.shield(self._renovando)
                 except asyncio.CancelledError:
                     raise
-                except (RedisError, OSError) as exc:  # next tick retries; one line per interval
-                    aviso("renovar", "presença: Redis indisponível", exc=exc)
+                except Exception as exc:  # Redis away: the next tick retries; one line per interval
+                    aviso("renovar", "presença: renovação falhou", exc=exc)
 
     async def _renovar(self, canais: list[str]) -> None:
         por_atendente: dict[str, dict[str, float]] = {}

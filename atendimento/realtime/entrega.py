@@ -167,9 +167,9 @@ class EntregaLocal:
                     await self._gravar(lote)
                 except asyncio.CancelledError:
                     raise
-                except (RedisError, OSError) as exc:  # next tick retries; one line per interval
+                except Exception as exc:  # Redis away: the next tick retries; one line per interval
                     _se_cancelado()
-                    aviso("renovar", "entrega local: Redis indisponível", exc=exc)
+                    aviso("renovar", "entrega local: renovação dos grupos falhou", exc=exc)
                     break
                 for grupo in lote:
                     if grupo in self.grupos:

@@ -3,6 +3,8 @@ that bypass the signals (``QuerySet.update()``) and keeps its presence entry fre
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 from django.conf import settings
@@ -72,3 +74,30 @@ async def test_socket_fechado_nao_volta_pela_renovacao_do_processo(atendente, su
         ((_, primeiro),) = cache.zrange(chave_fica, 0, -1, withscores=True)
         assert cache.zcard(chave_sai) == 0
     await fica.fechar()
+
+
+async def test_renovacao_do_processo_sobrevive_ao_redis_fora(atendente, monkeypatch, tmp_path):
+    """While Redis cannot be reached the process's refresh fails (one warning per interval)
+    and keeps trying; once it is back, the entries are refreshed again."""
+    import redis.asyncio
+
+    from atendimento.realtime import conexoes
+
+    cache = redis.Redis.from_url(settings.REDIS_CACHE_URL)
+    chave = f"rt:conexoes:{atendente.id}"
+    cliente = await conectar(atendente)
+    fora = redis.asyncio.Redis(unix_socket_path=str(tmp_path / "nada.sock"))
+    verdadeiro = conexoes.cliente
+    falhas = []
+
+    def cliente_fora():
+        falhas.append(1)
+        return fora
+
+    monkeypatch.setattr(conexoes, "cliente", cliente_fora)
+    await esperar(lambda: len(falhas) >= 2)  # refreshes failed (the entry may expire meanwhile)
+    monkeypatch.setattr(conexoes, "cliente", verdadeiro)
+    de_volta = time.time()
+
+    await esperar(lambda: any(s > de_volta for _, s in cache.zrange(chave, 0, -1, withscores=True)))
+    await cliente.fechar()
