@@ -57,10 +57,9 @@ class EnvioDireto:
         )
 
     def enviar(self, dados: bytes) -> bool:
-        """Write ``dados`` (UTF-8 JSON) as one text frame; False when the socket cannot take
-        it now (the caller then uses the ASGI ``send``)."""
-        if not self.pode():
-            return False
+        """Write ``dados`` (UTF-8 JSON) as one text frame.  Call it in the same step as a
+        ``pode()`` that answered True (nothing in between can close or pause the socket);
+        False when the connection refused the frame anyway."""
         p = self._protocolo
         try:
             p.conn.send_text(dados)

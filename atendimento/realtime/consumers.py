@@ -114,6 +114,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         self._aceito = False
         self._versao = 0
         self._envio_direto = None  # the server's synchronous writer (``conectcrm.protocolo_ws``)
+        self._versoes: acesso.VersoesAcesso | None = None
         self._camada_em_curso = False  # a layer message left the buffer and is being handled
         self.salas: dict[str, bool] = {}  # ticket_id -> its channel shows "typing" to customers
         self.grupos_base: set[str] = set()
@@ -150,7 +151,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()  # only now: no event published from here on is missed
         self._aceito = True
         if self._envio_direto is not None:  # the agent's version in the process's cache
-            await acesso.versoes().versao(perfil.atendente_id, float("-inf"))
+            await self._versoes.versao(perfil.atendente_id, float("-inf"))
         self._tarefa(self._manter())
 
     async def disconnect(self, code: int) -> None:
@@ -190,6 +191,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
                 and receber_direto(self.channel_name, self._entregar_agora)
             ):
                 self._envio_direto = envio
+                self._versoes = acesso.versoes()  # this loop's cache, looked up once
         try:
             with contextlib.suppress(StopConsumer):
                 await despachar_em_ordem(fontes, self.dispatch)
@@ -355,7 +357,7 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
                 recebido_em = getattr(self.channel_layer, "recebido_em", None)
                 if recebido_em is None:
                     return False
-                versao = acesso.versoes().versao_pronta(perfil.atendente_id, recebido_em)
+                versao = self._versoes.versao_pronta(perfil.atendente_id, recebido_em)
                 if versao is None or versao != self._versao:
                     return False  # unknown or changed: the ordinary path reloads
                 visivel = acesso.perfil_ve_retrato(perfil, retrato)
