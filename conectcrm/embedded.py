@@ -241,22 +241,42 @@ def parar(pasta: Path) -> None:
     if rodando:
         with contextlib.suppress(Exception):
             _pg_ctl_parar(pgdata)
-        # pg_ctl returns once postmaster.pid is gone; the process itself exits a moment later
-        _esperar_fim(rodando[0])
+        # pg_ctl returns once postmaster.pid is gone (or gives up after its 60 s timeout, e.g.
+        # a shutdown checkpoint on a saturated disk); the process itself exits a moment later.
+        # Still there after that: an immediate shutdown (crash-safe: WAL recovery at the next
+        # start), then SIGKILL — stopping the desk never leaves a server behind.
+        _terminar(rodando[0], SEGUNDOS_PARADA_PG, signal.SIGQUIT)
     if redis_pid is not None:
-        _esperar_fim(redis_pid)
+        _terminar(redis_pid, SEGUNDOS_PARADA_REDIS, signal.SIGKILL)
 
 
-def _esperar_fim(pid: int, limite: float = 15.0) -> None:
+#: how long a server gets to stop by itself before it is stopped harder
+SEGUNDOS_PARADA_PG = 60.0
+SEGUNDOS_PARADA_REDIS = 30.0
+
+
+def _terminar(pid: int, limite: float, sinal: int) -> None:
+    if _esperar_fim(pid, limite):
+        return
+    for forte in (sinal, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, forte)
+        if _esperar_fim(pid, 10.0):
+            return
+
+
+def _esperar_fim(pid: int, limite: float = 15.0) -> bool:
+    """True once ``pid`` is gone (False: still running after ``limite`` seconds)."""
     fim = time.monotonic() + limite
     while time.monotonic() < fim:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return
+            return True
         except PermissionError:
             pass
         time.sleep(0.05)
+    return False
 
 
 def perfis() -> list[str]:

@@ -52,7 +52,7 @@ def _servidores_embutidos(pasta: Path) -> list[psutil.Process]:
 def _parar(processo: Processo) -> list[psutil.Process]:
     filhos = _descendentes(processo.proc.pid)
     processo.proc.send_signal(signal.SIGTERM)
-    processo.proc.wait(60)
+    processo.proc.wait(180)  # the embedded servers may take a while to stop on a busy box
     _, vivos = psutil.wait_procs(filhos, timeout=20)
     return vivos
 
