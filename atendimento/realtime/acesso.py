@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,7 @@ from atendimento.models import Atendente, Canal
 from atendimento.realtime.conexoes import A_CADA_TICK
 from atendimento.realtime.entrega import ANTES_DE_ENTREGAR
 from atendimento.realtime.grupos import grupo_atendente
+from atendimento.realtime.por_loop import um_por_loop
 from atendimento.realtime.publicar import enviar_agora
 from atendimento.realtime.redis import PREFIXO, cliente, cliente_sync
 from atendimento.selectors.acesso import ticket_obter
@@ -236,18 +236,8 @@ class VersoesAcesso:
         self._validado_desde = max(self._validado_desde, inicio)
 
 
-_versoes_por_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VersoesAcesso] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def versoes() -> VersoesAcesso:
-    """The cache of the running event loop."""
-    loop = asyncio.get_running_loop()
-    cache = _versoes_por_loop.get(loop)
-    if cache is None:
-        cache = _versoes_por_loop[loop] = VersoesAcesso()
-    return cache
+#: the access-version cache of the running event loop
+versoes = um_por_loop(VersoesAcesso)
 
 
 async def _checar_antes_de_entregar(recebido_em: float) -> None:

@@ -31,12 +31,12 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import LockError, RedisError
 
 from atendimento.realtime.ajustes import ajuste
+from atendimento.realtime.por_loop import um_por_loop
 from atendimento.realtime.redis import PREFIXO, cliente
 from conectcrm.avisos import AvisoLimitado
 
@@ -162,18 +162,8 @@ class Batimentos:
                     self._sockets[canal] = (atual[0], proximo)
 
 
-_batimentos: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batimentos] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def batimentos() -> Batimentos:
-    """The presence refresher of the running event loop."""
-    loop = asyncio.get_running_loop()
-    atual = _batimentos.get(loop)
-    if atual is None:
-        atual = _batimentos[loop] = Batimentos()
-    return atual
+#: the presence refresher of the running event loop
+batimentos = um_por_loop(Batimentos)
 
 
 async def remover(atendente_id: str, canal: str) -> None:
