@@ -17,16 +17,16 @@ IGNORADOS = (RAIZ / "static" / "vendor", RAIZ / "tests" / "fixtures", Path(__fil
 SUFIXOS = {".py", ".md", ".js", ".html", ".css", ".txt", ".toml", ".cfg", ".ini", ".yml", ".yaml"}
 NOMES = {"Makefile", "Procfile"}
 
-#: the sibling folder of design texts beside a developer's checkout (named, never read)
-IRMA = "shared"
+#: the folders of design texts a developer may keep beside the checkout (never read)
+TEXTOS_DE_FORA = r"(fixtures|spec|anchors|seed)\b"
 
 #: how such pointers look: a section of a specification, a measurement note, the design text
 PROIBIDOS = [
     re.compile(r"CONTRACT(\.md)?\s*§"),
     re.compile(r"CONTRACT\.md"),
     re.compile(r"\banchors/"),
-    re.compile(r"\.\./" + IRMA + r"\b"),
-    re.compile(r"/work/" + IRMA + r"\b"),
+    re.compile(r"(?<![\w.])\.\./[A-Za-z][\w-]*/" + TEXTOS_DE_FORA),  # a sibling of the checkout
+    re.compile(r"/work/[A-Za-z][\w-]*/" + TEXTOS_DE_FORA),
     re.compile(r"\b(performance|protocols|peers|feasibility|codebases)\.md\b"),
     re.compile(r"\bSTYLE\.md\b"),
     re.compile(r"\bseed/omnichannel"),
@@ -75,7 +75,8 @@ def test_a_varredura_olha_o_projeto_inteiro():
         "Frames are {evento, dados} (CONTRACT §6).",
         "call (≈4-8 ms here, anchors/performance.md §i)",
         "error codes (protocols.md §1.9)",
-        f"fixtures copied from ../{IRMA}/fixtures",
+        "fixtures copied from ../textos/fixtures",
+        "see /work/textos/spec/CONTRATO",
         "AI tables of the seed: insights",
         "The seed's task names",
     ],
