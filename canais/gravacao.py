@@ -1,5 +1,7 @@
 """Group commit on the acknowledgement path: concurrent webhook requests of one server process
-share ONE multi-row ``INSERT … ON CONFLICT DO NOTHING`` and ONE ``COMMIT``.
+share ONE ``INSERT … ON CONFLICT DO NOTHING`` (one statement text whatever the group's size:
+an array per column, ``atendimento.services.insercao.inserir_varios_por_colunas``), committed
+as it runs.
 
 A request hands its ``EventoWebhook`` to the process's writer thread and waits; the writer
 takes every row queued at that moment (up to ``WEBHOOK_GRUPO_MAX`` rows, and for at most
@@ -30,7 +32,7 @@ from django.conf import settings
 from django.db import connection
 
 from atendimento.models import EventoWebhook
-from atendimento.services.insercao import inserir_varios_ignorando_conflito
+from atendimento.services.insercao import inserir_varios_por_colunas
 from canais.despertar import despertar
 
 logger = logging.getLogger(__name__)
@@ -115,7 +117,7 @@ class GravadorEmGrupo:
         # synchronous_commit on, after its WAL is flushed), so when this returns the rows
         # are durable — one round trip per group instead of three (BEGIN, INSERT, COMMIT),
         # each a wake-up of the backend that waits for a core on a busy box.
-        inseridos = inserir_varios_ignorando_conflito(eventos)
+        inseridos = inserir_varios_por_colunas(eventos)
         self.grupos += 1
         self.linhas += len(eventos)
         return inseridos
