@@ -21,6 +21,7 @@ only, no thresholds.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -46,29 +47,24 @@ def _corpo(wamid: str, wa_id: str, texto: str) -> bytes:
     return json.dumps(dados).encode()
 
 
-def _analises_enfileiradas(cliente) -> list[str]:
-    """The ticket ids the drain queued for analysis (the Celery messages on ``ai-analysis``),
-    taken off the queue."""
-    from ia import tasks
-
-    if hasattr(tasks, "pendentes_para_bench"):
-        return tasks.pendentes_para_bench()
-    ids = []
+def _analises_enfileiradas(cliente) -> list[list]:
+    """The arguments of the analysis jobs the drain queued (the Celery messages on
+    ``ai-analysis``), taken off the queue."""
+    jobs = []
     while corpo := cliente.lpop("ai-analysis"):
         mensagem = json.loads(corpo)
         if mensagem["headers"]["task"] == "ia.tasks.analise_completa":
-            ids.append(mensagem["headers"]["argsrepr"].strip("[]()', "))
-    return ids
+            jobs.append(json.loads(base64.b64decode(mensagem["body"]))[0])
+    return jobs
 
 
-def _analisar(ids: list[str]) -> int:
+def _analisar(jobs: list[list]) -> int:
+    """Each job's body, as the ``ia`` worker runs it."""
     from ia import tasks
 
-    if hasattr(tasks, "analisar_para_bench"):
-        return tasks.analisar_para_bench(ids)
-    for ticket_id in ids:
-        tasks.analise_completa.run(ticket_id)
-    return len(ids)
+    for args in jobs:
+        tasks.analise_completa.run(*args)
+    return len(jobs)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import time
 import unicodedata
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 
 from atendimento.models import Mensagem, Tag, Ticket
 from atendimento.realtime.eventos import publicar_ticket_atualizado
@@ -387,6 +387,20 @@ def churn_do_ticket(ticket: Ticket) -> dict:
 # ----------------------------------------------------------------------------- full analysis
 
 
+def _ultima_entrada(ticket: Ticket):
+    """The ticket's latest customer message (the one a full analysis is recorded on)."""
+    return Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA).order_by(
+        "-data", "-criado_em"
+    )
+
+
+def ultima_mensagem_analisada(ticket: Ticket) -> bool:
+    """The ticket's latest customer message already has its ``AIInsight`` (one query): a new
+    analysis would read the same text."""
+    ultima = _ultima_entrada(ticket).values("pk")[:1]
+    return AIInsight.objects.filter(ticket=ticket, mensagem_id=Subquery(ultima)).exists()
+
+
 def analise_completa(ticket: Ticket) -> AIInsight:
     """Analyse the ticket, store the ``AIInsight``, log and account the calls, publish it.
 
@@ -448,11 +462,7 @@ def _gravar(
     classificacao, churn = resultado["classificacao"], resultado["churn"]
     # the provider and model of the analysis: the external one when it answered any part
     principal = next((g for g in geradas.values() if g.externo), next(iter(geradas.values())))
-    ultima = (
-        Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA)
-        .order_by("-data", "-criado_em")
-        .first()
-    )
+    ultima = _ultima_entrada(ticket).only("pk").first()
     insight = AIInsight.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,
