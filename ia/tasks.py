@@ -32,14 +32,37 @@ def _ticket(ticket_id: str):
     return Ticket.objects.filter(pk=ticket_id).first()
 
 
+#: second argument of an ``analise_completa`` queued by new customer messages (not by a person)
+POR_MENSAGEM = "por_mensagem"
+
+
 @shared_task(name="ia.tasks.analise_completa", ignore_result=True)
-def analise_completa(ticket_id: str) -> None:
+def analise_completa(ticket_id: str, origem: str = "") -> None:
+    """The ticket's full analysis. Queued by customer messages (``origem`` POR_MENSAGEM) it is
+    skipped when the ticket's latest customer message already has its insight: an earlier job
+    of the same burst analysed exactly that text (a backlogged queue holds several jobs per
+    ticket once the debounce key expired)."""
     from ia.services.analise import analise_completa as analisar
+    from ia.services.analise import ultima_mensagem_analisada
 
     cache.delete(f"ia:analise:{ticket_id}")
     ticket = _ticket(ticket_id)
-    if ticket is not None:
-        analisar(ticket)
+    if ticket is None:
+        return
+    if origem == POR_MENSAGEM and ultima_mensagem_analisada(ticket):
+        return
+    analisar(ticket)
+
+
+@shared_task(name="ia.tasks.analise_lote", ignore_result=True)
+def analise_lote(ticket_ids: list[str]) -> int:
+    """The analyses queued by one inbound batch's customer messages, in one job: each ticket
+    as ``analise_completa(ticket_id, POR_MENSAGEM)`` (skipped when its latest customer message
+    already has its insight); one ticket's failure is logged and does not stop the others."""
+    from ia.services.analise import analisar_tickets
+
+    cache.delete_many([_chave_analise(t) for t in ticket_ids])
+    return analisar_tickets(ticket_ids)
 
 
 @shared_task(name="ia.tasks.analisar_sentimento")
@@ -148,11 +171,12 @@ def agendar_analise(ticket_id, *, espera: float | None = None) -> bool:
     return _enfileirar_analise(ticket_id, espera)
 
 
-def _enfileirar_analise(ticket_id, espera: float) -> bool:
+def _enfileirar_analise(ticket_id, espera: float, *, por_mensagem: bool = False) -> bool:
     """Queue the analysis whose debounce key was just set (removed again if the broker is
     down, so the next message tries again)."""
+    args = [str(ticket_id), POR_MENSAGEM] if por_mensagem else [str(ticket_id)]
     try:
-        analise_completa.apply_async(args=[str(ticket_id)], countdown=espera)
+        analise_completa.apply_async(args=args, countdown=espera)
     except Exception as exc:  # the broker is down: the next message will queue it
         cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)
@@ -202,10 +226,17 @@ def _adicionar_varias(chaves: list[str], timeout: int) -> list[bool]:
 def analisar_entradas(entradas) -> None:
     """Reaction to committed customer messages (atendimento.services.reacoes): one analysis
     per ticket and burst (see agendar_analise), the debounce keys of a whole inbound batch
-    set in one round trip."""
+    set in one round trip and its tickets' analyses queued as ONE ``analise_lote`` job (one
+    Celery message and task run per batch, not per ticket)."""
     tickets = list(dict.fromkeys(e.ticket_id for e in entradas))
     espera = espera_analise()
-    novas = _adicionar_varias([_chave_analise(t) for t in tickets], timeout=int(espera) + 30)
-    for ticket_id, nova in zip(tickets, novas, strict=True):
-        if nova:
-            _enfileirar_analise(ticket_id, espera)
+    chaves = [_chave_analise(t) for t in tickets]
+    novas = _adicionar_varias(chaves, timeout=int(espera) + 30)
+    lote = [str(t) for t, nova in zip(tickets, novas, strict=True) if nova]
+    if not lote:
+        return
+    try:
+        analise_lote.apply_async(args=[lote], countdown=espera)
+    except Exception as exc:  # the broker is down: the next messages queue them again
+        cache.delete_many([_chave_analise(t) for t in lote])
+        logger.warning("análise de %d ticket(s) não enfileirada: %s", len(lote), exc)
