@@ -9,6 +9,7 @@ from .canal import Canal, EventoWebhook, OpcaoMenu
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila, ModoResposta
+from . import lookups  # noqa: F401 - registers the __any lookup
 from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao

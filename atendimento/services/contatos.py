@@ -260,7 +260,7 @@ def contatos_conhecidos(pedidos: list[tuple[object, Remetente]]) -> list[Contato
             valores.setdefault((empresa_id, tipo), set()).update(_variantes(tipo, valor))
     filtro = Q()
     for (empresa_id, tipo), desse_tipo in valores.items():
-        filtro |= Q(empresa_id=empresa_id, tipo=tipo, valor__in=sorted(desse_tipo))
+        filtro |= Q(empresa_id=empresa_id, tipo=tipo, valor__any=sorted(desse_tipo))
     if not filtro:
         return [None] * len(pedidos)
     por_chave: dict[tuple, list[IdentidadeContato]] = {}
