@@ -3,13 +3,13 @@ docs/arquitetura.md."""
 
 from __future__ import annotations
 
+from . import lookups  # noqa: F401 - registers the __any lookup
 from .atendente import Atendente, AtendenteFila
 from .auditoria import RegistroAuditoria
 from .canal import Canal, EventoWebhook, OpcaoMenu
 from .contato import Contato, IdentidadeContato
 from .empresa import Empresa
 from .fila import Fila, ModoResposta
-from . import lookups  # noqa: F401 - registers the __any lookup
 from .lote import DestinatarioLote, EnvioLote
 from .mensagem import Mensagem
 from .notificacao import Notificacao, PreferenciaNotificacao, TipoNotificacao
