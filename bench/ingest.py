@@ -18,7 +18,12 @@ over ``--conexoes`` keep-alive connections.  It then waits for the pipeline to d
 * lost (acknowledged but never stored) and duplicated (stored or delivered twice) counts;
 * the raw ceiling of the same PostgreSQL, measured in the same run: single-row durable INSERT
   commits/s from 2 psycopg client processes, and our ack rate as a ratio of it;
-* the machine (nproc, CPU model).
+* the machine (nproc, CPU model);
+* with ``--servidor executar`` (``make run``, whose ``ia`` worker analyses every customer
+  message): after the load it waits up to ``--esperar-ia`` seconds until the last message of
+  every conversation has its ``AIInsight``, then prints (``ia``) the analyses run and per
+  conversation, that worker's CPU from the start of the load per analysis and per customer
+  message (Celery included), and the insight delay (last message sent → its insight stored).
 
 Everything runs on this one machine, the load generator included.  Figures only; no thresholds.
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import hashlib
 import hmac
 import importlib.util
@@ -177,6 +183,74 @@ async def _ouvinte(args) -> list[tuple[str, float]]:
             elif dados.get("evento") == "ressincronizar":  # frames dropped for this socket
                 recebidos.append(("#ressincronizar", time.time()))
     return recebidos
+
+
+# ------------------------------------------------------------------------------- AI analyses
+def _esperar_analises(
+    args, canal, pids_ia: list[int], cpu_ia_antes: float, inicio: float, envio: dict, n: int
+) -> dict:
+    """``make run``'s ``ia`` worker after the load: waits (up to ``--esperar-ia`` s) until the
+    latest customer message of every conversation has its ``AIInsight`` (each new message must
+    lead to an up-to-date analysis), then reports what the analyses cost that worker from the
+    start of the load (its CPU, Celery included, per analysis and per customer message — ``n``:
+    the load's accepted webhooks plus the warm-up's messages), how many analyses each
+    conversation got and the insight delay (the conversation's last message sent → the
+    ``AIInsight`` of that message stored; the debounce, ``IA_ESPERA_ANALISE_SEGUNDOS``, is part
+    of it by design)."""
+    from django.conf import settings
+    from django.db.models import Count, Min
+
+    from atendimento.models import Mensagem
+    from ia.models import AIInsight
+
+    ultimas = dict(
+        Mensagem.objects.filter(canal=canal, direcao=Mensagem.Direcao.ENTRADA)
+        .order_by("ticket_id", "-data", "-criado_em")
+        .distinct("ticket_id")
+        .values_list("id", "id_externo")
+    )
+    limite = time.monotonic() + args.esperar_ia
+    while True:
+        analisadas = dict(
+            AIInsight.objects.filter(mensagem_id__in=ultimas)
+            .values("mensagem_id")
+            .annotate(primeiro=Min("criado_em"))
+            .values_list("mensagem_id", "primeiro")
+        )
+        if len(analisadas) >= len(ultimas) or time.monotonic() >= limite:
+            break
+        time.sleep(1)
+    cpu_ia = _cpu_por_papel({"ia": pids_ia})["ia"] - cpu_ia_antes
+    desde = datetime.datetime.fromtimestamp(inicio, tz=datetime.UTC)
+    por_ticket = list(
+        AIInsight.objects.filter(empresa_id=canal.empresa_id, criado_em__gte=desde)
+        .values("ticket_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    analises = sum(por_ticket)
+    atrasos = [
+        quando.timestamp() - envio[ultimas[mensagem_id]]
+        for mensagem_id, quando in analisadas.items()
+        if ultimas[mensagem_id] in envio
+    ]
+    return {
+        "espera_analise_s": settings.IA_ESPERA_ANALISE_SEGUNDOS,
+        "conversas": len(ultimas),
+        "conversas_com_insight_da_ultima_mensagem": len(analisadas),
+        "analises": analises,
+        "analises_por_conversa_media_max": [
+            round(analises / max(len(por_ticket), 1), 2), max(por_ticket, default=0)
+        ],
+        "mensagens_cliente": n,
+        "cpu_ia_s_desde_a_carga": round(cpu_ia, 2),
+        "cpu_ia_ms_por_analise": round(1000 * cpu_ia / analises, 1) if analises else None,
+        "cpu_ia_ms_por_mensagem": round(1000 * cpu_ia / max(n, 1), 2),
+        "atraso_insight_s_p50_p95_max": [
+            round(_p(atrasos, 0.50), 1), round(_p(atrasos, 0.95), 1),
+            round(max(atrasos, default=0), 1),
+        ],
+    }  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- raw ceiling
@@ -400,6 +474,12 @@ def main() -> None:
         help="one message per conversation first (contacts and tickets exist: steady state)",
     )
     parser.add_argument("--drenar", type=float, default=120, help="max seconds to drain")
+    parser.add_argument(
+        "--esperar-ia",
+        type=float,
+        default=180,
+        help="executar: max seconds to wait for the AI analyses of the load (0: do not wait)",
+    )
     parser.add_argument("--base", action="append", default=[])
     parser.add_argument("--empresa", default="")
     parser.add_argument("--rodada", default="")
@@ -569,7 +649,7 @@ def orquestrar(args) -> None:
             papeis |= {"postgres": [pg], "redis": [rd]}
             if "executar" in papeis:
                 papeis |= _papeis_do_executar(papeis["executar"][0])
-            cpu_papeis = _cpu_por_papel(papeis)
+            cpu_papeis = cpu_papeis_antes = _cpu_por_papel(papeis)
             carga_media_antes = os.getloadavg()
             cpu_carga = _cpu_do_processo(os.getpid(), filhos_esperados=True)
             cpu_maquina = _ocupado_total()
@@ -615,6 +695,11 @@ def orquestrar(args) -> None:
                     if atual != visto:
                         visto, parado_desde = atual, time.monotonic()
                 time.sleep(0.5)
+            ia = (
+                _esperar_analises(args, canal, papeis["ia"], cpu_papeis_antes["ia"], inicio,
+                                  {r[0]: r[1] for r in aceitos}, len(aceitos) + aquecidas)
+                if "ia" in papeis and args.esperar_ia > 0 else None
+            )  # fmt: skip
             parar.write_text("fim")
             processos[-1].wait(30)
             recebidos = json.loads((pasta / "ouvinte.json").read_text())
@@ -714,6 +799,8 @@ def orquestrar(args) -> None:
         "razao_ack_teto": round(taxa_ack / teto, 3) if teto else None,
         "razao_ponta_a_ponta_teto": round(taxa_e2e / teto, 3) if teto else None,
     }
+    if ia is not None:
+        resultado["ia"] = ia
     print(json.dumps(resultado, indent=2, ensure_ascii=False))
 
 

@@ -32,14 +32,26 @@ def _ticket(ticket_id: str):
     return Ticket.objects.filter(pk=ticket_id).first()
 
 
+#: second argument of an ``analise_completa`` queued by new customer messages (not by a person)
+POR_MENSAGEM = "por_mensagem"
+
+
 @shared_task(name="ia.tasks.analise_completa", ignore_result=True)
-def analise_completa(ticket_id: str) -> None:
+def analise_completa(ticket_id: str, origem: str = "") -> None:
+    """The ticket's full analysis. Queued by customer messages (``origem`` POR_MENSAGEM) it is
+    skipped when the ticket's latest customer message already has its insight: an earlier job
+    of the same burst analysed exactly that text (a backlogged queue holds several jobs per
+    ticket once the debounce key expired)."""
     from ia.services.analise import analise_completa as analisar
+    from ia.services.analise import ultima_mensagem_analisada
 
     cache.delete(f"ia:analise:{ticket_id}")
     ticket = _ticket(ticket_id)
-    if ticket is not None:
-        analisar(ticket)
+    if ticket is None:
+        return
+    if origem == POR_MENSAGEM and ultima_mensagem_analisada(ticket):
+        return
+    analisar(ticket)
 
 
 @shared_task(name="ia.tasks.analisar_sentimento")
@@ -148,11 +160,12 @@ def agendar_analise(ticket_id, *, espera: float | None = None) -> bool:
     return _enfileirar_analise(ticket_id, espera)
 
 
-def _enfileirar_analise(ticket_id, espera: float) -> bool:
+def _enfileirar_analise(ticket_id, espera: float, *, por_mensagem: bool = False) -> bool:
     """Queue the analysis whose debounce key was just set (removed again if the broker is
     down, so the next message tries again)."""
+    args = [str(ticket_id), POR_MENSAGEM] if por_mensagem else [str(ticket_id)]
     try:
-        analise_completa.apply_async(args=[str(ticket_id)], countdown=espera)
+        analise_completa.apply_async(args=args, countdown=espera)
     except Exception as exc:  # the broker is down: the next message will queue it
         cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)
@@ -208,4 +221,4 @@ def analisar_entradas(entradas) -> None:
     novas = _adicionar_varias([_chave_analise(t) for t in tickets], timeout=int(espera) + 30)
     for ticket_id, nova in zip(tickets, novas, strict=True):
         if nova:
-            _enfileirar_analise(ticket_id, espera)
+            _enfileirar_analise(ticket_id, espera, por_mensagem=True)

@@ -119,7 +119,12 @@ def tickets_buscar(
 
 def ticket_detalhe(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticket:
     """One visible ticket with its latest messages and history, tags, contact identities and
-    churn risk, latest insight (``mensagens_recentes`` / ``historico_recente`` newest first)."""
+    churn risk, latest insight (``mensagens_recentes`` / ``historico_recente`` newest first).
+
+    The latest messages and history entries are read by two plain ``LIMIT`` queries once the
+    ticket is found: a sliced ``Prefetch`` (made for many tickets) wraps each in a
+    ``ROW_NUMBER()`` window and two subqueries, about a fifth of a detail request's CPU spent
+    compiling SQL for one ticket."""
     queryset = tickets_listar(atendente=atendente).prefetch_related(
         "contato__identidades",
         Prefetch(
@@ -127,25 +132,22 @@ def ticket_detalhe(*, atendente: Atendente, ticket_id: uuid.UUID | str) -> Ticke
             queryset=da_empresa(RiscoChurn.objects, atendente),
             to_attr="riscos_churn",
         ),
-        Prefetch(
-            "mensagens",
-            queryset=Mensagem.objects.order_by("-data", "-ordem", "-criado_em")[
-                :MENSAGENS_NO_DETALHE
-            ],
-            to_attr="mensagens_recentes",
-        ),
-        Prefetch(
-            "historico",
-            queryset=Historico.objects.select_related("atendente").order_by("-criado_em")[
-                :HISTORICO_NO_DETALHE
-            ],
-            to_attr="historico_recente",
-        ),
     )
     try:
-        return queryset.get(pk=ticket_id)
+        ticket = queryset.get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NaoEncontrado(_("Ticket não encontrado.")) from None
+    ticket.mensagens_recentes = list(
+        Mensagem.objects.filter(ticket_id=ticket.id).order_by("-data", "-ordem", "-criado_em")[
+            :MENSAGENS_NO_DETALHE
+        ]
+    )
+    ticket.historico_recente = list(
+        Historico.objects.filter(ticket_id=ticket.id)
+        .select_related("atendente")
+        .order_by("-criado_em")[:HISTORICO_NO_DETALHE]
+    )
+    return ticket
 
 
 def ticket_historico(*, ticket: Ticket) -> QuerySet[Historico]:

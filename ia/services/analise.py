@@ -18,6 +18,7 @@ import time
 import unicodedata
 
 from django.db import transaction
+from django.db.models import Count, Q, Subquery
 
 from atendimento.models import Mensagem, Tag, Ticket
 from atendimento.realtime.eventos import publicar_ticket_atualizado
@@ -26,7 +27,7 @@ from ia.local import nlp
 from ia.models import AIInsight, AIResposta
 from ia.provedores import Pedido, provedor_para
 from ia.services import geracao, registro
-from ia.services.busca import buscar
+from ia.services.busca import buscar, pergunta_da_busca
 from ia.services.churn import churn_registrar
 from ia.services.esquemas import (
     CATEGORIAS,
@@ -50,16 +51,21 @@ def _sem_acento(texto: str) -> str:
 
 
 def sentimento(texto: str) -> dict:
-    valor, score = nlp.sentimento(texto)
+    """The offline sentiment of ``texto``, read as the knowledge-base search reads it
+    (``pergunta_da_busca``: slang expanded), so that one embedding of the text serves both
+    the classifiers and the search of an analysis (the embedder is most of its CPU)."""
+    valor, score = nlp.sentimento(pergunta_da_busca(texto) or texto)
     return {"valor": valor, "score": round(float(score), 3)}
 
 
 def intencao(texto: str) -> dict:
-    valor, confianca = nlp.intencao(texto)
+    """The offline intent of ``texto`` (read like ``sentimento``)."""
+    valor, confianca = nlp.intencao(pergunta_da_busca(texto) or texto)
     return {"valor": valor, "confianca": round(float(confianca), 3)}
 
 
-def classificar(ticket: Ticket, texto: str, sent: dict, inten: dict) -> dict:
+def classificar(ticket: Ticket, texto: str, sent: dict, inten: dict, tags=None) -> dict:
+    """Offline classification; ``tags``: the empresa's tag names when already read."""
     negativo = sent["valor"] == "negativo"
     if ticket.prioridade == Ticket.Prioridade.URGENTE:
         urgencia = "critica"
@@ -77,11 +83,9 @@ def classificar(ticket: Ticket, texto: str, sent: dict, inten: dict) -> dict:
         artigo = ArtigoConhecimento.objects.filter(pk=achados[0].artigo_id).first()
         subcategoria = (artigo.categoria or artigo.titulo) if artigo else ""
     normalizado = _sem_acento(texto)
-    tags = [
-        nome
-        for nome in Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True)
-        if _sem_acento(nome) and _sem_acento(nome) in normalizado
-    ]
+    if tags is None:
+        tags = _tags_da_empresa(ticket)
+    tags = [nome for nome in tags if _sem_acento(nome) and _sem_acento(nome) in normalizado]
     return {
         "categoria": CATEGORIAS.get(inten["valor"], OUTROS),
         "subcategoria": subcategoria,
@@ -90,27 +94,38 @@ def classificar(ticket: Ticket, texto: str, sent: dict, inten: dict) -> dict:
     }
 
 
+def _tags_da_empresa(ticket: Ticket) -> tuple[str, ...]:
+    return tuple(Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True))
+
+
 def _sigmoide(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
 def historico_contato(ticket: Ticket) -> dict:
-    """Counts over the contact's other tickets in the empresa (all channels)."""
-    anteriores = AIInsight.objects.filter(
-        empresa_id=ticket.empresa_id, ticket__contato_id=ticket.contato_id
-    ).exclude(ticket=ticket)
+    """Counts over the contact's other tickets in the empresa (all channels): two queries."""
+    anteriores = (
+        AIInsight.objects.filter(empresa_id=ticket.empresa_id, ticket__contato_id=ticket.contato_id)
+        .exclude(ticket=ticket)
+        .aggregate(
+            negativas=Count("pk", filter=Q(sentimento="negativo")),
+            reclamacoes=Count("pk", filter=Q(intencao="reclamacao")),
+        )
+    )
     return {
         "tickets": Ticket.objects.filter(
             empresa_id=ticket.empresa_id, contato_id=ticket.contato_id
         ).count(),
-        "analises_negativas_anteriores": anteriores.filter(sentimento="negativo").count(),
-        "reclamacoes_anteriores": anteriores.filter(intencao="reclamacao").count(),
+        "analises_negativas_anteriores": anteriores["negativas"],
+        "reclamacoes_anteriores": anteriores["reclamacoes"],
     }
 
 
-def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
-    """The contact's risk of leaving, from its whole history across tickets and channels."""
-    historico = historico_contato(ticket)
+def predizer_churn(ticket: Ticket, sent: dict, inten: dict, historico: dict | None = None) -> dict:
+    """The contact's risk of leaving, from its whole history across tickets and channels
+    (``historico``: ``historico_contato(ticket)`` when the caller already has it)."""
+    if historico is None:
+        historico = historico_contato(ticket)
     negativos = historico["analises_negativas_anteriores"]
     reclamacoes = historico["reclamacoes_anteriores"]
     n_tickets = historico["tickets"]
@@ -128,13 +143,13 @@ def predizer_churn(ticket: Ticket, sent: dict, inten: dict) -> dict:
     return {"risco": risco, "probabilidade": round(probabilidade, 3), "motivos": motivos}
 
 
-def pedido_analise(ticket: Ticket, texto: str) -> Pedido:
+def pedido_analise(ticket: Ticket, texto: str, historico: dict | None = None) -> Pedido:
     """The structured request of one analysis; offline it is the rules and classifiers above."""
-    tags = tuple(Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True))
+    tags = _tags_da_empresa(ticket)
 
     def local(_entradas) -> dict:
         sent, inten = sentimento(texto), intencao(texto)
-        classificacao = classificar(ticket, texto, sent, inten)
+        classificacao = classificar(ticket, texto, sent, inten, tags)
         return {
             "sentimento": sent["valor"],
             "sentimento_score": sent["score"],
@@ -145,16 +160,20 @@ def pedido_analise(ticket: Ticket, texto: str) -> Pedido:
         }
 
     return _pedido_do_ticket(
-        "analise_ticket", INSTRUCOES_ANALISE, Analise, ticket, texto, tags, local
+        "analise_ticket", INSTRUCOES_ANALISE, Analise, ticket, texto, tags, local, historico
     )
 
 
-def resultado_da_analise(ticket: Ticket, gerada: geracao.Geracao) -> dict:
+def resultado_da_analise(
+    ticket: Ticket, gerada: geracao.Geracao, historico: dict | None = None
+) -> dict:
     """The ticket's ``insights`` shape from one generated analysis, with the churn score."""
-    return _montar(ticket, gerada.dados, motivos_externos=gerada.externo)
+    return _montar(ticket, gerada.dados, motivos_externos=gerada.externo, historico=historico)
 
 
-def resultado_das_partes(ticket: Ticket, geradas: dict[str, geracao.Geracao]) -> dict:
+def resultado_das_partes(
+    ticket: Ticket, geradas: dict[str, geracao.Geracao], historico: dict | None = None
+) -> dict:
     """The ticket's ``insights`` shape from the three calls of an external analysis (each
     answered by the provider or, when it failed, offline), with who answered each part."""
     sent, inten = geradas[SENTIMENTO].dados, geradas[INTENCAO].dados
@@ -165,12 +184,16 @@ def resultado_das_partes(ticket: Ticket, geradas: dict[str, geracao.Geracao]) ->
         "intencao": inten["valor"],
         "intencao_confianca": inten["confianca"],
     }
-    resultado = _montar(ticket, dados, motivos_externos=geradas[CLASSIFICACAO].externo)
+    resultado = _montar(
+        ticket, dados, motivos_externos=geradas[CLASSIFICACAO].externo, historico=historico
+    )
     resultado["provedores"] = {parte: gerada.provider for parte, gerada in geradas.items()}
     return resultado
 
 
-def _montar(ticket: Ticket, dados: dict, *, motivos_externos: bool) -> dict:
+def _montar(
+    ticket: Ticket, dados: dict, *, motivos_externos: bool, historico: dict | None = None
+) -> dict:
     sent = {"valor": dados["sentimento"], "score": round(float(dados["sentimento_score"]), 3)}
     inten = {
         "valor": dados["intencao"],
@@ -179,7 +202,7 @@ def _montar(ticket: Ticket, dados: dict, *, motivos_externos: bool) -> dict:
     urgencia = dados["urgencia"]
     if ticket.prioridade == Ticket.Prioridade.URGENTE:
         urgencia = "critica"
-    churn = predizer_churn(ticket, sent, inten)
+    churn = predizer_churn(ticket, sent, inten, historico)
     if motivos_externos and dados["motivos_churn"] and churn["risco"] != "baixo":
         churn["motivos"] = dados["motivos_churn"]
     return {
@@ -243,25 +266,32 @@ def pedido_intencao(texto: str) -> Pedido:
     )
 
 
-def pedido_classificacao(ticket: Ticket, texto: str) -> Pedido:
+def pedido_classificacao(ticket: Ticket, texto: str, historico: dict | None = None) -> Pedido:
     """Category, subcategory, urgency, the empresa's own tags and, in words, the signs that
     the contact may leave. Offline: the rules of ``classificar`` (no words for churn: the
     score's own reasons are used)."""
-    tags = tuple(Tag.objects.filter(empresa_id=ticket.empresa_id).values_list("nome", flat=True))
+    tags = _tags_da_empresa(ticket)
 
     def local(_entradas) -> dict:
         return {
-            **classificar(ticket, texto, sentimento(texto), intencao(texto)),
+            **classificar(ticket, texto, sentimento(texto), intencao(texto), tags),
             "motivos_churn": [],
         }
 
     return _pedido_do_ticket(
-        "classificacao_ticket", INSTRUCOES_CLASSIFICACAO, Classificacao, ticket, texto, tags, local
+        "classificacao_ticket",
+        INSTRUCOES_CLASSIFICACAO,
+        Classificacao,
+        ticket,
+        texto,
+        tags,
+        local,
+        historico,
     )
 
 
 def _pedido_do_ticket(
-    tarefa, instrucoes, esquema, ticket: Ticket, texto: str, tags, local
+    tarefa, instrucoes, esquema, ticket: Ticket, texto: str, tags, local, historico=None
 ) -> Pedido:
     """A request over the ticket's latest customer text, the contact's history and the
     empresa's tags (the only tags an answer may use)."""
@@ -270,7 +300,7 @@ def _pedido_do_ticket(
         instrucoes=instrucoes,
         entradas={
             "mensagens_cliente": texto,
-            "historico_contato": historico_contato(ticket),
+            "historico_contato": historico_contato(ticket) if historico is None else historico,
             "tags_da_empresa": list(tags),
         },
         esquema=esquema,
@@ -357,6 +387,20 @@ def churn_do_ticket(ticket: Ticket) -> dict:
 # ----------------------------------------------------------------------------- full analysis
 
 
+def _ultima_entrada(ticket: Ticket):
+    """The ticket's latest customer message (the one a full analysis is recorded on)."""
+    return Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA).order_by(
+        "-data", "-criado_em"
+    )
+
+
+def ultima_mensagem_analisada(ticket: Ticket) -> bool:
+    """The ticket's latest customer message already has its ``AIInsight`` (one query): a new
+    analysis would read the same text."""
+    ultima = _ultima_entrada(ticket).values("pk")[:1]
+    return AIInsight.objects.filter(ticket=ticket, mensagem_id=Subquery(ultima)).exists()
+
+
 def analise_completa(ticket: Ticket) -> AIInsight:
     """Analyse the ticket, store the ``AIInsight``, log and account the calls, publish it.
 
@@ -370,26 +414,27 @@ def analise_completa(ticket: Ticket) -> AIInsight:
     try:
         texto = pergunta_do_ticket(ticket, n=5)
         provedor = provedor_para(ticket.empresa_id)
+        historico = historico_contato(ticket)  # read once: the request and the churn score
         if provedor.externo:
             geradas = geracao.gerar_varios(
                 empresa_id=ticket.empresa_id,
                 pedidos={
                     SENTIMENTO: pedido_sentimento(texto),
                     INTENCAO: pedido_intencao(texto),
-                    CLASSIFICACAO: pedido_classificacao(ticket, texto),
+                    CLASSIFICACAO: pedido_classificacao(ticket, texto, historico),
                 },
                 provedor=provedor,
             )
-            resultado = resultado_das_partes(ticket, geradas)
+            resultado = resultado_das_partes(ticket, geradas, historico)
         else:
             gerada = geracao.gerar(
                 empresa_id=ticket.empresa_id,
                 funcionalidade=registro.ANALISE,
-                pedido=pedido_analise(ticket, texto),
+                pedido=pedido_analise(ticket, texto, historico),
                 provedor=provedor,
             )
             geradas = {registro.ANALISE: gerada}
-            resultado = resultado_da_analise(ticket, gerada)
+            resultado = resultado_da_analise(ticket, gerada, historico)
     except Exception:
         registro.registrar_chamada(
             empresa_id=ticket.empresa_id,
@@ -417,11 +462,7 @@ def _gravar(
     classificacao, churn = resultado["classificacao"], resultado["churn"]
     # the provider and model of the analysis: the external one when it answered any part
     principal = next((g for g in geradas.values() if g.externo), next(iter(geradas.values())))
-    ultima = (
-        Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA)
-        .order_by("-data", "-criado_em")
-        .first()
-    )
+    ultima = _ultima_entrada(ticket).only("pk").first()
     insight = AIInsight.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,

@@ -170,11 +170,28 @@ class Trecho:
 def buscar(empresa, pergunta: str, k: int = 5) -> list[Trecho]:
     """The ``k`` best of ``empresa``'s active articles for ``pergunta``, one entry per article,
     best first."""
-    pergunta = (pergunta or "").strip()
-    if not pergunta or k <= 0:
+    pergunta = pergunta_da_busca(pergunta)
+    if not pergunta or k <= 0 or not tem_conhecimento(empresa):
         return []
-    pergunta = expandir(pergunta[:2000])
     return consultar(empresa, pergunta, embutir([pergunta], tipo="query")[0], k)
+
+
+def pergunta_da_busca(pergunta: str) -> str:
+    """The text the search embeds for ``pergunta``: trimmed, at most 2,000 characters, slang
+    expanded (``ia.services.expansao``); "" for a blank one. The offline classifiers read the
+    same text, so an analysis embeds it once (``ia.embeddings`` keeps recent ones)."""
+    pergunta = (pergunta or "").strip()
+    return expandir(pergunta[:2000]) if pergunta else ""
+
+
+def tem_conhecimento(empresa) -> bool:
+    """The empresa has at least one indexed chunk of an active article: without one every search
+    is empty, so the question is not embedded (an embedding costs ~1 ms of CPU per token, most of
+    an offline analysis of a ticket whose empresa keeps no knowledge base)."""
+    empresa_id = getattr(empresa, "pk", empresa)
+    return TrechoConhecimento.objects.filter(
+        empresa_id=empresa_id, artigo__empresa_id=empresa_id, artigo__ativo=True
+    ).exists()
 
 
 def consultar(empresa, pergunta: str, vetor, k: int = 5) -> list[Trecho]:

@@ -31,19 +31,21 @@ def churn_registrar(*, ticket: Ticket, churn: dict) -> RiscoChurn:
     """Store ``churn`` (``{"risco", "probabilidade", "motivos"}``) as the contact's current
     risk; queue ``alerta_churn`` when it turns high."""
     agora = timezone.now()
-    RiscoChurn.objects.get_or_create(
-        contato_id=ticket.contato_id,
-        defaults={
-            "empresa_id": ticket.empresa_id,
-            "ticket": ticket,
-            "risco": churn["risco"],
-            "probabilidade": churn["probabilidade"],
-            "motivos": churn["motivos"],
-            "calculado_em": agora,
-            "alto_desde": None,  # set below, like any turn to high
-        },
-    )
-    risco = RiscoChurn.objects.select_for_update().get(contato_id=ticket.contato_id)
+    risco = RiscoChurn.objects.select_for_update().filter(contato_id=ticket.contato_id).first()
+    if risco is None:  # the contact's first score (a concurrent first one: get_or_create)
+        RiscoChurn.objects.get_or_create(
+            contato_id=ticket.contato_id,
+            defaults={
+                "empresa_id": ticket.empresa_id,
+                "ticket": ticket,
+                "risco": churn["risco"],
+                "probabilidade": churn["probabilidade"],
+                "motivos": churn["motivos"],
+                "calculado_em": agora,
+                "alto_desde": None,  # set below, like any turn to high
+            },
+        )
+        risco = RiscoChurn.objects.select_for_update().get(contato_id=ticket.contato_id)
     virou_alto = churn["risco"] == ALTO and risco.alto_desde is None
     risco.ticket = ticket
     risco.risco = churn["risco"]

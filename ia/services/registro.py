@@ -150,14 +150,17 @@ def registrar_chamada(
     agora = timezone.now()
     dia = (quando or agora).astimezone(_fuso(empresa_id)).date()
     modelo = modelo or ""
-    custo = calcular_custo(
-        provider=provider,
-        modelo=modelo,
-        dia=dia,
-        tokens_entrada=tokens_entrada,
-        tokens_saida=tokens_saida,
-        tokens_cache=tokens_cache,
-    )
+    if tokens_entrada or tokens_saida or tokens_cache:
+        custo = calcular_custo(
+            provider=provider,
+            modelo=modelo,
+            dia=dia,
+            tokens_entrada=tokens_entrada,
+            tokens_saida=tokens_saida,
+            tokens_cache=tokens_cache,
+        )
+    else:  # nothing billed (the offline provider): no price or quote to read
+        custo = Custo(Decimal(0), Decimal(0), precificado=False)
     with connection.cursor() as cursor:
         cursor.execute(
             _UPSERT,

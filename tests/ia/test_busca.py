@@ -170,3 +170,28 @@ def test_frequencias_vem_das_estatisticas_do_planejador(monkeypatch):
     assert busca.lexemas_frequentes() == (lexemas, linhas)
     busca.esquecer_frequencias()  # after a bulk change: read again
     assert busca.lexemas_frequentes() == ("{}", "{}")
+
+
+def test_sem_artigo_ativo_nao_embute_a_pergunta(monkeypatch):
+    """Without an active indexed article every search is empty: the question is not embedded
+    (the costly part of an offline analysis); another empresa's articles do not count."""
+    from ia.services import busca
+
+    empresa, outra = EmpresaFactory(), EmpresaFactory()
+    _kb(outra)
+    embutidas = []
+    original = busca.embutir
+    monkeypatch.setattr(
+        busca, "embutir", lambda textos, **kw: embutidas.append(textos) or original(textos, **kw)
+    )
+    assert buscar(empresa, "segunda via do boleto", k=1) == []
+    assert embutidas == []
+    artigo = ArtigoConhecimento.objects.create(
+        empresa=empresa, titulo="Segunda via do boleto", conteudo="Pelo app, menu Financeiro."
+    )
+    assert [a.artigo_id for a in buscar(empresa, "segunda via do boleto", k=1)] == [artigo.id]
+    assert len(embutidas) == 1
+    artigo.ativo = False
+    artigo.save()
+    assert buscar(empresa, "segunda via do boleto", k=1) == []
+    assert len(embutidas) == 1
