@@ -47,24 +47,27 @@ def _corpo(wamid: str, wa_id: str, texto: str) -> bytes:
     return json.dumps(dados).encode()
 
 
-def _analises_enfileiradas(cliente) -> list[list]:
-    """The arguments of the analysis jobs the drain queued (the Celery messages on
+def _analises_enfileiradas(cliente) -> list[tuple[str, list]]:
+    """The analysis jobs the drain queued (task name and arguments of the Celery messages on
     ``ai-analysis``), taken off the queue."""
     jobs = []
     while corpo := cliente.lpop("ai-analysis"):
         mensagem = json.loads(corpo)
-        if mensagem["headers"]["task"] == "ia.tasks.analise_completa":
-            jobs.append(json.loads(base64.b64decode(mensagem["body"]))[0])
+        jobs.append(
+            (mensagem["headers"]["task"], json.loads(base64.b64decode(mensagem["body"]))[0])
+        )
     return jobs
 
 
-def _analisar(jobs: list[list]) -> int:
-    """Each job's body, as the ``ia`` worker runs it."""
-    from ia import tasks
+def _analisar(jobs: list[tuple[str, list]]) -> int:
+    """Each job's body, as the ``ia`` worker runs it; returns the tickets analysed."""
+    from conectcrm.celery import app
+    from ia.models import AIInsight
 
-    for args in jobs:
-        tasks.analise_completa.run(*args)
-    return len(jobs)
+    antes = AIInsight.objects.count()
+    for nome, args in jobs:
+        app.tasks[nome].run(*args)
+    return AIInsight.objects.count() - antes
 
 
 def main() -> None:
@@ -73,6 +76,12 @@ def main() -> None:
     parser.add_argument("--mensagens", type=int, default=5, help="per conversation and round")
     parser.add_argument("--rodadas", type=int, default=2)
     parser.add_argument("--perfil", default="", help="folder for cProfile .pstats files")
+    parser.add_argument(
+        "--textos",
+        choices=("reais", "ingest"),
+        default="reais",
+        help="ingest: bench/ingest.py's short texts ('Olá, mensagem N') instead of real ones",
+    )
     args = parser.parse_args()
     os.environ.update(_env(LOG_LEVEL="ERROR", IA_ESPERA_ANALISE_SEGUNDOS="0"))
     try:
@@ -111,7 +120,11 @@ def medir(args) -> dict:
             corpos = []
             for _ in range(args.mensagens):
                 for c in range(args.conversas):
-                    texto = sorteio.choice(textos)
+                    texto = (
+                        sorteio.choice(textos)
+                        if args.textos == "reais"
+                        else f"Olá, mensagem {n:08d}"
+                    )
                     corpos.append(_corpo(f"wamid.ia.{marca}.{n:08d}", f"55118{c:08d}", texto))
                     n += 1
             assert set(_postar(application, empresa_id, corpos, 4)) == {"200 OK"}
@@ -126,6 +139,7 @@ def medir(args) -> dict:
 
             fase = _fase(f"analise_{rodada}", analisar, pasta_pg, contador, perfil)
             fase["mensagens_cliente"] = len(corpos)
+            fase["jobs_celery"] = len(ids)
             fase["cpu_ms_por_mensagem_processo"] = round(
                 fase["cpu_ms_por_item_processo"] * fase["itens"] / len(corpos), 3
             )

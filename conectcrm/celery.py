@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 from conectcrm import broker
 
@@ -28,3 +28,12 @@ def _conexoes_do_banco(sender=None, **_kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_process_init.connect(weak=False)
+def _aquecer_ia(**_kwargs) -> None:
+    """A worker process that will run AI analyses loads their models at start, not inside the
+    first burst of customer messages (ia/aquecimento.py)."""
+    from ia.aquecimento import aquecer_se_fila_ia
+
+    aquecer_se_fila_ia(app)

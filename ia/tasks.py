@@ -54,6 +54,17 @@ def analise_completa(ticket_id: str, origem: str = "") -> None:
     analisar(ticket)
 
 
+@shared_task(name="ia.tasks.analise_lote", ignore_result=True)
+def analise_lote(ticket_ids: list[str]) -> int:
+    """The analyses queued by one inbound batch's customer messages, in one job: each ticket
+    as ``analise_completa(ticket_id, POR_MENSAGEM)`` (skipped when its latest customer message
+    already has its insight); one ticket's failure is logged and does not stop the others."""
+    from ia.services.analise import analisar_tickets
+
+    cache.delete_many([_chave_analise(t) for t in ticket_ids])
+    return analisar_tickets(ticket_ids)
+
+
 @shared_task(name="ia.tasks.analisar_sentimento")
 def analisar_sentimento(texto: str, empresa_id: str | None = None) -> dict:
     from ia.services.analise import analisar_sentimento as analisar
@@ -215,10 +226,17 @@ def _adicionar_varias(chaves: list[str], timeout: int) -> list[bool]:
 def analisar_entradas(entradas) -> None:
     """Reaction to committed customer messages (atendimento.services.reacoes): one analysis
     per ticket and burst (see agendar_analise), the debounce keys of a whole inbound batch
-    set in one round trip."""
+    set in one round trip and its tickets' analyses queued as ONE ``analise_lote`` job (one
+    Celery message and task run per batch, not per ticket)."""
     tickets = list(dict.fromkeys(e.ticket_id for e in entradas))
     espera = espera_analise()
-    novas = _adicionar_varias([_chave_analise(t) for t in tickets], timeout=int(espera) + 30)
-    for ticket_id, nova in zip(tickets, novas, strict=True):
-        if nova:
-            _enfileirar_analise(ticket_id, espera, por_mensagem=True)
+    chaves = [_chave_analise(t) for t in tickets]
+    novas = _adicionar_varias(chaves, timeout=int(espera) + 30)
+    lote = [str(t) for t, nova in zip(tickets, novas, strict=True) if nova]
+    if not lote:
+        return
+    try:
+        analise_lote.apply_async(args=[lote], countdown=espera)
+    except Exception as exc:  # the broker is down: the next messages queue them again
+        cache.delete_many([_chave_analise(t) for t in lote])
+        logger.warning("análise de %d ticket(s) não enfileirada: %s", len(lote), exc)

@@ -13,12 +13,13 @@ provider words its reasons. Stored as an ``AIInsight`` and shown live (``ticket_
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 import unicodedata
 
 from django.db import transaction
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from atendimento.models import Mensagem, Tag, Ticket
 from atendimento.realtime.eventos import publicar_ticket_atualizado
@@ -42,6 +43,8 @@ from ia.services.esquemas import (
     Sentimento,
 )
 from ia.services.sugestao import pergunta_do_ticket
+
+logger = logging.getLogger(__name__)
 
 
 def _sem_acento(texto: str) -> str:
@@ -387,11 +390,30 @@ def churn_do_ticket(ticket: Ticket) -> dict:
 # ----------------------------------------------------------------------------- full analysis
 
 
-def _ultima_entrada(ticket: Ticket):
-    """The ticket's latest customer message (the one a full analysis is recorded on)."""
+def _ultima_entrada(ticket):
+    """The ticket's latest customer message (the one a full analysis is recorded on);
+    ``ticket``: a ticket or an ``OuterRef`` to one."""
     return Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA).order_by(
         "-data", "-criado_em"
     )
+
+
+def analisar_tickets(ticket_ids) -> int:
+    """``analise_completa`` of each ticket whose latest customer message has no insight yet
+    (the tickets and that check read in one query each); returns how many were analysed. A
+    ticket whose analysis fails is logged and the others go on."""
+    ultima = _ultima_entrada(OuterRef("ticket_id")).values("pk")[:1]
+    ja_feita = AIInsight.objects.filter(ticket_id=OuterRef("pk"), mensagem_id=Subquery(ultima))
+    tickets = Ticket.objects.filter(pk__in=list(ticket_ids)).exclude(Exists(ja_feita))
+    feitas = 0
+    for ticket in tickets.order_by("atualizado_em"):
+        try:
+            analise_completa(ticket)
+        except Exception:
+            logger.exception("análise do ticket %s falhou", ticket.pk)
+            continue
+        feitas += 1
+    return feitas
 
 
 def ultima_mensagem_analisada(ticket: Ticket) -> bool:
@@ -412,6 +434,9 @@ def analise_completa(ticket: Ticket) -> AIInsight:
     (nothing else is stored). The provider is called outside any database transaction."""
     inicio = time.perf_counter()
     try:
+        # the message the insight is recorded on: the latest one when the text is read (a
+        # message arriving during the analysis is not in it and gets its own analysis)
+        ultima = _ultima_entrada(ticket).only("pk").first()
         texto = pergunta_do_ticket(ticket, n=5)
         provedor = provedor_para(ticket.empresa_id)
         historico = historico_contato(ticket)  # read once: the request and the churn score
@@ -446,13 +471,14 @@ def analise_completa(ticket: Ticket) -> AIInsight:
         )
         raise
     with transaction.atomic():
-        insight = _gravar(ticket, texto, geradas, resultado, inicio)
+        insight = _gravar(ticket, ultima, texto, geradas, resultado, inicio)
     publicar_ticket_atualizado(ticket)
     return insight
 
 
 def _gravar(
     ticket: Ticket,
+    ultima: Mensagem | None,
     texto: str,
     geradas: dict[str, geracao.Geracao],
     resultado: dict,
@@ -462,7 +488,6 @@ def _gravar(
     classificacao, churn = resultado["classificacao"], resultado["churn"]
     # the provider and model of the analysis: the external one when it answered any part
     principal = next((g for g in geradas.values() if g.externo), next(iter(geradas.values())))
-    ultima = _ultima_entrada(ticket).only("pk").first()
     insight = AIInsight.objects.create(
         empresa_id=ticket.empresa_id,
         ticket=ticket,

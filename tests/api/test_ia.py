@@ -142,8 +142,8 @@ def test_rajada_de_mensagens_agenda_uma_analise(ticket):
 
     cache.delete(f"ia:analise:{ticket.id}")
     agendadas = []
-    original = tasks.analise_completa.apply_async
-    tasks.analise_completa.apply_async = lambda *a, **k: agendadas.append((a, k))
+    original = tasks.analise_lote.apply_async
+    tasks.analise_lote.apply_async = lambda *a, **k: agendadas.append((a, k))
     try:
         entradas = [
             EntradaConfirmada(
@@ -158,9 +158,9 @@ def test_rajada_de_mensagens_agenda_uma_analise(ticket):
         for _ in range(10):
             tasks.analisar_entradas(entradas)
     finally:
-        tasks.analise_completa.apply_async = original
+        tasks.analise_lote.apply_async = original
         cache.delete(f"ia:analise:{ticket.id}")
-    assert len(agendadas) == 1
+    assert [k["args"] for _a, k in agendadas] == [[[str(ticket.id)]]]
     assert not AIInsight.objects.exists()  # nothing ran on the caller's path
 
 

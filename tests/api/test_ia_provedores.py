@@ -370,7 +370,7 @@ def test_provedor_lento_nao_segura_mensagens_nem_a_inbox(
     canal_wa(empresa, fila, pnid=PNID)
     agendadas = []
     monkeypatch.setattr(
-        tasks.analise_completa, "apply_async", lambda *a, **k: agendadas.append(k["args"][0])
+        tasks.analise_lote, "apply_async", lambda *a, **k: agendadas.append(k["args"][0])
     )
 
     with modo_eager():
@@ -385,7 +385,7 @@ def test_provedor_lento_nao_segura_mensagens_nem_a_inbox(
 
     def worker():
         try:
-            tasks.analise_completa.run(agendadas[0])
+            tasks.analise_lote.run(agendadas[0])
         finally:
             connection.close()
 

@@ -5,6 +5,8 @@ The offline analysis reads its text once (one embedding for the classifiers and 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,48 @@ def test_analise_embute_o_texto_uma_vez(empresa, monkeypatch):
     assert len(embutidos) == 1
     assert "fatura" in embutidos[0]  # the expanded question ("boleto" → "fatura")
     assert np.isfinite(AIInsight.objects.get(ticket=ticket).sentimento_score)
+
+
+def test_um_job_por_lote_de_entrada(empresa, outra_empresa, monkeypatch):
+    """The customer messages of one inbound batch queue one ``analise_lote`` job for their
+    tickets (once per ticket and burst); it analyses each in its own empresa, skips what is
+    already analysed and goes on past a ticket whose analysis fails."""
+    from django.core.cache import cache
+
+    nosso, alheio, quebrado = (
+        TicketFactory(empresa=empresa),
+        TicketFactory(empresa=outra_empresa),
+        TicketFactory(empresa=empresa),
+    )
+    for ticket in (nosso, alheio, quebrado):
+        _cliente(ticket, "a net caiu de novo, quero cancelar")
+    cache.delete_many([tasks._chave_analise(t.pk) for t in (nosso, alheio, quebrado)])
+    jobs = []
+    monkeypatch.setattr(
+        tasks.analise_lote, "apply_async", lambda args, countdown: jobs.append(args)
+    )
+    entradas = [SimpleNamespace(ticket_id=t.pk) for t in (nosso, alheio, nosso, quebrado)]
+    tasks.analisar_entradas(entradas)
+    tasks.analisar_entradas(entradas[:2])  # same burst: already queued
+    assert jobs == [[[str(nosso.pk), str(alheio.pk), str(quebrado.pk)]]]
+    assert tasks.analise_agendada(nosso.pk)
+
+    original = analise.analise_completa
+
+    def quebrar(ticket):
+        if ticket.pk == quebrado.pk:
+            raise RuntimeError("falhou")
+        return original(ticket)
+
+    monkeypatch.setattr(analise, "analise_completa", quebrar)
+    assert tasks.analise_lote.run(*jobs[0]) == 2
+    assert not tasks.analise_agendada(nosso.pk)
+    assert AIInsight.objects.get(ticket=nosso).empresa_id == empresa.pk
+    assert AIInsight.objects.get(ticket=alheio).empresa_id == outra_empresa.pk
+    assert not AIInsight.objects.filter(ticket=quebrado).exists()
+
+    monkeypatch.setattr(analise, "analise_completa", original)
+    assert tasks.analise_lote.run(*jobs[0]) == 1  # only the one without its insight
+    _cliente(nosso, "alo??")
+    assert tasks.analise_lote.run([str(nosso.pk), str(alheio.pk)]) == 1
+    assert AIInsight.objects.filter(ticket=nosso).count() == 2
