@@ -3,6 +3,7 @@ docs/arquitetura.md."""
 
 from __future__ import annotations
 
+from . import lookups  # noqa: F401 - registers the __any lookup
 from .atendente import Atendente, AtendenteFila
 from .auditoria import RegistroAuditoria
 from .canal import Canal, EventoWebhook, OpcaoMenu
