@@ -19,7 +19,10 @@ def test_conjunto_pequeno_respeita_o_banco():
     connection.check_constraints()  # the deferred composite foreign keys, now
 
     assert Ticket.objects.count() == 300
-    assert 2500 < Mensagem.objects.count() < 3500
+    # each ticket's count is drawn (exponential, mean 10): over 300 tickets the total's standard
+    # deviation is ~165, and the draws depend on the clock (tickets older than 7 days close), so
+    # the bounds are six deviations wide (±3.3 was seen once, at 2,454)
+    assert 2000 < Mensagem.objects.count() < 4000
     for gerada in dados.empresas:
         empresa = Empresa.objects.get(id=gerada.id)
         numeros = sorted(Ticket.objects.filter(empresa=empresa).values_list("numero", flat=True))
