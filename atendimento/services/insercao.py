@@ -57,11 +57,7 @@ def inserir_varios_ignorando_conflito(objs: list[Model]) -> set:
     with connections[banco].cursor() as cursor:
         cursor.execute(sql, parametros)
         inseridos = {linha[0] for linha in cursor.fetchall()}
-    for obj in objs:
-        if obj.pk in inseridos:
-            obj._state.adding = False
-            obj._state.db = banco
-    return inseridos
+    return _marcar_inseridos(objs, inseridos, banco)
 
 
 def inserir_varios_por_colunas(objs: list[Model]) -> set:
@@ -98,6 +94,11 @@ def inserir_varios_por_colunas(objs: list[Model]) -> set:
     with conexao._prepare_cursor(bruto) as cursor:  # Django's wrapper: errors, query logging
         cursor.execute(sql, colunas)
         inseridos = {linha[0] for linha in cursor.fetchall()}
+    return _marcar_inseridos(objs, inseridos, banco)
+
+
+def _marcar_inseridos(objs: list[Model], inseridos: set, banco: str) -> set:
+    """The instances whose row was inserted become saved instances (as after ``save()``)."""
     for obj in objs:
         if obj.pk in inseridos:
             obj._state.adding = False
