@@ -45,7 +45,7 @@ def analise_completa(ticket_id: str, origem: str = "") -> None:
     from ia.services.analise import analise_completa as analisar
     from ia.services.analise import ultima_mensagem_analisada
 
-    cache.delete(f"ia:analise:{ticket_id}")
+    cache.delete(_chave_analise(ticket_id))
     ticket = _ticket(ticket_id)
     if ticket is None:
         return
@@ -171,12 +171,11 @@ def agendar_analise(ticket_id, *, espera: float | None = None) -> bool:
     return _enfileirar_analise(ticket_id, espera)
 
 
-def _enfileirar_analise(ticket_id, espera: float, *, por_mensagem: bool = False) -> bool:
+def _enfileirar_analise(ticket_id, espera: float) -> bool:
     """Queue the analysis whose debounce key was just set (removed again if the broker is
     down, so the next message tries again)."""
-    args = [str(ticket_id), POR_MENSAGEM] if por_mensagem else [str(ticket_id)]
     try:
-        analise_completa.apply_async(args=args, countdown=espera)
+        analise_completa.apply_async(args=[str(ticket_id)], countdown=espera)
     except Exception as exc:  # the broker is down: the next message will queue it
         cache.delete(_chave_analise(ticket_id))
         logger.warning("análise do ticket %s não enfileirada: %s", ticket_id, exc)

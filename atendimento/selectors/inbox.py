@@ -181,34 +181,34 @@ def _opcoes(
             f' AND "id" IN (SELECT "fila_id" FROM "{membros}"'  # noqa: S608 - a table name
             ' WHERE "atendente_id" = %s)'
         )
-    # (key, model, extra column, order column, condition, its parameters)
+    # (key, model, extra column shown by the option or None, order column, condition, its
+    # parameters)
     partes = [
-        ("tags", Tag, "NULL", "0", "", []),
-        ("filas", Fila, "NULL", '"ordem"', 'AND "ativo"' + so_do_atendente,
+        ("tags", Tag, None, "0", "", []),
+        ("filas", Fila, None, '"ordem"', 'AND "ativo"' + so_do_atendente,
          [atendente.id] if so_filas_do_atendente else []),
     ]  # fmt: skip
     if canais:
-        partes.append(("canais", Canal, '"tipo"', "0", "", []))
+        partes.append(("canais", Canal, "tipo", "0", "", []))
     if atendentes:
-        partes.append(("atendentes", Atendente, '"status"', "0", 'AND "ativo"', []))
+        partes.append(("atendentes", Atendente, "status", "0", 'AND "ativo"', []))
     sql, parametros = [], []
     for n, (_nome, modelo, extra, ordem, condicao, mais) in enumerate(partes):
         tabela = modelo._meta.db_table
+        coluna = f'"{extra}"' if extra else "NULL"
         sql.append(
-            f'SELECT {n}, "id", "nome", {extra}::text, {ordem}::integer FROM "{tabela}" '  # noqa: S608 - constants
+            f'SELECT {n}, "id", "nome", {coluna}::text, {ordem}::integer FROM "{tabela}" '  # noqa: S608 - constants
             f'WHERE "empresa_id" = %s {condicao}'
         )
         parametros += [atendente.empresa_id, *mais]
     opcoes: dict[str, list] = {nome: [] for nome, *_ in partes}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql) + " ORDER BY 1, 5, 3", parametros)
-        for n, id_, nome, extra, _ordem in cursor.fetchall():
-            chave, modelo = partes[n][0], partes[n][1]
+        for n, id_, nome, valor_extra, _ordem in cursor.fetchall():
+            chave, modelo, extra = partes[n][:3]
             valores = {"id": id_, "nome": nome}
-            if chave == "canais":
-                valores["tipo"] = extra
-            elif chave == "atendentes":
-                valores["status"] = extra
+            if extra:
+                valores[extra] = valor_extra
             opcoes[chave].append(_so_colunas(modelo, valores))
     return opcoes
 

@@ -391,8 +391,8 @@ def churn_do_ticket(ticket: Ticket) -> dict:
 
 
 def _ultima_entrada(ticket):
-    """The ticket's latest customer message (the one a full analysis is recorded on);
-    ``ticket``: a ticket or an ``OuterRef`` to one."""
+    """The ticket's latest customer messages, newest first (the first is the one a full
+    analysis is recorded on); ``ticket``: a ticket or an ``OuterRef`` to one."""
     return Mensagem.objects.filter(ticket=ticket, direcao=Mensagem.Direcao.ENTRADA).order_by(
         "-data", "-criado_em"
     )
@@ -402,8 +402,7 @@ def analisar_tickets(ticket_ids) -> int:
     """``analise_completa`` of each ticket whose latest customer message has no insight yet
     (the tickets and that check read in one query each); returns how many were analysed. A
     ticket whose analysis fails is logged and the others go on."""
-    ultima = _ultima_entrada(OuterRef("ticket_id")).values("pk")[:1]
-    ja_feita = AIInsight.objects.filter(ticket_id=OuterRef("pk"), mensagem_id=Subquery(ultima))
+    ja_feita = _insight_da_ultima_entrada(OuterRef("pk"))
     tickets = Ticket.objects.filter(pk__in=list(ticket_ids)).exclude(Exists(ja_feita))
     feitas = 0
     for ticket in tickets.order_by("atualizado_em"):
@@ -419,8 +418,14 @@ def analisar_tickets(ticket_ids) -> int:
 def ultima_mensagem_analisada(ticket: Ticket) -> bool:
     """The ticket's latest customer message already has its ``AIInsight`` (one query): a new
     analysis would read the same text."""
-    ultima = _ultima_entrada(ticket).values("pk")[:1]
-    return AIInsight.objects.filter(ticket=ticket, mensagem_id=Subquery(ultima)).exists()
+    return _insight_da_ultima_entrada(ticket).exists()
+
+
+def _insight_da_ultima_entrada(ticket):
+    """The ``AIInsight`` recorded on the ticket's latest customer message; ``ticket``: a ticket
+    or an ``OuterRef`` to one (the set-based check of ``analisar_tickets``)."""
+    ultima = _ultima_entrada(OuterRef("ticket_id")).values("pk")[:1]
+    return AIInsight.objects.filter(ticket=ticket, mensagem_id=Subquery(ultima))
 
 
 def analise_completa(ticket: Ticket) -> AIInsight:
