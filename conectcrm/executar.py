@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from conectcrm.prioridade import Prioridade
+
 RAIZ = Path(__file__).resolve().parent.parent
 #: the drain of stored webhooks has a worker of its own (one process: batches of one drain
 #: never wait on another's ticket locks); everything else shares the other one.  With one
@@ -27,6 +29,23 @@ FILAS_TAREFAS = "messages,notifications"
 #: AI analysis (CPU-bound, advisory, debounced per ticket) runs at a lower CPU priority: on a
 #: busy box it waits for the acknowledgements and the drain instead of competing with them
 FILAS_IA = "ai-analysis"
+
+#: CPU priority of each background child (``<PAPEL>_NICE``, ``<PAPEL>_SCHED`` override it;
+#: conectcrm/prioridade.py).  The web tier keeps the default priority: an acknowledgement
+#: waiting for a core must get it before background work (bench/README.md, "ack").  The AI
+#: worker runs on idle CPU only; outbound messages, notifications and beat's sweeps at a lower
+#: priority; the drain (the end-to-end bottleneck at 500/s) at the default.
+PRIORIDADES = {
+    "worker": ("WORKER", 0, "normal"),
+    "tarefas": ("TAREFAS", 10, "normal"),
+    "ia": ("IA", 19, "idle"),
+    "beat": ("BEAT", 10, "normal"),
+}
+
+
+def prioridade(papel: str, env=None) -> Prioridade:
+    variavel, nice, politica = PRIORIDADES[papel]
+    return Prioridade.do_ambiente(variavel, nice, politica, env)
 
 
 #: websockets: uvicorn's protocol with the direct-write extension of the real-time fan-out
@@ -95,16 +114,16 @@ def main() -> int:
         worker = [*celery, "worker", "-Q", FILAS_ENTRADA, "-c", "1", "-l", "info", *sem_eventos]
         tarefas = [*celery, "worker", "-Q", FILAS_TAREFAS, "-c", "2", "-l", "info", *sem_eventos]
         tarefas += ["-n", "tarefas@%h"]  # workers on one host need distinct node names
-        ia = ["nice", "-n", os.environ.get("IA_NICE", "10"), *celery, "worker", "-Q", FILAS_IA]
-        ia += ["-c", "1", "-l", "info", *sem_eventos, "-n", "ia@%h"]
+        ia = [*celery, "worker", "-Q", FILAS_IA, "-c", "1", "-l", "info", *sem_eventos]
+        ia += ["-n", "ia@%h"]
         beat = [*celery, "beat", "-l", "info", "-s", str(pasta / "celerybeat-schedule")]
         supervisor = Supervisor(
             [
                 Filho("web", comando_web(bin_, host, porta), **comum),
-                Filho("worker", worker, **comum),
-                Filho("tarefas", tarefas, **comum),
-                Filho("ia", ia, **comum),
-                Filho("beat", beat, **comum),
+                Filho("worker", worker, prioridade=prioridade("worker"), **comum),
+                Filho("tarefas", tarefas, prioridade=prioridade("tarefas"), **comum),
+                Filho("ia", ia, prioridade=prioridade("ia"), **comum),
+                Filho("beat", beat, prioridade=prioridade("beat"), **comum),
             ],
             servicos,
         )

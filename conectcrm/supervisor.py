@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from conectcrm.prioridade import Prioridade
+
 ESPERA_MIN = 1.0
 ESPERA_MAX = 30.0
 ESTAVEL_SEGUNDOS = 60.0
@@ -47,6 +49,7 @@ class Filho:
     comando: list[str]
     env: dict[str, str] | None = None
     cwd: str | None = None
+    prioridade: Prioridade | None = None  # CPU priority (conectcrm/prioridade.py)
     proc: subprocess.Popen | None = None
     iniciado_em: float = 0.0
     espera: float = 0.0
@@ -54,8 +57,9 @@ class Filho:
     reinicios: int = 0
 
     def iniciar(self) -> None:
+        prioridade = self.prioridade or Prioridade()
         self.proc = subprocess.Popen(  # noqa: S603 - commands built by the launcher
-            self.comando,
+            [*prioridade.prefixo(), *self.comando],
             env=self.env,
             cwd=self.cwd,
             stdout=subprocess.PIPE,
@@ -66,6 +70,7 @@ class Filho:
             errors="replace",
             bufsize=1,
         )
+        prioridade.aplicar_ao_grupo(self.proc.pid)  # its own session: its own autogroup
         self.iniciado_em = time.monotonic()
         threading.Thread(
             target=self._copiar, args=(self.proc,), name=f"saida-{self.nome}", daemon=True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -133,6 +134,20 @@ def test_make_run_reinicia_o_que_cai_sem_derrubar_o_resto():
         _reinicia_o_que_cai(pasta / "dados")
 
 
+def _prioridades_padrao(processo: Processo, web, worker) -> None:
+    """The launcher's default CPU priorities, read from /proc (conectcrm/prioridade.py): web
+    and the drain at the default, the AI worker on idle CPU, the others niced."""
+    processo.esperar_texto("ia@", limite=60)
+    ia, tarefas = _filho(processo, "-Q ai-analysis"), _filho(processo, "tarefas@")
+    for proc, nice in ((web, 0), (worker, 0), (tarefas, 10), (ia, 19)):
+        assert proc is not None
+        assert proc.nice() == nice, proc.cmdline()
+    if shutil.which("chrt"):
+        assert os.sched_getscheduler(ia.pid) == os.SCHED_IDLE
+    assert os.sched_getscheduler(web.pid) == os.SCHED_OTHER
+    assert os.sched_getscheduler(worker.pid) == os.SCHED_OTHER
+
+
 def _reinicia_o_que_cai(pasta) -> None:
     porta = porta_livre()
     base = f"http://127.0.0.1:{porta}"
@@ -143,6 +158,7 @@ def _reinicia_o_que_cai(pasta) -> None:
         worker = _filho(processo, "worker -Q webhooks")
         assert worker is not None
         web = _filho(processo, "conectcrm.asgi")
+        _prioridades_padrao(processo, web, worker)
 
         os.killpg(worker.pid, signal.SIGKILL)
         processo.esperar_texto("worker saiu", limite=30)
