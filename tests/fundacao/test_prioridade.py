@@ -112,5 +112,5 @@ def test_prioridades_do_ambiente():
     "env", [{"IA_NICE": "-5"}, {"IA_NICE": "20"}, {"IA_NICE": "dez"}, {"IA_SCHED": "batch"}]
 )
 def test_prioridade_invalida_e_recusada(env):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"nice fora|política desconhecida|invalid literal"):
         prioridade("ia", env=env)
