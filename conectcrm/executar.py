@@ -33,8 +33,9 @@ FILAS_IA = "ai-analysis"
 #: CPU priority of each background child (``<PAPEL>_NICE``, ``<PAPEL>_SCHED`` override it;
 #: conectcrm/prioridade.py).  The web tier keeps the default priority: an acknowledgement
 #: waiting for a core must get it before background work (bench/README.md, "ack").  The AI
-#: worker runs on idle CPU only; outbound messages, notifications and beat's sweeps at a lower
-#: priority; the drain (the end-to-end bottleneck at 500/s) at the default.
+#: worker runs on idle CPU only; outbound messages, notifications and beat's sweeps at nice
+#: 10; the drain (the end-to-end bottleneck) at the default: at nice 5 it lost the CPU to the
+#: web tier and to other sessions in closed-loop and busy-box runs (bench/README.md, "ack").
 PRIORIDADES = {
     "worker": ("WORKER", 0, "normal"),
     "tarefas": ("TAREFAS", 10, "normal"),
