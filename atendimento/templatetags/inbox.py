@@ -387,6 +387,11 @@ def _texto(valor) -> str:
     return conditional_escape(valor if isinstance(valor, str) else str(valor))
 
 
+def _iso(valor: datetime | None) -> str:
+    """``{{ valor|date:"c" }}`` (Django's "c" is ``isoformat()``) without parsing the format."""
+    return valor.isoformat() if isinstance(valor, datetime) else date(valor, "c")
+
+
 @register.simple_tag(takes_context=True)
 def itens_tickets(context, tickets) -> SafeString:
     """The rows of the inbox list.  Written in Python: through the template engine each row
@@ -419,7 +424,7 @@ def itens_tickets(context, tickets) -> SafeString:
         ultima = t.ultima_mensagem_em
         partes.append(
             f'    <time class="item__hora" '
-            f'datetime="{_texto(date(template_localtime(ultima), "c"))}">'
+            f'datetime="{_texto(_iso(template_localtime(ultima)))}">'
             f"{_texto(hora_curta(ultima))}</time>\n"
         )
         assunto = t.assunto
@@ -543,7 +548,7 @@ def mensagem_item(context, m: Mensagem) -> SafeString:
         f'      <p class="mensagem__texto">{linebreaksbr(m.conteudo, autoescape=True)}</p>\n'
         "        \n      \n    \n  \n"
         f'  <footer class="mensagem__rodape">\n    {editada}\n'
-        f'    <time datetime="{_texto(date(local, "c"))}" '
+        f'    <time datetime="{_texto(_iso(local))}" '
         f'title="{_texto(date(local, "DATETIME_FORMAT"))}">{_texto(date(local, "TIME_FORMAT"))}'
         f"</time>\n    {ticks}\n  </footer>\n  \n  \n</article>\n\n"
     )
