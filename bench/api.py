@@ -3,7 +3,8 @@ the ``bench/dados.py`` data set (by default 20 empresas, 100k tickets, 1M messag
 once, then reused), served by ``make run`` as shipped (``python -m conectcrm.executar``:
 uvicorn with 2 processes on one port, worker, beat under its supervisor) and requested over HTTP.
 
-    .venv/bin/python bench/api.py [--rodadas 60] [--conexoes 1] [--tickets 100000 ...]
+    .venv/bin/python bench/api.py [--rodadas 60] [--conexoes 1] [--linhas busca,inbox]
+                                  [--tickets 100000 ...]
 
 For each request it prints p50 / p95 / p99 in ms (``--rodadas`` requests after 3 warm-ups,
 ``--conexoes`` clients in a closed loop; the detail requests walk over different tickets) and
@@ -254,6 +255,12 @@ def main() -> None:
     parser.add_argument("--empresas", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--mensagens", type=int, default=1_000_000)
+    parser.add_argument(
+        "--linhas",
+        default="",
+        help="only the lines whose name contains one of these comma-separated words "
+        "(e.g. 'busca,inbox ticket'); every line by default",
+    )
     args = parser.parse_args()
 
     inicio = time.perf_counter()
@@ -265,6 +272,9 @@ def main() -> None:
           flush=True)  # fmt: skip
     setup_test_environment()
     pedidos, jwt = _pedidos(dados, 0)
+    if args.linhas:
+        palavras = [p.strip() for p in args.linhas.split(",") if p.strip()]
+        pedidos = [p for p in pedidos if any(w in p["nome"] for w in palavras)]
     sessoes = {p["sessao"]: _sessao(p["sessao"]) for p in pedidos if "sessao" in p}
     consultas = {p["nome"]: _consultas(p, jwt) for p in pedidos}
     connection.close()

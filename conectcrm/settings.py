@@ -292,7 +292,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "atendimento.api.filters.FiltrosDaLista",  # django-filter's, skipped without parameters
+        "atendimento.api.filters.FiltrosDaLista",  # django-filter's, only the named filters
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -52,6 +52,7 @@ class Perfil:
     nome: str
     gerencia_empresa: bool
     filas: frozenset[str]
+    idioma: str = ""  # the agent's stored language ("" = none chosen)
 
 
 # ------------------------------------------------------------------ loading (sync, database)
@@ -63,6 +64,7 @@ def _perfil(atendente: Atendente) -> Perfil:
         nome=atendente.nome,
         gerencia_empresa=atendente.gerencia_empresa,
         filas=frozenset(str(f) for f in filas),
+        idioma=atendente.idioma,
     )
 
 

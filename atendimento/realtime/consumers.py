@@ -131,10 +131,10 @@ class AtendimentoConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
-        self._idioma = idioma_do_scope(self.scope)
         perfil, self._versao = await database_sync_to_async(acesso.carregar_perfil)(
             usuario=self.scope.get("user")
         )
+        self._idioma = idioma_do_scope(self.scope, armazenado=perfil.idioma if perfil else "")
         if perfil is None:
             # accept, then close with an application code the browser can see (a refused
             # handshake is an opaque 1006 there, indistinguishable from a network failure)

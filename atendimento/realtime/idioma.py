@@ -1,5 +1,6 @@
 """The language of a websocket: what the same browser gets over HTTP (the language switch's
-cookie, then ``Accept-Language``, then the site's default), for the messages the socket sends."""
+cookie, then the agent's stored language, then ``Accept-Language``, then the site's default), for
+the messages the socket sends."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def _cabecalho(scope: dict[str, Any], nome: bytes) -> str:
     return ""
 
 
-def idioma_do_scope(scope: dict[str, Any]) -> str:
+def idioma_do_scope(scope: dict[str, Any], armazenado: str = "") -> str:
+    """``armazenado``: the agent's stored preference (``Atendente.idioma``), which decides when
+    the browser has no language cookie yet, as ``IdiomaDoAtendenteMiddleware`` does over HTTP."""
     cookie = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
     if cookie is None:
         from http.cookies import SimpleCookie
@@ -29,7 +32,7 @@ def idioma_do_scope(scope: dict[str, Any]) -> str:
             bruto = SimpleCookie()
         if settings.LANGUAGE_COOKIE_NAME in bruto:
             cookie = bruto[settings.LANGUAGE_COOKIE_NAME].value
-    candidatos = [cookie] if cookie else []
+    candidatos = [cookie] if cookie else [armazenado] if armazenado else []
     candidatos += [
         codigo
         for codigo, _peso in trans_real.parse_accept_lang_header(

@@ -224,10 +224,26 @@ def _mensagens_exibiveis(qs: QuerySet[Mensagem]) -> QuerySet[Mensagem]:
     return qs.select_related("atendente", "responder_a")
 
 
+#: what a message of the conversation shows of its agent and of the message it quotes
+CAMPOS_RELACIONADOS_DA_CONVERSA = ("atendente__nome", "responder_a__conteudo", "responder_a__tipo")
+
+
+def _mensagens_da_conversa_exibiveis(qs: QuerySet[Mensagem]) -> QuerySet[Mensagem]:
+    """``_mensagens_exibiveis`` for the conversation's pages: every column of each message,
+    only the shown ones of its agent and quoted message (a quoted message is a whole row of
+    the messages' table otherwise: ~30 columns compiled, read and converted per message)."""
+    return _mensagens_exibiveis(qs).only(
+        *(campo.name for campo in Mensagem._meta.concrete_fields),
+        *CAMPOS_RELACIONADOS_DA_CONVERSA,
+    )
+
+
 def conversa_inicial(*, ticket: Ticket) -> tuple[list[Mensagem], bool]:
     """The latest messages, oldest→newest, and whether older ones exist."""
     pagina = list(
-        _mensagens_exibiveis(mensagens_da_conversa(ticket=ticket))[: MENSAGENS_INICIAIS + 1]
+        _mensagens_da_conversa_exibiveis(mensagens_da_conversa(ticket=ticket))[
+            : MENSAGENS_INICIAIS + 1
+        ]
     )
     tem_anteriores = len(pagina) > MENSAGENS_INICIAIS
     return list(reversed(pagina[:MENSAGENS_INICIAIS])), tem_anteriores
@@ -236,7 +252,7 @@ def conversa_inicial(*, ticket: Ticket) -> tuple[list[Mensagem], bool]:
 def conversa_anteriores(*, ticket: Ticket, antes: Mensagem) -> tuple[list[Mensagem], bool]:
     """One page of history strictly before ``antes``, oldest→newest, and whether more exist."""
     pagina = list(
-        _mensagens_exibiveis(mensagens_da_conversa(ticket=ticket, antes=antes))[
+        _mensagens_da_conversa_exibiveis(mensagens_da_conversa(ticket=ticket, antes=antes))[
             : MENSAGENS_POR_PAGINA + 1
         ]
     )
@@ -253,7 +269,7 @@ def conversa_recentes(*, ticket: Ticket, ancora: Mensagem | None) -> list[Mensag
     if ancora is not None:
         anteriores = mensagens_da_conversa(ticket=ticket, antes=ancora).values("id")
         qs = qs.exclude(id__in=anteriores)
-    pagina = list(_mensagens_exibiveis(qs)[:MENSAGENS_RECENTES_MAX])
+    pagina = list(_mensagens_da_conversa_exibiveis(qs)[:MENSAGENS_RECENTES_MAX])
     return list(reversed(pagina))
 
 
@@ -343,6 +359,11 @@ class Lateral:
     analise_em_andamento: bool = False
 
 
+#: what the sidebar shows of the contact's other tickets (a ticket row is ~40 columns, its
+#: channel's carries the encrypted secrets)
+CAMPOS_DOS_OUTROS_TICKETS = ("numero", "status", "criado_em", "canal__tipo", "canal__nome")
+
+
 def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
     """What the sidebar shows beside ``ticket`` (already checked visible)."""
     tickets_do_contato = list(
@@ -350,6 +371,7 @@ def lateral_dados(*, atendente: Atendente, ticket: Ticket) -> Lateral:
         .filter(contato_id=ticket.contato_id)
         .exclude(pk=ticket.pk)
         .select_related("canal")
+        .only(*CAMPOS_DOS_OUTROS_TICKETS)
         .order_by("-criado_em")[:TICKETS_DO_CONTATO]
     )
     historico = list(

@@ -80,6 +80,20 @@ def _enviar(ticket_id, alvo: str, prazo: datetime, momento: str, agora: datetime
         return True
 
 
+def _maior_alvo(fila: Fila) -> int:
+    """The longest SLA target of a queue in minutes (its own and its per-priority ones; 0:
+    none)."""
+    por_prioridade = [
+        m or 0 for alvos in (fila.sla_prioridades or {}).values() for m in alvos.values()
+    ]
+    proprios = (
+        fila.sla_primeira_resposta_min,
+        fila.sla_proxima_resposta_min,
+        fila.sla_resolucao_min,
+    )
+    return max([*(m or 0 for m in proprios), *por_prioridade])
+
+
 def alertar(agora: datetime | None = None) -> dict[str, int]:
     """Record new violations, then alert on every missed and nearly-missed deadline not
     alerted yet.  Idempotent."""
@@ -91,34 +105,32 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
     for venc in list(sla.relogios_abertos(ate=agora, exceto=violados)):
         if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.VIOLADO, agora):
             enviados["violado"] += 1
-    # near: per queue, clocks within a quarter of that queue's longest target
-    for fila in Fila.objects.filter(ativo=True):
-        por_prioridade = [
-            m or 0 for alvos in (fila.sla_prioridades or {}).values() for m in alvos.values()
-        ]
-        proprios = (
-            fila.sla_primeira_resposta_min,
-            fila.sla_proxima_resposta_min,
-            fila.sla_resolucao_min,
-        )
-        maior = max([*(m or 0 for m in proprios), *por_prioridade])
-        if not maior:
+    # near: clocks within a quarter of their queue's target for the ticket's priority, of every
+    # active queue with a target at all, in one query per target (not one per queue: a desk's
+    # every queue was three queries a minute even with nothing to send)
+    fracao = sla.fracao_alerta()
+    filas = [fila for fila in Fila.objects.filter(ativo=True) if _maior_alvo(fila)]
+    if not filas:
+        return enviados
+    por_id = {fila.pk: fila for fila in filas}
+    ate = agora + timedelta(minutes=max(_maior_alvo(fila) for fila in filas) * fracao)
+    avisados = AlertaSla.objects.filter(momento=AlertaSla.Momento.ANTES)
+    proximos = list(sla.relogios_abertos(ate=ate, filas=por_id, exceto=avisados))
+    dos_tickets = {
+        ticket_id: (fila_id, prioridade)
+        for ticket_id, fila_id, prioridade in Ticket.objects.filter(
+            pk__in={v.ticket_id for v in proximos}
+        ).values_list("id", "fila_id", "prioridade")
+    }
+    ordem = {fila.pk: n for n, fila in enumerate(filas)}  # the queues' order, as before
+    proximos.sort(key=lambda venc: ordem.get(dos_tickets.get(venc.ticket_id, (None,))[0], -1))
+    for venc in proximos:
+        fila_id, prioridade = dos_tickets.get(venc.ticket_id, (None, ""))
+        if venc.prazo <= agora or fila_id not in por_id:
+            continue  # (or the ticket left the queue meanwhile: the next run sees it)
+        minutos = sla.minutos_alvo(por_id[fila_id], prioridade, venc.alvo)
+        if not minutos or venc.prazo - agora > timedelta(minutes=minutos * fracao):
             continue
-        fracao = sla.fracao_alerta()
-        ate = agora + timedelta(minutes=maior * fracao)
-        avisados = AlertaSla.objects.filter(momento=AlertaSla.Momento.ANTES)
-        proximos = list(sla.relogios_abertos(ate=ate, fila_id=fila.pk, exceto=avisados))
-        prioridades = dict(
-            Ticket.objects.filter(pk__in={v.ticket_id for v in proximos}).values_list(
-                "id", "prioridade"
-            )
-        )
-        for venc in proximos:
-            if venc.prazo <= agora:
-                continue
-            minutos = sla.minutos_alvo(fila, prioridades.get(venc.ticket_id, ""), venc.alvo)
-            if not minutos or venc.prazo - agora > timedelta(minutes=minutos * fracao):
-                continue
-            if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.ANTES, agora):
-                enviados["antes"] += 1
+        if _enviar(venc.ticket_id, venc.alvo, venc.prazo, AlertaSla.Momento.ANTES, agora):
+            enviados["antes"] += 1
     return enviados

@@ -217,7 +217,7 @@ class Vencimento:
     prazo: datetime
 
 
-def relogios_abertos(*, ate: datetime, fila_id=None, exceto=None):
+def relogios_abertos(*, ate: datetime, fila_id=None, filas=None, exceto=None):
     """Running clocks (not paused, target not met) with a deadline up to ``ate``.
 
     ``exceto``: a queryset of rows recording something done once per (ticket, ``alvo``,
@@ -230,6 +230,8 @@ def relogios_abertos(*, ate: datetime, fila_id=None, exceto=None):
     )
     if fila_id is not None:
         base = base.filter(fila_id=fila_id)
+    if filas is not None:  # tickets of any of these queues
+        base = base.filter(fila_id__in=list(filas))
     filtros = {
         AlvoSla.PRIMEIRA_RESPOSTA: Q(
             primeira_resposta_em__isnull=True, sla_primeira_resposta_em__lte=ate

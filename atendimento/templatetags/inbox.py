@@ -8,6 +8,7 @@ everything else is autoescaped text.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -78,7 +79,13 @@ class RelogioSla:
 
 
 def _duracao(delta: timedelta) -> str:
-    minutos = int(abs(delta.total_seconds()) // 60)
+    return _duracao_em_minutos(get_language(), int(abs(delta.total_seconds()) // 60))
+
+
+@functools.lru_cache(maxsize=2048)
+def _duracao_em_minutos(idioma: str | None, minutos: int) -> str:
+    """A duration as the SLA clock shows it, translated once per language and length (a list
+    shows one per row; each gettext call walks the chain of fallback catalogues)."""
     if minutos < 60:
         return ngettext("%(n)d min", "%(n)d min", minutos) % {"n": minutos}
     horas, resto = divmod(minutos, 60)
@@ -88,38 +95,48 @@ def _duracao(delta: timedelta) -> str:
     return ngettext("%(n)d dia", "%(n)d dias", dias) % {"n": dias}
 
 
+@functools.lru_cache(maxsize=16)
+def _textos_sla(idioma: str | None) -> dict[str, str]:
+    """The SLA clock's fixed texts in one language, translated once (see ``_duracao``)."""
+    return {
+        "pausado": _("pausado"),
+        "aguardando": _("Aguardando o cliente desde"),
+        "primeira_resposta": _("Primeira resposta"),
+        "proxima_resposta": _("Próxima resposta"),
+        "resolucao": _("Resolução"),
+        "atrasado": _("atrasado %(t)s"),
+        "violado": _("violado"),
+        "restantes": _("%(t)s restantes"),
+    }
+
+
 @register.filter
 def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
     """The SLA clock of a ticket: green, amber when under a quarter of the target is left,
     red when overdue (or already violated); "pausado" while it waits on the customer."""
+    textos = _textos_sla(get_language())
     if ticket.status == "aguardando" and ticket.aguardando_desde is not None:
         return RelogioSla(
-            cor="pausado", texto=_("pausado"), prazo=ticket.aguardando_desde,
-            rotulo=_("Aguardando o cliente desde"),
+            cor="pausado", texto=textos["pausado"], prazo=ticket.aguardando_desde,
+            rotulo=textos["aguardando"],
         )  # fmt: skip
     prazo, janela, alvo = relogio_sla(ticket)
     if prazo is None:
         return None
     agora = agora or timezone.now()
     restante = prazo - agora
-    # only the label shown is translated (a list renders this for every row)
-    if alvo == "primeira_resposta":
-        rotulo = _("Primeira resposta")
-    elif alvo == "proxima_resposta":
-        rotulo = _("Próxima resposta")
-    else:
-        rotulo = _("Resolução")
+    rotulo = textos[alvo if alvo in ("primeira_resposta", "proxima_resposta") else "resolucao"]
     if restante <= timedelta(0) or ticket.sla_violado:
         cor = "vermelho"
         texto = (
-            _("atrasado %(t)s") % {"t": _duracao(restante)}
+            textos["atrasado"] % {"t": _duracao(restante)}
             if restante <= timedelta(0)
-            else _("violado")
+            else textos["violado"]
         )
     else:
         alerta = janela is not None and restante <= janela * fracao_alerta()
         cor = "ambar" if alerta else "verde"
-        texto = _("%(t)s restantes") % {"t": _duracao(restante)}
+        texto = textos["restantes"] % {"t": _duracao(restante)}
     return RelogioSla(cor=cor, texto=texto, prazo=prazo, rotulo=rotulo)
 
 
@@ -157,11 +174,18 @@ def hora_curta(valor: datetime | None) -> str:
     if local.date() == hoje:
         return date_format(local, "TIME_FORMAT")
     if local.date() == hoje - timedelta(days=1):
-        return _("ontem")
+        return _textos_hora(get_language())[0]
     if local.year == hoje.year:
-        # Translators: a day and month without the year, in Django's date format syntax
-        return date_format(local, pgettext("formato de data", "d/m"))
+        return date_format(local, _textos_hora(get_language())[1])
     return date_format(local, "SHORT_DATE_FORMAT")
+
+
+@functools.lru_cache(maxsize=16)
+def _textos_hora(idioma: str | None) -> tuple[str, str]:
+    """``hora_curta``'s "yesterday" and day/month format in one language, translated once."""
+    ontem = _("ontem")
+    # Translators: a day and month without the year, in Django's date format syntax
+    return ontem, pgettext("formato de data", "d/m")
 
 
 # ------------------------------------------------------------------------------------- media
@@ -358,9 +382,14 @@ _SEM_TICKET = uuid.UUID(int=0)
 def _texto(valor) -> str:
     """``{{ valor }}``: localized, then escaped (what the template engine does)."""
     if type(valor) is str:  # most values: nothing to localize
-        return escape(valor)
+        return html.escape(valor)  # django.utils.html.escape without its lazy-string wrapper
     valor = localize(template_localtime(valor))
     return conditional_escape(valor if isinstance(valor, str) else str(valor))
+
+
+def _iso(valor: datetime | None) -> str:
+    """``{{ valor|date:"c" }}`` (Django's "c" is ``isoformat()``) without parsing the format."""
+    return valor.isoformat() if isinstance(valor, datetime) else date(valor, "c")
 
 
 @register.simple_tag(takes_context=True)
@@ -395,7 +424,7 @@ def itens_tickets(context, tickets) -> SafeString:
         ultima = t.ultima_mensagem_em
         partes.append(
             f'    <time class="item__hora" '
-            f'datetime="{_texto(date(template_localtime(ultima), "c"))}">'
+            f'datetime="{_texto(_iso(template_localtime(ultima)))}">'
             f"{_texto(hora_curta(ultima))}</time>\n"
         )
         assunto = t.assunto
@@ -519,7 +548,7 @@ def mensagem_item(context, m: Mensagem) -> SafeString:
         f'      <p class="mensagem__texto">{linebreaksbr(m.conteudo, autoescape=True)}</p>\n'
         "        \n      \n    \n  \n"
         f'  <footer class="mensagem__rodape">\n    {editada}\n'
-        f'    <time datetime="{_texto(date(local, "c"))}" '
+        f'    <time datetime="{_texto(_iso(local))}" '
         f'title="{_texto(date(local, "DATETIME_FORMAT"))}">{_texto(date(local, "TIME_FORMAT"))}'
         f"</time>\n    {ticks}\n  </footer>\n  \n  \n</article>\n\n"
     )

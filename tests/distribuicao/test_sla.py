@@ -233,3 +233,70 @@ def test_proxima_resposta_conta_da_mensagem_mais_antiga_sem_resposta(empresa, ce
     sla.ao_mensagem_do_cliente(ticket, sp(2026, 12, 1, 10, 20))  # older one still waiting
     assert ticket.sla_proxima_resposta_em == sp(2026, 12, 1, 10, 30)
     assert datetime(2026, 12, 1, 13, 30, tzinfo=UTC) == ticket.sla_proxima_resposta_em
+
+
+@pytest.mark.django_db
+def test_alerta_antes_pelo_alvo_da_fila_e_da_prioridade_de_cada_ticket(empresa):
+    """The near alert compares each clock with its own queue's target for the ticket's
+    priority: one pass over every active queue, whatever queue holds the longest target."""
+
+    def fila_com_canal(**alvos):
+        fila = FilaFactory(empresa=empresa, horario=COMERCIAL, **alvos)
+        return fila, CanalFactory(empresa=empresa, fila_padrao=fila)
+
+    sem_resolucao = {"sla_proxima_resposta_min": None, "sla_resolucao_min": None}
+    _, canal_a = fila_com_canal(sla_primeira_resposta_min=60, **sem_resolucao)
+    _, canal_c = fila_com_canal(
+        sla_primeira_resposta_min=600,
+        sla_prioridades={"urgente": {"primeira_resposta_min": 60}},
+        **sem_resolucao,
+    )
+    inativa, canal_e = fila_com_canal(sla_primeira_resposta_min=60, **sem_resolucao)
+    telefones = iter(range(100))
+
+    def abrir(canal, prioridade="media"):
+        return ticket_criar(
+            empresa=empresa,
+            canal=canal,
+            novo_contato={"nome": "Ana", "telefone": f"55119888{next(telefones):05d}"},
+            prioridade=prioridade,
+        )
+
+    with time_machine.travel(sp(2026, 12, 1, 9), tick=False):
+        a1 = abrir(canal_a)  # due 10:00: 10 of 60 min left at 9:50 -> alerted
+        c1 = abrir(canal_c, "urgente")  # due 10:00 by its priority's 60 min -> alerted
+        abrir(canal_c)  # due the next day (600 business minutes)
+        abrir(canal_e)  # due 10:00, but its queue is inactive
+    with time_machine.travel(sp(2026, 12, 1, 9, 30), tick=False):
+        abrir(canal_a)  # due 10:30: 40 of 60 min left at 9:50 -> not yet
+    inativa.ativo = False
+    inativa.save(update_fields=["ativo"])
+    with time_machine.travel(sp(2026, 12, 1, 9, 50), tick=False):
+        assert alertar() == {"antes": 2, "violado": 0}
+        assert alertar() == {"antes": 0, "violado": 0}
+    assert set(AlertaSla.objects.values_list("ticket_id", "alvo", "momento")) == {
+        (a1.pk, "primeira_resposta", "antes"),
+        (c1.pk, "primeira_resposta", "antes"),
+    }
+
+
+@pytest.mark.django_db
+def test_rodada_custa_o_mesmo_com_uma_ou_dez_filas(empresa, cenario, django_assert_max_num_queries):
+    """A minute with nothing to send costs the same whatever the number of queues (it was
+    three queries per active queue)."""
+    _, canal, *_ = cenario
+    with time_machine.travel(sp(2026, 12, 1, 9), tick=False):
+        _abrir(empresa, canal)
+
+    def rodada() -> int:
+        with (
+            time_machine.travel(sp(2026, 12, 1, 9, 10), tick=False),
+            django_assert_max_num_queries(30) as consultas,
+        ):
+            assert alertar() == {"antes": 0, "violado": 0}
+        return len(consultas)
+
+    uma = rodada()
+    for _ in range(9):
+        FilaFactory(empresa=empresa, horario=COMERCIAL, sla_primeira_resposta_min=60)
+    assert rodada() == uma

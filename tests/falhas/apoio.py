@@ -235,8 +235,9 @@ def iniciar_pilha(pasta: Path) -> Pilha:
     )
     processo = Processo([sys.executable, "-m", "conectcrm.executar"], env)
     pilha = Pilha(pasta, porta, processo, env)
-    processo.esperar_porta(porta, limite=120)
-    processo.esperar_texto("celery@", limite=90)
+    # the first start runs initdb and the migrations: ~85 s was seen at load 10-13
+    processo.esperar_porta(porta, limite=240)
+    processo.esperar_texto("celery@", limite=180)
     saida = _rodar_com_env(env, "preparar")
     dados = json.loads(saida.strip().splitlines()[-1])
     pilha.empresa_id, pilha.canal_id = dados["empresa"], dados["canal"]
@@ -260,7 +261,7 @@ def _rodar_com_env(env: dict[str, str], acao: str, *argumentos: str) -> str:
         cwd=RAIZ,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         check=True,
     )
     return resultado.stdout

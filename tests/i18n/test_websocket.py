@@ -1,5 +1,6 @@
 """The websocket answers in the language the same browser gets over HTTP: the language
-switch's cookie first, then ``Accept-Language``, then the site's pt-BR."""
+switch's cookie first, then the agent's stored language, then ``Accept-Language``, then the
+site's pt-BR."""
 
 from __future__ import annotations
 
@@ -53,4 +54,23 @@ async def _erro_do_frame(atendente, cabecalhos: list[tuple[bytes, bytes]]) -> st
     ],
 )
 async def test_erro_do_socket_no_idioma_do_navegador(atendente, cabecalhos, detalhe):
+    assert await _erro_do_frame(atendente, cabecalhos) == detalhe
+
+
+@pytest.mark.parametrize(
+    ("cabecalhos", "detalhe"),
+    [
+        ([], "Unknown event: apagar_tudo."),
+        ([(b"accept-language", b"pt-BR")], "Unknown event: apagar_tudo."),
+        (
+            [(b"accept-language", b"en"), (b"cookie", b"django_language=pt-br")],
+            "Evento desconhecido: apagar_tudo.",
+        ),
+    ],
+)
+async def test_idioma_guardado_do_atendente_vem_antes_do_navegador(atendente, cabecalhos, detalhe):
+    """A new browser (no language cookie yet) of an agent who chose English gets English, as
+    the inbox over HTTP does; the cookie, once set by the switch, still decides."""
+    atendente.idioma = "en"
+    await database_sync_to_async(atendente.save)(update_fields=["idioma"])
     assert await _erro_do_frame(atendente, cabecalhos) == detalhe

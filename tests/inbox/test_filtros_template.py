@@ -150,3 +150,59 @@ def test_relogio_de_proxima_resposta_quando_vence_antes():
     )
     relogio = sla(ticket, AGORA)
     assert (relogio.rotulo, relogio.texto) == ("Próxima resposta", "5 min restantes")
+
+
+@pytest.mark.parametrize(
+    ("idioma", "esperado"),
+    [
+        (
+            "pt-br",
+            [
+                ("Primeira resposta", "30 min restantes"),
+                ("Próxima resposta", "atrasado 1 h 30"),
+                ("Resolução", "atrasado 1 dia"),
+                ("Resolução", "violado"),
+                ("Aguardando o cliente desde", "pausado"),
+                ("ontem", "03/02"),
+            ],
+        ),
+        (
+            "en",
+            [
+                ("First response", "30 min left"),
+                ("Next response", "1 h 30 late"),
+                ("Resolution", "1 day late"),
+                ("Resolution", "breached"),
+                ("Waiting for the customer since", "paused"),
+                ("yesterday", "02/03"),
+            ],
+        ),
+    ],
+)
+def test_textos_do_relogio_e_da_hora_em_cada_idioma(idioma, esperado):
+    """The clock's and the short time's texts are translated once per language and cached:
+    each language gets its own, in any order of use (pt-BR, English, pt-BR again)."""
+    from django.utils import translation
+
+    tickets = [
+        _ticket(sla_primeira_resposta_em=AGORA + timedelta(minutes=30)),
+        _ticket(
+            primeira_resposta_em=AGORA - timedelta(hours=3),
+            sla_proxima_resposta_em=AGORA - timedelta(minutes=90),
+            sla_resolucao_em=AGORA + timedelta(hours=5),
+        ),
+        _ticket(sla_resolucao_em=AGORA - timedelta(days=1, hours=2)),
+        _ticket(sla_resolucao_em=AGORA + timedelta(hours=1), sla_violado=True),
+        _ticket(sla_resolucao_em=AGORA, aguardando_desde=AGORA - timedelta(hours=2)),
+    ]
+    tickets[4].status = Ticket.Status.AGUARDANDO
+    for outro in ("en" if idioma == "pt-br" else "pt-br", idioma):
+        with translation.override(outro), time_machine.travel(AGORA, tick=False):
+            obtidos = [(r.rotulo, r.texto) for r in (sla(t, AGORA) for t in tickets)]
+            obtidos.append(
+                (
+                    hora_curta(datetime(2026, 3, 9, 10, 0, tzinfo=SP)),
+                    hora_curta(datetime(2026, 2, 3, 8, 0, tzinfo=SP)),
+                )
+            )
+    assert obtidos == esperado
