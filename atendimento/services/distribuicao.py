@@ -68,28 +68,49 @@ def _abertos_do_atendente(empresa_id, atendente_id) -> int:
 
 def _membros_disponiveis(fila: Fila) -> list[AtendenteFila]:
     """Members that may receive now (a snapshot; each is checked again under its lock)."""
+    return list(
+        _disponiveis(AtendenteFila.objects.filter(fila=fila), fila.empresa_id).select_related(
+            "atendente"
+        )
+    )
+
+
+def _disponiveis(membros, empresa_id):
+    """``membros`` (AtendenteFila rows) who may receive now: active, online and under their
+    capacity in open tickets of ``empresa_id`` (a value, or an ``OuterRef`` to the row's)."""
     abertos = (
-        Ticket.objects.filter(atendente_id=OuterRef("atendente_id"), empresa_id=fila.empresa_id)
+        Ticket.objects.filter(atendente_id=OuterRef("atendente_id"), empresa_id=empresa_id)
         .exclude(status=FECHADO)
         .order_by()
         .values("atendente_id")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return list(
-        AtendenteFila.objects.filter(
-            fila=fila,
-            atendente__ativo=True,
-            atendente__status=Atendente.Status.ONLINE,
-        )
+    return (
+        membros.filter(atendente__ativo=True, atendente__status=Atendente.Status.ONLINE)
         .annotate(abertos=Coalesce(Subquery(abertos, output_field=IntegerField()), 0))
         .filter(
             abertos__lt=Atendente.objects.filter(pk=OuterRef("atendente_id")).values("capacidade")[
                 :1
             ]
         )
-        .select_related("atendente")
     )
+
+
+def filas_com_quem_receber(filas: list) -> list:
+    """Of ``filas``, in their order, those with at least one member who may receive now (the
+    rule of ``_membros_disponiveis``, for every queue in one query).  In the others a round
+    of distribution would lock the queue and a ticket only to find nobody: the sweep skips
+    them (an agent who comes online or frees capacity triggers a distribution of their own)."""
+    if not filas:
+        return []
+    com_alguem = set(
+        _disponiveis(AtendenteFila.objects.filter(fila_id__in=filas), OuterRef("fila__empresa_id"))
+        .order_by()
+        .values_list("fila_id", flat=True)
+        .distinct()
+    )
+    return [fila_id for fila_id in filas if fila_id in com_alguem]
 
 
 def _em_ordem(fila: Fila, membros: list[AtendenteFila]) -> list[AtendenteFila]:
@@ -338,7 +359,7 @@ def distribuir_pendentes() -> dict[str, int]:
         .distinct()
     )
     devolvidos = sum(devolver_tickets(a) for a in offline)
-    atribuidos = sum(distribuir_fila(f) for f in filas_com_espera())
+    atribuidos = sum(distribuir_fila(f) for f in filas_com_quem_receber(filas_com_espera()))
     return {"devolvidos": devolvidos, "atribuidos": atribuidos}
 
 

@@ -303,3 +303,44 @@ def test_quatro_workers_mesma_fila_sem_dupla_atribuicao(empresa, rodada):
     atribuicoes = Historico.objects.filter(acao=Historico.Acao.ATRIBUIDO)
     assert atribuicoes.count() == 5
     assert len({h.ticket_id for h in atribuicoes}) == 5
+
+
+def test_varredura_so_abre_as_filas_com_quem_receber(empresa):
+    """The sweep distributes where a member may receive (active, online, under capacity) and
+    skips the other queues without opening a
+    round in each: the same assignments, and the cost of a sweep with nobody to receive does
+    not grow with the number of queues."""
+    from django.test.utils import CaptureQueriesContext
+
+    from atendimento.services.distribuicao import filas_com_quem_receber
+
+    com_vaga = _fila(empresa)
+    (livre,) = _agentes(com_vaga, [2])
+    cheia = _fila(empresa)
+    (ocupado,) = _agentes(cheia, [1])
+    _tickets(cheia, 1, atendente=ocupado)  # at capacity
+    offline = _fila(empresa)
+    _agentes(offline, [5], status=Atendente.Status.OFFLINE)
+    inativo = _fila(empresa)
+    (parado,) = _agentes(inativo, [5])
+    Atendente.objects.filter(pk=parado.pk).update(ativo=False)
+    for fila in (com_vaga, cheia, offline, inativo):
+        _tickets(fila, 2)
+    assert filas_com_quem_receber([cheia.pk, offline.pk, com_vaga.pk, inativo.pk]) == [com_vaga.pk]
+    assert filas_com_quem_receber([]) == []
+
+    assert distribuir_pendentes() == {"devolvidos": 0, "atribuidos": 2}
+    assert _carga([livre, ocupado]) == {livre.pk: 2, ocupado.pk: 1}
+
+    def custo() -> int:
+        with CaptureQueriesContext(connection) as consultas:
+            assert distribuir_pendentes() == {"devolvidos": 0, "atribuidos": 0}
+        return len(consultas)
+
+    antes = custo()
+    for _ in range(5):  # five more queues with a waiting ticket and a full member
+        fila = _fila(empresa)
+        (dono,) = _agentes(fila, [1])
+        _tickets(fila, 1, atendente=dono)
+        _tickets(fila, 1)
+    assert custo() == antes
