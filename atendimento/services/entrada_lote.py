@@ -9,7 +9,8 @@ of statements whatever its size:
 1. the senders' identities, one ``SELECT`` (``contatos_conhecidos``);
 2. the conversations' open tickets, one ``SELECT … FOR UPDATE`` in primary-key order (two
    batches never wait on each other in opposite orders for these rows);
-3. the messages, one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (``UNNEST`` of arrays):
+3. the messages, one ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (``UNNEST`` of one
+   array per column, bound by the server: ``insercao.inserir_varios_por_colunas``):
    the ``(canal, id_externo)`` unique index decides, even against a concurrent retry;
 4. the tickets' counters, summary and status, one ``UPDATE`` (``bulk_update``).
 
@@ -50,7 +51,7 @@ from atendimento.services.entrada import (
     evento_processar,
     ticket_aplicar_entrada,
 )
-from atendimento.services.insercao import inserir_varios_ignorando_conflito
+from atendimento.services.insercao import inserir_varios_por_colunas
 from canais.adapters.base import Entrada, MensagemEntrada
 from canais.registry import TipoCanalDesconhecido, classe_adaptador
 
@@ -209,7 +210,7 @@ def _gravar(rapidas: list[_Rapida], resultados: list[Mensagem | None], novos: se
     if not rapidas:
         return
     por_evento = [_mensagens(r.canal, r.ticket, r.evento) for r in rapidas]
-    inseridos = inserir_varios_ignorando_conflito([m for ms in por_evento for m in ms])
+    inseridos = inserir_varios_por_colunas([m for ms in por_evento for m in ms])
     tickets: dict = {}
     campos: set[str] = set()
     entradas = []
