@@ -37,16 +37,17 @@ FILAS_IA = "ai-analysis"
 #: 10; the drain (the end-to-end bottleneck) at the default: at nice 5 it lost the CPU to the
 #: web tier and to other sessions in closed-loop and busy-box runs (bench/README.md, "ack").
 PRIORIDADES = {
-    "worker": ("WORKER", 0, "normal"),
-    "tarefas": ("TAREFAS", 10, "normal"),
-    "ia": ("IA", 19, "idle"),
-    "beat": ("BEAT", 10, "normal"),
+    "worker": Prioridade(),
+    "tarefas": Prioridade(nice=10),
+    "ia": Prioridade(nice=19, politica="idle"),
+    "beat": Prioridade(nice=10),
 }
 
 
 def prioridade(papel: str, env=None) -> Prioridade:
-    variavel, nice, politica = PRIORIDADES[papel]
-    return Prioridade.do_ambiente(variavel, nice, politica, env)
+    """The role's default priority, or ``<PAPEL>_NICE`` / ``<PAPEL>_SCHED`` when set."""
+    padrao = PRIORIDADES[papel]
+    return Prioridade.do_ambiente(papel.upper(), padrao.nice, padrao.politica, env)
 
 
 #: websockets: uvicorn's protocol with the direct-write extension of the real-time fan-out

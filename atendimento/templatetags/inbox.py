@@ -96,9 +96,13 @@ def _duracao_em_minutos(idioma: str | None, minutos: int) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _textos_sla(idioma: str | None) -> dict[str, str]:
-    """The SLA clock's fixed texts in one language, translated once (see ``_duracao``)."""
+def _textos(idioma: str | None) -> dict[str, str]:
+    """The list's fixed texts (the SLA clock's, ``hora_curta``'s) in one language, translated
+    once (see ``_duracao``)."""
     return {
+        "ontem": _("ontem"),
+        # Translators: a day and month without the year, in Django's date format syntax
+        "dia_mes": pgettext("formato de data", "d/m"),
         "pausado": _("pausado"),
         "aguardando": _("Aguardando o cliente desde"),
         "primeira_resposta": _("Primeira resposta"),
@@ -114,7 +118,7 @@ def _textos_sla(idioma: str | None) -> dict[str, str]:
 def sla(ticket, agora: datetime | None = None) -> RelogioSla | None:
     """The SLA clock of a ticket: green, amber when under a quarter of the target is left,
     red when overdue (or already violated); "pausado" while it waits on the customer."""
-    textos = _textos_sla(get_language())
+    textos = _textos(get_language())
     if ticket.status == "aguardando" and ticket.aguardando_desde is not None:
         return RelogioSla(
             cor="pausado", texto=textos["pausado"], prazo=ticket.aguardando_desde,
@@ -174,18 +178,10 @@ def hora_curta(valor: datetime | None) -> str:
     if local.date() == hoje:
         return date_format(local, "TIME_FORMAT")
     if local.date() == hoje - timedelta(days=1):
-        return _textos_hora(get_language())[0]
+        return _textos(get_language())["ontem"]
     if local.year == hoje.year:
-        return date_format(local, _textos_hora(get_language())[1])
+        return date_format(local, _textos(get_language())["dia_mes"])
     return date_format(local, "SHORT_DATE_FORMAT")
-
-
-@functools.lru_cache(maxsize=16)
-def _textos_hora(idioma: str | None) -> tuple[str, str]:
-    """``hora_curta``'s "yesterday" and day/month format in one language, translated once."""
-    ontem = _("ontem")
-    # Translators: a day and month without the year, in Django's date format syntax
-    return ontem, pgettext("formato de data", "d/m")
 
 
 # ------------------------------------------------------------------------------------- media
