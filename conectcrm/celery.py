@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import (
+    beat_init,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_ready,
+)
 
 from conectcrm import broker
 
@@ -37,3 +43,16 @@ def _aquecer_ia(**_kwargs) -> None:
     from ia.aquecimento import aquecer_se_fila_ia
 
     aquecer_se_fila_ia(app)
+
+
+@worker_process_init.connect(weak=False)
+@worker_ready.connect(weak=False)
+@beat_init.connect(weak=False)
+def _congelar_inicio(**_kwargs) -> None:
+    """A worker's pool process, a worker's main process (once its pool is up) and beat leave
+    the objects of their start out of the garbage collector's walks (conectcrm/memoria.py):
+    a full collection of the drain's fresh process cost 150-290 ms each, three of them
+    during a cold burst."""
+    from conectcrm.memoria import congelar_inicio
+
+    congelar_inicio()
