@@ -21,7 +21,14 @@ from atendimento.services.notificacoes import salvar_preferencias
 from atendimento.tasks import novo_ticket, resumo_diario, ticket_sem_resposta
 from conectcrm.celery import app
 from tests.atendimento.test_entrada import msg_wa
-from tests.factories import AtendenteFactory, MensagemFactory, TicketFactory
+from tests.factories import (
+    AtendenteFactory,
+    AtendenteFilaFactory,
+    CanalFactory,
+    FilaFactory,
+    MensagemFactory,
+    TicketFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +124,64 @@ def test_lote_que_abre_varios_tickets_enfileira_um_job_e_avisa_todos(
     assert avisos.avisar_novos_tickets(ids) == 0  # re-run
     assert {n.ticket.canal_id for n in _de("novo_ticket", atendente)} == {canal_whatsapp.pk}
     assert not Notificacao.objects.filter(empresa=outra_empresa).exists()
+
+
+def test_varios_tickets_de_uma_vez_avisam_quem_cada_um_avisaria_sozinho(
+    empresa,
+    fila,
+    outra_fila,
+    canal_whatsapp,
+    atendente,
+    atendente_outra_fila,
+    supervisor,
+    admin,
+    outra_empresa,
+    admin_outra_empresa,
+):
+    das_duas = AtendenteFactory(empresa=empresa, nome="Dora Duas Filas")
+    AtendenteFilaFactory(atendente=das_duas, fila=fila)
+    AtendenteFilaFactory(atendente=das_duas, fila=outra_fila)
+    inativo = AtendenteFactory(empresa=empresa, ativo=False)
+    AtendenteFilaFactory(atendente=inativo, fila=fila)
+    vazia = FilaFactory(empresa=empresa, nome="Sem ninguém")
+    canal_outra = CanalFactory(empresa=outra_empresa)
+    tickets = [
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila),
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=outra_fila),
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=vazia),
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=None),
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, atendente=supervisor),
+        TicketFactory(empresa=outra_empresa, canal=canal_outra, fila=None),
+        TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=fila, status="fechado"),
+    ]
+    esperado = {
+        tickets[0].pk: {atendente.pk, das_duas.pk},
+        tickets[1].pk: {atendente_outra_fila.pk, das_duas.pk},
+        tickets[3].pk: {supervisor.pk, admin.pk},
+        tickets[4].pk: {supervisor.pk},
+        tickets[5].pk: {admin_outra_empresa.pk},
+    }
+    sozinho = {t.pk: {p.pk for p in avisos._destinatarios(t)} for t in tickets[:6]}
+
+    assert avisos.avisar_novos_tickets([t.pk for t in tickets], exceto=admin.pk) == 7
+
+    avisados: dict = {}
+    for ticket_id, atendente_id in _de("novo_ticket").values_list("ticket_id", "atendente_id"):
+        avisados.setdefault(ticket_id, set()).add(atendente_id)
+    assert {t: p for t, p in sozinho.items() if p} == esperado
+    assert avisados == {t: p - {admin.pk} for t, p in esperado.items()}
+
+
+def test_varios_tickets_sem_ninguem_a_avisar_custam_as_mesmas_consultas(
+    empresa, canal_whatsapp, django_assert_num_queries
+):
+    vazia = FilaFactory(empresa=empresa, nome="Sem ninguém")
+    tickets = [TicketFactory(empresa=empresa, canal=canal_whatsapp, fila=vazia) for _ in range(8)]
+
+    with django_assert_num_queries(2):  # the tickets, the members of their queues
+        assert avisos.avisar_novos_tickets([t.pk for t in tickets[:2]]) == 0
+    with django_assert_num_queries(2):
+        assert avisos.avisar_novos_tickets([t.pk for t in tickets]) == 0
 
 
 def test_ticket_aberto_pela_api_avisa_a_fila_menos_quem_abriu(
