@@ -9,6 +9,7 @@ from celery.signals import (
     beat_init,
     task_postrun,
     task_prerun,
+    worker_init,
     worker_process_init,
     worker_ready,
 )
@@ -43,6 +44,24 @@ def _aquecer_ia(**_kwargs) -> None:
     from ia.aquecimento import aquecer_se_fila_ia
 
     aquecer_se_fila_ia(app)
+
+
+@worker_init.connect(weak=False)
+def _ligar_aquecimento_da_drenagem(**_kwargs) -> None:
+    """Connect the drain's warm-up to the start of each pool process here, in the worker's
+    init: after the Django fixup's own receiver of that signal (the fixup connects it from its
+    ``worker_init`` receiver, connected when the app was built, so before this one), which
+    closes the database connections a pool process inherits — the warm-up's must be opened
+    after that."""
+    worker_process_init.connect(_aquecer_drenagem, weak=False)
+
+
+def _aquecer_drenagem(**_kwargs) -> None:
+    """A pool process that will drain webhooks connects and loads what its first batch needs
+    at start, not inside the first burst (canais/aquecimento.py)."""
+    from canais.aquecimento import aquecer_se_fila_entrada
+
+    aquecer_se_fila_entrada(app)
 
 
 @worker_process_init.connect(weak=False)

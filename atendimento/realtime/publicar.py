@@ -128,6 +128,12 @@ def aguardar_publicacoes(timeout: float = 5.0, *, restantes: int = 0) -> bool:
 publicar_agora_para_testes = aguardar_publicacoes
 
 
+def iniciar_publicador() -> bool:
+    """Start this process's publishing thread and channel layer now (a worker warming up)
+    rather than at its first publication; False when no channel layer is configured."""
+    return _publicador._garantir()
+
+
 class _Publicador:
     """One event loop in a daemon thread per process, sending queued publications in order."""
 
