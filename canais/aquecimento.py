@@ -44,19 +44,16 @@ def aquecer_banco() -> None:
         cursor.fetchone()
 
 
-def aquecer_servicos(app) -> None:
+def aquecer_servicos() -> None:
     """What the drain reaches outside the database: its modules imported on first use, the
     wake-up flag's Redis client, the broker (task sender and a pooled connection) and the
     realtime publisher."""
     import atendimento.services.entrada_lote  # and the modules it imports
     import atendimento.services.robo  # noqa: F401
     from atendimento.realtime.publicar import iniciar_publicador
-    from canais.despertar import despertar_armado
+    from canais import despertar
 
-    despertar_armado()  # connects the flag's client
-    app.amqp.send_task_message  # noqa: B018 - builds the sender (routes, event dispatcher)
-    with app.producer_or_acquire() as produtor:
-        produtor.connection.ensure_connection(max_retries=1)
+    despertar.aquecer()  # the flag's client, the broker's sender and a pooled connection
     iniciar_publicador()
 
 
@@ -69,15 +66,13 @@ def aquecer_se_fila_entrada(app) -> threading.Thread | None:
         aquecer_banco()
     except Exception:
         logger.warning("aquecimento da drenagem: banco indisponível", exc_info=True)
-    fio = threading.Thread(
-        target=_aquecer_registrando, args=(app,), name="aquecer-drenagem", daemon=True
-    )
+    fio = threading.Thread(target=_aquecer_registrando, name="aquecer-drenagem", daemon=True)
     fio.start()
     return fio
 
 
-def _aquecer_registrando(app) -> None:
+def _aquecer_registrando() -> None:
     try:
-        aquecer_servicos(app)
+        aquecer_servicos()
     except Exception:
         logger.warning("aquecimento da drenagem falhou; o primeiro lote paga", exc_info=True)

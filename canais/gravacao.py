@@ -67,12 +67,33 @@ class GravadorEmGrupo:
             self._condicao.notify()
         return futuro
 
-    def _garantir(self) -> None:
+    def iniciar(self) -> None:
+        """Start this process's writer now and let it warm up before its first group (a
+        server process starting): its database connection, and the wake-up's Redis client and
+        broker sender (``despertar.aquecer``).  A fresh web process otherwise paid for them
+        in the group commit of its first webhooks — every request of the group waiting.
+        A failure is logged; the first group pays for what is missing."""
+        with self._condicao:
+            self._garantir(aquecer=True)
+
+    def _garantir(self, *, aquecer: bool = False) -> None:
         if self._pid == os.getpid():
             return
         self._fila = []
         self._pid = os.getpid()
-        threading.Thread(target=self._rodar, name="gravador-webhooks", daemon=True).start()
+        threading.Thread(
+            target=self._rodar, args=(aquecer,), name="gravador-webhooks", daemon=True
+        ).start()
+
+    @staticmethod
+    def _aquecer() -> None:
+        from canais.despertar import aquecer
+
+        try:
+            connection.ensure_connection()
+            aquecer()
+        except Exception:
+            logger.warning("aquecimento do gravador de webhooks falhou", exc_info=True)
 
     def _proximo_grupo(self) -> list[tuple[EventoWebhook, Future]]:
         maximo = int(settings.WEBHOOK_GRUPO_MAX)
@@ -87,7 +108,9 @@ class GravadorEmGrupo:
             grupo, self._fila = self._fila[:maximo], self._fila[maximo:]
         return grupo
 
-    def _rodar(self) -> None:
+    def _rodar(self, aquecer: bool = False) -> None:
+        if aquecer:
+            self._aquecer()
         ultimo = 0.0
         while True:
             grupo = self._proximo_grupo()

@@ -19,9 +19,11 @@ django_asgi = get_asgi_application()  # sets Django up before the imports below
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from atendimento.realtime.auth import AutenticacaoWebsocket  # noqa: E402
 from atendimento.routing import websocket_urlpatterns  # noqa: E402
+from canais.gravacao import gravador  # noqa: E402
 from conectcrm.memoria import congelar_inicio  # noqa: E402
 from conectcrm.ponte_webhooks import PonteWebhooks  # noqa: E402
 from conectcrm.wsgi import PREFIXO_WEBHOOKS  # noqa: E402
@@ -40,11 +42,14 @@ async def http_app(scope, receive, send):
 async def ciclo_de_vida(scope, receive, send):
     """ASGI lifespan: when the server process has started, the objects of its start leave the
     garbage collector's walks (``conectcrm.memoria``: a full collection of a fresh process
-    stopped it for 90-320 ms, in the middle of a burst)."""
+    stopped it for 90-320 ms, in the middle of a burst) and the webhooks' group-commit writer
+    starts and warms up (``canais.gravacao``), before the first requests."""
     while True:
         mensagem = await receive()
         if mensagem["type"] == "lifespan.startup":
             congelar_inicio()
+            if settings.WEBHOOK_GRAVACAO_EM_GRUPO:
+                gravador.iniciar()  # the webhooks' writer, warmed before the first group
             await send({"type": "lifespan.startup.complete"})
         elif mensagem["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

@@ -58,9 +58,10 @@ def _ciclo_de_vida(mensagens: list[dict]) -> list[dict]:
     return respostas
 
 
-def test_lifespan_do_servidor_web_congela_ao_iniciar(monkeypatch):
+def test_lifespan_do_servidor_web_congela_e_inicia_o_gravador_ao_iniciar(monkeypatch):
     chamadas = []
     monkeypatch.setattr(asgi, "congelar_inicio", lambda: chamadas.append("congelar"))
+    monkeypatch.setattr(asgi.gravador, "iniciar", lambda: chamadas.append("gravador"))
 
     respostas = _ciclo_de_vida([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
 
@@ -68,7 +69,7 @@ def test_lifespan_do_servidor_web_congela_ao_iniciar(monkeypatch):
         {"type": "lifespan.startup.complete"},
         {"type": "lifespan.shutdown.complete"},
     ]
-    assert chamadas == ["congelar"]
+    assert chamadas == ["congelar", "gravador"]
 
 
 def test_processos_do_celery_congelam_ao_iniciar(monkeypatch):
