@@ -17,8 +17,9 @@ from conectcrm import celery as app_celery
 
 
 def _app(*filas: str):
-    """A Celery app configured as the project's, consuming ``filas`` (what ``-Q`` does)."""
-    app = Celery("aquecimento-drenagem")
+    """A Celery app configured as the project's, consuming ``filas`` (what ``-Q`` does); not
+    made the current app (the project's shared tasks would bind to it in later tests)."""
+    app = Celery("aquecimento-drenagem", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.amqp.queues.select(list(filas))
     return app
