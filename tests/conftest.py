@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from atendimento.models import Atendente
 
@@ -17,6 +18,20 @@ from .factories import (
 # Real provider payloads, copied into the repository (provenance: tests/fixtures/README.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SENHA = "senha-forte-123"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, whose teardown finds it in use by nobody else: the
+    webhooks' group-commit writer (``canais.gravacao``) keeps its own connection open for the
+    process's life, as in production, and DROP DATABASE refused with "being accessed by other
+    users" (a warning, and the test database left behind)."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
