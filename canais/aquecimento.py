@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from conectcrm.aquecimento import consome_fila, em_segundo_plano
+
 logger = logging.getLogger(__name__)
 
 #: the queue of the drain (``CELERY_TASK_ROUTES``: ``canais.tasks.process_webhook``)
@@ -29,10 +31,7 @@ FILA_ENTRADA = "webhooks"
 
 def consome_fila_entrada(app) -> bool:
     """The worker of this process consumes the webhooks queue (its ``-Q``)."""
-    try:
-        return FILA_ENTRADA in app.amqp.queues.consume_from
-    except Exception:  # no queue table (a client process): nothing to warm
-        return False
+    return consome_fila(app, FILA_ENTRADA)
 
 
 def aquecer_banco() -> None:
@@ -66,13 +65,6 @@ def aquecer_se_fila_entrada(app) -> threading.Thread | None:
         aquecer_banco()
     except Exception:
         logger.warning("aquecimento da drenagem: banco indisponível", exc_info=True)
-    fio = threading.Thread(target=_aquecer_registrando, name="aquecer-drenagem", daemon=True)
-    fio.start()
-    return fio
-
-
-def _aquecer_registrando() -> None:
-    try:
-        aquecer_servicos()
-    except Exception:
-        logger.warning("aquecimento da drenagem falhou; o primeiro lote paga", exc_info=True)
+    return em_segundo_plano(
+        "aquecer-drenagem", aquecer_servicos, "aquecimento da drenagem falhou; o primeiro lote paga"
+    )

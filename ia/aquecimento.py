@@ -10,10 +10,9 @@ first insights after a (re)start are not late by that much and the load does not
 
 from __future__ import annotations
 
-import logging
 import threading
 
-logger = logging.getLogger(__name__)
+from conectcrm.aquecimento import consome_fila, em_segundo_plano
 
 #: the queue of the AI jobs (``CELERY_TASK_ROUTES``: ``ia.tasks.*``)
 FILA_IA = "ai-analysis"
@@ -21,10 +20,7 @@ FILA_IA = "ai-analysis"
 
 def consome_fila_ia(app) -> bool:
     """The worker of this process consumes the AI queue (its ``-Q``)."""
-    try:
-        return FILA_IA in app.amqp.queues.consume_from
-    except Exception:  # no queue table (a client process): nothing to warm
-        return False
+    return consome_fila(app, FILA_IA)
 
 
 def aquecer() -> None:
@@ -42,15 +38,6 @@ def aquecer_se_fila_ia(app) -> threading.Thread | None:
     is logged and the first analysis loads what is missing, as before."""
     if not consome_fila_ia(app):
         return None
-    fio = threading.Thread(target=_aquecer_registrando, name="aquecer-ia", daemon=True)
-    fio.start()
-    return fio
-
-
-def _aquecer_registrando() -> None:
-    try:
-        aquecer()
-    except Exception:
-        logger.warning(
-            "aquecimento da IA falhou; a primeira análise carrega o modelo", exc_info=True
-        )
+    return em_segundo_plano(
+        "aquecer-ia", aquecer, "aquecimento da IA falhou; a primeira análise carrega o modelo"
+    )
