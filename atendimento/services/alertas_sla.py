@@ -109,11 +109,12 @@ def alertar(agora: datetime | None = None) -> dict[str, int]:
     # active queue with a target at all, in one query per target (not one per queue: a desk's
     # every queue was three queries a minute even with nothing to send)
     fracao = sla.fracao_alerta()
-    filas = [fila for fila in Fila.objects.filter(ativo=True) if _maior_alvo(fila)]
+    maiores = {fila: _maior_alvo(fila) for fila in Fila.objects.filter(ativo=True)}
+    filas = [fila for fila, maior in maiores.items() if maior]
     if not filas:
         return enviados
     por_id = {fila.pk: fila for fila in filas}
-    ate = agora + timedelta(minutes=max(_maior_alvo(fila) for fila in filas) * fracao)
+    ate = agora + timedelta(minutes=max(maiores[fila] for fila in filas) * fracao)
     avisados = AlertaSla.objects.filter(momento=AlertaSla.Momento.ANTES)
     proximos = list(sla.relogios_abertos(ate=ate, filas=por_id, exceto=avisados))
     dos_tickets = {

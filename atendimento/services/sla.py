@@ -217,7 +217,7 @@ class Vencimento:
     prazo: datetime
 
 
-def relogios_abertos(*, ate: datetime, fila_id=None, filas=None, exceto=None):
+def relogios_abertos(*, ate: datetime, filas=None, exceto=None):
     """Running clocks (not paused, target not met) with a deadline up to ``ate``.
 
     ``exceto``: a queryset of rows recording something done once per (ticket, ``alvo``,
@@ -228,8 +228,6 @@ def relogios_abertos(*, ate: datetime, fila_id=None, filas=None, exceto=None):
     base = Ticket.objects.exclude(status=Ticket.Status.FECHADO).filter(
         aguardando_desde__isnull=True
     )
-    if fila_id is not None:
-        base = base.filter(fila_id=fila_id)
     if filas is not None:  # tickets of any of these queues
         base = base.filter(fila_id__in=list(filas))
     filtros = {
